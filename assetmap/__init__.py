@@ -1,0 +1,48 @@
+"""assetmap: a community asset map with a geospatial matching engine, for social prescribing."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from assetmap.config import Config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
+    """Build the web app: settings from the environment, then ``config`` overrides on top."""
+    if not isinstance(config, Config):
+        config = Config.from_env().with_overrides(config or {})
+
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        instance_path=str(Path(config.instance_path).resolve()),
+    )
+    app.config.update(
+        SECRET_KEY=config.secret_key or _instance_secret(Path(app.instance_path)),
+        TESTING=config.testing,
+        JSON_SORT_KEYS=False,
+    )
+    # Listings keep the contract's key order; sorting them is wasted work on every response.
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    from assetmap.web import init_app
+
+    init_app(app, config)
+    return app
+
+
+def _instance_secret(instance: Path) -> str:
+    """A per-installation secret kept in the instance folder, so sessions survive restarts."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,228 @@
+"""The `assetmap` command: set up the database, load and export listings, serve the app."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
+
+from assetmap import PROJECT_ROOT, schema
+from assetmap.config import Config
+from assetmap.db import Database
+from assetmap.directory.queries import iter_listings
+from assetmap.directory.services import ImportRejected, import_listings
+from assetmap.errors import AssetmapError
+from assetmap.freshness.policy import FreshnessPolicy
+from assetmap.geo.gazetteer import import_postcodes, read_postcode_csv
+from assetmap.geo.geocoders import geocoder_for
+from assetmap.models import Group
+
+F = TypeVar("F", bound=Callable[..., Any])
+SEED = PROJECT_ROOT / "seed"
+err = Console(stderr=True)
+
+
+def user_errors(command: F) -> F:
+    """Turn the mistakes a user can make into one clear line and a non-zero exit."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ImportRejected as rejected:
+            for problem in rejected.problems[:50]:
+                click.echo(f"  {problem}", err=True)
+            if len(rejected.problems) > 50:
+                click.echo(f"  … and {len(rejected.problems) - 50} more", err=True)
+            raise click.ClickException(
+                f"{len(rejected.problems)} problem(s) found; nothing was imported"
+            ) from None
+        except AssetmapError as error:
+            raise click.ClickException(error.message) from None
+        except DBAPIError as error:
+            detail = str(error.orig).strip().splitlines()[0]
+            if "no such table" in detail or "does not exist" in detail:
+                detail += " (run `assetmap init-db` first)"
+            raise click.ClickException(f"database error: {detail}") from None
+        except json.JSONDecodeError as error:
+            raise click.ClickException(
+                f"not valid JSON: {error.msg} at line {error.lineno}"
+            ) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def progress_bar(description: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr (silent when not a terminal); yields an advance function."""
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as progress:
+        task = progress.add_task(description, total=total)
+        yield lambda n: progress.advance(task, n)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--database-url",
+    metavar="URL",
+    help="Database to use (default: ASSETMAP_DATABASE_URL, else instance/assetmap.db).",
+)
+@click.version_option(package_name="assetmap")
+@click.pass_context
+def cli(ctx: click.Context, database_url: str | None) -> None:
+    """assetmap: a community asset map for social prescribing."""
+    config = Config.from_env()
+    if database_url:
+        config = config.with_overrides({"database_url": database_url})
+    ctx.obj = config
+
+
+def open_database(ctx: click.Context) -> Database:
+    database = Database(ctx.obj)
+    ctx.call_on_close(database.dispose)
+    return database
+
+
+@cli.command("init-db")
+@click.pass_context
+@user_errors
+def init_db(ctx: click.Context) -> None:
+    """Create the tables, or bring them up to date (safe to run again)."""
+    database = open_database(ctx)
+    schema.upgrade(database)
+    click.echo(f"database ready ({database.backend.value})")
+
+
+@cli.command("import-postcodes")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+@user_errors
+def import_postcodes_command(ctx: click.Context, file: Path) -> None:
+    """Load postcodes from a CSV: postcode,latitude,longitude (or ONSPD's pcds,lat,long)."""
+    database = open_database(ctx)
+    with file.open(encoding="utf-8-sig") as handle:
+        total = max(sum(1 for _ in handle) - 1, 0)
+    with database.session() as session, progress_bar("postcodes", total) as advance:
+        result = import_postcodes(session, read_postcode_csv(file), advance)
+    skipped = (
+        f", {result.skipped_no_location} without a location skipped"
+        if result.skipped_no_location
+        else ""
+    )
+    click.echo(f"imported {result.imported} postcodes{skipped}")
+
+
+@cli.command("import-groups")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+@user_errors
+def import_groups(ctx: click.Context, file: Path) -> None:
+    """Load listings from a JSON list in the listing contract; all or nothing.
+
+    Records with an `id` or `external_id` already in the directory update that group.
+    """
+    records = json.loads(file.read_text(encoding="utf-8"))
+    created, updated = load_records(open_database(ctx), records)
+    click.echo(f"imported {created + updated} groups: {created} new, {updated} updated")
+
+
+def load_records(database: Database, records: Any) -> tuple[int, int]:
+    """Validate and save listings in one transaction, with a progress bar."""
+    total = len(records) if isinstance(records, list) else 0
+    with database.session() as session, progress_bar("groups", total) as advance:
+        result = import_listings(session, records, geocoder_for(database.config, session), advance)
+    return result.created, result.updated
+
+
+@cli.command("export-groups")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: standard output).",
+)
+@click.pass_context
+@user_errors
+def export_groups(ctx: click.Context, output: Path | None) -> None:
+    """Write every listing, closed ones included, as a JSON list in the listing contract."""
+    database = open_database(ctx)
+    policy = FreshnessPolicy.from_config(ctx.obj)
+    handle = output.open("w", encoding="utf-8") if output else sys.stdout
+    count = 0
+    try:
+        with database.session() as session:
+            handle.write("[")
+            for listing in iter_listings(session, policy, dt.date.today()):
+                handle.write(",\n" if count else "\n")
+                handle.write(json.dumps(listing, ensure_ascii=False))
+                count += 1
+            handle.write("\n]\n")
+    finally:
+        if output:
+            handle.close()
+    if output:
+        click.echo(f"exported {count} groups to {output}", err=True)
+
+
+@cli.command()
+@click.option("--if-empty", is_flag=True, help="Do nothing if the directory has groups already.")
+@click.pass_context
+@user_errors
+def seed(ctx: click.Context, if_empty: bool) -> None:
+    """Load the demo data: about 250 fictional groups in Camden and their postcodes."""
+    database = open_database(ctx)
+    schema.upgrade(database)
+    if if_empty:
+        with database.session() as session:
+            existing = session.execute(select(func.count()).select_from(Group)).scalar_one()
+        if existing:
+            click.echo(f"the directory has {existing} groups already; not seeding")
+            return
+    with database.session() as session:
+        postcodes = import_postcodes(session, read_postcode_csv(SEED / "camden_postcodes.csv"))
+    records = json.loads((SEED / "camden_groups.json").read_text(encoding="utf-8"))
+    created, updated = load_records(database, records)
+    click.echo(
+        f"seeded {postcodes.imported} postcodes and {created + updated} groups "
+        f"({created} new, {updated} updated)"
+    )
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.pass_context
+@user_errors
+def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
+    """Serve the web app with waitress (a production WSGI server)."""
+    from waitress import serve as waitress_serve
+
+    from assetmap import create_app
+
+    app = create_app(ctx.obj)
+    click.echo(f"assetmap on http://{host}:{port}/ (Ctrl+C to stop)")
+    waitress_serve(app, host=host, port=port, threads=threads)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="assetmap")

@@ -1,0 +1,87 @@
+"""Settings, read once from ``ASSETMAP_*`` environment variables.
+
+This is the only module that reads the environment: everything else receives a ``Config``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from assetmap.errors import ConfigError
+
+ENV_PREFIX = "ASSETMAP_"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the app, the CLI and the scheduler can be configured with."""
+
+    database_url: str = "sqlite:///instance/assetmap.db"
+    secret_key: str = ""
+    # Where the instance folder is (database file, generated secret key). Relative to the cwd.
+    instance_path: str = "instance"
+    # Freshness policy: a listing is stale this many days after its last verification ...
+    freshness_expiry_days: int = 180
+    # ... and "due" for re-verification this many days before it goes stale.
+    freshness_due_days: int = 30
+    # SpatiaLite extension to load into SQLite (Debian: libsqlite3-mod-spatialite).
+    spatialite_library_path: str = "mod_spatialite"
+    # Geocoders tried in order: "gazetteer" (the local postcode table) and/or "nominatim".
+    geocoders: tuple[str, ...] = ("gazetteer",)
+    nominatim_url: str = "https://nominatim.openstreetmap.org"
+    nominatim_user_agent: str = "assetmap"
+    # API paging and search radius limits.
+    default_page_size: int = 50
+    max_page_size: int = 1000
+    default_radius_km: float = 5.0
+    max_radius_km: float = 200.0
+    testing: bool = False
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
+        """Build a Config from ``ASSETMAP_<FIELD>`` variables; unset ones keep their defaults."""
+        environ = os.environ if environ is None else environ
+        values = {
+            f.name: environ[ENV_PREFIX + f.name.upper()]
+            for f in fields(cls)
+            if ENV_PREFIX + f.name.upper() in environ
+        }
+        return cls().with_overrides(values)
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Config:
+        """Return a copy with ``overrides`` applied; strings are converted to each field's type."""
+        known = {f.name: f for f in fields(self)}
+        changes: dict[str, Any] = {}
+        for key, value in overrides.items():
+            name = key.lower().removeprefix(ENV_PREFIX.lower())
+            if name not in known:
+                raise ConfigError(f"unknown setting {key!r}")
+            changes[name] = _coerce(name, getattr(self, name), value)
+        return replace(self, **changes)
+
+
+def _coerce(name: str, default: Any, value: Any) -> Any:
+    """Convert a setting given as text (from the environment) to the type of its default."""
+    if not isinstance(value, str):
+        return value
+    try:
+        if isinstance(default, bool):
+            if value.lower() in {"1", "true", "yes", "on"}:
+                return True
+            if value.lower() in {"0", "false", "no", "off", ""}:
+                return False
+            raise ValueError(value)
+        if isinstance(default, int):
+            return int(value)
+        if isinstance(default, float):
+            return float(value)
+        if isinstance(default, tuple):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+    except ValueError:
+        raise ConfigError(
+            f"{ENV_PREFIX}{name.upper()}: {value!r} is not a valid {type(default).__name__}"
+        ) from None
+    return value

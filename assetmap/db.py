@@ -1,0 +1,79 @@
+"""Engine and sessions for both backends: SQLite+SpatiaLite (embedded) and PostgreSQL+PostGIS."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlean
+from geoalchemy2.admin.dialects.sqlite import init_spatialite
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from assetmap.config import Config
+from assetmap.errors import ConfigError
+
+
+class Backend(enum.StrEnum):
+    SPATIALITE = "spatialite"
+    POSTGIS = "postgis"
+
+
+def backend_of(url: str) -> Backend:
+    """Tell which spatial backend a database URL points at."""
+    driver = make_url(url).get_backend_name()
+    if driver == "sqlite":
+        return Backend.SPATIALITE
+    if driver == "postgresql":
+        return Backend.POSTGIS
+    raise ConfigError(f"unsupported database {driver!r}: use sqlite:/// or postgresql+psycopg://")
+
+
+def make_engine(config: Config) -> Engine:
+    """Create an engine for ``config.database_url`` with the spatial extension ready."""
+    url = make_url(config.database_url)
+    if backend_of(config.database_url) is Backend.POSTGIS:
+        if url.drivername == "postgresql":
+            url = url.set(drivername="postgresql+psycopg")
+        return create_engine(url, pool_pre_ping=True)
+
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    # The pyenv Python's sqlite3 cannot load extensions; sqlean.py is a drop-in that can.
+    engine = create_engine(url, module=sqlean, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _prepare(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_conn.enable_load_extension(True)
+        dbapi_conn.load_extension(config.spatialite_library_path)
+        dbapi_conn.enable_load_extension(False)
+        # WGS84 only: loading every coordinate system makes a new file take ~10 s.
+        init_spatialite(dbapi_conn, init_mode="WGS84")
+        dbapi_conn.execute("PRAGMA foreign_keys = ON")
+        # WAL lets the web app read while the scheduler or an import writes.
+        dbapi_conn.execute("PRAGMA journal_mode = WAL")
+        dbapi_conn.execute("PRAGMA synchronous = NORMAL")
+
+    return engine
+
+
+class Database:
+    """One engine and its session factory, shared by the app, the CLI and the scheduler."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.backend = backend_of(config.database_url)
+        self.engine = make_engine(config)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session that commits on success and rolls back on any error."""
+        with self.sessions() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()

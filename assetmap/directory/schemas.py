@@ -1,0 +1,464 @@
+"""The listing contract (DESIGN.md): JSON in, validated, and JSON out.
+
+Validation speaks plain English a person fixing a file can act on:
+``capacity.total_places: must be a whole number ≥ 0``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import ValidationError as PydanticValidationError
+from pydantic_core import PydanticCustomError
+
+from assetmap.geo.postcodes import is_postcode, normalise_postcode
+from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Frequency, Gender, Status
+
+# ---- field types with their own plain-English errors -------------------------------------
+
+
+def _fail(kind: str, message: str) -> PydanticCustomError:
+    return PydanticCustomError(kind, message)
+
+
+def _whole(low: int, high: int | None = None, message: str | None = None) -> BeforeValidator:
+    text = message or (
+        f"must be a whole number ≥ {low}"
+        if high is None
+        else f"must be a whole number from {low} to {high}"
+    )
+
+    def check(value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _fail("whole_number", text)
+        if isinstance(value, float) and not value.is_integer():
+            raise _fail("whole_number", text)
+        if value < low or (high is not None and value > high):
+            raise _fail("whole_number", text)
+        return int(value)
+
+    return BeforeValidator(check)
+
+
+def _number(low: float, high: float, text: str) -> BeforeValidator:
+    def check(value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _fail("number", text)
+        if not low <= value <= high:
+            raise _fail("number", text)
+        return float(value)
+
+    return BeforeValidator(check)
+
+
+def _flag(value: Any) -> Any:
+    if value is None or isinstance(value, bool):
+        return value
+    raise _fail("flag", "must be true, false or null (not known)")
+
+
+def _text(limit: int) -> BeforeValidator:
+    def check(value: Any) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise _fail("text", "must be text")
+        value = value.strip()
+        if len(value) > limit:
+            raise _fail("text", f"must be at most {limit} characters")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _time(value: Any) -> Any:
+    if isinstance(value, dt.time) or value is None:
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{1,2}:\d{2}", value.strip()):
+        hours, minutes = (int(part) for part in value.strip().split(":"))
+        if hours < 24 and minutes < 60:
+            return dt.time(hours, minutes)
+    raise _fail("time", "must be a time of day like 09:30")
+
+
+def _date(value: Any) -> Any:
+    if value is None or isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise _fail("date", "must be a date like 2026-09-01")
+
+
+def _choice(kind: type[Any]) -> BeforeValidator:
+    allowed = [member.value for member in kind]
+
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() in allowed:
+            return kind(value.strip().lower())
+        raise _fail("choice", f"must be one of {', '.join(allowed)}")
+
+    return BeforeValidator(check)
+
+
+def _postcode(value: Any) -> Any:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and is_postcode(value):
+        return normalise_postcode(value)
+    raise _fail("postcode", "must be a UK postcode like NW5 1AA")
+
+
+def _email(value: Any) -> Any:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value.strip()):
+        return value.strip()
+    raise _fail("email", "must be an email address like jo@example.org")
+
+
+def _website(value: Any) -> Any:
+    # Only http(s): a javascript: or data: URL in a listing would run in the reader's browser.
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and re.fullmatch(r"https?://[^\s<>\"]+", value.strip()):
+        return value.strip()
+    raise _fail("website", "must be a web address starting with http:// or https://")
+
+
+def _interest(value: Any) -> Any:
+    if not isinstance(value, str) or not value.strip():
+        raise _fail("interest", "must be a non-empty word or phrase")
+    cleaned = normalise_interest(value)
+    if len(cleaned) > 100:
+        raise _fail("interest", "must be at most 100 characters")
+    return cleaned
+
+
+def normalise_interest(text: str) -> str:
+    """Interests are matched lower-case with single spaces, however they were typed."""
+    return " ".join(text.lower().split())
+
+
+Flag = Annotated[bool | None, BeforeValidator(_flag)]
+Count = Annotated[int | None, _whole(0)]
+Age = Annotated[int | None, _whole(0, 120)]
+Complexity = Annotated[int | None, _whole(1, 3, "must be 1, 2 or 3")]
+Metres = Annotated[int | None, _whole(0)]
+Money = Annotated[float | None, _number(0, 10_000, "must be an amount in pounds ≥ 0")]
+Kilometres = Annotated[float | None, _number(0, 500, "must be a distance in km from 0 to 500")]
+Latitude = Annotated[float | None, _number(-90, 90, "must be a latitude from -90 to 90")]
+Longitude = Annotated[float | None, _number(-180, 180, "must be a longitude from -180 to 180")]
+Text = Annotated[str, _text(5000)]
+ShortText = Annotated[str, _text(500)]
+Name = Annotated[str, _text(200), Field(min_length=1)]
+OptionalName = Annotated[str | None, _text(200)]
+Time = Annotated[dt.time, BeforeValidator(_time)]
+OptionalTime = Annotated[dt.time | None, BeforeValidator(_time)]
+Date = Annotated[dt.date | None, BeforeValidator(_date)]
+PostcodeText = Annotated[str | None, BeforeValidator(_postcode)]
+Email = Annotated[str | None, BeforeValidator(_email)]
+Website = Annotated[str | None, BeforeValidator(_website)]
+Interest = Annotated[str, BeforeValidator(_interest)]
+
+
+class Part(BaseModel):
+    """A nested part of a listing: unknown keys are mistakes worth reporting."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class AudienceIn(Part):
+    min_age: Age = None
+    max_age: Age = None
+    gender: Annotated[Gender, _choice(Gender)] = Gender.ANY
+    languages: list[Annotated[str, _text(20)]] = Field(default_factory=list)
+
+
+class CostIn(Part):
+    free: Flag = None
+    amount_gbp: Money = None
+    notes: ShortText = ""
+
+
+class VenueIn(Part):
+    name: Name
+    address: Annotated[str | None, _text(300)] = None
+    postcode: PostcodeText = None
+    lat: Latitude = None
+    lon: Longitude = None
+
+
+class ScheduleIn(Part):
+    day: Annotated[Day, _choice(Day)]
+    start: Time
+    end: OptionalTime = None
+    frequency: Annotated[Frequency, _choice(Frequency)] = Frequency.WEEKLY
+
+
+class CapacityIn(Part):
+    total_places: Count = None
+    places_taken: Count = None
+    waiting_list: Count = None
+    complex_needs_places: Count = None
+    complexity_supported: Complexity = None
+    spare_places: Any = None  # derived: accepted from exports, ignored
+
+
+class AccessibilityIn(Part):
+    step_free: Flag = None
+    wheelchair_accessible: Flag = None
+    accessible_toilet: Flag = None
+    hearing_loop: Flag = None
+    blue_badge_parking: Flag = None
+    seating_available: Flag = None
+    dementia_friendly: Flag = None
+    quiet_space: Flag = None
+    notes: Text = ""
+
+
+class BusStopIn(Part):
+    name: Name
+    distance_m: Metres = None
+    routes: list[Annotated[str, _text(20)]] = Field(default_factory=list)
+
+
+class RailStationIn(Part):
+    name: Name
+    distance_m: Metres = None
+
+
+class DoorToDoorIn(Part):
+    available: Flag = None
+    radius_km: Kilometres = None
+    notes: ShortText = ""
+
+
+class TransportIn(Part):
+    bus_stops: list[BusStopIn] = Field(default_factory=list)
+    rail_station: RailStationIn | None = None
+    parking: Flag = None
+    door_to_door: DoorToDoorIn | None = None
+
+
+class ContactIn(Part):
+    name: OptionalName = None
+    phone: Annotated[str | None, _text(50)] = None
+    email: Email = None
+    website: Website = None
+
+
+class ReferralIn(Part):
+    self_referral: Flag = None
+    link_worker_referral: Flag = None
+    notes: Text = ""
+
+
+class ListingIn(Part):
+    """One listing as it arrives in an import file or, later, an API write."""
+
+    id: Annotated[int | None, _whole(1)] = None
+    external_id: Annotated[str | None, _text(100)] = None
+    name: Name
+    description: Text = ""
+    organisation: OptionalName = None
+    categories: list[Annotated[Category, _choice(Category)]] = Field(min_length=1)
+    interests: list[Interest] = Field(default_factory=list)
+    status: Annotated[Status, _choice(Status)] = Status.OPEN
+    audience: AudienceIn = Field(default_factory=AudienceIn)
+    cost: CostIn = Field(default_factory=CostIn)
+    online: Annotated[bool, BeforeValidator(_flag)] = False
+    venue: VenueIn | None = None
+    schedule: list[ScheduleIn] = Field(default_factory=list)
+    capacity: CapacityIn = Field(default_factory=CapacityIn)
+    accessibility: AccessibilityIn = Field(default_factory=AccessibilityIn)
+    transport: TransportIn = Field(default_factory=TransportIn)
+    contact: ContactIn = Field(default_factory=ContactIn)
+    referral: ReferralIn = Field(default_factory=ReferralIn)
+    last_verified_at: Date = None
+    verified_by: OptionalName = None
+    freshness: Any = None  # derived: accepted from exports, ignored
+
+
+# ---- turning pydantic's errors into ours ---------------------------------------------------
+
+_GENERIC = {
+    "missing": "is required",
+    "extra_forbidden": "is not part of a listing (check the spelling)",
+    "model_type": "must be an object",
+    "model_attributes_type": "must be an object",
+    "list_type": "must be a list",
+    "too_short": "must not be empty",
+    "string_too_short": "must not be empty",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+}
+
+
+def _location(loc: tuple[str | int, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def describe_errors(error: PydanticValidationError) -> list[tuple[str, str]]:
+    """(field path, plain message) for each problem pydantic found."""
+    problems = []
+    for item in error.errors(include_url=False):
+        message = _GENERIC.get(item["type"], item["msg"])
+        problems.append((_location(item["loc"]), message))
+    return problems
+
+
+def cross_field_problems(listing: ListingIn) -> list[tuple[str, str]]:
+    """Checks that need more than one field at once."""
+    problems = []
+    capacity = listing.capacity
+    if (
+        capacity.total_places is not None
+        and capacity.places_taken is not None
+        and capacity.places_taken > capacity.total_places
+    ):
+        problems.append(("capacity.places_taken", "must not be more than capacity.total_places"))
+    audience = listing.audience
+    if (
+        audience.min_age is not None
+        and audience.max_age is not None
+        and audience.min_age > audience.max_age
+    ):
+        problems.append(("audience.max_age", "must not be less than audience.min_age"))
+    if listing.venue is None and not listing.online:
+        problems.append(("venue", "is required unless the group is online"))
+    if listing.venue is not None and (listing.venue.lat is None) != (listing.venue.lon is None):
+        problems.append(("venue.lat", "give both lat and lon, or neither (to geocode)"))
+    if listing.venue is not None and listing.venue.lat is None and not listing.venue.postcode:
+        problems.append(("venue.postcode", "is required when lat and lon are not given"))
+    for index, entry in enumerate(listing.schedule):
+        if entry.end is not None and entry.end <= entry.start:
+            problems.append((f"schedule[{index}].end", "must be after the start time"))
+    return problems
+
+
+def parse_listing(data: Any) -> tuple[ListingIn | None, list[tuple[str, str]]]:
+    """Validate one raw record: the listing, or None and every problem found."""
+    if not isinstance(data, dict):
+        return None, [("", "must be an object (a listing), not " + type(data).__name__)]
+    try:
+        listing = ListingIn.model_validate(data)
+    except PydanticValidationError as error:
+        return None, describe_errors(error)
+    problems = cross_field_problems(listing)
+    return (None, problems) if problems else (listing, [])
+
+
+# ---- out: a stored listing as the contract's JSON ------------------------------------------
+
+
+def _hhmm(value: dt.time | None) -> str | None:
+    return value.strftime("%H:%M") if value is not None else None
+
+
+def listing_json(
+    row: Any,
+    *,
+    categories: list[str],
+    interests: list[str],
+    schedule: list[Any],
+    freshness: str,
+) -> dict[str, Any]:
+    """A group row (with its venue and organisation columns) as the listing contract."""
+    spare = (
+        max(row.total_places - row.places_taken, 0)
+        if row.total_places is not None and row.places_taken is not None
+        else None
+    )
+    venue = (
+        {
+            "name": row.venue_name,
+            "address": row.venue_address,
+            "postcode": row.venue_postcode,
+            "lat": row.venue_lat,
+            "lon": row.venue_lon,
+        }
+        if row.venue_id is not None
+        else None
+    )
+    rail = (
+        {"name": row.rail_station_name, "distance_m": row.rail_station_distance_m}
+        if row.rail_station_name
+        else None
+    )
+    return {
+        "id": row.id,
+        "external_id": row.external_id,
+        "name": row.name,
+        "description": row.description,
+        "organisation": row.organisation_name,
+        "categories": categories,
+        "interests": interests,
+        "status": row.status.value,
+        "audience": {
+            "min_age": row.min_age,
+            "max_age": row.max_age,
+            "gender": row.gender.value,
+            "languages": list(row.languages or []),
+        },
+        "cost": {"free": row.cost_free, "amount_gbp": row.cost_amount_gbp, "notes": row.cost_notes},
+        "online": row.online,
+        "venue": venue,
+        "schedule": [
+            {
+                "day": entry.day.value,
+                "start": _hhmm(entry.start),
+                "end": _hhmm(entry.end),
+                "frequency": entry.frequency.value,
+            }
+            for entry in schedule
+        ],
+        "capacity": {
+            "total_places": row.total_places,
+            "places_taken": row.places_taken,
+            "spare_places": spare,
+            "waiting_list": row.waiting_list,
+            "complex_needs_places": row.complex_needs_places,
+            "complexity_supported": row.complexity_supported,
+        },
+        "accessibility": {
+            **{flag: getattr(row, flag) for flag in ACCESSIBILITY_FLAGS},
+            "notes": row.access_notes,
+        },
+        "transport": {
+            "bus_stops": list(row.bus_stops or []),
+            "rail_station": rail,
+            "parking": row.parking,
+            "door_to_door": {
+                "available": row.door_to_door_available,
+                "radius_km": row.door_to_door_radius_km,
+                "notes": row.door_to_door_notes,
+            },
+        },
+        "contact": {
+            "name": row.contact_name,
+            "phone": row.contact_phone,
+            "email": row.contact_email,
+            "website": row.contact_website,
+        },
+        "referral": {
+            "self_referral": row.self_referral,
+            "link_worker_referral": row.link_worker_referral,
+            "notes": row.referral_notes,
+        },
+        "last_verified_at": row.last_verified_at.isoformat() if row.last_verified_at else None,
+        "verified_by": row.verified_by,
+        "freshness": str(freshness),
+    }

@@ -1,0 +1,471 @@
+"""Writes to the directory: importing listings in the contract shape, all or nothing.
+
+An import first validates every record (and geocodes those without coordinates) and only
+then writes, in set-wise batches, so 100k listings load in a minute or two. A record updates
+the group it names by ``id`` or ``external_id``; without either, a group of the same name at
+the same venue by the same organisation is taken to be the same group.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any, TypeVar
+
+from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy.orm import Session
+
+from assetmap.directory.schemas import ListingIn, parse_listing
+from assetmap.errors import ValidationError
+from assetmap.geo.interfaces import Geocoder
+from assetmap.geo.spatial import point_ewkt
+from assetmap.models import (
+    ACCESSIBILITY_FLAGS,
+    Group,
+    GroupCategory,
+    GroupInterest,
+    Organisation,
+    ScheduleEntry,
+    Venue,
+    Verification,
+    VerificationMethod,
+)
+
+WRITE_BATCH = 1000
+# Keeps IN (...) lists well under SQLite's limit on bound parameters.
+LOOKUP_CHUNK = 500
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    record: int  # 1-based, as a person counts records in a file
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"record {self.record}"
+        return (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
+
+
+class ImportRejected(ValidationError):
+    """Some records are invalid; nothing was written. Carries every problem found."""
+
+    def __init__(self, problems: Sequence[ImportProblem]) -> None:
+        self.problems = list(problems)
+        first = self.problems[0]
+        more = len(self.problems) - 1
+        summary = str(first) + (f" (and {more} more problem{'s' * (more > 1)})" if more else "")
+        super().__init__(summary, field=first.field or None)
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    group_ids: list[int] = field(default_factory=list)
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def validate_records(records: Sequence[Any], geocoder: Geocoder) -> list[ListingIn]:
+    """Every record as a ListingIn with coordinates, or ImportRejected listing all problems."""
+    if not isinstance(records, list):
+        raise ImportRejected([ImportProblem(0, "", "the file must hold a JSON list of listings")])
+    problems: list[ImportProblem] = []
+    listings: list[ListingIn] = []
+    seen_ids: dict[int, int] = {}
+    seen_external: dict[str, int] = {}
+    places: dict[str, tuple[float, float] | None] = {}
+    for number, record in enumerate(records, start=1):
+        listing, found = parse_listing(record)
+        problems.extend(ImportProblem(number, path, message) for path, message in found)
+        if listing is None:
+            continue
+        if listing.id is not None:
+            if listing.id in seen_ids:
+                problems.append(
+                    ImportProblem(number, "id", f"repeats the id of record {seen_ids[listing.id]}")
+                )
+            seen_ids.setdefault(listing.id, number)
+        if listing.external_id is not None:
+            if listing.external_id in seen_external:
+                earlier = seen_external[listing.external_id]
+                problems.append(
+                    ImportProblem(number, "external_id", f"repeats that of record {earlier}")
+                )
+            seen_external.setdefault(listing.external_id, number)
+        venue = listing.venue
+        if venue is not None and venue.lat is None and venue.postcode:
+            if venue.postcode not in places:
+                place = geocoder.geocode(venue.postcode)
+                places[venue.postcode] = (place.lat, place.lon) if place else None
+            found_place = places[venue.postcode]
+            if found_place is None:
+                problems.append(
+                    ImportProblem(
+                        number,
+                        "venue.postcode",
+                        f"{venue.postcode} is not in the gazetteer: give lat and lon, "
+                        "or load it with `assetmap import-postcodes`",
+                    )
+                )
+                continue
+            venue.lat, venue.lon = found_place
+        listings.append(listing)
+    if problems:
+        raise ImportRejected(problems)
+    return listings
+
+
+def import_listings(
+    session: Session,
+    records: Sequence[Any],
+    geocoder: Geocoder,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Validate then save ``records``; the caller's transaction makes it all-or-nothing."""
+    return save_listings(session, validate_records(records, geocoder), progress)
+
+
+def save_listings(
+    session: Session,
+    listings: Sequence[ListingIn],
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Create or update groups from validated listings, set-wise, batch by batch."""
+    result = ImportResult()
+    explicit_ids = False
+    for batch in _chunks(listings, WRITE_BATCH):
+        explicit_ids |= _save_batch(session, batch, result)
+        if progress:
+            progress(len(batch))
+    if explicit_ids and session.get_bind().dialect.name == "postgresql":
+        # Rows inserted with their own ids leave the sequence behind; move it past them.
+        session.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence('groups', 'id'), "
+                "(SELECT COALESCE(MAX(id), 1) FROM groups))"
+            )
+        )
+    return result
+
+
+def _save_batch(session: Session, batch: Sequence[ListingIn], result: ImportResult) -> bool:
+    organisation_ids = _organisation_ids(session, batch)
+    venue_ids = _venue_ids(session, batch)
+    existing = _existing_groups(session, batch, organisation_ids, venue_ids)
+
+    updates: list[dict[str, Any]] = []
+    inserts_with_id: list[dict[str, Any]] = []
+    inserts: list[dict[str, Any]] = []
+    new_positions_with_id: list[int] = []
+    new_positions: list[int] = []
+    group_ids: list[int] = [0] * len(batch)
+    for position, listing in enumerate(batch):
+        organisation_id = organisation_ids.get(listing.organisation or "")
+        venue_id = venue_ids.get(_venue_key(listing)) if listing.venue else None
+        values = _group_values(listing, organisation_id, venue_id)
+        match = existing[position]
+        if match is not None:
+            group_id, version = match
+            group_ids[position] = group_id
+            updates.append({"id": group_id, "version": version + 1, **values})
+        elif listing.id is not None:
+            inserts_with_id.append({"id": listing.id, **values})
+            new_positions_with_id.append(position)
+        else:
+            inserts.append(values)
+            new_positions.append(position)
+
+    if updates:
+        session.execute(update(Group), updates)
+    if inserts_with_id:
+        session.execute(insert(Group), inserts_with_id)
+        for position, row in zip(new_positions_with_id, inserts_with_id, strict=True):
+            group_ids[position] = row["id"]
+    if inserts:
+        created = session.execute(
+            insert(Group).returning(Group.id, sort_by_parameter_order=True), inserts
+        ).scalars()
+        for position, group_id in zip(new_positions, created, strict=True):
+            group_ids[position] = group_id
+
+    _replace_children(session, batch, group_ids, updated={u["id"] for u in updates})
+    _record_verifications(session, batch, group_ids, existing)
+    result.updated += len(updates)
+    result.created += len(inserts) + len(inserts_with_id)
+    result.group_ids.extend(group_ids)
+    return bool(inserts_with_id)
+
+
+def _organisation_ids(session: Session, batch: Sequence[ListingIn]) -> dict[str, int]:
+    names = sorted({listing.organisation for listing in batch if listing.organisation})
+    found: dict[str, int] = {}
+    for chunk in _chunks(names, LOOKUP_CHUNK):
+        found.update(
+            session.execute(
+                select(Organisation.name, Organisation.id).where(Organisation.name.in_(chunk))
+            ).all()
+        )
+    missing = [{"name": name} for name in names if name not in found]
+    if missing:
+        rows = session.execute(
+            insert(Organisation).returning(
+                Organisation.name, Organisation.id, sort_by_parameter_order=True
+            ),
+            missing,
+        ).all()
+        found.update(rows)
+    return found
+
+
+def _venue_key(listing: ListingIn) -> tuple[str, str]:
+    assert listing.venue is not None
+    return listing.venue.name, listing.venue.postcode or ""
+
+
+def _venue_ids(session: Session, batch: Sequence[ListingIn]) -> dict[tuple[str, str], int]:
+    """Find or create each venue, keyed by (name, postcode); the newest details win."""
+    wanted: dict[tuple[str, str], dict[str, Any]] = {}
+    for listing in batch:
+        if listing.venue is None:
+            continue
+        venue = listing.venue
+        assert venue.lat is not None and venue.lon is not None  # validate_records geocoded it
+        wanted[_venue_key(listing)] = {
+            "name": venue.name,
+            "address": venue.address,
+            "postcode": venue.postcode,
+            "lat": venue.lat,
+            "lon": venue.lon,
+        }
+    found: dict[tuple[str, str], tuple[int, Any]] = {}
+    names = sorted({name for name, _ in wanted})
+    for chunk in _chunks(names, LOOKUP_CHUNK):
+        for row in session.execute(
+            select(Venue.id, Venue.name, Venue.postcode, Venue.address, Venue.lat, Venue.lon).where(
+                Venue.name.in_(chunk)
+            )
+        ):
+            key = (row.name, row.postcode or "")
+            if key in wanted:
+                found[key] = (row.id, (row.address, row.lat, row.lon))
+    changed = [
+        {"id": venue_id, **values, "location": point_ewkt(values["lat"], values["lon"])}
+        for key, values in wanted.items()
+        if key in found
+        for venue_id, stored in [found[key]]
+        if stored != (values["address"], values["lat"], values["lon"])
+    ]
+    if changed:
+        session.execute(update(Venue), changed)
+    ids = {key: venue_id for key, (venue_id, _) in found.items()}
+    missing_keys = [key for key in wanted if key not in found]
+    if missing_keys:
+        created = session.execute(
+            insert(Venue).returning(Venue.id, sort_by_parameter_order=True),
+            [
+                {**wanted[key], "location": point_ewkt(wanted[key]["lat"], wanted[key]["lon"])}
+                for key in missing_keys
+            ],
+        ).scalars()
+        ids.update(zip(missing_keys, created, strict=True))
+    return ids
+
+
+def _existing_groups(
+    session: Session,
+    batch: Sequence[ListingIn],
+    organisation_ids: dict[str, int],
+    venue_ids: dict[tuple[str, str], int],
+) -> list[tuple[int, int] | None]:
+    """For each listing, the (id, version) of the stored group it updates, if any."""
+    by_id: dict[int, tuple[int, int]] = {}
+    by_external: dict[str, tuple[int, int]] = {}
+    ids = [listing.id for listing in batch if listing.id is not None]
+    externals = [listing.external_id for listing in batch if listing.external_id is not None]
+    for chunk in _chunks(ids, LOOKUP_CHUNK):
+        for row in session.execute(select(Group.id, Group.version).where(Group.id.in_(chunk))):
+            by_id[row.id] = (row.id, row.version)
+    for chunk in _chunks(externals, LOOKUP_CHUNK):
+        for row in session.execute(
+            select(Group.external_id, Group.id, Group.version).where(Group.external_id.in_(chunk))
+        ):
+            by_external[row.external_id] = (row.id, row.version)
+
+    keyless = [
+        (
+            listing.name,
+            organisation_ids.get(listing.organisation or ""),
+            _venue_or_none(listing, venue_ids),
+        )
+        for listing in batch
+        if listing.id is None and listing.external_id is None
+    ]
+    by_natural: dict[tuple[str, int | None, int | None], tuple[int, int]] = {}
+    for chunk in _chunks(sorted({name for name, _, _ in keyless}), LOOKUP_CHUNK):
+        for row in session.execute(
+            select(
+                Group.id, Group.version, Group.name, Group.organisation_id, Group.venue_id
+            ).where(Group.name.in_(chunk), Group.external_id.is_(None))
+        ):
+            by_natural[(row.name, row.organisation_id, row.venue_id)] = (row.id, row.version)
+
+    matches: list[tuple[int, int] | None] = []
+    for listing in batch:
+        if listing.id is not None:
+            match = by_id.get(listing.id)
+            other = by_external.get(listing.external_id or "")
+            if match and other and other[0] != match[0]:
+                raise ValidationError(
+                    f"group {listing.id}: external_id {listing.external_id!r} "
+                    f"belongs to group {other[0]}",
+                    field="external_id",
+                )
+            matches.append(match)
+        elif listing.external_id is not None:
+            matches.append(by_external.get(listing.external_id))
+        else:
+            key = (
+                listing.name,
+                organisation_ids.get(listing.organisation or ""),
+                _venue_or_none(listing, venue_ids),
+            )
+            matches.append(by_natural.get(key))
+    return matches
+
+
+def _venue_or_none(listing: ListingIn, venue_ids: dict[tuple[str, str], int]) -> int | None:
+    return venue_ids.get(_venue_key(listing)) if listing.venue else None
+
+
+def _group_values(
+    listing: ListingIn, organisation_id: int | None, venue_id: int | None
+) -> dict[str, Any]:
+    """The groups-table columns for one listing."""
+    transport, door = listing.transport, listing.transport.door_to_door
+    rail = transport.rail_station
+    return {
+        "external_id": listing.external_id,
+        "name": listing.name,
+        "description": listing.description,
+        "organisation_id": organisation_id,
+        "venue_id": venue_id,
+        "status": listing.status,
+        "online": listing.online,
+        "min_age": listing.audience.min_age,
+        "max_age": listing.audience.max_age,
+        "gender": listing.audience.gender,
+        "languages": listing.audience.languages,
+        "cost_free": listing.cost.free,
+        "cost_amount_gbp": listing.cost.amount_gbp,
+        "cost_notes": listing.cost.notes,
+        "total_places": listing.capacity.total_places,
+        "places_taken": listing.capacity.places_taken,
+        "waiting_list": listing.capacity.waiting_list,
+        "complex_needs_places": listing.capacity.complex_needs_places,
+        "complexity_supported": listing.capacity.complexity_supported,
+        **{flag: getattr(listing.accessibility, flag) for flag in ACCESSIBILITY_FLAGS},
+        "access_notes": listing.accessibility.notes,
+        "bus_stops": [stop.model_dump() for stop in transport.bus_stops],
+        "rail_station_name": rail.name if rail else None,
+        "rail_station_distance_m": rail.distance_m if rail else None,
+        "parking": transport.parking,
+        "door_to_door_available": door.available if door else None,
+        "door_to_door_radius_km": door.radius_km if door else None,
+        "door_to_door_notes": door.notes if door else "",
+        "contact_name": listing.contact.name,
+        "contact_phone": listing.contact.phone,
+        "contact_email": listing.contact.email,
+        "contact_website": listing.contact.website,
+        "self_referral": listing.referral.self_referral,
+        "link_worker_referral": listing.referral.link_worker_referral,
+        "referral_notes": listing.referral.notes,
+        "last_verified_at": listing.last_verified_at,
+        "verified_by": listing.verified_by,
+    }
+
+
+def _replace_children(
+    session: Session, batch: Sequence[ListingIn], group_ids: list[int], updated: set[int]
+) -> None:
+    for chunk in _chunks(sorted(updated), LOOKUP_CHUNK):
+        for model in (GroupCategory, GroupInterest, ScheduleEntry):
+            session.execute(delete(model).where(model.group_id.in_(chunk)))
+    categories, interests, schedule = [], [], []
+    for listing, group_id in zip(batch, group_ids, strict=True):
+        categories += [
+            {"group_id": group_id, "category": c} for c in dict.fromkeys(listing.categories)
+        ]
+        interests += [
+            {"group_id": group_id, "interest": i} for i in dict.fromkeys(listing.interests)
+        ]
+        schedule += [
+            {
+                "group_id": group_id,
+                "day": entry.day,
+                "start": entry.start,
+                "end": entry.end,
+                "frequency": entry.frequency,
+            }
+            for entry in listing.schedule
+        ]
+    for model, rows in (
+        (GroupCategory, categories),
+        (GroupInterest, interests),
+        (ScheduleEntry, schedule),
+    ):
+        if rows:
+            session.execute(insert(model), rows)
+
+
+def _record_verifications(
+    session: Session,
+    batch: Sequence[ListingIn],
+    group_ids: list[int],
+    existing: list[tuple[int, int] | None],
+) -> None:
+    """Keep the verification history behind ``last_verified_at`` when an import moves it."""
+    updated_ids = [match[0] for match in existing if match is not None]
+    latest: dict[int, dt.date | None] = {}
+    for chunk in _chunks(updated_ids, LOOKUP_CHUNK):
+        latest.update(
+            session.execute(
+                select(Verification.group_id, func.max(Verification.verified_on))
+                .where(Verification.group_id.in_(chunk))
+                .group_by(Verification.group_id)
+            ).all()
+        )
+    rows = [
+        {
+            "group_id": group_id,
+            "verified_on": listing.last_verified_at,
+            "verified_by": listing.verified_by,
+            "method": VerificationMethod.IMPORT,
+            "note": "",
+        }
+        for listing, group_id in zip(batch, group_ids, strict=True)
+        if listing.last_verified_at is not None and latest.get(group_id) != listing.last_verified_at
+    ]
+    if rows:
+        session.execute(insert(Verification), rows)
+
+
+__all__ = [
+    "ImportProblem",
+    "ImportRejected",
+    "ImportResult",
+    "import_listings",
+    "save_listings",
+    "validate_records",
+]

@@ -1,0 +1,60 @@
+"""When a listing counts as fresh, due for re-verification, or stale.
+
+A listing is ``fresh`` after it is verified, ``due`` in the last ``due_days`` before it
+expires and ``stale`` from ``expiry_days`` after its last verification. A listing nobody has
+ever verified is stale: nobody has checked it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy.orm import InstrumentedAttribute
+
+from assetmap.config import Config
+
+
+class Freshness(enum.StrEnum):
+    FRESH = "fresh"
+    DUE = "due"
+    STALE = "stale"
+
+
+@dataclass(frozen=True)
+class FreshnessPolicy:
+    expiry_days: int = 180
+    due_days: int = 30
+
+    @classmethod
+    def from_config(cls, config: Config) -> FreshnessPolicy:
+        return cls(config.freshness_expiry_days, config.freshness_due_days)
+
+    def due_from(self, today: dt.date) -> dt.date:
+        """Listings verified on or before this day are at least due."""
+        return today - dt.timedelta(days=self.expiry_days - self.due_days)
+
+    def stale_from(self, today: dt.date) -> dt.date:
+        """Listings verified on or before this day are stale."""
+        return today - dt.timedelta(days=self.expiry_days)
+
+    def freshness_of(self, last_verified: dt.date | None, today: dt.date) -> Freshness:
+        """The freshness of one listing on ``today``."""
+        if last_verified is None or last_verified <= self.stale_from(today):
+            return Freshness.STALE
+        if last_verified <= self.due_from(today):
+            return Freshness.DUE
+        return Freshness.FRESH
+
+    def condition(
+        self, column: InstrumentedAttribute[dt.date | None], state: Freshness, today: dt.date
+    ) -> ColumnElement[bool]:
+        """A SQL condition on ``column`` (a last-verified date) that selects ``state``."""
+        due_from, stale_from = self.due_from(today), self.stale_from(today)
+        if state is Freshness.FRESH:
+            return column > due_from
+        if state is Freshness.DUE:
+            return and_(column > stale_from, column <= due_from)
+        return or_(column.is_(None), column <= stale_from)

@@ -1,0 +1,99 @@
+"""Load the postcode gazetteer from CSV: our own three columns or the ONS Postcode Directory."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from assetmap.errors import ValidationError
+from assetmap.geo.postcodes import normalise_postcode
+from assetmap.models import Postcode
+
+# Header names accepted for each column, ours first, then the ONS Postcode Directory's.
+POSTCODE_COLUMNS = ("postcode", "pcds", "pcd", "pcd7", "pcd8")
+LATITUDE_COLUMNS = ("latitude", "lat")
+LONGITUDE_COLUMNS = ("longitude", "long", "lon", "lng")
+# ONSPD marks postcodes without a grid reference with this latitude.
+ONSPD_NO_LOCATION = 99.999999
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class PostcodeImport:
+    imported: int
+    skipped_no_location: int
+
+
+def _pick(header: list[str], names: tuple[str, ...], path: Path) -> int:
+    lowered = [name.strip().lower() for name in header]
+    for name in names:
+        if name in lowered:
+            return lowered.index(name)
+    raise ValidationError(
+        f"{path.name}: no {names[0]} column (expected a header with one of {', '.join(names)})",
+        field=names[0],
+    )
+
+
+def read_postcode_csv(path: Path) -> Iterator[tuple[str, float, float] | None]:
+    """Yield (postcode, lat, lon) per data row, or None for a postcode ONSPD gives no location."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if not header:
+            raise ValidationError(f"{path.name}: the file is empty", field="file")
+        pc, la, lo = (
+            _pick(header, POSTCODE_COLUMNS, path),
+            _pick(header, LATITUDE_COLUMNS, path),
+            _pick(header, LONGITUDE_COLUMNS, path),
+        )
+        for line, row in enumerate(reader, start=2):
+            if not row:
+                continue
+            try:
+                postcode = normalise_postcode(row[pc])
+                lat, lon = float(row[la]), float(row[lo])
+            except (ValidationError, ValueError, IndexError) as exc:
+                detail = exc.message if isinstance(exc, ValidationError) else "bad number"
+                raise ValidationError(f"{path.name} line {line}: {detail}", field="file") from None
+            if abs(lat - ONSPD_NO_LOCATION) < 1e-6:
+                yield None
+                continue
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise ValidationError(
+                    f"{path.name} line {line}: latitude/longitude out of range", field="file"
+                )
+            yield postcode, lat, lon
+
+
+def import_postcodes(
+    session: Session,
+    rows: Iterator[tuple[str, float, float] | None],
+    progress: Callable[[int], None] | None = None,
+) -> PostcodeImport:
+    """Insert or update postcodes in batches; the caller's transaction makes it all-or-nothing."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    imported = skipped = 0
+    while batch := list(islice(rows, BATCH)):
+        located = {row[0]: row for row in batch if row is not None}
+        skipped += len(batch) - len(located)
+        if located:
+            stmt = insert(Postcode).values(
+                [{"postcode": p, "lat": lat, "lon": lon} for p, lat, lon in located.values()]
+            )
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[Postcode.postcode],
+                set_={"lat": stmt.excluded.lat, "lon": stmt.excluded.lon},
+            )
+            session.execute(stmt)
+        imported += len(located)
+        if progress:
+            progress(len(batch))
+    return PostcodeImport(imported=imported, skipped_no_location=skipped)

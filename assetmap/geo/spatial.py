@@ -1,0 +1,109 @@
+"""The few spatial expressions where SpatiaLite and PostGIS differ, one function each.
+
+Both backends filter venues through their spatial index first (a box around the search area)
+and only then measure exact distances, in metres on the WGS84 spheroid, for what is left.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import ColumnElement, column, func, select, table
+
+from assetmap.db import Backend
+from assetmap.models import SRID, Venue
+
+# Mean radius of the Earth (IUGG), for turning a search radius into a box in degrees.
+EARTH_RADIUS_M = 6_371_008.8
+
+
+@dataclass(frozen=True)
+class BBox:
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+
+
+@dataclass(frozen=True)
+class Point:
+    lat: float
+    lon: float
+
+
+def circle_bbox(centre: Point, radius_m: float) -> BBox:
+    """The smallest lat/lon box that holds every point within ``radius_m`` of ``centre``."""
+    dlat = math.degrees(radius_m / EARTH_RADIUS_M)
+    # Widen a little: a box edge on the sphere is not a parallel, and the spheroid is not a sphere.
+    dlat *= 1.01
+    cos_lat = max(math.cos(math.radians(min(abs(centre.lat) + dlat, 90.0))), 1e-6)
+    dlon = min(dlat / cos_lat, 180.0)
+    return BBox(
+        min_lon=max(centre.lon - dlon, -180.0),
+        min_lat=max(centre.lat - dlat, -90.0),
+        max_lon=min(centre.lon + dlon, 180.0),
+        max_lat=min(centre.lat + dlat, 90.0),
+    )
+
+
+def point_ewkt(lat: float, lon: float) -> str:
+    """A point as extended WKT, which GeoAlchemy2 binds on both backends."""
+    return f"SRID={SRID};POINT({lon!r} {lat!r})"
+
+
+class SpatialDialect(Protocol):
+    def venues_in_box(self, box: BBox) -> ColumnElement[bool]:
+        """Venues whose location is inside ``box``, found through the spatial index."""
+        ...
+
+    def distance_m(self, centre: Point) -> ColumnElement[float]:
+        """Geodesic distance in metres from each venue to ``centre``."""
+        ...
+
+
+# SpatiaLite keeps its R*Tree as a plain virtual table; it is never used unless queried.
+_rtree = table(
+    "idx_venues_location",
+    column("pkid"),
+    column("xmin"),
+    column("xmax"),
+    column("ymin"),
+    column("ymax"),
+)
+
+
+def _exactly_in(box: BBox) -> ColumnElement[bool]:
+    return Venue.lon.between(box.min_lon, box.max_lon) & Venue.lat.between(box.min_lat, box.max_lat)
+
+
+class SpatiaLiteDialect:
+    def venues_in_box(self, box: BBox) -> ColumnElement[bool]:
+        # The R*Tree holds 32-bit boxes rounded outwards, so confirm on the exact columns.
+        candidates = select(_rtree.c.pkid).where(
+            _rtree.c.xmin <= box.max_lon,
+            _rtree.c.xmax >= box.min_lon,
+            _rtree.c.ymin <= box.max_lat,
+            _rtree.c.ymax >= box.min_lat,
+        )
+        return Venue.id.in_(candidates) & _exactly_in(box)
+
+    def distance_m(self, centre: Point) -> ColumnElement[float]:
+        origin = func.MakePoint(centre.lon, centre.lat, SRID)
+        return func.ST_Distance(Venue.location, origin, 1)
+
+
+class PostGISDialect:
+    def venues_in_box(self, box: BBox) -> ColumnElement[bool]:
+        envelope = func.ST_MakeEnvelope(box.min_lon, box.min_lat, box.max_lon, box.max_lat, SRID)
+        return Venue.location.op("&&")(envelope) & _exactly_in(box)
+
+    def distance_m(self, centre: Point) -> ColumnElement[float]:
+        origin = func.ST_SetSRID(func.ST_MakePoint(centre.lon, centre.lat), SRID)
+        return func.ST_Distance(func.geography(Venue.location), func.geography(origin), True)
+
+
+def spatial_dialect(backend: Backend) -> SpatialDialect:
+    """The spatial expressions for ``backend``."""
+    return PostGISDialect() if backend is Backend.POSTGIS else SpatiaLiteDialect()

@@ -1,0 +1,367 @@
+"""The data model in one place: organisations, venues, groups and what hangs off them.
+
+Anything a query filters on is a real column or a child table with an index, never a JSON
+blob. Unknown stays NULL: accessibility is never guessed, so its flags are nullable booleans.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Annotated, Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Time,
+    TypeDecorator,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+SRID = 4326
+
+
+class Category(enum.StrEnum):
+    CREATIVE = "creative"
+    SOCIAL = "social"
+    ACTIVE = "active"
+    PRACTICAL = "practical"
+    LEARNING = "learning"
+    NATURE = "nature"
+    VOLUNTEERING = "volunteering"
+    PEER_SUPPORT = "peer_support"
+    FAITH_CULTURE = "faith_culture"
+    DIGITAL = "digital"
+
+
+class Status(enum.StrEnum):
+    OPEN = "open"
+    INVITATION_ONLY = "invitation_only"
+    WAITING_LIST = "waiting_list"
+    PAUSED = "paused"
+    CLOSED = "closed"
+
+
+class Day(enum.StrEnum):
+    MON = "mon"
+    TUE = "tue"
+    WED = "wed"
+    THU = "thu"
+    FRI = "fri"
+    SAT = "sat"
+    SUN = "sun"
+
+
+class Frequency(enum.StrEnum):
+    WEEKLY = "weekly"
+    FORTNIGHTLY = "fortnightly"
+    MONTHLY = "monthly"
+    OTHER = "other"
+
+
+class Gender(enum.StrEnum):
+    ANY = "any"
+    MEN = "men"
+    WOMEN = "women"
+
+
+class VerificationMethod(enum.StrEnum):
+    PHONE = "phone"
+    EMAIL = "email"
+    VISIT = "visit"
+    ORGANISER = "organiser"
+    IMPORT = "import"
+
+
+#: The accessibility questions of the listing contract, each yes / no / not known.
+ACCESSIBILITY_FLAGS: tuple[str, ...] = (
+    "step_free",
+    "wheelchair_accessible",
+    "accessible_toilet",
+    "hearing_loop",
+    "blue_badge_parking",
+    "seating_available",
+    "dementia_friendly",
+    "quiet_space",
+)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timestamps stored in UTC and handed back timezone-aware on both backends."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware UTC datetime")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
+    """Store an enum by its value, as a string with a CHECK constraint on both backends."""
+    return Enum(
+        kind,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        validate_strings=True,
+        length=max(len(member.value) for member in kind),
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+IntPK = Annotated[int, mapped_column(Integer, primary_key=True)]
+Created = Annotated[dt.datetime, mapped_column(UTCDateTime, default=utcnow, nullable=False)]
+Name = Annotated[str, mapped_column(String(200), nullable=False)]
+MaybeBool = Mapped[bool | None]
+JSONValue = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class Organisation(Base):
+    """Who runs groups: a charity, a centre, a faith group, a council team."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[IntPK]
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[Created]
+
+    groups: Mapped[list[Group]] = relationship(back_populates="organisation")
+
+
+class Venue(Base):
+    """A place where groups meet. ``lat``/``lon`` mirror ``location`` so reads need no GIS call."""
+
+    __tablename__ = "venues"
+
+    id: Mapped[IntPK]
+    name: Mapped[Name]
+    address: Mapped[str | None] = mapped_column(String(300))
+    postcode: Mapped[str | None] = mapped_column(String(8), index=True)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    # Created by the migration per backend (SpatiaLite's AddGeometryColumn and its R*Tree index;
+    # a GiST index on PostGIS), hence spatial_index=False here.
+    location: Mapped[Any] = mapped_column(
+        Geometry("POINT", srid=SRID, spatial_index=False, nullable=False)
+    )
+
+    groups: Mapped[list[Group]] = relationship(back_populates="venue")
+
+
+class Group(Base):
+    """One listing: a group, class or service a person can be referred to."""
+
+    __tablename__ = "groups"
+
+    id: Mapped[IntPK]
+    # A stable key from the source of an import, so re-importing updates rather than duplicates.
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    name: Mapped[Name]
+    description: Mapped[str] = mapped_column(Text, default="")
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    venue_id: Mapped[int | None] = mapped_column(
+        ForeignKey("venues.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[Status] = mapped_column(_enum(Status, "status"), default=Status.OPEN, index=True)
+    online: Mapped[bool] = mapped_column(default=False)
+
+    min_age: Mapped[int | None]
+    max_age: Mapped[int | None]
+    gender: Mapped[Gender] = mapped_column(_enum(Gender, "gender"), default=Gender.ANY)
+    languages: Mapped[list[str]] = mapped_column(JSONValue, default=list)
+
+    cost_free: Mapped[bool | None] = mapped_column(index=True)
+    cost_amount_gbp: Mapped[float | None]
+    cost_notes: Mapped[str] = mapped_column(String(500), default="")
+
+    total_places: Mapped[int | None]
+    places_taken: Mapped[int | None]
+    waiting_list: Mapped[int | None]
+    complex_needs_places: Mapped[int | None]
+    complexity_supported: Mapped[int | None]
+
+    step_free: MaybeBool
+    wheelchair_accessible: MaybeBool
+    accessible_toilet: MaybeBool
+    hearing_loop: MaybeBool
+    blue_badge_parking: MaybeBool
+    seating_available: MaybeBool
+    dementia_friendly: MaybeBool
+    quiet_space: MaybeBool
+    access_notes: Mapped[str] = mapped_column(Text, default="")
+
+    # Bus stops are shown, never filtered on: a list of {name, distance_m, routes}.
+    bus_stops: Mapped[list[dict[str, Any]]] = mapped_column(JSONValue, default=list)
+    rail_station_name: Mapped[str | None] = mapped_column(String(200))
+    rail_station_distance_m: Mapped[int | None]
+    parking: MaybeBool
+    door_to_door_available: MaybeBool
+    door_to_door_radius_km: Mapped[float | None]
+    door_to_door_notes: Mapped[str] = mapped_column(String(500), default="")
+
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_phone: Mapped[str | None] = mapped_column(String(50))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_website: Mapped[str | None] = mapped_column(String(500))
+
+    self_referral: MaybeBool
+    link_worker_referral: MaybeBool
+    referral_notes: Mapped[str] = mapped_column(Text, default="")
+
+    last_verified_at: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    verified_by: Mapped[str | None] = mapped_column(String(200))
+
+    # Optimistic locking: every write bumps it; a write based on an old version is refused.
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[Created]
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    organisation: Mapped[Organisation | None] = relationship(back_populates="groups")
+    venue: Mapped[Venue | None] = relationship(back_populates="groups")
+    categories: Mapped[list[GroupCategory]] = relationship(
+        back_populates="group", cascade="all, delete-orphan"
+    )
+    interests: Mapped[list[GroupInterest]] = relationship(
+        back_populates="group", cascade="all, delete-orphan"
+    )
+    schedule: Mapped[list[ScheduleEntry]] = relationship(
+        back_populates="group", cascade="all, delete-orphan", order_by="ScheduleEntry.id"
+    )
+    verifications: Mapped[list[Verification]] = relationship(
+        back_populates="group", cascade="all, delete-orphan", order_by="Verification.id"
+    )
+
+
+class GroupCategory(Base):
+    __tablename__ = "group_categories"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    category: Mapped[Category] = mapped_column(_enum(Category, "category"), primary_key=True)
+
+    group: Mapped[Group] = relationship(back_populates="categories")
+
+    __table_args__ = (Index("ix_group_categories_category", "category", "group_id"),)
+
+
+class GroupInterest(Base):
+    """An interest a group serves, stored lower-case so filters match however it was typed."""
+
+    __tablename__ = "group_interests"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    interest: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+    group: Mapped[Group] = relationship(back_populates="interests")
+
+    __table_args__ = (Index("ix_group_interests_interest", "interest", "group_id"),)
+
+
+class ScheduleEntry(Base):
+    """A regular session of a group: a day of the week and a time."""
+
+    __tablename__ = "schedule_entries"
+
+    id: Mapped[IntPK]
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    day: Mapped[Day] = mapped_column(_enum(Day, "day"))
+    start: Mapped[dt.time] = mapped_column(Time)
+    end: Mapped[dt.time | None] = mapped_column(Time)
+    frequency: Mapped[Frequency] = mapped_column(
+        _enum(Frequency, "frequency"), default=Frequency.WEEKLY
+    )
+
+    group: Mapped[Group] = relationship(back_populates="schedule")
+
+    __table_args__ = (
+        Index("ix_schedule_entries_group_id", "group_id"),
+        Index("ix_schedule_entries_day", "day", "group_id"),
+    )
+
+
+class Verification(Base):
+    """Someone confirmed a listing was right on a day: the history behind ``last_verified_at``."""
+
+    __tablename__ = "verifications"
+
+    id: Mapped[IntPK]
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    verified_on: Mapped[dt.date] = mapped_column(Date)
+    verified_by: Mapped[str | None] = mapped_column(String(200))
+    method: Mapped[VerificationMethod] = mapped_column(_enum(VerificationMethod, "method"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[Created]
+
+    group: Mapped[Group] = relationship(back_populates="verifications")
+
+
+class Postcode(Base):
+    """The gazetteer: UK postcodes and their centroids, for geocoding without a network."""
+
+    __tablename__ = "postcodes"
+
+    postcode: Mapped[str] = mapped_column(String(8), primary_key=True)
+    lat: Mapped[float]
+    lon: Mapped[float]
+
+
+__all__ = [
+    "ACCESSIBILITY_FLAGS",
+    "SRID",
+    "Base",
+    "Category",
+    "Day",
+    "Frequency",
+    "Gender",
+    "Group",
+    "GroupCategory",
+    "GroupInterest",
+    "Organisation",
+    "Postcode",
+    "ScheduleEntry",
+    "Status",
+    "Venue",
+    "Verification",
+    "VerificationMethod",
+]

@@ -1,0 +1,74 @@
+"""The HTTP layer: blueprints that translate requests to domain calls and back, nothing more."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask, current_app, g, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from assetmap.config import Config
+from assetmap.db import Database
+from assetmap.freshness.policy import FreshnessPolicy
+from assetmap.geo.spatial import SpatialDialect, spatial_dialect
+
+_DATABASE = "assetmap.database"
+_CONFIG = "assetmap.config"
+
+
+def init_app(app: Flask, config: Config) -> None:
+    """Bind the database and register the blueprints."""
+    app.extensions[_CONFIG] = config
+    app.extensions[_DATABASE] = Database(config)
+    app.teardown_appcontext(_close_session)
+
+    from assetmap.web.api import api, http_error
+
+    app.register_blueprint(api)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> ResponseReturnValue:
+        # Paths under /api/ that match no route still answer in the API's JSON error shape.
+        if request.path.startswith(api.url_prefix or "/api/"):
+            return http_error(error)
+        return error
+
+    @app.get("/")
+    def index() -> Response:
+        return redirect(url_for("api.openapi"))
+
+
+def app_config() -> Config:
+    return current_app.extensions[_CONFIG]
+
+
+def app_database() -> Database:
+    return current_app.extensions[_DATABASE]
+
+
+def db_session() -> Session:
+    """The request's session, opened on first use and closed when the request ends."""
+    if "db_session" not in g:
+        g.db_session = app_database().sessions()
+    return g.db_session
+
+
+def spatial() -> SpatialDialect:
+    return spatial_dialect(app_database().backend)
+
+
+def freshness_policy() -> FreshnessPolicy:
+    return FreshnessPolicy.from_config(app_config())
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()

@@ -1,0 +1,97 @@
+"""The JSON API at /api/v1: GeoJSON listings, one error shape, never a 500 for bad input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+from assetmap.directory.queries import get_listing, search_groups
+from assetmap.errors import AssetmapError
+from assetmap.web import app_config, db_session, freshness_policy, spatial, today
+from assetmap.web.api.openapi import openapi_document
+from assetmap.web.params import parse_group_query
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def feature(listing: dict[str, Any], distance_m: float | None = None) -> dict[str, Any]:
+    """A listing as a GeoJSON Feature: the venue's point, the whole listing as properties."""
+    venue = listing["venue"]
+    geometry = {"type": "Point", "coordinates": [venue["lon"], venue["lat"]]} if venue else None
+    properties = listing if distance_m is None else {**listing, "distance_m": round(distance_m)}
+    return {"type": "Feature", "id": listing["id"], "geometry": geometry, "properties": properties}
+
+
+@api.get("/groups")
+def list_groups() -> ResponseReturnValue:
+    session = db_session()
+    query = parse_group_query(request.args, app_config(), session)
+    page = search_groups(session, query, spatial(), freshness_policy(), today())
+    features = [feature(item, page.distances_m.get(item["id"])) for item in page.listings]
+    return _geojson(
+        {
+            "type": "FeatureCollection",
+            "numberMatched": page.number_matched,
+            "numberReturned": len(features),
+            "links": _page_links(query.offset, query.limit, len(features), page.number_matched),
+            "features": features,
+        }
+    )
+
+
+def _geojson(body: dict[str, Any]) -> ResponseReturnValue:
+    response = jsonify(body)
+    response.mimetype = "application/geo+json"
+    return response
+
+
+def _page_links(offset: int, limit: int, returned: int, matched: int) -> list[dict[str, str]]:
+    args = request.args.to_dict(flat=True)
+
+    def link(rel: str, new_offset: int) -> dict[str, str]:
+        href = url_for("api.list_groups", **{**args, "offset": new_offset}, _external=True)
+        return {"rel": rel, "type": "application/geo+json", "href": href}
+
+    links = [link("self", offset)]
+    if offset + returned < matched:
+        links.append(link("next", offset + limit))
+    if offset > 0:
+        links.append(link("prev", max(offset - limit, 0)))
+    return links
+
+
+@api.get("/groups/<int:group_id>")
+def show_group(group_id: int) -> ResponseReturnValue:
+    return _geojson(feature(get_listing(db_session(), group_id, freshness_policy(), today())))
+
+
+@api.get("/openapi.json")
+def openapi() -> ResponseReturnValue:
+    return jsonify(openapi_document(app_config(), url_for("api.list_groups", _external=True)))
+
+
+def _error(code: str, message: str, status: int, field: str | None = None) -> ResponseReturnValue:
+    return jsonify({"error": {"code": code, "message": message, "field": field}}), status
+
+
+@api.errorhandler(AssetmapError)
+def domain_error(error: AssetmapError) -> ResponseReturnValue:
+    return _error(error.code, error.message, error.http_status, error.field)
+
+
+@api.errorhandler(Exception)
+def unexpected_error(error: Exception) -> ResponseReturnValue:
+    if isinstance(error, HTTPException):
+        return http_error(error)
+    # Logged with its traceback; the client still gets the JSON error shape.
+    current_app.logger.exception("unhandled error in the API", exc_info=error)
+    return _error("internal", "something went wrong on our side", 500)
+
+
+def http_error(error: HTTPException) -> ResponseReturnValue:
+    """404, 405 and friends as JSON, also for /api/ paths that match no route."""
+    code = (error.name or "error").lower().replace(" ", "_")
+    return _error(code, error.description or code, error.code or 500)

@@ -1,0 +1,302 @@
+"""The OpenAPI 3 description of /api/v1, built from the same vocabularies the code checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assetmap.config import Config
+from assetmap.freshness.policy import Freshness
+from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Frequency, Gender, Status
+
+
+def _values(kind: type[Any]) -> list[str]:
+    return [member.value for member in kind]
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {**schema, "nullable": True}
+
+
+def _object(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+INT = {"type": "integer"}
+NUM = {"type": "number"}
+STR = {"type": "string"}
+BOOL = {"type": "boolean"}
+FLAG = _nullable({"type": "boolean", "description": "true, false, or null when not known"})
+
+
+def _listing_schema() -> dict[str, Any]:
+    return _object(
+        {
+            "id": INT,
+            "external_id": _nullable(STR),
+            "name": STR,
+            "description": STR,
+            "organisation": _nullable(STR),
+            "categories": {"type": "array", "items": {"type": "string", "enum": _values(Category)}},
+            "interests": {"type": "array", "items": STR},
+            "status": {"type": "string", "enum": _values(Status)},
+            "audience": _object(
+                {
+                    "min_age": _nullable(INT),
+                    "max_age": _nullable(INT),
+                    "gender": {"type": "string", "enum": _values(Gender)},
+                    "languages": {"type": "array", "items": STR},
+                }
+            ),
+            "cost": _object({"free": FLAG, "amount_gbp": _nullable(NUM), "notes": STR}),
+            "online": BOOL,
+            "venue": _nullable(
+                _object(
+                    {
+                        "name": STR,
+                        "address": _nullable(STR),
+                        "postcode": _nullable(STR),
+                        "lat": NUM,
+                        "lon": NUM,
+                    }
+                )
+            ),
+            "schedule": {
+                "type": "array",
+                "items": _object(
+                    {
+                        "day": {"type": "string", "enum": _values(Day)},
+                        "start": {"type": "string", "example": "10:00"},
+                        "end": _nullable({"type": "string", "example": "12:30"}),
+                        "frequency": {"type": "string", "enum": _values(Frequency)},
+                    }
+                ),
+            },
+            "capacity": _object(
+                {
+                    "total_places": _nullable(INT),
+                    "places_taken": _nullable(INT),
+                    "spare_places": _nullable(
+                        {**INT, "description": "total_places - places_taken (derived)"}
+                    ),
+                    "waiting_list": _nullable(INT),
+                    "complex_needs_places": _nullable(INT),
+                    "complexity_supported": _nullable(
+                        {
+                            **INT,
+                            "minimum": 1,
+                            "maximum": 3,
+                            "description": "1 no extra support needed … 3 complex needs",
+                        }
+                    ),
+                }
+            ),
+            "accessibility": _object({**{f: FLAG for f in ACCESSIBILITY_FLAGS}, "notes": STR}),
+            "transport": _object(
+                {
+                    "bus_stops": {
+                        "type": "array",
+                        "items": _object(
+                            {
+                                "name": STR,
+                                "distance_m": _nullable(INT),
+                                "routes": {"type": "array", "items": STR},
+                            }
+                        ),
+                    },
+                    "rail_station": _nullable(_object({"name": STR, "distance_m": _nullable(INT)})),
+                    "parking": FLAG,
+                    "door_to_door": _object(
+                        {"available": FLAG, "radius_km": _nullable(NUM), "notes": STR}
+                    ),
+                }
+            ),
+            "contact": _object(
+                {
+                    "name": _nullable(STR),
+                    "phone": _nullable(STR),
+                    "email": _nullable(STR),
+                    "website": _nullable(STR),
+                }
+            ),
+            "referral": _object(
+                {"self_referral": FLAG, "link_worker_referral": FLAG, "notes": STR}
+            ),
+            "last_verified_at": _nullable({"type": "string", "format": "date"}),
+            "verified_by": _nullable(STR),
+            "freshness": {"type": "string", "enum": _values(Freshness)},
+            "distance_m": {
+                "type": "integer",
+                "description": "metres from the search centre (only with near or postcode)",
+            },
+        }
+    )
+
+
+def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+    }
+
+
+def _list_of(kind: type[Any]) -> dict[str, Any]:
+    return {"type": "string", "description": "comma-separated; any of " + ", ".join(_values(kind))}
+
+
+def _search_parameters(config: Config) -> list[dict[str, Any]]:
+    return [
+        _query("q", "text in the name, description or interests (case-insensitive)", STR),
+        _query("category", "one or more categories (any of them matches)", _list_of(Category)),
+        _query("interest", "one or more interests, exact (any of them matches)", STR),
+        _query(
+            "status",
+            "statuses to include; default: all but closed; `all` for every status",
+            _list_of(Status),
+        ),
+        _query("near", "search centre as lat,lon; results nearest first", STR),
+        _query("postcode", "search centre as a UK postcode; results nearest first", STR),
+        _query(
+            "radius_km",
+            f"search radius around near/postcode (default {config.default_radius_km:g},"
+            f" at most {config.max_radius_km:g})",
+            {"type": "number", "exclusiveMinimum": 0, "maximum": config.max_radius_km},
+        ),
+        _query("bbox", "min lon, min lat, max lon, max lat (WGS84)", STR),
+        *[
+            _query(flag, f"true: known {flag.replace('_', ' ')}; false: known not", BOOL)
+            for flag in ACCESSIBILITY_FLAGS
+        ],
+        _query("day", "meets on one of these days", _list_of(Day)),
+        _query("free", "true: free to attend; false: known to cost", BOOL),
+        _query("freshness", "how recently verified", _list_of(Freshness)),
+        _query(
+            "limit",
+            f"page size (default {config.default_page_size})",
+            {"type": "integer", "minimum": 1, "maximum": config.max_page_size},
+        ),
+        _query("offset", "listings to skip", {"type": "integer", "minimum": 0}),
+    ]
+
+
+def _error_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def openapi_document(config: Config, groups_url: str) -> dict[str, Any]:
+    """The whole OpenAPI 3.0 document for this API."""
+    server = groups_url.rsplit("/groups", 1)[0]
+    feature = _object(
+        {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": INT,
+            "geometry": _nullable(
+                _object(
+                    {
+                        "type": {"type": "string", "enum": ["Point"]},
+                        "coordinates": {
+                            "type": "array",
+                            "items": NUM,
+                            "minItems": 2,
+                            "maxItems": 2,
+                        },
+                    }
+                )
+            ),
+            "properties": {"$ref": "#/components/schemas/Listing"},
+        },
+        ["type", "id", "geometry", "properties"],
+    )
+    collection = _object(
+        {
+            "type": {"type": "string", "enum": ["FeatureCollection"]},
+            "numberMatched": INT,
+            "numberReturned": INT,
+            "links": {
+                "type": "array",
+                "items": _object({"rel": STR, "type": STR, "href": STR}),
+            },
+            "features": {"type": "array", "items": {"$ref": "#/components/schemas/Feature"}},
+        },
+        ["type", "numberMatched", "numberReturned", "features"],
+    )
+    error = _object(
+        {
+            "error": _object(
+                {"code": STR, "message": STR, "field": _nullable(STR)},
+                ["code", "message", "field"],
+            )
+        },
+        ["error"],
+    )
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "assetmap API",
+            "version": "1",
+            "description": "Community groups for social prescribing: where, when, for whom, "
+            "how accessible, how full, and how recently checked.",
+        },
+        "servers": [{"url": server}],
+        "paths": {
+            "/groups": {
+                "get": {
+                    "summary": "Find groups",
+                    "operationId": "listGroups",
+                    "parameters": _search_parameters(config),
+                    "responses": {
+                        "200": {
+                            "description": "matching groups as GeoJSON",
+                            "content": {
+                                "application/geo+json": {
+                                    "schema": {"$ref": "#/components/schemas/FeatureCollection"}
+                                }
+                            },
+                        },
+                        "400": _error_response("a parameter is not valid; `field` names it"),
+                    },
+                }
+            },
+            "/groups/{id}": {
+                "get": {
+                    "summary": "One group",
+                    "operationId": "getGroup",
+                    "parameters": [{"name": "id", "in": "path", "required": True, "schema": INT}],
+                    "responses": {
+                        "200": {
+                            "description": "the group as a GeoJSON Feature",
+                            "content": {
+                                "application/geo+json": {
+                                    "schema": {"$ref": "#/components/schemas/Feature"}
+                                }
+                            },
+                        },
+                        "404": _error_response("no group has this id"),
+                    },
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "summary": "This description",
+                    "operationId": "openapi",
+                    "responses": {"200": {"description": "OpenAPI 3 document"}},
+                }
+            },
+        },
+        "components": {
+            "schemas": {
+                "Listing": _listing_schema(),
+                "Feature": feature,
+                "FeatureCollection": collection,
+                "Error": error,
+            }
+        },
+    }
