@@ -5,17 +5,20 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
-
-from flask import Flask
+from typing import TYPE_CHECKING, Any
 
 from assetmap.config import Config
+
+if TYPE_CHECKING:  # the package root stays importable without Flask, for the domain packages
+    from flask import Flask
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     """Build the web app: settings from the environment, then ``config`` overrides on top."""
+    from flask import Flask
+
     if not isinstance(config, Config):
         config = Config.from_env().with_overrides(config or {})
 

@@ -1,0 +1,58 @@
+# assetmap — `make run` to try it, `make test` to check it. `make help` lists the rest.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+HOST ?= 127.0.0.1
+PORT ?= 5000
+BENCH_SIZE ?= 100000
+
+# Debian packages: SpatiaLite for the embedded database; PostgreSQL 15 + PostGIS 3 for tests.
+RUN_DEBS := libsqlite3-mod-spatialite
+TEST_DEBS := postgresql-15 postgresql-15-postgis-3
+
+.PHONY: help install run test lint bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+define apt_install
+	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages: $$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+endef
+
+$(STAMP): pyproject.toml
+	$(call apt_install,$(RUN_DEBS))
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[postgres,dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## Install what is missing (Debian packages, .venv, the package)
+	$(call apt_install,$(RUN_DEBS))
+
+run: install ## Create and seed instance/assetmap.db if needed, then serve on http://127.0.0.1:5000
+	$(BIN)/assetmap init-db
+	$(BIN)/assetmap seed --if-empty
+	$(BIN)/assetmap serve --host $(HOST) --port $(PORT)
+
+test: install ## Run the whole suite on SpatiaLite and on a private PostGIS cluster
+	$(call apt_install,$(TEST_DEBS))
+	scripts/with-postgis $(BIN)/pytest -q
+
+lint: install ## ruff (lint and format check) and mypy on the domain packages
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy assetmap/directory assetmap/geo assetmap/freshness
+
+bench: install ## Time the API against the bare spatial SQL on both backends (BENCH_SIZE=100000)
+	$(call apt_install,$(TEST_DEBS))
+	scripts/with-postgis $(BIN)/python -m bench --size $(BENCH_SIZE)
+
+clean: ## Remove the virtualenv and caches (keeps instance/, your data)
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache *.egg-info
