@@ -35,6 +35,28 @@ BACKENDS = [
 ]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "only_backend(name): run this test on one backend only (not skipped elsewhere)"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked only_backend("postgis") are collected for that backend alone."""
+    kept, dropped = [], []
+    for item in items:
+        marker = item.get_closest_marker("only_backend")
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("database_url") if callspec else None
+        if marker and backend is not None and backend != marker.args[0]:
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 def _postgres_database() -> Iterator[str]:
     """A fresh database with PostGIS on the test server, dropped afterwards."""
     server_url = os.environ.get("ASSETMAP_TEST_POSTGRES_URL")
