@@ -150,16 +150,20 @@ def search_groups(
 ) -> GroupPage:
     """Listings matching ``query``: nearest first when ``near`` is given, else by id."""
     conditions = _conditions(query, dialect, policy, today)
+    # The total rides along as a window count: one pass over the matches, not two queries.
+    total = func.count().over().label("number_matched")
     if query.near is not None:
         distance = dialect.distance_m(query.near).label("distance_m")
-        page = _listing_select(distance).where(*conditions).order_by(distance, Group.id)
+        page = _listing_select(distance, total).where(*conditions).order_by(distance, Group.id)
     else:
-        page = _listing_select().where(*conditions).order_by(Group.id)
+        page = _listing_select(total).where(*conditions).order_by(Group.id)
     rows = session.execute(page.limit(query.limit).offset(query.offset)).all()
 
-    if query.offset == 0 and len(rows) < query.limit:
-        matched = len(rows)  # the page holds everything: no need to count
-    else:
+    if rows:
+        matched = rows[0].number_matched
+    elif query.offset == 0:
+        matched = 0
+    else:  # paged past the end: count separately
         counter = select(func.count()).select_from(Group)
         if query.near is not None or query.bbox is not None:
             counter = counter.join(Venue, Group.venue_id == Venue.id)
