@@ -226,3 +226,7 @@ def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="assetmap")
+
+
+if __name__ == "__main__":
+    main()

@@ -178,3 +178,17 @@ def tmp_json(tmp_path: Path):
         return path
 
     return write
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say how many tests passed on each backend, so a run shows PostGIS really ran."""
+    counts: dict[str, int] = {}
+    for report in terminalreporter.stats.get("passed", []):
+        if report.when != "call":
+            continue
+        for backend in ("spatialite", "postgis"):
+            if f"[{backend}" in report.nodeid or f"-{backend}]" in report.nodeid:
+                counts[backend] = counts.get(backend, 0) + 1
+    if counts:
+        summary = ", ".join(f"{name}: {n} passed" for name, n in sorted(counts.items()))
+        terminalreporter.write_line(f"database tests by backend — {summary}")

@@ -294,32 +294,29 @@ def _existing_groups(
     by_external: dict[str, tuple[int, int]] = {}
     ids = [listing.id for listing in batch if listing.id is not None]
     externals = [listing.external_id for listing in batch if listing.external_id is not None]
-    for chunk in _chunks(ids, LOOKUP_CHUNK):
-        for row in session.execute(select(Group.id, Group.version).where(Group.id.in_(chunk))):
+    for id_chunk in _chunks(ids, LOOKUP_CHUNK):
+        for row in session.execute(select(Group.id, Group.version).where(Group.id.in_(id_chunk))):
             by_id[row.id] = (row.id, row.version)
-    for chunk in _chunks(externals, LOOKUP_CHUNK):
-        for row in session.execute(
-            select(Group.external_id, Group.id, Group.version).where(Group.external_id.in_(chunk))
+    for external_chunk in _chunks(externals, LOOKUP_CHUNK):
+        for keyed in session.execute(
+            select(Group.external_id, Group.id, Group.version).where(
+                Group.external_id.in_(external_chunk)
+            )
         ):
-            by_external[row.external_id] = (row.id, row.version)
+            by_external[keyed.external_id or ""] = (keyed.id, keyed.version)
 
-    keyless = [
-        (
-            listing.name,
-            organisation_ids.get(listing.organisation or ""),
-            _venue_or_none(listing, venue_ids),
-        )
-        for listing in batch
-        if listing.id is None and listing.external_id is None
-    ]
+    keyless_names = sorted(
+        {listing.name for listing in batch if listing.id is None and listing.external_id is None}
+    )
     by_natural: dict[tuple[str, int | None, int | None], tuple[int, int]] = {}
-    for chunk in _chunks(sorted({name for name, _, _ in keyless}), LOOKUP_CHUNK):
-        for row in session.execute(
+    for name_chunk in _chunks(keyless_names, LOOKUP_CHUNK):
+        for named in session.execute(
             select(
                 Group.id, Group.version, Group.name, Group.organisation_id, Group.venue_id
-            ).where(Group.name.in_(chunk), Group.external_id.is_(None))
+            ).where(Group.name.in_(name_chunk), Group.external_id.is_(None))
         ):
-            by_natural[(row.name, row.organisation_id, row.venue_id)] = (row.id, row.version)
+            key = (named.name, named.organisation_id, named.venue_id)
+            by_natural[key] = (named.id, named.version)
 
     matches: list[tuple[int, int] | None] = []
     for listing in batch:

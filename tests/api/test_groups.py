@@ -160,6 +160,8 @@ def test_paging(client, directory):
         for f in client.get(f"/api/v1/groups?limit=2&offset={offset}").get_json()["features"]
     ]
     assert len(set(seen)) == 5
+    past_the_end = client.get("/api/v1/groups?limit=2&offset=10").get_json()
+    assert (past_the_end["numberMatched"], past_the_end["numberReturned"]) == (5, 0)
 
 
 def test_paged_near_search_counts_all_matches(client, directory):

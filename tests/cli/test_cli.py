@@ -138,3 +138,56 @@ def test_an_unsupported_database_is_explained():
     result = CliRunner().invoke(cli, ["--database-url", "mysql://x/y", "init-db"])
     assert result.exit_code == 1
     assert "unsupported database" in result.output
+
+
+def test_seed_loads_the_demo_once(run, database):
+    result = run("seed", "--if-empty")
+    assert result.exit_code == 0, result.output
+    loaded = count(database, Group)
+    assert loaded >= 200
+    again = run("seed", "--if-empty")
+    assert "not seeding" in again.output
+    assert count(database, Group) == loaded
+
+
+@pytest.mark.only_backend("spatialite")
+def test_serve_answers_http(database, tmp_path):
+    """`assetmap serve` (what `make run` ends with) serves the API over real HTTP."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "assetmap.cli",
+            "--database-url",
+            database.config.database_url,
+            "serve",
+            "--port",
+            str(port),
+        ],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "ASSETMAP_INSTANCE_PATH": str(tmp_path)},
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/groups") as answer:
+                    body = json.loads(answer.read())
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        assert body["type"] == "FeatureCollection"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

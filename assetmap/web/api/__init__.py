@@ -49,10 +49,10 @@ def _geojson(body: dict[str, Any]) -> ResponseReturnValue:
 
 
 def _page_links(offset: int, limit: int, returned: int, matched: int) -> list[dict[str, str]]:
-    args = request.args.to_dict(flat=True)
+    args: dict[str, Any] = request.args.to_dict(flat=True)
 
     def link(rel: str, new_offset: int) -> dict[str, str]:
-        href = url_for("api.list_groups", **{**args, "offset": new_offset}, _external=True)
+        href = url_for("api.list_groups", _external=True, **{**args, "offset": new_offset})
         return {"rel": rel, "type": "application/geo+json", "href": href}
 
     links = [link("self", offset)]
