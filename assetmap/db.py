@@ -9,7 +9,7 @@ from pathlib import Path
 
 import sqlean
 from geoalchemy2.admin.dialects.sqlite import init_spatialite
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Table, create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -77,3 +77,34 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def allocate_ids(session: Session, table: Table, count: int) -> list[int]:
+    """Reserve ``count`` new primary keys for ``table`` before a bulk insert.
+
+    Bulk inserts with ids chosen up front run as one executemany on both backends, where
+    INSERT … RETURNING in parameter order would go row by row on SQLite.
+    """
+    if count <= 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        sequence = f"pg_get_serial_sequence('{table.name}', 'id')"
+        rows = session.execute(
+            text(f"SELECT nextval({sequence}) FROM generate_series(1, :n)"), {"n": count}
+        )
+        return [row[0] for row in rows]
+    # SQLite serialises writers, and a transaction whose snapshot is out of date cannot write,
+    # so the ids after the current maximum stay ours until commit.
+    highest = session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+    return list(range(highest + 1, highest + 1 + count))
+
+
+def sync_id_sequence(session: Session, table: Table) -> None:
+    """After inserting rows with ids of their own, move PostgreSQL's sequence past them."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                f"(SELECT COALESCE(MAX(id), 1) FROM {table.name}))"
+            )
+        )

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from assetmap.db import allocate_ids, sync_id_sequence
 from assetmap.directory.schemas import ListingIn, parse_listing
 from assetmap.errors import ValidationError
 from assetmap.geo.interfaces import Geocoder
@@ -34,6 +35,8 @@ from assetmap.models import (
 )
 
 WRITE_BATCH = 1000
+# Inserts go to the tables (Core executemany): the ORM's bulk insert splits rows whose None
+# values differ into separate statements, which on SQLite means one INSERT per group.
 # Keeps IN (...) lists well under SQLite's limit on bound parameters.
 LOOKUP_CHUNK = 500
 
@@ -144,23 +147,14 @@ def save_listings(
 ) -> ImportResult:
     """Create or update groups from validated listings, set-wise, batch by batch."""
     result = ImportResult()
-    explicit_ids = False
     for batch in _chunks(listings, WRITE_BATCH):
-        explicit_ids |= _save_batch(session, batch, result)
+        _save_batch(session, batch, result)
         if progress:
             progress(len(batch))
-    if explicit_ids and session.get_bind().dialect.name == "postgresql":
-        # Rows inserted with their own ids leave the sequence behind; move it past them.
-        session.execute(
-            text(
-                "SELECT setval(pg_get_serial_sequence('groups', 'id'), "
-                "(SELECT COALESCE(MAX(id), 1) FROM groups))"
-            )
-        )
     return result
 
 
-def _save_batch(session: Session, batch: Sequence[ListingIn], result: ImportResult) -> bool:
+def _save_batch(session: Session, batch: Sequence[ListingIn], result: ImportResult) -> None:
     organisation_ids = _organisation_ids(session, batch)
     venue_ids = _venue_ids(session, batch)
     existing = _existing_groups(session, batch, organisation_ids, venue_ids)
@@ -168,9 +162,8 @@ def _save_batch(session: Session, batch: Sequence[ListingIn], result: ImportResu
     updates: list[dict[str, Any]] = []
     inserts_with_id: list[dict[str, Any]] = []
     inserts: list[dict[str, Any]] = []
-    new_positions_with_id: list[int] = []
-    new_positions: list[int] = []
     group_ids: list[int] = [0] * len(batch)
+    unnumbered: list[int] = []  # positions of new groups that need an id
     for position, listing in enumerate(batch):
         organisation_id = organisation_ids.get(listing.organisation or "")
         venue_id = venue_ids.get(_venue_key(listing)) if listing.venue else None
@@ -181,31 +174,28 @@ def _save_batch(session: Session, batch: Sequence[ListingIn], result: ImportResu
             group_ids[position] = group_id
             updates.append({"id": group_id, "version": version + 1, **values})
         elif listing.id is not None:
+            group_ids[position] = listing.id
             inserts_with_id.append({"id": listing.id, **values})
-            new_positions_with_id.append(position)
         else:
+            unnumbered.append(position)
             inserts.append(values)
-            new_positions.append(position)
 
     if updates:
         session.execute(update(Group), updates)
     if inserts_with_id:
-        session.execute(insert(Group), inserts_with_id)
-        for position, row in zip(new_positions_with_id, inserts_with_id, strict=True):
-            group_ids[position] = row["id"]
+        session.execute(insert(Group.__table__), inserts_with_id)
+        sync_id_sequence(session, Group.__table__)
     if inserts:
-        created = session.execute(
-            insert(Group).returning(Group.id, sort_by_parameter_order=True), inserts
-        ).scalars()
-        for position, group_id in zip(new_positions, created, strict=True):
-            group_ids[position] = group_id
+        new_ids = allocate_ids(session, Group.__table__, len(inserts))
+        for position, row, group_id in zip(unnumbered, inserts, new_ids, strict=True):
+            row["id"] = group_ids[position] = group_id
+        session.execute(insert(Group.__table__), inserts)
 
     _replace_children(session, batch, group_ids, updated={u["id"] for u in updates})
     _record_verifications(session, batch, group_ids, existing)
     result.updated += len(updates)
     result.created += len(inserts) + len(inserts_with_id)
     result.group_ids.extend(group_ids)
-    return bool(inserts_with_id)
 
 
 def _organisation_ids(session: Session, batch: Sequence[ListingIn]) -> dict[str, int]:
@@ -217,15 +207,14 @@ def _organisation_ids(session: Session, batch: Sequence[ListingIn]) -> dict[str,
                 select(Organisation.name, Organisation.id).where(Organisation.name.in_(chunk))
             ).all()
         )
-    missing = [{"name": name} for name in names if name not in found]
+    missing = [name for name in names if name not in found]
     if missing:
-        rows = session.execute(
-            insert(Organisation).returning(
-                Organisation.name, Organisation.id, sort_by_parameter_order=True
-            ),
-            missing,
-        ).all()
-        found.update(rows)
+        new_ids = allocate_ids(session, Organisation.__table__, len(missing))
+        session.execute(
+            insert(Organisation),
+            [{"id": i, "name": name} for i, name in zip(new_ids, missing, strict=True)],
+        )
+        found.update(zip(missing, new_ids, strict=True))
     return found
 
 
@@ -272,14 +261,19 @@ def _venue_ids(session: Session, batch: Sequence[ListingIn]) -> dict[tuple[str, 
     ids = {key: venue_id for key, (venue_id, _) in found.items()}
     missing_keys = [key for key in wanted if key not in found]
     if missing_keys:
-        created = session.execute(
-            insert(Venue).returning(Venue.id, sort_by_parameter_order=True),
+        new_ids = allocate_ids(session, Venue.__table__, len(missing_keys))
+        session.execute(
+            insert(Venue),
             [
-                {**wanted[key], "location": point_ewkt(wanted[key]["lat"], wanted[key]["lon"])}
-                for key in missing_keys
+                {
+                    "id": venue_id,
+                    **wanted[key],
+                    "location": point_ewkt(wanted[key]["lat"], wanted[key]["lon"]),
+                }
+                for key, venue_id in zip(missing_keys, new_ids, strict=True)
             ],
-        ).scalars()
-        ids.update(zip(missing_keys, created, strict=True))
+        )
+        ids.update(zip(missing_keys, new_ids, strict=True))
     return ids
 
 
@@ -423,7 +417,7 @@ def _replace_children(
         (ScheduleEntry, schedule),
     ):
         if rows:
-            session.execute(insert(model), rows)
+            session.execute(insert(model.__table__), rows)
 
 
 def _record_verifications(
@@ -455,7 +449,7 @@ def _record_verifications(
         if listing.last_verified_at is not None and latest.get(group_id) != listing.last_verified_at
     ]
     if rows:
-        session.execute(insert(Verification), rows)
+        session.execute(insert(Verification.__table__), rows)
 
 
 __all__ = [
