@@ -249,6 +249,9 @@ class Group(Base):
     last_verified_at: Mapped[dt.date | None] = mapped_column(Date, index=True)
     verified_by: Mapped[str | None] = mapped_column(String(200))
 
+    # The listing as GeoJSON Feature text, rebuilt by every write (directory.documents):
+    # reads serve it as it is instead of re-joining six tables per listing.
+    document: Mapped[str] = mapped_column(Text, default="")
     # Optimistic locking: every write bumps it; a write based on an old version is refused.
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[Created]

@@ -132,7 +132,9 @@ def bench_backend(url: str, size: int, rounds: int) -> tuple[list[Timing], float
     timings = []
     for kind in ("near", "bbox"):
         sql = _floor_sql(database.backend, kind)
-        compiled = re.sub(r":(\w+)", r"%(\1)s", sql) if database.backend is Backend.POSTGIS else sql
+        compiled = (
+            re.sub(r"(?<!:):(\w+)", r"%(\1)s", sql) if database.backend is Backend.POSTGIS else sql
+        )
         app_ms, floor_ms, matched = [], [], []
         for index, centre in enumerate(centres[:WARMUP] + centres):
             if kind == "near":

@@ -1,21 +1,21 @@
-"""Reads of the directory: find groups by place, text and filters; load listings for output.
+"""Reads of the directory: find groups by place, text and filters, and serve their listings.
 
-Reads use Core rows rather than ORM objects: a page of 100 listings is five small queries
-(the page, then categories, interests and schedule for those ids) and no per-row objects.
+Finding works on narrow rows (ids, distances); serving splices each group's stored Feature
+text (see ``documents``), so a page of 100 listings is two queries and no per-row objects.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from assetmap.directory.schemas import listing_json
+from assetmap.directory.documents import feature_text
 from assetmap.errors import NotFound
 from assetmap.freshness.policy import Freshness, FreshnessPolicy
 from assetmap.geo.spatial import BBox, Point, SpatialDialect, circle_bbox
@@ -25,7 +25,6 @@ from assetmap.models import (
     Group,
     GroupCategory,
     GroupInterest,
-    Organisation,
     ScheduleEntry,
     Status,
     Venue,
@@ -56,30 +55,11 @@ class GroupQuery:
 
 @dataclass(frozen=True)
 class GroupPage:
-    """One page of listings (contract dicts) and how many matched in all."""
+    """One page of matches, as GeoJSON Feature texts in order, and how many matched in all."""
 
-    listings: list[dict[str, Any]]
+    features: list[str]
     number_matched: int
-    distances_m: dict[int, float] = field(default_factory=dict)
-
-
-_LISTING_COLUMNS = (
-    *Group.__table__.c,
-    Organisation.name.label("organisation_name"),
-    Venue.name.label("venue_name"),
-    Venue.address.label("venue_address"),
-    Venue.postcode.label("venue_postcode"),
-    Venue.lat.label("venue_lat"),
-    Venue.lon.label("venue_lon"),
-)
-
-
-def _listing_select(*extra: Any) -> Select[Any]:
-    return (
-        select(*_LISTING_COLUMNS, *extra)
-        .outerjoin(Organisation, Group.organisation_id == Organisation.id)
-        .outerjoin(Venue, Group.venue_id == Venue.id)
-    )
+    ids: list[int] = field(default_factory=list)
 
 
 def _conditions(
@@ -129,7 +109,6 @@ def _conditions(
         conditions.append(dialect.venues_in_box(query.bbox))
     if query.near is not None and query.radius_m is not None:
         conditions.append(dialect.venues_in_box(circle_bbox(query.near, query.radius_m)))
-        conditions.append(dialect.distance_m(query.near) <= query.radius_m)
     return conditions
 
 
@@ -148,40 +127,107 @@ def search_groups(
     policy: FreshnessPolicy,
     today: dt.date,
 ) -> GroupPage:
-    """Listings matching ``query``: nearest first when ``near`` is given, else by id."""
-    conditions = _conditions(query, dialect, policy, today)
-    # The total rides along as a window count: one pass over the matches, not two queries.
-    total = func.count().over().label("number_matched")
-    if query.near is not None:
-        distance = dialect.distance_m(query.near).label("distance_m")
-        page = _listing_select(distance, total).where(*conditions).order_by(distance, Group.id)
-    else:
-        page = _listing_select(total).where(*conditions).order_by(Group.id)
-    rows = session.execute(page.limit(query.limit).offset(query.offset)).all()
+    """Listings matching ``query``: nearest first when ``near`` is given, else by id.
 
-    if rows:
-        matched = rows[0].number_matched
+    Two steps: rank narrow (id, distance) rows for every match, counting them with a window
+    function, then load full rows for the page alone. Sorting thousands of wide rows to keep
+    a hundred would cost more than everything else put together.
+    """
+    conditions = _conditions(query, dialect, policy, today)
+    total = func.count().over().label("number_matched")
+    candidates = select(Group.id).outerjoin(Venue, Group.venue_id == Venue.id).where(*conditions)
+    if query.near is not None:
+        # Materialised so the distance is computed once per candidate, not again to sort.
+        measured = (
+            candidates.add_columns(dialect.distance_m(query.near).label("distance_m"))
+            .cte("candidates")
+            .prefix_with("MATERIALIZED")
+        )
+        ranked = (
+            select(measured.c.id, measured.c.distance_m, total)
+            .where(measured.c.distance_m <= (query.radius_m or 0))
+            .order_by(measured.c.distance_m, measured.c.id)
+        )
+    else:
+        ranked = candidates.add_columns(total).order_by(Group.id)
+    page = session.execute(ranked.limit(query.limit).offset(query.offset)).all()
+
+    if page:
+        matched = page[0].number_matched
     elif query.offset == 0:
         matched = 0
     else:  # paged past the end: count separately
-        counter = select(func.count()).select_from(Group)
-        if query.near is not None or query.bbox is not None:
-            counter = counter.join(Venue, Group.venue_id == Venue.id)
-        matched = session.execute(counter.where(*conditions)).scalar_one()
+        matched = _count(session, query, dialect, policy, today)
 
-    listings = _assemble(session, rows, policy, today)
-    distances = {row.id: float(row.distance_m) for row in rows} if query.near is not None else {}
-    return GroupPage(listings=listings, number_matched=matched, distances_m=distances)
+    ids = [row.id for row in page]
+    distances = [float(row.distance_m) for row in page] if query.near is not None else None
+    features = _features(session, ids, policy, today, distances)
+    return GroupPage(features=features, number_matched=matched, ids=ids)
+
+
+def _features(
+    session: Session,
+    ids: list[int],
+    policy: FreshnessPolicy,
+    today: dt.date,
+    distances: list[float] | None = None,
+) -> list[str]:
+    """The stored Features of ``ids``, in that order, with freshness as of ``today``."""
+    if not ids:
+        return []
+    stored = {
+        row.id: row
+        for row in session.execute(
+            select(Group.id, Group.document, Group.last_verified_at).where(Group.id.in_(ids))
+        )
+    }
+    return [
+        feature_text(
+            stored[group_id].document,
+            policy.freshness_of(stored[group_id].last_verified_at, today),
+            distances[index] if distances is not None else None,
+        )
+        for index, group_id in enumerate(ids)
+    ]
+
+
+def _count(
+    session: Session,
+    query: GroupQuery,
+    dialect: SpatialDialect,
+    policy: FreshnessPolicy,
+    today: dt.date,
+) -> int:
+    conditions = _conditions(query, dialect, policy, today)
+    if query.near is not None:
+        conditions.append(dialect.distance_m(query.near) <= (query.radius_m or 0))
+    counter = (
+        select(func.count())
+        .select_from(Group)
+        .outerjoin(Venue, Group.venue_id == Venue.id)
+        .where(*conditions)
+    )
+    return session.execute(counter).scalar_one()
+
+
+def get_feature(session: Session, group_id: int, policy: FreshnessPolicy, today: dt.date) -> str:
+    """One group's GeoJSON Feature text, or NotFound."""
+    row = session.execute(
+        select(Group.document, Group.last_verified_at).where(Group.id == group_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"there is no group {group_id}", field="id")
+    return feature_text(row.document, policy.freshness_of(row.last_verified_at, today))
 
 
 def get_listing(
     session: Session, group_id: int, policy: FreshnessPolicy, today: dt.date
 ) -> dict[str, Any]:
-    """One listing by id, or NotFound."""
-    rows = session.execute(_listing_select().where(Group.id == group_id)).all()
-    if not rows:
-        raise NotFound(f"there is no group {group_id}", field="id")
-    return _assemble(session, rows, policy, today)[0]
+    """One listing as a dict in the contract shape, or NotFound."""
+    listing: dict[str, Any] = json.loads(get_feature(session, group_id, policy, today))[
+        "properties"
+    ]
+    return listing
 
 
 def iter_listings(
@@ -191,55 +237,14 @@ def iter_listings(
     last_id = 0
     while True:
         rows = session.execute(
-            _listing_select().where(Group.id > last_id).order_by(Group.id).limit(batch)
+            select(Group.id, Group.document, Group.last_verified_at)
+            .where(Group.id > last_id)
+            .order_by(Group.id)
+            .limit(batch)
         ).all()
         if not rows:
             return
-        yield from _assemble(session, rows, policy, today)
+        for row in rows:
+            text = feature_text(row.document, policy.freshness_of(row.last_verified_at, today))
+            yield json.loads(text)["properties"]
         last_id = rows[-1].id
-
-
-def _assemble(
-    session: Session, rows: Sequence[Any], policy: FreshnessPolicy, today: dt.date
-) -> list[dict[str, Any]]:
-    """Turn group rows into contract dicts, fetching their child rows in three queries."""
-    ids = [row.id for row in rows]
-    if not ids:
-        return []
-    categories: dict[int, list[str]] = defaultdict(list)
-    for group_id, category in session.execute(
-        select(GroupCategory.group_id, GroupCategory.category)
-        .where(GroupCategory.group_id.in_(ids))
-        .order_by(GroupCategory.group_id, GroupCategory.category)
-    ):
-        categories[group_id].append(category.value)
-    interests: dict[int, list[str]] = defaultdict(list)
-    for group_id, interest in session.execute(
-        select(GroupInterest.group_id, GroupInterest.interest)
-        .where(GroupInterest.group_id.in_(ids))
-        .order_by(GroupInterest.group_id, GroupInterest.interest)
-    ):
-        interests[group_id].append(interest)
-    schedule: dict[int, list[Any]] = defaultdict(list)
-    for entry in session.execute(
-        select(
-            ScheduleEntry.group_id,
-            ScheduleEntry.day,
-            ScheduleEntry.start,
-            ScheduleEntry.end,
-            ScheduleEntry.frequency,
-        )
-        .where(ScheduleEntry.group_id.in_(ids))
-        .order_by(ScheduleEntry.id)
-    ):
-        schedule[entry.group_id].append(entry)
-    return [
-        listing_json(
-            row,
-            categories=categories[row.id],
-            interests=interests[row.id],
-            schedule=schedule[row.id],
-            freshness=policy.freshness_of(row.last_verified_at, today),
-        )
-        for row in rows
-    ]

@@ -374,9 +374,11 @@ def listing_json(
     categories: list[str],
     interests: list[str],
     schedule: list[Any],
-    freshness: str,
 ) -> dict[str, Any]:
-    """A group row (with its venue and organisation columns) as the listing contract."""
+    """A group row (with its venue and organisation columns) as the listing contract.
+
+    ``freshness`` is left out: it changes with the date, so readers add it when serving.
+    """
     spare = (
         max(row.total_places - row.places_taken, 0)
         if row.total_places is not None and row.places_taken is not None
@@ -460,5 +462,4 @@ def listing_json(
         },
         "last_verified_at": row.last_verified_at.isoformat() if row.last_verified_at else None,
         "verified_by": row.verified_by,
-        "freshness": str(freshness),
     }

@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from assetmap.db import allocate_ids, sync_id_sequence
+from assetmap.directory.documents import groups_at_venues, refresh_documents
 from assetmap.directory.schemas import ListingIn, parse_listing
 from assetmap.errors import ValidationError
 from assetmap.geo.interfaces import Geocoder
@@ -156,7 +157,7 @@ def save_listings(
 
 def _save_batch(session: Session, batch: Sequence[ListingIn], result: ImportResult) -> None:
     organisation_ids = _organisation_ids(session, batch)
-    venue_ids = _venue_ids(session, batch)
+    venue_ids, moved_venues = _venue_ids(session, batch)
     existing = _existing_groups(session, batch, organisation_ids, venue_ids)
 
     updates: list[dict[str, Any]] = []
@@ -193,6 +194,7 @@ def _save_batch(session: Session, batch: Sequence[ListingIn], result: ImportResu
 
     _replace_children(session, batch, group_ids, updated={u["id"] for u in updates})
     _record_verifications(session, batch, group_ids, existing)
+    refresh_documents(session, [*group_ids, *groups_at_venues(session, moved_venues)])
     result.updated += len(updates)
     result.created += len(inserts) + len(inserts_with_id)
     result.group_ids.extend(group_ids)
@@ -223,8 +225,13 @@ def _venue_key(listing: ListingIn) -> tuple[str, str]:
     return listing.venue.name, listing.venue.postcode or ""
 
 
-def _venue_ids(session: Session, batch: Sequence[ListingIn]) -> dict[tuple[str, str], int]:
-    """Find or create each venue, keyed by (name, postcode); the newest details win."""
+def _venue_ids(
+    session: Session, batch: Sequence[ListingIn]
+) -> tuple[dict[tuple[str, str], int], list[int]]:
+    """Find or create each venue, keyed by (name, postcode); the newest details win.
+
+    Returns the ids by key, and the ids of existing venues whose details changed.
+    """
     wanted: dict[tuple[str, str], dict[str, Any]] = {}
     for listing in batch:
         if listing.venue is None:
@@ -274,7 +281,7 @@ def _venue_ids(session: Session, batch: Sequence[ListingIn]) -> dict[tuple[str, 
             ],
         )
         ids.update(zip(missing_keys, new_ids, strict=True))
-    return ids
+    return ids, [row["id"] for row in changed]
 
 
 def _existing_groups(

@@ -90,8 +90,24 @@ class SpatiaLiteDialect:
         return Venue.id.in_(candidates) & _exactly_in(box)
 
     def distance_m(self, centre: Point) -> ColumnElement[float]:
-        origin = func.MakePoint(centre.lon, centre.lat, SRID)
-        return func.ST_Distance(Venue.location, origin, 1)
+        # SpatiaLite's ellipsoidal ST_Distance parses each geometry blob and costs ~10 µs a
+        # row (15 ms for a dense 3 km circle at 100k listings). The FCC's ellipsoidal
+        # flat-earth formula on the lat/lon columns is within 0.01% of the geodesic up to
+        # 200 km (0.1 m at 3 km) for a fraction of that.
+        mean_lat = func.radians((Venue.lat + centre.lat) / 2)
+        km_per_deg_lat = (
+            111.13209 - 0.56605 * func.cos(2 * mean_lat) + 0.00120 * func.cos(4 * mean_lat)
+        )
+        km_per_deg_lon = (
+            111.41513 * func.cos(mean_lat)
+            - 0.09455 * func.cos(3 * mean_lat)
+            + 0.00012 * func.cos(5 * mean_lat)
+        )
+        dlat, dlon = Venue.lat - centre.lat, Venue.lon - centre.lon
+        return 1000 * func.sqrt(
+            (km_per_deg_lat * dlat) * (km_per_deg_lat * dlat)
+            + (km_per_deg_lon * dlon) * (km_per_deg_lon * dlon)
+        )
 
 
 class PostGISDialect:

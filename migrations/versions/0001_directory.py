@@ -127,6 +127,7 @@ def upgrade() -> None:
         sa.Column("referral_notes", sa.Text(), nullable=False),
         sa.Column("last_verified_at", sa.Date(), index=True),
         sa.Column("verified_by", sa.String(200)),
+        sa.Column("document", sa.Text(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         *_timestamps(),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),

@@ -142,3 +142,21 @@ def test_verification_history_follows_last_verified(database, add_groups):
         (earlier, "Amira (link worker)"),
         (later, "Sam"),
     ]
+
+
+def test_a_venue_change_shows_on_every_group_there(database, add_groups):
+    hall = {
+        "name": "Church Hall",
+        "address": "1 Old Road",
+        "postcode": "NW5 1AA",
+        "lat": 51.5505,
+        "lon": -0.1410,
+    }
+    add_groups(
+        listing("Choir", external_id="c", venue=hall), listing("Lunch", external_id="l", venue=hall)
+    )
+    moved = {**hall, "address": "2 New Road", "lat": 51.5510, "lon": -0.1400}
+    add_groups(listing("Choir", external_id="c", venue=moved))
+    venues = {item["name"]: item["venue"] for item in export(database)}
+    assert venues["Lunch"]["address"] == "2 New Road"
+    assert (venues["Lunch"]["lat"], venues["Lunch"]["lon"]) == (51.5510, -0.1400)

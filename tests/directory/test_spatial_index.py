@@ -1,6 +1,7 @@
 """Distance and bbox searches go through the spatial index, and measure distance correctly."""
 
 import datetime as dt
+import json
 
 import pytest
 from geopy.distance import geodesic
@@ -54,11 +55,12 @@ def test_distances_are_geodesic_metres(database, add_groups):
             FreshnessPolicy(),
             dt.date.today(),
         )
-    assert page.listings
-    for item in page.listings:
-        venue = item["venue"]
+    features = [json.loads(text) for text in page.features]
+    assert features
+    for feature in features:
+        venue = feature["properties"]["venue"]
         expected = geodesic((centre.lat, centre.lon), (venue["lat"], venue["lon"])).meters
-        assert page.distances_m[item["id"]] == pytest.approx(expected, abs=1.0)
+        assert feature["properties"]["distance_m"] == pytest.approx(expected, abs=1.0)
         assert expected <= 3000
     # Nothing within the radius was missed by the index prefilter.
     all_within = [
