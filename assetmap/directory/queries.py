@@ -7,18 +7,32 @@ text (see ``documents``), so a page of 100 listings is two queries and no per-ro
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Date,
+    Float,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
+from assetmap.db import Backend
 from assetmap.directory.documents import feature_text
 from assetmap.errors import NotFound
 from assetmap.freshness.policy import Freshness, FreshnessPolicy
-from assetmap.geo.spatial import BBox, Point, SpatialDialect, circle_bbox
+from assetmap.geo.spatial import BBox, Point, circle_bbox, spatial_dialect
 from assetmap.models import (
     Category,
     Day,
@@ -62,152 +76,214 @@ class GroupPage:
     ids: list[int] = field(default_factory=list)
 
 
-def _conditions(
-    query: GroupQuery, dialect: SpatialDialect, policy: FreshnessPolicy, today: dt.date
-) -> list[ColumnElement[bool]]:
+@dataclass(frozen=True)
+class _Shape:
+    """Which filters a query uses, not their values: queries of one shape share a statement."""
+
+    backend: Backend
+    text: bool
+    categories: bool
+    interests: bool
+    days: bool
+    statuses: bool
+    access: tuple[tuple[str, bool], ...]
+    free: bool | None
+    freshness: tuple[Freshness, ...]
+    near: bool
+    bbox: bool
+
+    @classmethod
+    def of(cls, query: GroupQuery, backend: Backend) -> _Shape:
+        return cls(
+            backend=backend,
+            text=bool(query.q),
+            categories=bool(query.categories),
+            interests=bool(query.interests),
+            days=bool(query.days),
+            statuses=bool(query.statuses),
+            access=query.access,
+            free=query.free,
+            freshness=query.freshness,
+            near=query.near is not None,
+            bbox=query.bbox is not None,
+        )
+
+
+def _in(name: str) -> BindParameter[Any]:
+    return bindparam(name, expanding=True)
+
+
+def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of a search, with a bound parameter for every value."""
+    dialect = spatial_dialect(shape.backend)
     conditions: list[ColumnElement[bool]] = []
-    if query.statuses:
-        conditions.append(Group.status.in_(query.statuses))
-    if query.q:
-        text = query.q.strip()
+    if shape.statuses:
+        conditions.append(Group.status.in_(_in("statuses")))
+    if shape.text:
+        pattern = bindparam("text_pattern", type_=String)
         conditions.append(
-            Group.name.icontains(text, autoescape=True)
-            | Group.description.icontains(text, autoescape=True)
+            func.lower(Group.name).like(pattern, escape="\\")
+            | func.lower(Group.description).like(pattern, escape="\\")
             | Group.id.in_(
                 select(GroupInterest.group_id).where(
-                    GroupInterest.interest.icontains(text.lower(), autoescape=True)
+                    GroupInterest.interest.like(pattern, escape="\\")
                 )
             )
         )
-    if query.categories:
+    if shape.categories:
         conditions.append(
             Group.id.in_(
-                select(GroupCategory.group_id).where(GroupCategory.category.in_(query.categories))
+                select(GroupCategory.group_id).where(GroupCategory.category.in_(_in("categories")))
             )
         )
-    if query.interests:
+    if shape.interests:
         conditions.append(
             Group.id.in_(
-                select(GroupInterest.group_id).where(GroupInterest.interest.in_(query.interests))
+                select(GroupInterest.group_id).where(GroupInterest.interest.in_(_in("interests")))
             )
         )
-    if query.days:
+    if shape.days:
         conditions.append(
-            Group.id.in_(select(ScheduleEntry.group_id).where(ScheduleEntry.day.in_(query.days)))
+            Group.id.in_(select(ScheduleEntry.group_id).where(ScheduleEntry.day.in_(_in("days"))))
         )
-    for flag, wanted in query.access:
+    for flag, wanted in shape.access:
         conditions.append(getattr(Group, flag).is_(wanted))
-    if query.free is not None:
-        conditions.append(Group.cost_free.is_(query.free))
-    if query.freshness:
-        conditions.append(
-            _any_of(
-                policy.condition(Group.last_verified_at, state, today) for state in query.freshness
-            )
-        )
-    if query.bbox is not None:
-        conditions.append(dialect.venues_in_box(query.bbox))
-    if query.near is not None and query.radius_m is not None:
-        conditions.append(dialect.venues_in_box(circle_bbox(query.near, query.radius_m)))
+    if shape.free is not None:
+        conditions.append(Group.cost_free.is_(shape.free))
+    if shape.freshness:
+        due_from = bindparam("due_from", type_=Date)
+        stale_from = bindparam("stale_from", type_=Date)
+        states = [
+            FreshnessPolicy.condition_between(Group.last_verified_at, state, due_from, stale_from)
+            for state in shape.freshness
+        ]
+        conditions.append(or_(*states))
+    for prefix, wanted in (("bbox", shape.bbox), ("near", shape.near)):
+        if wanted:
+            corners = [bindparam(f"{prefix}_{c}", type_=Float) for c in _CORNERS]
+            conditions.append(dialect.venues_in_box(*corners))
     return conditions
 
 
-def _any_of(conditions: Iterable[ColumnElement[bool]]) -> ColumnElement[bool]:
-    items = list(conditions)
-    combined = items[0]
-    for item in items[1:]:
-        combined = combined | item
-    return combined
+_CORNERS = ("min_lon", "min_lat", "max_lon", "max_lat")
 
 
-def search_groups(
-    session: Session,
-    query: GroupQuery,
-    dialect: SpatialDialect,
-    policy: FreshnessPolicy,
-    today: dt.date,
-) -> GroupPage:
-    """Listings matching ``query``: nearest first when ``near`` is given, else by id.
+def _distance(shape: _Shape) -> ColumnElement[float]:
+    lat, lon = bindparam("lat", type_=Float), bindparam("lon", type_=Float)
+    return spatial_dialect(shape.backend).distance_m(lat, lon)
 
-    Two steps: rank narrow (id, distance) rows for every match, counting them with a window
-    function, then load full rows for the page alone. Sorting thousands of wide rows to keep
-    a hundred would cost more than everything else put together.
+
+@functools.lru_cache(maxsize=512)
+def _page_statement(shape: _Shape) -> Select[Any]:
+    """Rank narrow (id, distance) rows for every match, counting them with a window
+    function, and bring back the stored documents of the requested page alone: sorting
+    thousands of wide rows to keep a hundred would cost more than everything else together.
+
+    Built once per shape and process; later queries of the shape only bind new values.
     """
-    conditions = _conditions(query, dialect, policy, today)
     total = func.count().over().label("number_matched")
-    candidates = select(Group.id).outerjoin(Venue, Group.venue_id == Venue.id).where(*conditions)
-    if query.near is not None:
+    candidates = (
+        select(Group.id).outerjoin(Venue, Group.venue_id == Venue.id).where(*_conditions(shape))
+    )
+    if shape.near:
         # Materialised so the distance is computed once per candidate, not again to sort.
         measured = (
-            candidates.add_columns(dialect.distance_m(query.near).label("distance_m"))
+            candidates.add_columns(_distance(shape).label("distance_m"))
             .cte("candidates")
             .prefix_with("MATERIALIZED")
         )
         ranked = (
             select(measured.c.id, measured.c.distance_m, total)
-            .where(measured.c.distance_m <= (query.radius_m or 0))
+            .where(measured.c.distance_m <= bindparam("radius_m", type_=Float))
             .order_by(measured.c.distance_m, measured.c.id)
         )
     else:
         ranked = candidates.add_columns(total).order_by(Group.id)
-    page = session.execute(ranked.limit(query.limit).offset(query.offset)).all()
+    page = (
+        ranked.limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+        .subquery("page")
+    )
+    order = (page.c.distance_m, page.c.id) if shape.near else (page.c.id,)
+    return (
+        select(page, Group.document, Group.last_verified_at)
+        .join(Group, Group.id == page.c.id)
+        .order_by(*order)
+    )
+
+
+@functools.lru_cache(maxsize=512)
+def _count_statement(shape: _Shape) -> Select[Any]:
+    conditions = _conditions(shape)
+    if shape.near:
+        conditions.append(_distance(shape) <= bindparam("radius_m", type_=Float))
+    return (
+        select(func.count())
+        .select_from(Group)
+        .outerjoin(Venue, Group.venue_id == Venue.id)
+        .where(*conditions)
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _parameters(query: GroupQuery, policy: FreshnessPolicy, today: dt.date) -> dict[str, Any]:
+    """The values to bind into the statement of the query's shape."""
+    values: dict[str, Any] = {"limit": query.limit, "offset": query.offset}
+    if query.statuses:
+        values["statuses"] = list(query.statuses)
+    if query.q:
+        values["text_pattern"] = f"%{_escape_like(query.q.strip().lower())}%"
+    if query.categories:
+        values["categories"] = list(query.categories)
+    if query.interests:
+        values["interests"] = list(query.interests)
+    if query.days:
+        values["days"] = list(query.days)
+    if query.freshness:
+        values["due_from"], values["stale_from"] = policy.due_from(today), policy.stale_from(today)
+    boxes = [("bbox", query.bbox)]
+    if query.near is not None:
+        radius = query.radius_m or 0.0
+        values.update(lat=query.near.lat, lon=query.near.lon, radius_m=radius)
+        boxes.append(("near", circle_bbox(query.near, radius)))
+    for prefix, box in boxes:
+        if box is not None:
+            values.update({f"{prefix}_{corner}": getattr(box, corner) for corner in _CORNERS})
+    return values
+
+
+def search_groups(
+    session: Session,
+    query: GroupQuery,
+    backend: Backend,
+    policy: FreshnessPolicy,
+    today: dt.date,
+) -> GroupPage:
+    """Listings matching ``query``: nearest first when ``near`` is given, else by id."""
+    shape = _Shape.of(query, backend)
+    values = _parameters(query, policy, today)
+    page = session.execute(_page_statement(shape), values).all()
 
     if page:
         matched = page[0].number_matched
     elif query.offset == 0:
         matched = 0
     else:  # paged past the end: count separately
-        matched = _count(session, query, dialect, policy, today)
+        matched = session.execute(_count_statement(shape), values).scalar_one()
 
-    ids = [row.id for row in page]
-    distances = [float(row.distance_m) for row in page] if query.near is not None else None
-    features = _features(session, ids, policy, today, distances)
-    return GroupPage(features=features, number_matched=matched, ids=ids)
-
-
-def _features(
-    session: Session,
-    ids: list[int],
-    policy: FreshnessPolicy,
-    today: dt.date,
-    distances: list[float] | None = None,
-) -> list[str]:
-    """The stored Features of ``ids``, in that order, with freshness as of ``today``."""
-    if not ids:
-        return []
-    stored = {
-        row.id: row
-        for row in session.execute(
-            select(Group.id, Group.document, Group.last_verified_at).where(Group.id.in_(ids))
-        )
-    }
-    return [
+    classify = policy.classifier(today)
+    features = [
         feature_text(
-            stored[group_id].document,
-            policy.freshness_of(stored[group_id].last_verified_at, today),
-            distances[index] if distances is not None else None,
+            row.document,
+            classify(row.last_verified_at),
+            row.distance_m if query.near is not None else None,
         )
-        for index, group_id in enumerate(ids)
+        for row in page
     ]
-
-
-def _count(
-    session: Session,
-    query: GroupQuery,
-    dialect: SpatialDialect,
-    policy: FreshnessPolicy,
-    today: dt.date,
-) -> int:
-    conditions = _conditions(query, dialect, policy, today)
-    if query.near is not None:
-        conditions.append(dialect.distance_m(query.near) <= (query.radius_m or 0))
-    counter = (
-        select(func.count())
-        .select_from(Group)
-        .outerjoin(Venue, Group.venue_id == Venue.id)
-        .where(*conditions)
-    )
-    return session.execute(counter).scalar_one()
+    return GroupPage(features=features, number_matched=matched, ids=[row.id for row in page])
 
 
 def get_feature(session: Session, group_id: int, policy: FreshnessPolicy, today: dt.date) -> str:

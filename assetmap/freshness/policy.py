@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, or_
@@ -42,17 +43,35 @@ class FreshnessPolicy:
 
     def freshness_of(self, last_verified: dt.date | None, today: dt.date) -> Freshness:
         """The freshness of one listing on ``today``."""
-        if last_verified is None or last_verified <= self.stale_from(today):
-            return Freshness.STALE
-        if last_verified <= self.due_from(today):
-            return Freshness.DUE
-        return Freshness.FRESH
+        return self.classifier(today)(last_verified)
+
+    def classifier(self, today: dt.date) -> Callable[[dt.date | None], Freshness]:
+        """A function giving the freshness on ``today``, for classifying many listings."""
+        due_from, stale_from = self.due_from(today), self.stale_from(today)
+
+        def classify(last_verified: dt.date | None) -> Freshness:
+            if last_verified is None or last_verified <= stale_from:
+                return Freshness.STALE
+            if last_verified <= due_from:
+                return Freshness.DUE
+            return Freshness.FRESH
+
+        return classify
 
     def condition(
         self, column: InstrumentedAttribute[dt.date | None], state: Freshness, today: dt.date
     ) -> ColumnElement[bool]:
         """A SQL condition on ``column`` (a last-verified date) that selects ``state``."""
-        due_from, stale_from = self.due_from(today), self.stale_from(today)
+        return self.condition_between(column, state, self.due_from(today), self.stale_from(today))
+
+    @staticmethod
+    def condition_between(
+        column: InstrumentedAttribute[dt.date | None],
+        state: Freshness,
+        due_from: dt.date | ColumnElement[dt.date],
+        stale_from: dt.date | ColumnElement[dt.date],
+    ) -> ColumnElement[bool]:
+        """The same, given the two cut-off dates (or bound parameters standing for them)."""
         if state is Freshness.FRESH:
             return column > due_from
         if state is Freshness.DUE:

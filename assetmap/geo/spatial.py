@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, column, func, select, table
 
@@ -53,13 +53,19 @@ def point_ewkt(lat: float, lon: float) -> str:
     return f"SRID={SRID};POINT({lon!r} {lat!r})"
 
 
+#: A coordinate given as a number, or as a bound parameter of a cached statement.
+Coordinate = float | ColumnElement[Any]
+
+
 class SpatialDialect(Protocol):
-    def venues_in_box(self, box: BBox) -> ColumnElement[bool]:
-        """Venues whose location is inside ``box``, found through the spatial index."""
+    def venues_in_box(
+        self, min_lon: Coordinate, min_lat: Coordinate, max_lon: Coordinate, max_lat: Coordinate
+    ) -> ColumnElement[bool]:
+        """Venues whose location is inside the box, found through the spatial index."""
         ...
 
-    def distance_m(self, centre: Point) -> ColumnElement[float]:
-        """Geodesic distance in metres from each venue to ``centre``."""
+    def distance_m(self, lat: Coordinate, lon: Coordinate) -> ColumnElement[float]:
+        """Geodesic distance in metres from each venue to the point (lat, lon)."""
         ...
 
 
@@ -74,27 +80,31 @@ _rtree = table(
 )
 
 
-def _exactly_in(box: BBox) -> ColumnElement[bool]:
-    return Venue.lon.between(box.min_lon, box.max_lon) & Venue.lat.between(box.min_lat, box.max_lat)
+def _exactly_in(
+    min_lon: Coordinate, min_lat: Coordinate, max_lon: Coordinate, max_lat: Coordinate
+) -> ColumnElement[bool]:
+    return Venue.lon.between(min_lon, max_lon) & Venue.lat.between(min_lat, max_lat)
 
 
 class SpatiaLiteDialect:
-    def venues_in_box(self, box: BBox) -> ColumnElement[bool]:
+    def venues_in_box(
+        self, min_lon: Coordinate, min_lat: Coordinate, max_lon: Coordinate, max_lat: Coordinate
+    ) -> ColumnElement[bool]:
         # The R*Tree holds 32-bit boxes rounded outwards, so confirm on the exact columns.
         candidates = select(_rtree.c.pkid).where(
-            _rtree.c.xmin <= box.max_lon,
-            _rtree.c.xmax >= box.min_lon,
-            _rtree.c.ymin <= box.max_lat,
-            _rtree.c.ymax >= box.min_lat,
+            _rtree.c.xmin <= max_lon,
+            _rtree.c.xmax >= min_lon,
+            _rtree.c.ymin <= max_lat,
+            _rtree.c.ymax >= min_lat,
         )
-        return Venue.id.in_(candidates) & _exactly_in(box)
+        return Venue.id.in_(candidates) & _exactly_in(min_lon, min_lat, max_lon, max_lat)
 
-    def distance_m(self, centre: Point) -> ColumnElement[float]:
+    def distance_m(self, lat: Coordinate, lon: Coordinate) -> ColumnElement[float]:
         # SpatiaLite's ellipsoidal ST_Distance parses each geometry blob and costs ~10 µs a
         # row (15 ms for a dense 3 km circle at 100k listings). The FCC's ellipsoidal
         # flat-earth formula on the lat/lon columns is within 0.01% of the geodesic up to
         # 200 km (0.1 m at 3 km) for a fraction of that.
-        mean_lat = func.radians((Venue.lat + centre.lat) / 2)
+        mean_lat = func.radians((Venue.lat + lat) / 2)
         km_per_deg_lat = (
             111.13209 - 0.56605 * func.cos(2 * mean_lat) + 0.00120 * func.cos(4 * mean_lat)
         )
@@ -103,7 +113,7 @@ class SpatiaLiteDialect:
             - 0.09455 * func.cos(3 * mean_lat)
             + 0.00012 * func.cos(5 * mean_lat)
         )
-        dlat, dlon = Venue.lat - centre.lat, Venue.lon - centre.lon
+        dlat, dlon = Venue.lat - lat, Venue.lon - lon
         return 1000 * func.sqrt(
             (km_per_deg_lat * dlat) * (km_per_deg_lat * dlat)
             + (km_per_deg_lon * dlon) * (km_per_deg_lon * dlon)
@@ -111,12 +121,14 @@ class SpatiaLiteDialect:
 
 
 class PostGISDialect:
-    def venues_in_box(self, box: BBox) -> ColumnElement[bool]:
-        envelope = func.ST_MakeEnvelope(box.min_lon, box.min_lat, box.max_lon, box.max_lat, SRID)
-        return Venue.location.op("&&")(envelope) & _exactly_in(box)
+    def venues_in_box(
+        self, min_lon: Coordinate, min_lat: Coordinate, max_lon: Coordinate, max_lat: Coordinate
+    ) -> ColumnElement[bool]:
+        envelope = func.ST_MakeEnvelope(min_lon, min_lat, max_lon, max_lat, SRID)
+        return Venue.location.op("&&")(envelope) & _exactly_in(min_lon, min_lat, max_lon, max_lat)
 
-    def distance_m(self, centre: Point) -> ColumnElement[float]:
-        origin = func.ST_SetSRID(func.ST_MakePoint(centre.lon, centre.lat), SRID)
+    def distance_m(self, lat: Coordinate, lon: Coordinate) -> ColumnElement[float]:
+        origin = func.ST_SetSRID(func.ST_MakePoint(lon, lat), SRID)
         return func.ST_Distance(func.geography(Venue.location), func.geography(origin), True)
 
 

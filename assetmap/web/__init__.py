@@ -11,9 +11,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from assetmap.config import Config
-from assetmap.db import Database
+from assetmap.db import Backend, Database
 from assetmap.freshness.policy import FreshnessPolicy
-from assetmap.geo.spatial import SpatialDialect, spatial_dialect
 
 _DATABASE = "assetmap.database"
 _CONFIG = "assetmap.config"
@@ -56,8 +55,8 @@ def db_session() -> Session:
     return g.db_session
 
 
-def spatial() -> SpatialDialect:
-    return spatial_dialect(app_database().backend)
+def backend() -> Backend:
+    return app_database().backend
 
 
 def freshness_policy() -> FreshnessPolicy:

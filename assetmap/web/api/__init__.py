@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from assetmap.directory.queries import get_feature, search_groups
 from assetmap.errors import AssetmapError
-from assetmap.web import app_config, db_session, freshness_policy, spatial, today
+from assetmap.web import app_config, backend, db_session, freshness_policy, today
 from assetmap.web.api.openapi import openapi_document
 from assetmap.web.params import parse_group_query
 
@@ -22,7 +22,7 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 def list_groups() -> ResponseReturnValue:
     session = db_session()
     query = parse_group_query(request.args, app_config(), session)
-    page = search_groups(session, query, spatial(), freshness_policy(), today())
+    page = search_groups(session, query, backend(), freshness_policy(), today())
     head = {
         "type": "FeatureCollection",
         "numberMatched": page.number_matched,
