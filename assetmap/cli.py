@@ -30,6 +30,8 @@ from assetmap.models import Group
 
 F = TypeVar("F", bound=Callable[..., Any])
 SEED = PROJECT_ROOT / "seed"
+# The day the demo's verification dates were written relative to (seed/make_demo.py's TODAY).
+SEED_WRITTEN_ON = dt.date(2026, 11, 23)
 err = Console(stderr=True)
 
 
@@ -199,11 +201,22 @@ def seed(ctx: click.Context, if_empty: bool) -> None:
     with database.session() as session:
         postcodes = import_postcodes(session, read_postcode_csv(SEED / "camden_postcodes.csv"))
     records = json.loads((SEED / "camden_groups.json").read_text(encoding="utf-8"))
-    created, updated = load_records(database, records)
+    created, updated = load_records(database, _as_of_today(records))
     click.echo(
         f"seeded {postcodes.imported} postcodes and {created + updated} groups "
         f"({created} new, {updated} updated)"
     )
+
+
+def _as_of_today(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Move the demo's verification dates forward by the time since it was written, so it
+    keeps its mix of fresh, due and stale listings instead of going stale all at once."""
+    shift = dt.date.today() - SEED_WRITTEN_ON
+    for record in records:
+        if record.get("last_verified_at"):
+            verified = dt.date.fromisoformat(record["last_verified_at"])
+            record["last_verified_at"] = (verified + shift).isoformat()
+    return records
 
 
 @cli.command()

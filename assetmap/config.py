@@ -40,6 +40,17 @@ class Config:
     max_radius_km: float = 200.0
     testing: bool = False
 
+    def __post_init__(self) -> None:
+        if not 0 <= self.freshness_due_days < self.freshness_expiry_days:
+            raise ConfigError(
+                "ASSETMAP_FRESHNESS_DUE_DAYS must be at least 0 and less than "
+                "ASSETMAP_FRESHNESS_EXPIRY_DAYS"
+            )
+        if not 1 <= self.default_page_size <= self.max_page_size:
+            raise ConfigError("ASSETMAP_DEFAULT_PAGE_SIZE must be from 1 to ASSETMAP_MAX_PAGE_SIZE")
+        if not 0 < self.default_radius_km <= self.max_radius_km:
+            raise ConfigError("ASSETMAP_DEFAULT_RADIUS_KM must be above 0 and at most the maximum")
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
         """Build a Config from ``ASSETMAP_<FIELD>`` variables; unset ones keep their defaults."""

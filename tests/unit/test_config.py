@@ -36,3 +36,16 @@ def test_overrides_accept_plain_and_prefixed_names_and_reject_unknown_ones():
     assert (config.database_url, config.secret_key) == ("sqlite:///x.db", "s")
     with pytest.raises(ConfigError, match="unknown setting"):
         Config().with_overrides({"databse_url": "typo"})
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"ASSETMAP_FRESHNESS_DUE_DAYS": "200"},
+        {"ASSETMAP_DEFAULT_PAGE_SIZE": "0"},
+        {"ASSETMAP_DEFAULT_RADIUS_KM": "500"},
+    ],
+)
+def test_inconsistent_numbers_are_refused(settings):
+    with pytest.raises(ConfigError):
+        Config.from_env(settings)
