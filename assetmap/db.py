@@ -32,18 +32,19 @@ def backend_of(url: str) -> Backend:
     raise ConfigError(f"unsupported database {driver!r}: use sqlite:/// or postgresql+psycopg://")
 
 
-def make_engine(config: Config) -> Engine:
+def make_engine(config: Config, isolation_level: str | None = None) -> Engine:
     """Create an engine for ``config.database_url`` with the spatial extension ready."""
     url = make_url(config.database_url)
+    options = {"isolation_level": isolation_level} if isolation_level else {}
     if backend_of(config.database_url) is Backend.POSTGIS:
         if url.drivername == "postgresql":
             url = url.set(drivername="postgresql+psycopg")
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, **options)
 
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     # The pyenv Python's sqlite3 cannot load extensions; sqlean.py is a drop-in that can.
-    engine = create_engine(url, module=sqlean, connect_args={"timeout": 30})
+    engine = create_engine(url, module=sqlean, connect_args={"timeout": 30}, **options)
 
     @event.listens_for(engine, "connect")
     def _prepare(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
@@ -68,6 +69,12 @@ class Database:
         self.backend = backend_of(config.database_url)
         self.engine = make_engine(config)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Reads that write nothing skip BEGIN and ROLLBACK: two fewer round trips on PostgreSQL
+        # for every map move. Each statement sees its own snapshot.
+        # Their engine has its own pool of connections that stay in autocommit, so nothing
+        # is reset when a connection goes back.
+        self.read_engine = make_engine(config, isolation_level="AUTOCOMMIT")
+        self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -77,6 +84,7 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self.read_engine.dispose()
 
 
 def allocate_ids(session: Session, table: Table, count: int) -> list[int]:

@@ -55,6 +55,13 @@ def db_session() -> Session:
     return g.db_session
 
 
+def read_session() -> Session:
+    """A session for a request that only reads: no transaction around its statements."""
+    if "read_session" not in g:
+        g.read_session = app_database().read_sessions()
+    return g.read_session
+
+
 def backend() -> Backend:
     return app_database().backend
 
@@ -68,6 +75,7 @@ def today() -> dt.date:
 
 
 def _close_session(_exc: BaseException | None) -> None:
-    session = g.pop("db_session", None)
-    if session is not None:
-        session.close()
+    for name in ("db_session", "read_session"):
+        session = g.pop(name, None)
+        if session is not None:
+            session.close()

@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from assetmap.directory.queries import get_feature, search_groups
 from assetmap.errors import AssetmapError
-from assetmap.web import app_config, backend, db_session, freshness_policy, today
+from assetmap.web import app_config, backend, freshness_policy, read_session, today
 from assetmap.web.api.openapi import openapi_document
 from assetmap.web.params import parse_group_query
 
@@ -20,7 +20,7 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 @api.get("/groups")
 def list_groups() -> ResponseReturnValue:
-    session = db_session()
+    session = read_session()
     query = parse_group_query(request.args, app_config(), session)
     page = search_groups(session, query, backend(), freshness_policy(), today())
     head = {
@@ -55,7 +55,7 @@ def _page_links(offset: int, limit: int, returned: int, matched: int) -> list[di
 
 @api.get("/groups/<int:group_id>")
 def show_group(group_id: int) -> ResponseReturnValue:
-    return _geojson(get_feature(db_session(), group_id, freshness_policy(), today()))
+    return _geojson(get_feature(read_session(), group_id, freshness_policy(), today()))
 
 
 @api.get("/openapi.json")
