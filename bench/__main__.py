@@ -161,13 +161,14 @@ def bench_backend(url: str, size: int, rounds: int) -> tuple[list[Timing], float
     app = create_app(config)
     client = app.test_client()
     with app.app_context():
-        app_engine = app_database().engine
+        app_engines = (app_database().engine, app_database().read_engine)
     issued: list[tuple[str, Any]] = []
 
     def capture(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
         issued.append((statement, parameters))
 
-    event.listen(app_engine, "before_cursor_execute", capture)
+    for engine in app_engines:
+        event.listen(engine, "before_cursor_execute", capture)
     raw = database.engine.raw_connection()
     timings = []
     for kind in ("near", "bbox"):

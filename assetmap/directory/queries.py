@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from assetmap.db import Backend
 from assetmap.directory.documents import feature_text
+from assetmap.directory.schemas import MAX_ID
 from assetmap.errors import NotFound
 from assetmap.freshness.policy import Freshness, FreshnessPolicy
 from assetmap.geo.spatial import BBox, Point, circle_bbox, spatial_dialect
@@ -290,6 +291,8 @@ def search_groups(
 
 def get_feature(session: Session, group_id: int, policy: FreshnessPolicy, today: dt.date) -> str:
     """One group's GeoJSON Feature text, or NotFound."""
+    if not 1 <= group_id <= MAX_ID:
+        raise NotFound(f"there is no group {group_id}", field="id")
     row = session.execute(
         select(Group.document, Group.last_verified_at).where(Group.id == group_id)
     ).first()

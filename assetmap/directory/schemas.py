@@ -24,7 +24,13 @@ def _fail(kind: str, message: str) -> PydanticCustomError:
     return PydanticCustomError(kind, message)
 
 
-def _whole(low: int, high: int | None = None, message: str | None = None) -> BeforeValidator:
+MAX_ID = 2**31 - 1  # the largest id an integer column holds on PostgreSQL
+
+
+def _whole(
+    low: int, high: int | None = None, message: str | None = None, cap: int | None = None
+) -> BeforeValidator:
+    """A whole number from ``low`` (to ``high``); ``cap`` is a sanity limit with its own words."""
     text = message or (
         f"must be a whole number ≥ {low}"
         if high is None
@@ -40,6 +46,8 @@ def _whole(low: int, high: int | None = None, message: str | None = None) -> Bef
             raise _fail("whole_number", text)
         if value < low or (high is not None and value > high):
             raise _fail("whole_number", text)
+        if cap is not None and value > cap:
+            raise _fail("whole_number", f"must be at most {cap}")
         return int(value)
 
     return BeforeValidator(check)
@@ -73,6 +81,8 @@ def _text(limit: int) -> BeforeValidator:
         value = value.strip()
         if len(value) > limit:
             raise _fail("text", f"must be at most {limit} characters")
+        if "\x00" in value:
+            raise _fail("text", "must not contain NUL characters")
         return value
 
     return BeforeValidator(check)
@@ -150,10 +160,11 @@ def normalise_interest(text: str) -> str:
 
 
 Flag = Annotated[bool | None, BeforeValidator(_flag)]
-Count = Annotated[int | None, _whole(0)]
+# Upper bounds keep values inside a 32-bit integer column on both backends.
+Count = Annotated[int | None, _whole(0, cap=1_000_000)]
 Age = Annotated[int | None, _whole(0, 120)]
 Complexity = Annotated[int | None, _whole(1, 3, "must be 1, 2 or 3")]
-Metres = Annotated[int | None, _whole(0)]
+Metres = Annotated[int | None, _whole(0, cap=1_000_000)]
 Money = Annotated[float | None, _number(0, 10_000, "must be an amount in pounds ≥ 0")]
 Kilometres = Annotated[float | None, _number(0, 500, "must be a distance in km from 0 to 500")]
 Latitude = Annotated[float | None, _number(-90, 90, "must be a latitude from -90 to 90")]
@@ -266,7 +277,7 @@ class ReferralIn(Part):
 class ListingIn(Part):
     """One listing as it arrives in an import file or, later, an API write."""
 
-    id: Annotated[int | None, _whole(1)] = None
+    id: Annotated[int | None, _whole(1, cap=MAX_ID)] = None
     external_id: Annotated[str | None, _text(100)] = None
     name: Name
     description: Text = ""

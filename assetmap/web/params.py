@@ -115,6 +115,9 @@ def parse_group_query(
         unknown = sorted(set(args) - SEARCH_PARAMETERS)
         if unknown:
             raise ValidationError(f"unknown parameter {unknown[0]!r}", field=unknown[0])
+    for name, value in args.items(multi=True):
+        if "\x00" in value:
+            raise ValidationError(f"{name} must not contain NUL characters", field=name)
 
     q = (args.get("q") or "").strip() or None
     if q is not None and len(q) > 200:

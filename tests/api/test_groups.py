@@ -185,6 +185,13 @@ def test_missing_group_is_a_json_404(client, directory):
     assert response.get_json()["error"]["code"] == "not_found"
 
 
+@pytest.mark.parametrize("group_id", ["0", "99999999999999999999"])
+def test_out_of_range_ids_are_a_json_404(client, directory, group_id):
+    response = client.get(f"/api/v1/groups/{group_id}")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+
+
 def test_unknown_api_path_is_a_json_404(client, database):
     response = client.get("/api/v1/nowhere")
     assert response.status_code == 404
@@ -228,6 +235,8 @@ def test_wrong_method_is_a_json_405(client, database):
         ("offset=-1", "offset"),
         ("catgory=social", "catgory"),
         ("q=" + "x" * 201, "q"),
+        ("q=knit%00ting", "q"),
+        ("interest=a%00b", "interest"),
     ],
 )
 def test_bad_parameters_are_400_naming_the_field(client, directory, query, field):

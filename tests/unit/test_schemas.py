@@ -76,6 +76,13 @@ def test_a_complete_listing_is_valid_and_normalised():
         ({"audience": {"min_age": 60, "max_age": 18}}, "audience.max_age", "must not be less"),
         ({"catagories": ["social"]}, "catagories", "is not part of a listing"),
         ({"name": ""}, "name", "must not be empty"),
+        ({"name": "Choir\x00"}, "name", "must not contain NUL"),
+        (
+            {"capacity": {"total_places": 10**10}},
+            "capacity.total_places",
+            "must be at most 1000000",
+        ),
+        ({"id": 2**40}, "id", "must be at most 2147483647"),
     ],
 )
 def test_each_problem_names_its_field(change, field, message):
