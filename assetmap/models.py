@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     Time,
     TypeDecorator,
@@ -349,6 +350,11 @@ class Postcode(Base):
     lon: Mapped[float]
 
 
+def table_of(model: type[Base]) -> Table:
+    """A model's Table, typed as one (SQLAlchemy types ``__table__`` as any FromClause)."""
+    return cast(Table, model.__table__)
+
+
 __all__ = [
     "ACCESSIBILITY_FLAGS",
     "SRID",
@@ -367,4 +373,5 @@ __all__ = [
     "Venue",
     "Verification",
     "VerificationMethod",
+    "table_of",
 ]

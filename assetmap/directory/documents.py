@@ -26,13 +26,14 @@ from assetmap.models import (
     Organisation,
     ScheduleEntry,
     Venue,
+    table_of,
 )
 
 # Keeps IN (...) lists well under SQLite's limit on bound parameters.
 CHUNK = 500
 
 _LISTING_COLUMNS = (
-    *Group.__table__.c,
+    *table_of(Group).c,
     Organisation.name.label("organisation_name"),
     Venue.name.label("venue_name"),
     Venue.address.label("venue_address"),
@@ -95,8 +96,8 @@ def refresh_documents(session: Session, ids: Iterable[int]) -> None:
     documents = build_documents(session, unique)
     if documents:
         session.execute(
-            update(Group.__table__)
-            .where(Group.__table__.c.id == bindparam("group_id"))
+            update(table_of(Group))
+            .where(table_of(Group).c.id == bindparam("group_id"))
             .values(document=bindparam("text")),
             [{"group_id": group_id, "text": text} for group_id, text in documents.items()],
         )

@@ -33,6 +33,7 @@ from assetmap.models import (
     Venue,
     Verification,
     VerificationMethod,
+    table_of,
 )
 
 WRITE_BATCH = 1000
@@ -184,13 +185,13 @@ def _save_batch(session: Session, batch: Sequence[ListingIn], result: ImportResu
     if updates:
         session.execute(update(Group), updates)
     if inserts_with_id:
-        session.execute(insert(Group.__table__), inserts_with_id)
-        sync_id_sequence(session, Group.__table__)
+        session.execute(insert(table_of(Group)), inserts_with_id)
+        sync_id_sequence(session, table_of(Group))
     if inserts:
-        new_ids = allocate_ids(session, Group.__table__, len(inserts))
+        new_ids = allocate_ids(session, table_of(Group), len(inserts))
         for position, row, group_id in zip(unnumbered, inserts, new_ids, strict=True):
             row["id"] = group_ids[position] = group_id
-        session.execute(insert(Group.__table__), inserts)
+        session.execute(insert(table_of(Group)), inserts)
 
     _replace_children(session, batch, group_ids, updated={u["id"] for u in updates})
     _record_verifications(session, batch, group_ids, existing)
@@ -211,7 +212,7 @@ def _organisation_ids(session: Session, batch: Sequence[ListingIn]) -> dict[str,
         )
     missing = [name for name in names if name not in found]
     if missing:
-        new_ids = allocate_ids(session, Organisation.__table__, len(missing))
+        new_ids = allocate_ids(session, table_of(Organisation), len(missing))
         session.execute(
             insert(Organisation),
             [{"id": i, "name": name} for i, name in zip(new_ids, missing, strict=True)],
@@ -268,7 +269,7 @@ def _venue_ids(
     ids = {key: venue_id for key, (venue_id, _) in found.items()}
     missing_keys = [key for key in wanted if key not in found]
     if missing_keys:
-        new_ids = allocate_ids(session, Venue.__table__, len(missing_keys))
+        new_ids = allocate_ids(session, table_of(Venue), len(missing_keys))
         session.execute(
             insert(Venue),
             [
@@ -424,7 +425,7 @@ def _replace_children(
         (ScheduleEntry, schedule),
     ):
         if rows:
-            session.execute(insert(model.__table__), rows)
+            session.execute(insert(table_of(model)), rows)
 
 
 def _record_verifications(
@@ -456,7 +457,7 @@ def _record_verifications(
         if listing.last_verified_at is not None and latest.get(group_id) != listing.last_verified_at
     ]
     if rows:
-        session.execute(insert(Verification.__table__), rows)
+        session.execute(insert(table_of(Verification)), rows)
 
 
 __all__ = [
