@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+ASSETS := assetmap/static/vendor/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST ?= 127.0.0.1
 PORT ?= 5000
@@ -11,7 +12,8 @@ BENCH_SIZE ?= 100000
 
 # Debian packages: SpatiaLite for the embedded database; PostgreSQL 15 + PostGIS 3 for tests.
 RUN_DEBS := libsqlite3-mod-spatialite
-TEST_DEBS := postgresql-15 postgresql-15-postgis-3
+# … plus a real browser for the page tests.
+TEST_DEBS := postgresql-15 postgresql-15-postgis-3 chromium
 
 .PHONY: help install run test lint bench clean
 
@@ -33,8 +35,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[postgres,dev]'
 	@touch $(STAMP)
 
-install: $(STAMP) ## Install what is missing (Debian packages, .venv, the package)
-	$(call apt_install,$(RUN_DEBS))
+# Front-end packages from npm (lock file), copied into the app's static folder.
+$(ASSETS): package-lock.json scripts/vendor-assets
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm >/dev/null; }
+	npm ci --no-audit --no-fund --loglevel=error
+	scripts/vendor-assets
+	@touch $(ASSETS)
+
+install: $(STAMP) $(ASSETS) ## Install what is missing (Debian packages, .venv, npm assets)
 
 run: install ## Create and seed instance/assetmap.db if needed, then serve on http://127.0.0.1:5000
 	$(BIN)/assetmap init-db

@@ -7,6 +7,7 @@ text (see ``documents``), so a page of 100 listings is one query and no per-row 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import functools
 import json
 from collections.abc import Iterable
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    Time,
     bindparam,
     func,
     or_,
@@ -45,6 +47,22 @@ from assetmap.models import (
     Venue,
 )
 
+
+class TimeOfDay(enum.StrEnum):
+    """When a session starts, in the words a person uses to say when they are free."""
+
+    MORNING = "morning"
+    AFTERNOON = "afternoon"
+    EVENING = "evening"
+
+
+#: Start times (from, before) of each part of the day.
+TIME_WINDOWS: dict[TimeOfDay, tuple[dt.time, dt.time]] = {
+    TimeOfDay.MORNING: (dt.time(0, 0), dt.time(12, 0)),
+    TimeOfDay.AFTERNOON: (dt.time(12, 0), dt.time(17, 0)),
+    TimeOfDay.EVENING: (dt.time(17, 0), dt.time(23, 59, 59)),
+}
+
 #: Closed groups are hidden unless asked for by ``status``: nobody should be sent to them.
 DEFAULT_STATUSES: tuple[Status, ...] = tuple(s for s in Status if s is not Status.CLOSED)
 
@@ -62,6 +80,7 @@ class GroupQuery:
     bbox: BBox | None = None
     access: tuple[tuple[str, bool], ...] = ()
     days: tuple[Day, ...] = ()
+    times: tuple[TimeOfDay, ...] = ()
     free: bool | None = None
     freshness: tuple[Freshness, ...] = ()
     limit: int = 50
@@ -86,6 +105,7 @@ class _Shape:
     categories: bool
     interests: bool
     days: bool
+    times: tuple[TimeOfDay, ...]
     statuses: bool
     access: tuple[tuple[str, bool], ...]
     free: bool | None
@@ -101,6 +121,7 @@ class _Shape:
             categories=bool(query.categories),
             interests=bool(query.interests),
             days=bool(query.days),
+            times=query.times,
             statuses=bool(query.statuses),
             access=query.access,
             free=query.free,
@@ -143,10 +164,24 @@ def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
                 select(GroupInterest.group_id).where(GroupInterest.interest.in_(_in("interests")))
             )
         )
-    if shape.days:
-        conditions.append(
-            Group.id.in_(select(ScheduleEntry.group_id).where(ScheduleEntry.day.in_(_in("days"))))
-        )
+    if shape.days or shape.times:
+        # Day and time apply to the same session: "Tuesday morning", not Tuesday and a morning.
+        when: list[ColumnElement[bool]] = []
+        if shape.days:
+            when.append(ScheduleEntry.day.in_(_in("days")))
+        if shape.times:
+            when.append(
+                or_(
+                    *(
+                        ScheduleEntry.start.between(
+                            bindparam(f"{time}_from", type_=Time),
+                            bindparam(f"{time}_to", type_=Time),
+                        )
+                        for time in shape.times
+                    )
+                )
+            )
+        conditions.append(Group.id.in_(select(ScheduleEntry.group_id).where(*when)))
     for flag, wanted in shape.access:
         conditions.append(getattr(Group, flag).is_(wanted))
     if shape.free is not None:
@@ -245,6 +280,8 @@ def _parameters(query: GroupQuery, policy: FreshnessPolicy, today: dt.date) -> d
         values["interests"] = list(query.interests)
     if query.days:
         values["days"] = list(query.days)
+    for time in query.times:
+        values[f"{time}_from"], values[f"{time}_to"] = TIME_WINDOWS[time]
     if query.freshness:
         values["due_from"], values["stale_from"] = policy.due_from(today), policy.stale_from(today)
     boxes = [("bbox", query.bbox)]

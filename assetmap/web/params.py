@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from assetmap.config import Config
-from assetmap.directory.queries import DEFAULT_STATUSES, GroupQuery
+from assetmap.directory.queries import DEFAULT_STATUSES, GroupQuery, TimeOfDay
 from assetmap.directory.schemas import normalise_interest
 from assetmap.errors import ValidationError
 from assetmap.freshness.policy import Freshness
@@ -34,6 +34,7 @@ SEARCH_PARAMETERS = frozenset(
         "radius_km",
         "bbox",
         "day",
+        "time",
         "free",
         "freshness",
         "limit",
@@ -154,6 +155,7 @@ def parse_group_query(
         bbox=_bbox(args),
         access=tuple(access),
         days=_choices(args, "day", Day),
+        times=_choices(args, "time", TimeOfDay),
         free=_boolean(args, "free"),
         freshness=_choices(args, "freshness", Freshness),
         limit=_whole(args, "limit", config.default_page_size, 1, config.max_page_size),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from assetmap.config import Config
+from assetmap.directory.queries import TimeOfDay
 from assetmap.freshness.policy import Freshness
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Frequency, Gender, Status
 
@@ -173,6 +174,12 @@ def _search_parameters(config: Config) -> list[dict[str, Any]]:
             for flag in ACCESSIBILITY_FLAGS
         ],
         _query("day", "meets on one of these days", _list_of(Day)),
+        _query(
+            "time",
+            "has a session starting then (with day: on that day); morning before 12:00, "
+            "afternoon 12:00–17:00, evening from 17:00",
+            _list_of(TimeOfDay),
+        ),
         _query("free", "true: free to attend; false: known to cost", BOOL),
         _query("freshness", "how recently verified", _list_of(Freshness)),
         _query(
