@@ -38,6 +38,11 @@ class Config:
     max_page_size: int = 1000
     default_radius_km: float = 5.0
     max_radius_km: float = 200.0
+    # Map tiles: the only thing pages fetch from outside. Empty: no tiles (offline, tests).
+    tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    tile_attribution: str = (
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+    )
     testing: bool = False
 
     def __post_init__(self) -> None:

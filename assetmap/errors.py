@@ -41,3 +41,8 @@ class ConfigError(AssetmapError):
 
     code = "bad_config"
     http_status = 500
+
+
+class TooManyRequests(AssetmapError):
+    code = "too_many_requests"
+    http_status = 429

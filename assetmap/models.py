@@ -248,6 +248,9 @@ class Group(Base):
     referral_notes: Mapped[str] = mapped_column(Text, default="")
 
     last_verified_at: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    # The day someone last reported a problem: due for re-verification at once unless
+    # verified since (see freshness.policy).
+    reported_on: Mapped[dt.date | None] = mapped_column(Date)
     verified_by: Mapped[str | None] = mapped_column(String(200))
 
     # The listing as GeoJSON Feature text, rebuilt by every write (directory.documents):
@@ -340,6 +343,28 @@ class Verification(Base):
     group: Mapped[Group] = relationship(back_populates="verifications")
 
 
+class ProblemKind(enum.StrEnum):
+    PHONE = "phone"
+    CLOSED = "closed"
+    TIMES = "times"
+    OTHER = "other"
+
+
+class ProblemReport(Base):
+    """Someone said a listing is wrong. Anonymous: only a salted hash of the sender's address
+    is kept, to rate-limit, and the free text is the reporter's own words."""
+
+    __tablename__ = "problem_reports"
+
+    id: Mapped[IntPK]
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[ProblemKind] = mapped_column(_enum(ProblemKind, "kind"))
+    details: Mapped[str] = mapped_column(Text, default="")
+    sender_hash: Mapped[str] = mapped_column(String(64), index=True)
+    reported_at: Mapped[Created]
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
 class Postcode(Base):
     """The gazetteer: UK postcodes and their centroids, for geocoding without a network."""
 
@@ -368,6 +393,8 @@ __all__ = [
     "GroupInterest",
     "Organisation",
     "Postcode",
+    "ProblemKind",
+    "ProblemReport",
     "ScheduleEntry",
     "Status",
     "Venue",

@@ -190,7 +190,9 @@ def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
         due_from = bindparam("due_from", type_=Date)
         stale_from = bindparam("stale_from", type_=Date)
         states = [
-            FreshnessPolicy.condition_between(Group.last_verified_at, state, due_from, stale_from)
+            FreshnessPolicy.condition_between(
+                Group.last_verified_at, Group.reported_on, state, due_from, stale_from
+            )
             for state in shape.freshness
         ]
         conditions.append(or_(*states))
@@ -249,7 +251,7 @@ def _page_statement(shape: _Shape) -> Select[Any]:
     )
     order = (page.c.distance_m, page.c.id) if shape.near else (page.c.id,)
     return (
-        select(page, Group.document, Group.last_verified_at)
+        select(page, Group.document, Group.last_verified_at, Group.reported_on)
         .join(Group, Group.id == page.c.id)
         .order_by(*order)
     )
@@ -318,7 +320,7 @@ def search_groups(
     features = [
         feature_text(
             row.document,
-            classify(row.last_verified_at),
+            classify(row.last_verified_at, row.reported_on),
             row.distance_m if query.near is not None else None,
         )
         for row in page
@@ -331,11 +333,14 @@ def get_feature(session: Session, group_id: int, policy: FreshnessPolicy, today:
     if not 1 <= group_id <= MAX_ID:
         raise NotFound(f"there is no group {group_id}", field="id")
     row = session.execute(
-        select(Group.document, Group.last_verified_at).where(Group.id == group_id)
+        select(Group.document, Group.last_verified_at, Group.reported_on).where(
+            Group.id == group_id
+        )
     ).first()
     if row is None:
         raise NotFound(f"there is no group {group_id}", field="id")
-    return feature_text(row.document, policy.freshness_of(row.last_verified_at, today))
+    freshness = policy.freshness_of(row.last_verified_at, today, row.reported_on)
+    return feature_text(row.document, freshness)
 
 
 def iter_listings(
@@ -345,7 +350,7 @@ def iter_listings(
     last_id = 0
     while True:
         rows = session.execute(
-            select(Group.id, Group.document, Group.last_verified_at)
+            select(Group.id, Group.document, Group.last_verified_at, Group.reported_on)
             .where(Group.id > last_id)
             .order_by(Group.id)
             .limit(batch)
@@ -353,6 +358,7 @@ def iter_listings(
         if not rows:
             return
         for row in rows:
-            text = feature_text(row.document, policy.freshness_of(row.last_verified_at, today))
+            freshness = policy.freshness_of(row.last_verified_at, today, row.reported_on)
+            text = feature_text(row.document, freshness)
             yield json.loads(text)["properties"]
         last_id = rows[-1].id

@@ -41,39 +41,42 @@ class FreshnessPolicy:
         """Listings verified on or before this day are stale."""
         return today - dt.timedelta(days=self.expiry_days)
 
-    def freshness_of(self, last_verified: dt.date | None, today: dt.date) -> Freshness:
+    def freshness_of(
+        self, last_verified: dt.date | None, today: dt.date, reported_on: dt.date | None = None
+    ) -> Freshness:
         """The freshness of one listing on ``today``."""
-        return self.classifier(today)(last_verified)
+        return self.classifier(today)(last_verified, reported_on)
 
-    def classifier(self, today: dt.date) -> Callable[[dt.date | None], Freshness]:
-        """A function giving the freshness on ``today``, for classifying many listings."""
+    def classifier(self, today: dt.date) -> Callable[[dt.date | None, dt.date | None], Freshness]:
+        """A function of (last verified, problem reported on) giving the freshness on
+        ``today``, for classifying many listings."""
         due_from, stale_from = self.due_from(today), self.stale_from(today)
 
-        def classify(last_verified: dt.date | None) -> Freshness:
+        def classify(last_verified: dt.date | None, reported_on: dt.date | None) -> Freshness:
             if last_verified is None or last_verified <= stale_from:
                 return Freshness.STALE
             if last_verified <= due_from:
+                return Freshness.DUE
+            # A problem reported since the last verification makes it due at once.
+            if reported_on is not None and reported_on >= last_verified:
                 return Freshness.DUE
             return Freshness.FRESH
 
         return classify
 
-    def condition(
-        self, column: InstrumentedAttribute[dt.date | None], state: Freshness, today: dt.date
-    ) -> ColumnElement[bool]:
-        """A SQL condition on ``column`` (a last-verified date) that selects ``state``."""
-        return self.condition_between(column, state, self.due_from(today), self.stale_from(today))
-
     @staticmethod
     def condition_between(
-        column: InstrumentedAttribute[dt.date | None],
+        verified: InstrumentedAttribute[dt.date | None],
+        reported: InstrumentedAttribute[dt.date | None],
         state: Freshness,
         due_from: dt.date | ColumnElement[dt.date],
         stale_from: dt.date | ColumnElement[dt.date],
     ) -> ColumnElement[bool]:
-        """The same, given the two cut-off dates (or bound parameters standing for them)."""
+        """A SQL condition selecting ``state`` from the last-verified and reported-on columns,
+        given the two cut-off dates (or bound parameters standing for them)."""
+        reported_since = and_(reported.is_not(None), reported >= verified)
         if state is Freshness.FRESH:
-            return column > due_from
+            return and_(verified > due_from, ~reported_since)
         if state is Freshness.DUE:
-            return and_(column > stale_from, column <= due_from)
-        return or_(column.is_(None), column <= stale_from)
+            return and_(verified > stale_from, or_(verified <= due_from, reported_since))
+        return or_(verified.is_(None), verified <= stale_from)

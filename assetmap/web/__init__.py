@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Flask, current_app, g, redirect, request, url_for
+from flask import Flask, current_app, g, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
-from werkzeug.wrappers import Response
 
 from assetmap.config import Config
 from assetmap.db import Backend, Database
@@ -24,9 +23,13 @@ def init_app(app: Flask, config: Config) -> None:
     app.extensions[_DATABASE] = Database(config)
     app.teardown_appcontext(_close_session)
 
+    from assetmap.web import formatting
     from assetmap.web.api import api, http_error
+    from assetmap.web.public import public
 
     app.register_blueprint(api)
+    app.register_blueprint(public)
+    formatting.register(app)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> ResponseReturnValue:
@@ -34,10 +37,6 @@ def init_app(app: Flask, config: Config) -> None:
         if request.path.startswith(api.url_prefix or "/api/"):
             return http_error(error)
         return error
-
-    @app.get("/")
-    def index() -> Response:
-        return redirect(url_for("api.openapi"))
 
 
 def app_config() -> Config:

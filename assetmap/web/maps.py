@@ -1,0 +1,70 @@
+"""Maps built with folium, loading Leaflet from our own static folder instead of CDNs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import folium
+from flask import url_for
+
+from assetmap.config import Config
+
+
+class LocalMap(folium.Map):
+    """A folium map whose scripts and styles are the ones `make install` put in static/."""
+
+    # folium's defaults come from CDNs and include jQuery and Bootstrap, which we don't use.
+    default_js: list[tuple[str, str]] = []
+    default_css: list[tuple[str, str]] = []
+
+
+@dataclass(frozen=True)
+class MapParts:
+    """The three pieces of a folium map to place in a page: head, element, script."""
+
+    name: str
+    header: str
+    html: str
+    script: str
+
+
+def _vendor(path: str) -> str:
+    return url_for("static", filename=f"vendor/{path}")
+
+
+def build_map(
+    config: Config, centre: tuple[float, float], zoom: int, marker: bool = False
+) -> MapParts:
+    """A map around ``centre``; no user text goes into it (markers are added by map.js)."""
+    fmap = LocalMap(
+        location=list(centre),
+        zoom_start=zoom,
+        tiles=None,
+        control_scale=True,
+        width="100%",
+        height="100%",
+    )
+    # Read when the map renders; set per map, as url_for needs the request's app.
+    fmap.default_js = [
+        ("leaflet", _vendor("leaflet/leaflet.js")),
+        ("markercluster", _vendor("markercluster/leaflet.markercluster.js")),
+    ]
+    fmap.default_css = [
+        ("leaflet_css", _vendor("leaflet/leaflet.css")),
+        ("markercluster_css", _vendor("markercluster/MarkerCluster.css")),
+        ("markercluster_default_css", _vendor("markercluster/MarkerCluster.Default.css")),
+    ]
+    if config.tile_url:
+        folium.TileLayer(
+            tiles=config.tile_url, attr=config.tile_attribution, name="map", max_zoom=19
+        ).add_to(fmap)
+    if marker:
+        folium.Marker(location=list(centre)).add_to(fmap)
+    root = fmap.get_root()
+    root.render()
+    return MapParts(
+        name=fmap.get_name(),
+        header=root.header.render(),
+        html=root.html.render(),
+        script=root.script.render(),
+    )

@@ -1,0 +1,216 @@
+"""Pages for link workers: search on a map, a listing's page, and report-a-problem."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import MultiDict
+
+from assetmap.directory.queries import TimeOfDay, get_feature, search_groups
+from assetmap.directory.reports import report_problem, sender_hash
+from assetmap.errors import AssetmapError, NotFound, ValidationError
+from assetmap.freshness.policy import Freshness
+from assetmap.geo.geocoders import geocoder_for
+from assetmap.geo.postcodes import is_postcode
+from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, ProblemKind, Status
+from assetmap.web import (
+    app_config,
+    backend,
+    db_session,
+    freshness_policy,
+    read_session,
+    today,
+)
+from assetmap.web.formatting import ACCESS_NAMES as ACCESS_LABELS
+from assetmap.web.formatting import CATEGORY_NAMES as CATEGORY_LABELS
+from assetmap.web.formatting import DAY_NAMES as DAY_LABELS
+from assetmap.web.formatting import STATUS_NAMES as STATUS_LABELS
+from assetmap.web.maps import build_map
+from assetmap.web.params import parse_group_query
+
+public = Blueprint("public", __name__)
+
+PAGE_SIZE = 50
+# Statuses a link worker can add to the open groups shown by default.
+INCLUDABLE = (Status.INVITATION_ONLY, Status.WAITING_LIST)
+# The middle of Camden, where the map opens before anyone searches.
+DEFAULT_CENTRE = (51.5450, -0.1450)
+PROBLEM_LABELS = {
+    ProblemKind.PHONE: "The phone number or email does not work",
+    ProblemKind.CLOSED: "The group has stopped or closed",
+    ProblemKind.TIMES: "The days or times have changed",
+    ProblemKind.OTHER: "Something else",
+}
+
+
+@dataclass
+class Chip:
+    label: str
+    remove_url: str
+
+
+@dataclass
+class SearchPage:
+    """What the search template shows: the form as filled in, results, and any error."""
+
+    args: MultiDict[str, str]
+    results: list[dict[str, Any]] = field(default_factory=list)
+    matched: int = 0
+    error: AssetmapError | None = None
+    chips: list[Chip] = field(default_factory=list)
+    api_filters: str = ""
+    centre: tuple[float, float] | None = None
+    more_url: str | None = None
+
+
+def _api_args(args: MultiDict[str, str]) -> MultiDict[str, str]:
+    """Translate the page's form fields into the API's search parameters."""
+    api: MultiDict[str, str] = MultiDict()
+    for name in ("q", "category", "day", "time", "freshness"):
+        for value in args.getlist(name):
+            if value:
+                api.add(name, value)
+    for name in (*ACCESSIBILITY_FLAGS, "free"):
+        if args.get(name) == "true":
+            api.add(name, "true")
+    statuses = [Status.OPEN.value] + [s for s in args.getlist("include") if s in INCLUDABLE]
+    api.add("status", ",".join(statuses))
+    return api
+
+
+def _locate(place: str) -> MultiDict[str, str]:
+    """The place box as API parameters: a postcode, or a place name through the geocoders."""
+    if is_postcode(place):
+        return MultiDict({"postcode": place})
+    found = geocoder_for(app_config(), read_session()).geocode(place)
+    if found is None:
+        raise ValidationError(
+            f"We could not find {place!r}. Try a full postcode, like NW5 1AA.", field="place"
+        )
+    return MultiDict({"near": f"{found.lat},{found.lon}"})
+
+
+def _chips(args: MultiDict[str, str]) -> list[Chip]:
+    """One removable chip per chosen filter: a link to the same search without it."""
+    labels: dict[str, Any] = {
+        "category": lambda v: CATEGORY_LABELS.get(v, v),
+        "day": lambda v: DAY_LABELS.get(v, v),
+        "time": str.capitalize,
+        "include": lambda v: f"Include {STATUS_LABELS.get(v, v).lower()}",
+        "freshness": lambda v: f"{v.capitalize()} listings",
+        "free": lambda v: "Free only",
+        **{flag: (lambda v, f=flag: ACCESS_LABELS[f]) for flag in ACCESSIBILITY_FLAGS},
+        "q": lambda v: f"“{v}”",
+    }
+    chips = []
+    for name, value in args.items(multi=True):
+        if name not in labels or not value:
+            continue
+        rest = [(k, v) for k, v in args.items(multi=True) if (k, v) != (name, value)]
+        chips.append(Chip(labels[name](value), url_for("public.search") + "?" + urlencode(rest)))
+    return chips
+
+
+@public.get("/")
+def search() -> ResponseReturnValue:
+    args = request.args
+    page = SearchPage(args=args, chips=_chips(args))
+    api = _api_args(args)
+    page.api_filters = urlencode(list(api.items(multi=True)))
+    place = (args.get("place") or "").strip()
+    try:
+        offset = max(int(args.get("offset") or 0), 0)
+    except ValueError:
+        offset = 0
+    try:
+        if place:
+            api.update(_locate(place))
+            if args.get("radius_km"):
+                api["radius_km"] = args["radius_km"]
+        api["limit"], api["offset"] = str(PAGE_SIZE), str(offset)
+        query = parse_group_query(api, app_config(), read_session())
+        result = search_groups(read_session(), query, backend(), freshness_policy(), today())
+        page.results = [json.loads(text)["properties"] for text in result.features]
+        page.matched = result.number_matched
+        if query.near is not None:
+            page.centre = (query.near.lat, query.near.lon)
+        if offset + len(page.results) < page.matched:
+            more = [(k, v) for k, v in args.items(multi=True) if k != "offset"]
+            page.more_url = "?" + urlencode([*more, ("offset", offset + PAGE_SIZE)])
+    except ValidationError as error:
+        if error.field == "postcode":
+            error.field = "place"
+        page.error = error
+    status = 400 if page.error else 200
+    return render_template(
+        "public/search.html",
+        page=page,
+        map=build_map(app_config(), page.centre or DEFAULT_CENTRE, 14 if page.centre else 13),
+        categories=list(Category),
+        days=list(Day),
+        times=list(TimeOfDay),
+        includable=INCLUDABLE,
+        freshness_states=list(Freshness),
+        access_flags=ACCESSIBILITY_FLAGS,
+        today=today(),
+    ), status
+
+
+def _listing(group_id: int) -> dict[str, Any]:
+    try:
+        text = get_feature(read_session(), group_id, freshness_policy(), today())
+    except NotFound:
+        abort(404)
+    listing: dict[str, Any] = json.loads(text)["properties"]
+    return listing
+
+
+@public.get("/groups/<int:group_id>")
+def listing_page(group_id: int) -> ResponseReturnValue:
+    listing = _listing(group_id)
+    venue = listing["venue"]
+    small_map = (
+        build_map(app_config(), (venue["lat"], venue["lon"]), 16, marker=True) if venue else None
+    )
+    return render_template(
+        "public/listing.html",
+        listing=listing,
+        map=small_map,
+        today=today(),
+        reported=request.args.get("reported") == "1",
+    )
+
+
+@public.route("/groups/<int:group_id>/report", methods=["GET", "POST"])
+def report(group_id: int) -> ResponseReturnValue:
+    listing = _listing(group_id)
+    error = None
+    if request.method == "POST":
+        session = db_session()
+        try:
+            report_problem(
+                session,
+                group_id,
+                kind=request.form.get("kind", ""),
+                details=request.form.get("details", ""),
+                sender=sender_hash(request.remote_addr or "", app_config().secret_key or "x"),
+                now=dt.datetime.now(dt.UTC),
+            )
+            session.commit()
+            return redirect(url_for("public.listing_page", group_id=group_id, reported=1))
+        except AssetmapError as problem:
+            session.rollback()
+            error = problem
+    return render_template(
+        "public/report.html",
+        listing=listing,
+        error=error,
+        labels=PROBLEM_LABELS,
+        form=request.form,
+    ), (error.http_status if error else 200)
