@@ -97,6 +97,7 @@ def config(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Confi
         database_url=database_url,
         secret_key="test-secret",
         instance_path=str(instance),
+        tile_url="",  # no internet here: pages render without map tiles
         testing=True,
     )
 

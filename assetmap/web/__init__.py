@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, request, send_from_directory
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
@@ -30,6 +31,14 @@ def init_app(app: Flask, config: Config) -> None:
     app.register_blueprint(api)
     app.register_blueprint(public)
     formatting.register(app)
+    # The NHS.UK stylesheet asks for its icons at /assets/; they are in our static folder.
+    app.add_url_rule(
+        "/assets/<path:filename>",
+        "nhsuk_assets",
+        lambda filename: send_from_directory(
+            Path(app.static_folder or "") / "vendor" / "nhsuk" / "assets", filename
+        ),
+    )
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> ResponseReturnValue:

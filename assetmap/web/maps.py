@@ -62,9 +62,15 @@ def build_map(
         folium.Marker(location=list(centre)).add_to(fmap)
     root = fmap.get_root()
     root.render()
+    # Only the map's own scripts and styles go into our <head>: folium's page header also
+    # disables pinch zoom (a WCAG failure) and restyles <html> and <body>.
+    header = "\n".join(
+        [f'<script src="{src}"></script>' for _, src in fmap.default_js]
+        + [f'<link rel="stylesheet" href="{href}">' for _, href in fmap.default_css]
+    )
     return MapParts(
         name=fmap.get_name(),
-        header=root.header.render(),
+        header=header,
         html=root.html.render(),
         script=root.script.render(),
     )

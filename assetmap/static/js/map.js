@@ -6,6 +6,8 @@
   if (!region || !window.L) { return; }
   var map = window[region.dataset.map];
   if (!map) { return; }
+  // Clustering needs a maximum zoom, which a map without a tile layer does not have.
+  if (map.getMaxZoom() === Infinity) { map.setMaxZoom(19); }
 
   var DAYS = { mon: "Monday", tue: "Tuesday", wed: "Wednesday", thu: "Thursday",
                fri: "Friday", sat: "Saturday", sun: "Sunday" };

@@ -1,0 +1,440 @@
+"""Rank groups against the free text a link worker types, forgiving typos and synonyms.
+
+Link workers type what the person said ("kniting", "rambling", "mens shed"); listings say it
+their own way. The query is split into *concepts* (each typed word, or a phrase from the
+synonym table kept whole), and each concept into *terms*, each with a weight:
+
+- what was typed: 1.0; each word of a typed table phrase ("shed" of "men's shed"): 0.75;
+- a table word the typed word is a typo of ("kniting" → "knitting"): 1 − edits ÷ length;
+- a synonym ("rambling" → "walking"): 0.85 × the weight of the term it came from.
+
+A term's similarity to one field of a group is that of its best word there: 1 for the same
+word, 0.95 for the same stem (walk, walks, walking, walkers), 1 − edits ÷ length for a typo,
+else 0. A phrase scores the lowest of its words, so all of them must be present. The score
+of a group is an explainable weighted sum::
+
+    concept = max over its terms t and fields f of  weight(t) × field_weight(f) × similarity
+    score   = 0.8 × best concept + 0.2 × mean of all concepts
+
+with field weights interests 1.0, name 0.9, description 0.75. The mean rewards groups that
+cover more of a multi-word query ("knitting walking") without letting a partial match fail.
+
+Typos are looked for only in typed words the synonym table does not know: a correctly spelled
+domain word is not a typo, which is what keeps "choir" from finding chair exercise and
+"knitting" from finding "kitting out". A typo must keep the first letter (people rarely get
+it wrong, and it keeps "walking" from "talking") and stay within one edit (a letter added,
+lost, changed, or two swapped) below 8 letters, two from 8; words under 4 letters must match
+exactly or by stem.
+
+Speed: comparing every query word with every description (fuzz.partial_ratio in
+``process.cdist``) costs about 15 ms per word per 20,000 groups, and a query expands to a dozen
+words. So the words of every row seen are memoised in a private index (word → rows, by first
+letter for typos): a search reads only the rows of the words it matches, and
+``process.cdist`` runs over the index's vocabulary, not over the descriptions. The memo never
+changes a result, only how fast it comes.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+import unicodedata
+from array import array
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from assetmap.directory.schemas import normalise_interest
+
+#: Interest synonym groups: every member stands for each of the others.
+_SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
+    # creative
+    (
+        "knitting",
+        "crochet",
+        "sewing",
+        "crafts",
+        "knit and natter",
+        "needlecraft",
+        "quilting",
+        "embroidery",
+    ),
+    ("art", "painting", "drawing", "crafts", "sketching", "watercolour"),
+    ("singing", "choir", "music", "singalong"),
+    ("music", "ukulele", "band", "musical instruments"),
+    ("creative writing", "writing", "poetry", "storytelling"),
+    ("book club", "reading group", "reading", "books"),
+    ("drama", "theatre", "acting", "amateur dramatics"),
+    ("photography", "camera club", "photos"),
+    ("film club", "cinema", "films"),
+    ("cooking", "baking", "cookery", "healthy eating"),
+    # connecting and social
+    ("men's shed", "woodwork", "diy", "repairs", "carpentry", "making and mending"),
+    ("men's shed", "men's group", "men's health", "men's breakfast"),
+    ("repair cafe", "repairs", "fixing", "mending"),
+    ("coffee morning", "coffee and chat", "tea and chat", "social"),
+    ("lunch club", "luncheon club", "community meal", "social eating", "social"),
+    ("befriending", "company", "friendship", "loneliness", "isolation"),
+    ("games", "board games", "cards", "bingo", "quiz", "chess", "dominoes"),
+    ("dementia cafe", "memory cafe", "dementia support", "memory loss"),
+    ("carers", "carers support", "carers group", "caring"),
+    ("peer support", "support group", "mutual support", "self help"),
+    ("mental health", "wellbeing", "mental wellbeing", "anxiety", "talking therapies"),
+    ("bereavement", "grief", "bereavement support"),
+    ("sight loss", "visual impairment", "low vision"),
+    ("hearing loss", "deaf", "lip reading", "hard of hearing"),
+    # active
+    ("walking", "rambling", "hiking", "walking for health", "health walks", "nordic walking"),
+    ("walking football", "walking netball", "walking sports"),
+    ("gardening", "allotment", "growing", "horticulture", "community garden", "green gym"),
+    ("chair exercise", "seated exercise", "gentle exercise", "chair based exercise", "chair yoga"),
+    ("exercise", "keep fit", "fitness", "aerobics"),
+    ("yoga", "pilates", "stretching", "chair yoga"),
+    ("tai chi", "qigong"),
+    ("dance", "tea dance", "ballroom", "line dancing", "sequence dancing"),
+    ("swimming", "aqua aerobics", "aquafit"),
+    ("falls prevention", "strength and balance", "balance"),
+    ("cycling", "bike rides", "bikes"),
+    ("bowls", "lawn bowls", "short mat bowls", "bowling"),
+    ("fishing", "angling"),
+    # practical help
+    ("debt advice", "money advice", "benefits advice", "welfare rights", "budgeting"),
+    ("housing advice", "housing", "homelessness", "tenancy support"),
+    ("food bank", "food parcels", "community pantry", "food support"),
+    ("job club", "employment support", "jobs", "careers advice"),
+    # learning
+    ("digital skills", "computers", "internet", "silver surfers", "tablets", "smartphones"),
+    ("english conversation", "esol", "english classes", "english language"),
+    ("local history", "history", "heritage", "museum"),
+    # volunteering, faith, nature
+    ("volunteering", "volunteer", "helping others"),
+    ("faith", "worship", "prayer group", "bible study", "spirituality"),
+    ("nature", "wildlife", "birdwatching", "conservation", "outdoors"),
+)
+
+#: Words that carry no interest of their own; never indexed, never a concept.
+_FUNCTION_WORDS = frozenset(
+    "a an and are as at be but by can for from has have i if in is it its me my no not of on "
+    "or our out so that the their there they this to up us was we were who will with you your".split()
+)
+#: Words that say "a group" rather than what it does: "walking group" must not match every
+#: group with "group" in its name. Used only when a query has nothing else.
+_GENERIC_WORDS = frozenset(
+    "activity activities class classes club clubs group groups local meet meeting meetup "
+    "near nearby session sessions weekly".split()
+)
+
+_TYPED = 1.0
+_PHRASE_PART = 0.75  # a word of a known phrase alone is weaker evidence than the phrase
+_SYNONYM = 0.85
+_STEM = 0.95
+#: interests, name, description: tags a listing chose say most, passing mentions least.
+_FIELD_WEIGHTS = np.array([1.0, 0.9, 0.75])
+_BEST, _COVERAGE = 0.8, 0.2
+_MIN_TYPO_LENGTH = 4  # shorter words have too many one-edit neighbours (art, arm, car, cat)
+_TWO_EDITS_FROM = 8
+#: Rows the memo keeps before starting again: about 60 MB with long descriptions.
+_MAX_INDEXED_ROWS = 100_000
+
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A group as the text ranking sees it."""
+
+    id: int
+    name: str
+    description: str
+    interests: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    """A group that matches, its score from 0 to 1, and the words that explain it."""
+
+    id: int
+    score: float
+    matched: tuple[str, ...]
+
+
+# ---- words ---------------------------------------------------------------------------------
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents and with one kind of apostrophe: "Café" matches "cafe"."""
+    text = text.lower().replace("’", "'").replace("‘", "'").replace("`", "'")
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _normalise(text: str) -> str:
+    """A query or table entry as words: "  Men’s  Shed!" → "men's shed", "tai-chi" → "tai chi"."""
+    return normalise_interest(" ".join(_WORD.findall(_fold(text).replace("&", " and "))))
+
+
+def _key(word: str) -> str:
+    """What words are compared by: "men's" and "mens" are the same word."""
+    return word.replace("'", "")
+
+
+def _stem(key: str) -> str:
+    """A light suffix-stripper, enough for walks/walking/walkers → walk, classes → class."""
+    if len(key) <= 3:
+        return key
+    if key.endswith("ies") and len(key) > 4:
+        key = key[:-3] + "y"
+    elif key.endswith("sses"):
+        key = key[:-2]
+    elif key.endswith("s") and not key.endswith(("ss", "us", "is")):
+        key = key[:-1]
+    for suffix in ("ing", "er", "ed"):
+        if key.endswith(suffix) and len(key) - len(suffix) >= 3:
+            key = key[: -len(suffix)]
+            if len(key) > 3 and key[-1] == key[-2] and key[-1] not in "lsz":
+                key = key[:-1]  # knitting → knitt → knit
+            break
+    if key.endswith("e") and len(key) > 3:
+        key = key[:-1]  # dance and dancing → danc
+    return key
+
+
+def _max_edits(length: int) -> int:
+    if length < _MIN_TYPO_LENGTH:
+        return 0
+    return 2 if length >= _TWO_EDITS_FROM else 1
+
+
+def _typo_similarity(edits: int, a: str, b: str) -> float:
+    return 1.0 - edits / max(len(a), len(b))
+
+
+@functools.lru_cache(maxsize=4096)
+def _tokens(text: str) -> tuple[tuple[str, str], ...]:
+    """(key, display) for each word of a text that says something, in order."""
+    pairs = []
+    for word in _WORD.findall(_fold(text)):
+        key = _key(word)
+        if len(key) > 1 and key not in _FUNCTION_WORDS:
+            pairs.append((key, word))
+    return tuple(pairs)
+
+
+# ---- the synonym table -----------------------------------------------------------------------
+
+
+def _synonym_table(groups: Iterable[tuple[str, ...]]) -> dict[str, frozenset[str]]:
+    table: dict[str, set[str]] = {}
+    for group in groups:
+        members = [_normalise(member) for member in group]
+        for member in members:
+            table.setdefault(member, set()).update(m for m in members if m != member)
+    return {member: frozenset(others) for member, others in table.items()}
+
+
+SYNONYMS: dict[str, frozenset[str]] = _synonym_table(_SYNONYM_GROUPS)
+
+#: The table by key ("mens shed"), for looking up what was typed.
+_ENTRIES: dict[str, str] = {_key(entry): entry for entry in SYNONYMS}
+_LONGEST_ENTRY = max(len(entry.split()) for entry in SYNONYMS)
+#: Every word in the table, by first letter: the domain words typed words are corrected to.
+_LEXICON: frozenset[str] = frozenset(_key(w) for entry in SYNONYMS for w in entry.split())
+_LEXICON_BY_INITIAL: dict[str, list[str]] = {}
+for _word in sorted(_LEXICON):
+    _LEXICON_BY_INITIAL.setdefault(_word[0], []).append(_word)
+_LEXICON_BY_STEM: dict[str, str] = {}
+for _word in sorted(_LEXICON):
+    _LEXICON_BY_STEM.setdefault(_stem(_word), _word)
+_DISPLAY: dict[str, str] = {_key(w): w for entry in SYNONYMS for w in entry.split()}
+
+
+@functools.lru_cache(maxsize=4096)
+def _correct(key: str) -> tuple[str, float]:
+    """The table word a typed word means, and how sure: itself at 1.0 if it is one."""
+    if key in _LEXICON or not key.isalpha():
+        return key, _TYPED
+    by_stem = _LEXICON_BY_STEM.get(_stem(key))
+    if by_stem is not None:
+        return by_stem, _STEM
+    allowed = _max_edits(len(key))
+    choices = _LEXICON_BY_INITIAL.get(key[0], [])
+    if allowed == 0 or not choices:
+        return key, _TYPED
+    found = process.extractOne(key, choices, scorer=OSA.distance, score_cutoff=allowed)
+    if found is None:
+        return key, _TYPED
+    word, edits, _ = found
+    return word, _typo_similarity(int(edits), key, word)
+
+
+# ---- query expansion ---------------------------------------------------------------------------
+
+_Term = tuple[str, float]
+
+
+def _add(terms: dict[str, _Term], term: str, weight: float) -> None:
+    """Keep each term once (by key), at the highest weight it was reached with."""
+    key = _key(term)
+    if key not in terms or terms[key][1] < weight:
+        terms[key] = (terms[key][0] if key in terms else term, weight)
+
+
+def _with_synonyms(terms: dict[str, _Term], entry: str, weight: float) -> None:
+    _add(terms, entry, weight)
+    for synonym in sorted(SYNONYMS.get(entry, ())):
+        _add(terms, synonym, round(_SYNONYM * weight, 4))
+
+
+def _phrase_at(keys: list[str], start: int) -> tuple[str, int] | None:
+    """The longest table phrase of two or more words starting at ``start``, and its length."""
+    for length in range(min(_LONGEST_ENTRY, len(keys) - start), 1, -1):
+        entry = _ENTRIES.get(" ".join(keys[start : start + length]))
+        if entry is not None:
+            return entry, length
+    return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _concepts(text: str) -> tuple[tuple[_Term, ...], ...]:
+    """The query as concepts, each the terms (with weights) that can stand for it."""
+    words = _normalise(text).split()
+    fixed = [_correct(_key(word)) for word in words]
+    keys = [key for key, _ in fixed]
+    if all(key in _FUNCTION_WORDS or key in _GENERIC_WORDS for key in keys):
+        skip = _FUNCTION_WORDS  # "club" alone: look for clubs
+    else:
+        skip = _FUNCTION_WORDS | _GENERIC_WORDS
+    concepts: list[tuple[_Term, ...]] = []
+    start = 0
+    while start < len(words):
+        terms: dict[str, _Term] = {}
+        phrase = _phrase_at(keys, start)
+        if phrase is not None:
+            entry, length = phrase
+            span = range(start, start + length)
+            _with_synonyms(terms, entry, min(fixed[i][1] for i in span))
+            for i in span:
+                if keys[i] not in skip:
+                    _add(terms, _DISPLAY.get(keys[i], keys[i]), _PHRASE_PART * fixed[i][1])
+                    _add(terms, words[i], _PHRASE_PART)
+        else:
+            length = 1
+            if keys[start] not in skip:
+                _add(terms, words[start], _TYPED)
+                entry = _DISPLAY.get(keys[start], keys[start])
+                if entry in SYNONYMS:
+                    _with_synonyms(terms, entry, fixed[start][1])
+                elif keys[start] != _key(words[start]):
+                    _add(terms, entry, fixed[start][1])
+        if terms:
+            concepts.append(tuple(terms.values()))
+        start += length
+    return tuple(concepts)
+
+
+def expand_query(text: str) -> list[tuple[str, float]]:
+    """What a search looks for: the typed words and phrases, their corrections and synonyms,
+    each with a weight (1.0 as typed, 0.85 for a synonym), strongest first."""
+    terms: dict[str, _Term] = {}
+    for concept in _concepts(text):
+        for term, weight in concept:
+            _add(terms, term, weight)
+    return sorted(terms.values(), key=lambda term: -term[1])
+
+
+# ---- the memo: every row's words, and every word's rows -------------------------------------
+
+_Row = tuple[int, str, str, tuple[str, ...]]
+_FIELDS = 3  # interests, name, description: a posting is row * _FIELDS + field
+
+
+class _Index:
+    """Word → rows postings for every candidate row seen, so a search touches only the rows
+    of the words it matches. Rows are keyed by their content, so an edited group is new."""
+
+    def __init__(self) -> None:
+        self.rows: dict[_Row, int] = {}
+        self.word_ids: dict[str, int] = {}
+        self.displays: list[str] = []
+        self.postings: list[array[int]] = []
+        self.by_stem: dict[str, list[int]] = {}
+        self.by_initial: dict[str, tuple[list[str], list[int]]] = {}
+
+    def row_numbers(self, rows: list[_Row]) -> np.ndarray:
+        get = self.rows.get
+        numbers = [get(row) for row in rows]
+        if None in numbers:
+            numbers = [self._add_row(row) if n is None else n for row, n in zip(rows, numbers)]
+        return np.array(numbers, dtype=np.int64)
+
+    def _add_row(self, row: _Row) -> int:
+        number = self.rows.get(row)
+        if number is not None:  # the same row twice in one call
+            return number
+        number = self.rows[row] = len(self.rows)
+        _, name, description, interests = row
+        for field, texts in enumerate((interests, (name,), (description,))):
+            seen: set[str] = set()
+            for text in texts:
+                for key, display in _tokens(text) if len(text) < 200 else _tokens.__wrapped__(text):
+                    if key not in seen:
+                        seen.add(key)
+                        self.postings[self._word_id(key, display)].append(number * _FIELDS + field)
+        return number
+
+    def _word_id(self, key: str, display: str) -> int:
+        word_id = self.word_ids.get(key)
+        if word_id is None:
+            word_id = self.word_ids[key] = len(self.displays)
+            self.displays.append(display)
+            self.postings.append(array("l"))
+            self.by_stem.setdefault(_stem(key), []).append(word_id)
+            keys, ids = self.by_initial.setdefault(key[0], ([], []))
+            keys.append(key)
+            ids.append(word_id)
+        return word_id
+
+    def matches(self, key: str, typos: bool) -> list[tuple[int, float]]:
+        """(word id, similarity) for every indexed word ``key`` stands for."""
+        found: dict[int, float] = {}
+        for word_id in self.by_stem.get(_stem(key), ()):
+            found[word_id] = _STEM
+        exact = self.word_ids.get(key)
+        if exact is not None:
+            found[exact] = 1.0
+        allowed = _max_edits(len(key))
+        if typos and allowed and key[0] in self.by_initial:
+            keys, ids = self.by_initial[key[0]]
+            edits = process.cdist(
+                [key], keys, scorer=OSA.distance, score_cutoff=allowed, dtype=np.int32
+            )[0]
+            for at in np.flatnonzero((edits > 0) & (edits <= allowed)):
+                similarity = _typo_similarity(int(edits[at]), key, keys[at])
+                word_id = ids[at]
+                found[word_id] = max(found.get(word_id, 0.0), similarity)
+        return sorted(found.items())
+
+
+_index = _Index()
+_index_lock = threading.Lock()
+
+
+def _postings(rows: list[_Row], keys: dict[str, bool]) -> tuple[np.ndarray, int, dict, list[str]]:
+    """Look up rows and words in the memo under its lock, copying out what scoring needs."""
+    global _index
+    with _index_lock:
+        if len(_index.rows) + len(rows) > _MAX_INDEXED_ROWS:
+            _index = _Index()
+        numbers = _index.row_numbers(rows)
+        hits = {}
+        for key, typos in keys.items():
+            found = _index.matches(key, typos)
+            hits[key] = [(word_id, sim, np.array(_index.postings[word_id])) for word_id, sim in found]
+        displays = {word_id: _index.displays[word_id] for found in hits.values() for word_id, _, _ in found}
+        return numbers, len(_index.rows), hits, displays
