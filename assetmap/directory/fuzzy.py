@@ -116,16 +116,20 @@ _SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("nature", "wildlife", "birdwatching", "conservation", "outdoors"),
 )
 
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
 #: Words that carry no interest of their own; never indexed, never a concept.
-_FUNCTION_WORDS = frozenset(
-    "a an and are as at be but by can for from has have i if in is it its me my no not of on "
-    "or our out so that the their there they this to up us was we were who will with you your".split()
+_FUNCTION_WORDS = _word_set(
+    "a an and are as at be but by can for from has have i if in is it its me my no not of on"
+    " or our out so that the their there they this to up us was we were who will with you your"
 )
 #: Words that say "a group" rather than what it does: "walking group" must not match every
 #: group with "group" in its name. Used only when a query has nothing else.
-_GENERIC_WORDS = frozenset(
-    "activity activities class classes club clubs group groups local meet meeting meetup "
-    "near nearby session sessions weekly".split()
+_GENERIC_WORDS = _word_set(
+    "activity activities class classes club clubs group groups local meet meeting meetup"
+    " near nearby session sessions weekly"
 )
 
 _TYPED = 1.0
@@ -215,15 +219,19 @@ def _typo_similarity(edits: int, a: str, b: str) -> float:
     return 1.0 - edits / max(len(a), len(b))
 
 
-@functools.lru_cache(maxsize=4096)
-def _tokens(text: str) -> tuple[tuple[str, str], ...]:
+def _words(text: str) -> list[tuple[str, str]]:
     """(key, display) for each word of a text that says something, in order."""
     pairs = []
     for word in _WORD.findall(_fold(text)):
         key = _key(word)
         if len(key) > 1 and key not in _FUNCTION_WORDS:
             pairs.append((key, word))
-    return tuple(pairs)
+    return pairs
+
+
+@functools.lru_cache(maxsize=4096)
+def _interest_keys(interest: str) -> frozenset[str]:
+    return frozenset(key for key, _ in _words(interest))
 
 
 # ---- the synonym table -----------------------------------------------------------------------
@@ -248,8 +256,9 @@ _LEXICON: frozenset[str] = frozenset(_key(w) for entry in SYNONYMS for w in entr
 _LEXICON_BY_INITIAL: dict[str, list[str]] = {}
 for _word in sorted(_LEXICON):
     _LEXICON_BY_INITIAL.setdefault(_word[0], []).append(_word)
+#: Table words by stem; a word that is an entry itself wins ("kniting" → knitting, not knit).
 _LEXICON_BY_STEM: dict[str, str] = {}
-for _word in sorted(_LEXICON):
+for _word in sorted(_LEXICON, key=lambda word: (word not in _ENTRIES, word)):
     _LEXICON_BY_STEM.setdefault(_stem(_word), _word)
 _DISPLAY: dict[str, str] = {_key(w): w for entry in SYNONYMS for w in entry.split()}
 
@@ -280,7 +289,7 @@ _Term = tuple[str, float]
 
 def _add(terms: dict[str, _Term], term: str, weight: float) -> None:
     """Keep each term once (by key), at the highest weight it was reached with."""
-    key = _key(term)
+    key, weight = _key(term), round(weight, 4)
     if key not in terms or terms[key][1] < weight:
         terms[key] = (terms[key][0] if key in terms else term, weight)
 
@@ -288,7 +297,7 @@ def _add(terms: dict[str, _Term], term: str, weight: float) -> None:
 def _with_synonyms(terms: dict[str, _Term], entry: str, weight: float) -> None:
     _add(terms, entry, weight)
     for synonym in sorted(SYNONYMS.get(entry, ())):
-        _add(terms, synonym, round(_SYNONYM * weight, 4))
+        _add(terms, synonym, _SYNONYM * weight)
 
 
 def _phrase_at(keys: list[str], start: int) -> tuple[str, int] | None:
@@ -352,11 +361,12 @@ def expand_query(text: str) -> list[tuple[str, float]]:
 
 _Row = tuple[int, str, str, tuple[str, ...]]
 _FIELDS = 3  # interests, name, description: a posting is row * _FIELDS + field
+_INTERESTS = 0
 
 
 class _Index:
-    """Word → rows postings for every candidate row seen, so a search touches only the rows
-    of the words it matches. Rows are keyed by their content, so an edited group is new."""
+    """Word → rows postings for every candidate row seen. Rows are keyed by their content, so
+    an edited group is simply a new row; the old one goes when the memo starts again."""
 
     def __init__(self) -> None:
         self.rows: dict[_Row, int] = {}
@@ -366,23 +376,23 @@ class _Index:
         self.by_stem: dict[str, list[int]] = {}
         self.by_initial: dict[str, tuple[list[str], list[int]]] = {}
 
-    def row_numbers(self, rows: list[_Row]) -> np.ndarray:
+    def row_numbers(self, rows: list[_Row]) -> list[int]:
         get = self.rows.get
         numbers = [get(row) for row in rows]
         if None in numbers:
-            numbers = [self._add_row(row) if n is None else n for row, n in zip(rows, numbers)]
-        return np.array(numbers, dtype=np.int64)
+            return [self._add(row) if n is None else n for row, n in zip(rows, numbers, strict=True)]
+        return numbers  # type: ignore[return-value]
 
-    def _add_row(self, row: _Row) -> int:
+    def _add(self, row: _Row) -> int:
         number = self.rows.get(row)
-        if number is not None:  # the same row twice in one call
+        if number is not None:  # the same row twice in one search
             return number
         number = self.rows[row] = len(self.rows)
         _, name, description, interests = row
         for field, texts in enumerate((interests, (name,), (description,))):
             seen: set[str] = set()
             for text in texts:
-                for key, display in _tokens(text) if len(text) < 200 else _tokens.__wrapped__(text):
+                for key, display in _words(text):
                     if key not in seen:
                         seen.add(key)
                         self.postings[self._word_id(key, display)].append(number * _FIELDS + field)
@@ -393,48 +403,173 @@ class _Index:
         if word_id is None:
             word_id = self.word_ids[key] = len(self.displays)
             self.displays.append(display)
-            self.postings.append(array("l"))
+            self.postings.append(array("q"))
             self.by_stem.setdefault(_stem(key), []).append(word_id)
             keys, ids = self.by_initial.setdefault(key[0], ([], []))
             keys.append(key)
             ids.append(word_id)
         return word_id
 
-    def matches(self, key: str, typos: bool) -> list[tuple[int, float]]:
-        """(word id, similarity) for every indexed word ``key`` stands for."""
-        found: dict[int, float] = {}
-        for word_id in self.by_stem.get(_stem(key), ()):
-            found[word_id] = _STEM
-        exact = self.word_ids.get(key)
-        if exact is not None:
-            found[exact] = 1.0
-        allowed = _max_edits(len(key))
-        if typos and allowed and key[0] in self.by_initial:
+    def similar(self, key: str) -> dict[int, float]:
+        """Every indexed word ``key`` stands for, with its similarity."""
+        found = dict.fromkeys(self.by_stem.get(_stem(key), ()), _STEM)
+        allowed = _max_edits(len(key)) if key not in _LEXICON else 0
+        if allowed and key[0] in self.by_initial:
             keys, ids = self.by_initial[key[0]]
             edits = process.cdist(
                 [key], keys, scorer=OSA.distance, score_cutoff=allowed, dtype=np.int32
             )[0]
-            for at in np.flatnonzero((edits > 0) & (edits <= allowed)):
+            for at in np.flatnonzero((edits > 0) & (edits <= allowed)).tolist():
                 similarity = _typo_similarity(int(edits[at]), key, keys[at])
-                word_id = ids[at]
-                found[word_id] = max(found.get(word_id, 0.0), similarity)
-        return sorted(found.items())
+                found[ids[at]] = max(found.get(ids[at], 0.0), similarity)
+        exact = self.word_ids.get(key)
+        if exact is not None:
+            found[exact] = 1.0
+        return found
+
+
+@dataclass(frozen=True)
+class _Hits:
+    """Where one query word was found: a posting each, with its similarity and word."""
+
+    postings: np.ndarray
+    similarity: np.ndarray
+    words: np.ndarray  # the found word's display text, per posting
 
 
 _index = _Index()
 _index_lock = threading.Lock()
 
 
-def _postings(rows: list[_Row], keys: dict[str, bool]) -> tuple[np.ndarray, int, dict, list[str]]:
-    """Look up rows and words in the memo under its lock, copying out what scoring needs."""
+def _lookup(rows: list[_Row], keys: Iterable[str]) -> tuple[np.ndarray, int, dict[str, _Hits]]:
+    """Row numbers, how many rows the memo holds, and each key's hits, read under the lock."""
     global _index
     with _index_lock:
         if len(_index.rows) + len(rows) > _MAX_INDEXED_ROWS:
             _index = _Index()
-        numbers = _index.row_numbers(rows)
+        numbers = np.array(_index.row_numbers(rows), dtype=np.int64)
         hits = {}
-        for key, typos in keys.items():
-            found = _index.matches(key, typos)
-            hits[key] = [(word_id, sim, np.array(_index.postings[word_id])) for word_id, sim in found]
-        displays = {word_id: _index.displays[word_id] for found in hits.values() for word_id, _, _ in found}
-        return numbers, len(_index.rows), hits, displays
+        for key in keys:
+            found = sorted(_index.similar(key).items())
+            postings = [np.array(_index.postings[word_id]) for word_id, _ in found]
+            sizes = [len(p) for p in postings]
+            hits[key] = _Hits(
+                postings=np.concatenate(postings) if postings else np.zeros(0, np.int64),
+                similarity=np.repeat([sim for _, sim in found], sizes).astype(np.float64),
+                words=np.repeat(
+                    np.array([_index.displays[w] for w, _ in found], dtype=object), sizes
+                ),
+            )
+        return numbers, len(_index.rows), hits
+
+
+# ---- scoring -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Best:
+    """For one query word, its best similarity in each field of each row, and the word."""
+
+    similarity: np.ndarray  # (rows, fields)
+    words: np.ndarray  # (rows, fields), object: the word found, or None
+
+
+def _best(hits: _Hits, position_of_row: np.ndarray, n: int) -> _Best:
+    rows = position_of_row[hits.postings // _FIELDS]
+    here = rows >= 0
+    cells = rows[here] * _FIELDS + hits.postings[here] % _FIELDS
+    similarity, words = hits.similarity[here], hits.words[here]
+    # Best first within each cell; equal similarities by word, so explanations are stable.
+    order = np.lexsort((words.astype(str), -similarity, cells))
+    cells, similarity, words = cells[order], similarity[order], words[order]
+    first = np.ones(len(cells), dtype=bool)
+    first[1:] = cells[1:] != cells[:-1]
+    best = np.zeros(n * _FIELDS)
+    best[cells[first]] = similarity[first]
+    found = np.full(n * _FIELDS, None, dtype=object)
+    found[cells[first]] = words[first]
+    return _Best(best.reshape(n, _FIELDS), found.reshape(n, _FIELDS))
+
+
+@dataclass(frozen=True)
+class _Term:
+    text: str
+    weight: float
+    keys: tuple[str, ...]
+
+
+def _terms(concept: Iterable[tuple[str, float]]) -> list[_Term]:
+    terms = []
+    for text, weight in concept:
+        keys = tuple(dict.fromkeys(key for key, _ in _words(text)))
+        if keys:
+            terms.append(_Term(text, weight, keys))
+    return terms
+
+
+def _explain(
+    term: _Term, field: int, at: int, best: dict[str, _Best], interests: tuple[str, ...]
+) -> list[str]:
+    """What to show as the reason: the group's interest, the word found, or the phrase."""
+    found = [best[key].words[at, field] for key in term.keys]
+    if field == _INTERESTS:
+        keys = {_key(word) for word in found}
+        return [
+            normalise_interest(interest)
+            for interest in interests
+            if keys & _interest_keys(interest)
+        ]
+    return [found[0]] if len(found) == 1 else [term.text]
+
+
+def rank_text(
+    text: str,
+    candidates: Sequence[Candidate],
+    *,
+    min_score: float = 0.6,
+    limit: int | None = None,
+) -> list[TextMatch]:
+    """Candidates that match the text, best first (ties by id), each with what matched."""
+    if limit is not None and limit < 0:
+        raise ValueError("limit must be at least 0")
+    concepts = [terms for terms in map(_terms, _concepts(text)) if terms]
+    if not concepts or not candidates or limit == 0:
+        return []
+    rows = [(c.id, c.name, c.description, c.interests) for c in candidates]
+    keys = dict.fromkeys(key for terms in concepts for term in terms for key in term.keys)
+    numbers, size, hits = _lookup(rows, keys)
+
+    n = len(rows)
+    position_of_row = np.full(size, -1, dtype=np.int64)
+    position_of_row[numbers] = np.arange(n)
+    same = position_of_row[numbers]  # a repeated row is scored once, at its last position
+    best = {key: _best(found, position_of_row, n) for key, found in hits.items()}
+
+    scores = np.zeros((len(concepts), n))
+    fields = []
+    for c, terms in enumerate(concepts):
+        by_term = np.zeros((len(terms), n, _FIELDS))
+        for t, term in enumerate(terms):
+            similarity = np.minimum.reduce([best[key].similarity for key in term.keys])
+            by_term[t] = term.weight * similarity * _FIELD_WEIGHTS
+        flat = by_term.transpose(1, 0, 2).reshape(n, -1)  # per row: terms x fields
+        choice = flat.argmax(axis=1)  # the first best: typed before synonym, interests first
+        scores[c] = flat[np.arange(n), choice]
+        fields.append(choice)
+    total = np.round(_BEST * scores.max(axis=0) + _COVERAGE * scores.mean(axis=0), 4)[same]
+
+    chosen = np.flatnonzero((total >= min_score) & (total > 0))
+    ids = np.array([candidates[i].id for i in chosen], dtype=np.int64)
+    chosen = chosen[np.lexsort((ids, -total[chosen]))][:limit]
+
+    matches = []
+    for i in chosen.tolist():
+        at = int(same[i])
+        matched: dict[str, None] = {}
+        for c in sorted(range(len(concepts)), key=lambda c: -scores[c, at]):
+            if scores[c, at] > 0:
+                term, field = divmod(int(fields[c][at]), _FIELDS)
+                reasons = _explain(concepts[c][term], field, at, best, candidates[i].interests)
+                matched.update(dict.fromkeys(reasons))
+        matches.append(TextMatch(candidates[i].id, float(total[i]), tuple(matched)))
+    return matches
