@@ -16,14 +16,14 @@ of a group is an explainable weighted sum::
     concept = max over its terms t and fields f of  weight(t) × field_weight(f) × similarity
     score   = 0.8 × best concept + 0.2 × mean of all concepts
 
-with field weights interests 1.0, name 0.9, description 0.75. The mean rewards groups that
+with field weights interests 1.0, name 0.9, description 0.7. The mean rewards groups that
 cover more of a multi-word query ("knitting walking") without letting a partial match fail.
 
 Typos are looked for only in typed words the synonym table does not know: a correctly spelled
 domain word is not a typo, which is what keeps "choir" from finding chair exercise and
 "knitting" from finding "kitting out". A typo must keep the first letter (people rarely get
 it wrong, and it keeps "walking" from "talking") and stay within one edit (a letter added,
-lost, changed, or two swapped) below 8 letters, two from 8; words under 4 letters must match
+lost, changed, or two swapped) below 8 letters, two from 8; words under 5 letters must match
 exactly or by stem.
 
 Speed: comparing every query word with every description (fuzz.partial_ratio in
@@ -116,6 +116,7 @@ _SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("nature", "wildlife", "birdwatching", "conservation", "outdoors"),
 )
 
+
 def _word_set(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
@@ -137,9 +138,9 @@ _PHRASE_PART = 0.75  # a word of a known phrase alone is weaker evidence than th
 _SYNONYM = 0.85
 _STEM = 0.95
 #: interests, name, description: tags a listing chose say most, passing mentions least.
-_FIELD_WEIGHTS = np.array([1.0, 0.9, 0.75])
+_FIELD_WEIGHTS = np.array([1.0, 0.9, 0.7])
 _BEST, _COVERAGE = 0.8, 0.2
-_MIN_TYPO_LENGTH = 4  # shorter words have too many one-edit neighbours (art, arm, car, cat)
+_MIN_TYPO_LENGTH = 5  # shorter words have too many one-edit neighbours (sing, song, sign)
 _TWO_EDITS_FROM = 8
 #: Rows the memo keeps before starting again: about 60 MB with long descriptions.
 _MAX_INDEXED_ROWS = 100_000
@@ -380,7 +381,9 @@ class _Index:
         get = self.rows.get
         numbers = [get(row) for row in rows]
         if None in numbers:
-            return [self._add(row) if n is None else n for row, n in zip(rows, numbers, strict=True)]
+            return [
+                self._add(row) if n is None else n for row, n in zip(rows, numbers, strict=True)
+            ]
         return numbers  # type: ignore[return-value]
 
     def _add(self, row: _Row) -> int:
@@ -507,19 +510,32 @@ def _terms(concept: Iterable[tuple[str, float]]) -> list[_Term]:
     return terms
 
 
-def _explain(
-    term: _Term, field: int, at: int, best: dict[str, _Best], interests: tuple[str, ...]
+def _reasons(
+    terms: list[_Term], at: int, best: dict[str, _Best], interests: tuple[str, ...]
 ) -> list[str]:
-    """What to show as the reason: the group's interest, the word found, or the phrase."""
-    found = [best[key].words[at, field] for key in term.keys]
-    if field == _INTERESTS:
-        keys = {_key(word) for word in found}
-        return [
-            normalise_interest(interest)
-            for interest in interests
-            if keys & _interest_keys(interest)
-        ]
-    return [found[0]] if len(found) == 1 else [term.text]
+    """Why a concept matched a row: the group's interests it was found in (in the group's
+    order), else the words or phrases found in the name or description, for every term
+    that reached the concept's score."""
+    scored = []
+    for term in terms:
+        similarity = np.minimum.reduce([best[key].similarity[at] for key in term.keys])
+        scored.append(term.weight * similarity * _FIELD_WEIGHTS)
+    top = max(float(row.max()) for row in scored)
+    in_interests: set[str] = set()
+    elsewhere: list[str] = []
+    for term, row in zip(terms, scored, strict=True):
+        for field in np.flatnonzero(row >= top - 1e-9).tolist():
+            found = [best[key].words[at, field] for key in term.keys]
+            if field == _INTERESTS:
+                in_interests.update(_key(word) for word in found)
+            else:
+                elsewhere.append(found[0] if len(found) == 1 else term.text)
+    shown = [
+        normalise_interest(interest)
+        for interest in interests
+        if in_interests & _interest_keys(interest)
+    ]
+    return shown + elsewhere
 
 
 def rank_text(
@@ -546,16 +562,11 @@ def rank_text(
     best = {key: _best(found, position_of_row, n) for key, found in hits.items()}
 
     scores = np.zeros((len(concepts), n))
-    fields = []
     for c, terms in enumerate(concepts):
-        by_term = np.zeros((len(terms), n, _FIELDS))
-        for t, term in enumerate(terms):
+        for term in terms:
             similarity = np.minimum.reduce([best[key].similarity for key in term.keys])
-            by_term[t] = term.weight * similarity * _FIELD_WEIGHTS
-        flat = by_term.transpose(1, 0, 2).reshape(n, -1)  # per row: terms x fields
-        choice = flat.argmax(axis=1)  # the first best: typed before synonym, interests first
-        scores[c] = flat[np.arange(n), choice]
-        fields.append(choice)
+            by_field = term.weight * similarity * _FIELD_WEIGHTS
+            np.maximum(scores[c], by_field.max(axis=1), out=scores[c])
     total = np.round(_BEST * scores.max(axis=0) + _COVERAGE * scores.mean(axis=0), 4)[same]
 
     chosen = np.flatnonzero((total >= min_score) & (total > 0))
@@ -568,8 +579,7 @@ def rank_text(
         matched: dict[str, None] = {}
         for c in sorted(range(len(concepts)), key=lambda c: -scores[c, at]):
             if scores[c, at] > 0:
-                term, field = divmod(int(fields[c][at]), _FIELDS)
-                reasons = _explain(concepts[c][term], field, at, best, candidates[i].interests)
+                reasons = _reasons(concepts[c], at, best, candidates[i].interests)
                 matched.update(dict.fromkeys(reasons))
         matches.append(TextMatch(candidates[i].id, float(total[i]), tuple(matched)))
     return matches

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from assetmap.db import Backend
 from assetmap.directory.documents import feature_text
+from assetmap.directory.fuzzy import Candidate, expand_query, rank_text
 from assetmap.directory.schemas import MAX_ID
 from assetmap.errors import NotFound
 from assetmap.freshness.policy import Freshness, FreshnessPolicy
@@ -82,6 +83,8 @@ class GroupQuery:
     days: tuple[Day, ...] = ()
     times: tuple[TimeOfDay, ...] = ()
     free: bool | None = None
+    # With text: "relevance" (default) or "distance" (needs near).
+    sort: str | None = None
     freshness: tuple[Freshness, ...] = ()
     limit: int = 50
     offset: int = 0
@@ -101,7 +104,7 @@ class _Shape:
     """Which filters a query uses, not their values: queries of one shape share a statement."""
 
     backend: Backend
-    text: bool
+    text_prefixes: int
     categories: bool
     interests: bool
     days: bool
@@ -117,7 +120,7 @@ class _Shape:
     def of(cls, query: GroupQuery, backend: Backend) -> _Shape:
         return cls(
             backend=backend,
-            text=bool(query.q),
+            text_prefixes=len(text_prefixes(query.q or "")),
             categories=bool(query.categories),
             interests=bool(query.interests),
             days=bool(query.days),
@@ -141,15 +144,19 @@ def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if shape.statuses:
         conditions.append(Group.status.in_(_in("statuses")))
-    if shape.text:
-        pattern = bindparam("text_pattern", type_=String)
+    if shape.text_prefixes:
+        # A cheap net for the fuzzy ranking: any field holding the start of a query word, its
+        # correction or a synonym (typos rarely touch the first letters; fuzzy.py says why).
+        patterns = [bindparam(f"text_{i}", type_=String) for i in range(shape.text_prefixes)]
         conditions.append(
-            func.lower(Group.name).like(pattern, escape="\\")
-            | func.lower(Group.description).like(pattern, escape="\\")
-            | Group.id.in_(
-                select(GroupInterest.group_id).where(
-                    GroupInterest.interest.like(pattern, escape="\\")
-                )
+            or_(
+                *(func.lower(Group.name).like(p, escape="\\") for p in patterns),
+                *(func.lower(Group.description).like(p, escape="\\") for p in patterns),
+                Group.id.in_(
+                    select(GroupInterest.group_id).where(
+                        or_(*(GroupInterest.interest.like(p, escape="\\") for p in patterns))
+                    )
+                ),
             )
         )
     if shape.categories:
@@ -274,8 +281,8 @@ def _parameters(query: GroupQuery, policy: FreshnessPolicy, today: dt.date) -> d
     values: dict[str, Any] = {"limit": query.limit, "offset": query.offset}
     if query.statuses:
         values["statuses"] = list(query.statuses)
-    if query.q:
-        values["text_pattern"] = f"%{_escape_like(query.q.strip().lower())}%"
+    for i, prefix in enumerate(text_prefixes(query.q or "")):
+        values[f"text_{i}"] = f"%{_escape_like(prefix)}%"
     if query.categories:
         values["categories"] = list(query.categories)
     if query.interests:
@@ -297,6 +304,70 @@ def _parameters(query: GroupQuery, policy: FreshnessPolicy, today: dt.date) -> d
     return values
 
 
+# Free text is ranked in Python; this many candidates (nearest first) are the most it ranks.
+TEXT_CANDIDATES = 5000
+
+
+def text_prefixes(text: str) -> list[str]:
+    """The word starts the SQL prefilter for a text search looks for."""
+    prefixes: dict[str, None] = {}
+    for term, _weight in expand_query(text) if text.strip() else []:
+        for word in term.split():
+            if len(word) >= 3:
+                prefixes[word[:4]] = None
+    if not prefixes and text.strip():
+        prefixes[" ".join(text.lower().split())[:40]] = None  # e.g. "50%": as typed
+    return list(prefixes)[:24]
+
+
+@functools.lru_cache(maxsize=512)
+def _candidate_statement(shape: _Shape) -> Select[Any]:
+    """The groups a text search ranks: every other filter applied, nearest first."""
+    columns = [Group.id, Group.name, Group.description]
+    statement = _joined(select(*columns), shape).where(*_conditions(shape))
+    if shape.near:
+        distance = _distance(shape)
+        measured = statement.add_columns(distance.label("distance_m")).cte("candidates")
+        measured = measured.prefix_with("MATERIALIZED")
+        statement = (
+            select(measured)
+            .where(measured.c.distance_m <= bindparam("radius_m", type_=Float))
+            .order_by(measured.c.distance_m, measured.c.id)
+        )
+    else:
+        statement = statement.order_by(Group.id)
+    return statement.limit(bindparam("candidates", type_=Integer))
+
+
+def _search_text(
+    session: Session, query: GroupQuery, shape: _Shape, values: dict[str, Any]
+) -> tuple[list[int], dict[int, float], int]:
+    """Rank the candidates by how well they match the text: (page ids, distances, matched)."""
+    rows = session.execute(
+        _candidate_statement(shape), {**values, "candidates": TEXT_CANDIDATES}
+    ).all()
+    interests: dict[int, list[str]] = {row.id: [] for row in rows}
+    ids = list(interests)
+    for start in range(0, len(ids), 500):
+        for group_id, interest in session.execute(
+            select(GroupInterest.group_id, GroupInterest.interest).where(
+                GroupInterest.group_id.in_(ids[start : start + 500])
+            )
+        ):
+            interests[group_id].append(interest)
+    distances = {row.id: float(row.distance_m) for row in rows} if query.near else {}
+    candidates = [
+        Candidate(row.id, row.name, row.description, tuple(interests[row.id])) for row in rows
+    ]
+    matches = rank_text(query.q or "", candidates)
+    if query.sort == "distance" and query.near is not None:
+        matches.sort(key=lambda match: (distances[match.id], match.id))
+    elif query.near is not None:
+        matches.sort(key=lambda match: (-match.score, distances[match.id], match.id))
+    page = [match.id for match in matches[query.offset : query.offset + query.limit]]
+    return page, distances, len(matches)
+
+
 def search_groups(
     session: Session,
     query: GroupQuery,
@@ -304,9 +375,31 @@ def search_groups(
     policy: FreshnessPolicy,
     today: dt.date,
 ) -> GroupPage:
-    """Listings matching ``query``: nearest first when ``near`` is given, else by id."""
+    """Listings matching ``query``: best text match first when there is text (or nearest
+    first with ``sort="distance"``), else nearest first when ``near`` is given, else by id."""
     shape = _Shape.of(query, backend)
     values = _parameters(query, policy, today)
+    if query.q:
+        ids, distances, matched = _search_text(session, query, shape, values)
+        classify = policy.classifier(today)
+        stored = {
+            row.id: row
+            for row in session.execute(
+                select(Group.id, Group.document, Group.last_verified_at, Group.reported_on).where(
+                    Group.id.in_(ids)
+                )
+            )
+        }
+        features = [
+            feature_text(
+                stored[i].document,
+                classify(stored[i].last_verified_at, stored[i].reported_on),
+                distances.get(i),
+            )
+            for i in ids
+        ]
+        return GroupPage(features=features, number_matched=matched, ids=ids)
+
     page = session.execute(_page_statement(shape), values).all()
 
     if page:

@@ -39,6 +39,7 @@ SEARCH_PARAMETERS = frozenset(
         "freshness",
         "limit",
         "offset",
+        "sort",
         *ACCESSIBILITY_FLAGS,
     }
 )
@@ -160,7 +161,15 @@ def parse_group_query(
         freshness=_choices(args, "freshness", Freshness),
         limit=_whole(args, "limit", config.default_page_size, 1, config.max_page_size),
         offset=_whole(args, "offset", 0, 0, 10_000_000),
+        sort=_sort(args),
     )
+
+
+def _sort(args: MultiDict[str, str]) -> str | None:
+    value = args.get("sort") or None
+    if value not in (None, "distance", "relevance"):
+        raise ValidationError("sort must be distance or relevance", field="sort")
+    return value
 
 
 def _centre(args: MultiDict[str, str], session: Session, config: Config) -> Point | None:

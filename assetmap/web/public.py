@@ -72,6 +72,8 @@ class SearchPage:
 def _api_args(args: MultiDict[str, str]) -> MultiDict[str, str]:
     """Translate the page's form fields into the API's search parameters."""
     api: MultiDict[str, str] = MultiDict()
+    if args.get("sort") in ("distance", "relevance"):
+        api.add("sort", args["sort"])
     for name in ("q", "category", "day", "time", "freshness"):
         for value in args.getlist(name):
             if value:
@@ -122,7 +124,7 @@ def search() -> ResponseReturnValue:
     args = request.args
     page = SearchPage(args=args, chips=_chips(args))
     api = _api_args(args)
-    page.api_filters = urlencode(list(api.items(multi=True)))
+    page.api_filters = urlencode([(k, v) for k, v in api.items(multi=True) if k != "sort"])
     place = (args.get("place") or "").strip()
     try:
         offset = max(int(args.get("offset") or 0), 0)

@@ -108,6 +108,9 @@ def test_bbox(client, directory):
         ("q=NEEDLES", ["Knit and Natter"]),
         ("q=walk", ["Walking for Health"]),
         ("q=carers", ["Online Carers Chat"]),
+        ("q=kniting", ["Knit and Natter"]),  # a typo
+        ("q=rambling", ["Walking for Health"]),  # a synonym
+        ("q=crafts", ["Knit and Natter"]),
         ("q=50%", []),
         ("status=closed", ["Lunch Club"]),
         ("status=invitation_only,closed", ["Lunch Club", "Highgate Choir"]),
@@ -148,6 +151,20 @@ def test_filters(client, directory, query, expected):
 def test_filters_combine_with_distance(client, directory):
     response = client.get("/api/v1/groups?postcode=NW5 1AA&radius_km=5&free=true")
     assert names(response) == ["Knit and Natter", "Walking for Health"]
+
+
+def test_text_search_ranks_by_relevance_or_distance(client, add_groups):
+    add_groups(
+        listing("Knitting Circle", at="N6 5AA", interests=["knitting"]),
+        listing("Crafts Afternoon", at="NW5 1AA", interests=["crafts"]),
+    )
+    by_relevance = client.get("/api/v1/groups?q=knitting&postcode=NW5 1AA&radius_km=5")
+    assert names(by_relevance) == ["Knitting Circle", "Crafts Afternoon"]
+    by_distance = client.get("/api/v1/groups?q=knitting&postcode=NW5 1AA&radius_km=5&sort=distance")
+    assert names(by_distance) == ["Crafts Afternoon", "Knitting Circle"]
+    body = by_distance.get_json()
+    assert body["numberMatched"] == 2
+    assert body["features"][0]["properties"]["distance_m"] < 5
 
 
 def test_paging(client, directory):
@@ -231,6 +248,7 @@ def test_wrong_method_is_a_json_405(client, database):
         ("status=gone", "status"),
         ("day=someday", "day"),
         ("time=night", "time"),
+        ("sort=alphabetical", "sort"),
         ("freshness=mouldy", "freshness"),
         ("step_free=maybe", "step_free"),
         ("free=perhaps", "free"),

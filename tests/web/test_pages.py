@@ -60,6 +60,11 @@ def test_search_by_postcode_and_interest_shows_list_and_map(page: Page, groups):
     screenshot(page, "search-desktop")
 
 
+def test_a_typo_still_finds_the_group(page: Page, groups):
+    page.goto("/?place=NW5+1AA&q=kniting&radius_km=5")
+    assert result_names(page) == ["Kentish Town Knit and Natter"]
+
+
 def test_a_filter_narrows_the_results(page: Page, groups):
     page.goto("/?place=NW5+1AA&radius_km=5")
     assert len(result_names(page)) == 4
