@@ -348,6 +348,18 @@ def _concepts(text: str) -> tuple[tuple[_Term, ...], ...]:
     return tuple(concepts)
 
 
+def distinctive_words(text: str) -> list[str]:
+    """The words of the expanded query worth looking for in a database prefilter: not
+    function words ("and") nor words that only say "a group" ("club", "group")."""
+    words: dict[str, None] = {}
+    for term, _weight in expand_query(text):
+        for word in term.split():
+            key = _key(word)
+            if key not in _FUNCTION_WORDS and key not in _GENERIC_WORDS:
+                words[word] = None
+    return list(words)
+
+
 def expand_query(text: str) -> list[tuple[str, float]]:
     """What a search looks for: the typed words and phrases, their corrections and synonyms,
     each with a weight (1.0 as typed, 0.85 for a synonym), strongest first."""
@@ -544,8 +556,10 @@ def rank_text(
     *,
     min_score: float = 0.6,
     limit: int | None = None,
+    explain: bool = True,
 ) -> list[TextMatch]:
-    """Candidates that match the text, best first (ties by id), each with what matched."""
+    """Candidates that match the text, best first (ties by id), each with what matched
+    (left empty with ``explain=False``, which is much cheaper over thousands of matches)."""
     if limit is not None and limit < 0:
         raise ValueError("limit must be at least 0")
     concepts = [terms for terms in map(_terms, _concepts(text)) if terms]
@@ -575,6 +589,9 @@ def rank_text(
 
     matches = []
     for i in chosen.tolist():
+        if not explain:
+            matches.append(TextMatch(candidates[i].id, float(total[i]), ()))
+            continue
         at = int(same[i])
         matched: dict[str, None] = {}
         for c in sorted(range(len(concepts)), key=lambda c: -scores[c, at]):

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from assetmap.db import Backend
 from assetmap.directory.documents import feature_text
-from assetmap.directory.fuzzy import Candidate, expand_query, rank_text
+from assetmap.directory.fuzzy import Candidate, distinctive_words, rank_text
 from assetmap.directory.schemas import MAX_ID
 from assetmap.errors import NotFound
 from assetmap.freshness.policy import Freshness, FreshnessPolicy
@@ -138,6 +138,17 @@ def _in(name: str) -> BindParameter[Any]:
     return bindparam(name, expanding=True)
 
 
+def _interest_like(patterns: list[BindParameter[Any]], correlated: bool) -> ColumnElement[bool]:
+    """Groups with an interest like any pattern. Within a place, checked per candidate on the
+    (group_id, interest) key; without one, as one pass over all interests (cheaper then)."""
+    like = or_(*(GroupInterest.interest.like(p, escape="\\") for p in patterns))
+    if correlated:
+        return (
+            select(GroupInterest.group_id).where(GroupInterest.group_id == Group.id, like).exists()
+        )
+    return Group.id.in_(select(GroupInterest.group_id).where(like))
+
+
 def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
     """The WHERE clauses of a search, with a bound parameter for every value."""
     dialect = spatial_dialect(shape.backend)
@@ -152,11 +163,7 @@ def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
             or_(
                 *(func.lower(Group.name).like(p, escape="\\") for p in patterns),
                 *(func.lower(Group.description).like(p, escape="\\") for p in patterns),
-                Group.id.in_(
-                    select(GroupInterest.group_id).where(
-                        or_(*(GroupInterest.interest.like(p, escape="\\") for p in patterns))
-                    )
-                ),
+                _interest_like(patterns, correlated=shape.near or shape.bbox),
             )
         )
     if shape.categories:
@@ -311,10 +318,9 @@ TEXT_CANDIDATES = 5000
 def text_prefixes(text: str) -> list[str]:
     """The word starts the SQL prefilter for a text search looks for."""
     prefixes: dict[str, None] = {}
-    for term, _weight in expand_query(text) if text.strip() else []:
-        for word in term.split():
-            if len(word) >= 3:
-                prefixes[word[:4]] = None
+    for word in distinctive_words(text) if text.strip() else []:
+        if len(word) >= 3:
+            prefixes[word[:4].lower()] = None
     if not prefixes and text.strip():
         prefixes[" ".join(text.lower().split())[:40]] = None  # e.g. "50%": as typed
     return list(prefixes)[:24]
@@ -359,7 +365,8 @@ def _search_text(
     candidates = [
         Candidate(row.id, row.name, row.description, tuple(interests[row.id])) for row in rows
     ]
-    matches = rank_text(query.q or "", candidates)
+    # Reasons ("matches 'woodwork'") are not shown in a list of results; ranking alone is.
+    matches = rank_text(query.q or "", candidates, explain=False)
     if query.sort == "distance" and query.near is not None:
         matches.sort(key=lambda match: (distances[match.id], match.id))
     elif query.near is not None:

@@ -260,3 +260,11 @@ def test_synonyms_go_both_ways_and_never_list_themselves():
     for word, others in SYNONYMS.items():
         assert word not in others
         assert all(word in SYNONYMS[other] for other in others)
+
+
+def test_ranking_without_explanations_keeps_the_order():
+    explained = rank_text("crafts", GROUPS)
+    quick = rank_text("crafts", GROUPS, explain=False)
+    assert [(m.id, m.score) for m in quick] == [(m.id, m.score) for m in explained]
+    assert all(m.matched == () for m in quick)
+    assert any(m.matched for m in explained)
