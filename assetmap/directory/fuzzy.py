@@ -285,17 +285,17 @@ def _correct(key: str) -> tuple[str, float]:
 
 # ---- query expansion ---------------------------------------------------------------------------
 
-_Term = tuple[str, float]
+_Weighted = tuple[str, float]  # a query term and its weight
 
 
-def _add(terms: dict[str, _Term], term: str, weight: float) -> None:
+def _add(terms: dict[str, _Weighted], term: str, weight: float) -> None:
     """Keep each term once (by key), at the highest weight it was reached with."""
     key, weight = _key(term), round(weight, 4)
     if key not in terms or terms[key][1] < weight:
         terms[key] = (terms[key][0] if key in terms else term, weight)
 
 
-def _with_synonyms(terms: dict[str, _Term], entry: str, weight: float) -> None:
+def _with_synonyms(terms: dict[str, _Weighted], entry: str, weight: float) -> None:
     _add(terms, entry, weight)
     for synonym in sorted(SYNONYMS.get(entry, ())):
         _add(terms, synonym, _SYNONYM * weight)
@@ -311,7 +311,7 @@ def _phrase_at(keys: list[str], start: int) -> tuple[str, int] | None:
 
 
 @functools.lru_cache(maxsize=1024)
-def _concepts(text: str) -> tuple[tuple[_Term, ...], ...]:
+def _concepts(text: str) -> tuple[tuple[_Weighted, ...], ...]:
     """The query as concepts, each the terms (with weights) that can stand for it."""
     words = _normalise(text).split()
     fixed = [_correct(_key(word)) for word in words]
@@ -320,10 +320,10 @@ def _concepts(text: str) -> tuple[tuple[_Term, ...], ...]:
         skip = _FUNCTION_WORDS  # "club" alone: look for clubs
     else:
         skip = _FUNCTION_WORDS | _GENERIC_WORDS
-    concepts: list[tuple[_Term, ...]] = []
+    concepts: list[tuple[_Weighted, ...]] = []
     start = 0
     while start < len(words):
-        terms: dict[str, _Term] = {}
+        terms: dict[str, _Weighted] = {}
         phrase = _phrase_at(keys, start)
         if phrase is not None:
             entry, length = phrase
@@ -363,7 +363,7 @@ def distinctive_words(text: str) -> list[str]:
 def expand_query(text: str) -> list[tuple[str, float]]:
     """What a search looks for: the typed words and phrases, their corrections and synonyms,
     each with a weight (1.0 as typed, 0.85 for a synonym), strongest first."""
-    terms: dict[str, _Term] = {}
+    terms: dict[str, _Weighted] = {}
     for concept in _concepts(text):
         for term, weight in concept:
             _add(terms, term, weight)
@@ -584,7 +584,7 @@ def rank_text(
     total = np.round(_BEST * scores.max(axis=0) + _COVERAGE * scores.mean(axis=0), 4)[same]
 
     chosen = np.flatnonzero((total >= min_score) & (total > 0))
-    ids = np.array([candidates[i].id for i in chosen], dtype=np.int64)
+    ids = np.array([candidates[int(i)].id for i in chosen], dtype=np.int64)
     chosen = chosen[np.lexsort((ids, -total[chosen]))][:limit]
 
     matches = []

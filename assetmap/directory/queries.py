@@ -329,7 +329,7 @@ def text_prefixes(text: str) -> list[str]:
 @functools.lru_cache(maxsize=512)
 def _candidate_statement(shape: _Shape) -> Select[Any]:
     """The groups a text search ranks: every other filter applied, nearest first."""
-    columns = [Group.id, Group.name, Group.description]
+    columns: list[Any] = [Group.id, Group.name, Group.description]
     statement = _joined(select(*columns), shape).where(*_conditions(shape))
     if shape.near:
         distance = _distance(shape)

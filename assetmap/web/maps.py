@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import folium
 from flask import url_for
@@ -60,7 +61,7 @@ def build_map(
         ).add_to(fmap)
     if marker:
         folium.Marker(location=list(centre)).add_to(fmap)
-    root = fmap.get_root()
+    root: Any = fmap.get_root()  # a branca Figure: header, html and script parts
     root.render()
     # Only the map's own scripts and styles go into our <head>: folium's page header also
     # disables pinch zoom (a WCAG failure) and restyles <html> and <body>.

@@ -104,7 +104,7 @@ def _chips(args: MultiDict[str, str]) -> list[Chip]:
         "category": lambda v: CATEGORY_LABELS.get(v, v),
         "day": lambda v: DAY_LABELS.get(v, v),
         "time": str.capitalize,
-        "include": lambda v: f"Include {STATUS_LABELS.get(v, v).lower()}",
+        "include": lambda v: f"Include {STATUS_LABELS.get(v, str(v)).lower()}",
         "freshness": lambda v: f"{v.capitalize()} listings",
         "free": lambda v: "Free only",
         **{flag: (lambda v, f=flag: ACCESS_LABELS[f]) for flag in ACCESSIBILITY_FLAGS},
