@@ -145,3 +145,11 @@ def test_user_text_is_shown_as_text_everywhere(page: Page, add_groups):
     expect(page.locator("text=" + XSS).first).to_be_visible()
     assert page.locator("img[src=x]").count() == 0
     assert page.dialogs == []  # type: ignore[attr-defined]
+
+
+def test_search_works_with_javascript_off(browser, server, groups):
+    context = browser.new_context(base_url=server, java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/?place=NW5+1AA&q=walking&radius_km=5")
+    assert result_names(page) == ["Camden Walking Group"]
+    context.close()
