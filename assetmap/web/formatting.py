@@ -78,6 +78,8 @@ def distance_text(metres: float | None) -> str | None:
     """'350 metres' or '2.4 km (1.5 miles)'."""
     if metres is None:
         return None
+    if metres < 10:
+        return "less than 10 metres"
     if metres < 1000:
         return f"{round(metres, -1):.0f} metres"
     return f"{metres / 1000:.1f} km ({metres / 1609.344:.1f} miles)"
