@@ -372,45 +372,62 @@ def expand_query(text: str) -> list[tuple[str, float]]:
 
 # ---- the memo: every row's words, and every word's rows -------------------------------------
 
-_Row = tuple[int, str, str, tuple[str, ...]]
 _FIELDS = 3  # interests, name, description: a posting is row * _FIELDS + field
 _INTERESTS = 0
+_RowWords = list[tuple[int, str, str]]  # (field, key, display), each word once per field
+
+
+def _row_words(candidate: Candidate) -> _RowWords:
+    words: dict[tuple[int, str], str] = {}
+    fields = (candidate.interests, (candidate.name,), (candidate.description,))
+    for field, texts in enumerate(fields):
+        for text in texts:
+            for key, display in _words(text):
+                words.setdefault((field, key), display)
+    return [(field, key, display) for (field, key), display in words.items()]
 
 
 class _Index:
-    """Word → rows postings for every candidate row seen. Rows are keyed by their content, so
-    an edited group is simply a new row; the old one goes when the memo starts again."""
+    """Word → rows postings for every candidate row seen, so a search reads only the rows of
+    the words it matches. A group whose text changed is a new row; the old one is dropped
+    when the memo starts again."""
 
     def __init__(self) -> None:
-        self.rows: dict[_Row, int] = {}
+        self.rows: dict[int, tuple[int, str, str, tuple[str, ...]]] = {}  # by group id
+        self.size = 0
         self.word_ids: dict[str, int] = {}
         self.displays: list[str] = []
         self.postings: list[array[int]] = []
         self.by_stem: dict[str, list[int]] = {}
         self.by_initial: dict[str, tuple[list[str], list[int]]] = {}
 
-    def row_numbers(self, rows: list[_Row]) -> list[int]:
+    def known(self, candidates: Sequence[Candidate]) -> tuple[list[int], list[int]]:
+        """Each candidate's row number (-1 if not held as it is now), and which are not."""
+        numbers, missing = [], []
         get = self.rows.get
-        numbers = [get(row) for row in rows]
-        if None in numbers:
-            return [
-                self._add(row) if n is None else n for row, n in zip(rows, numbers, strict=True)
-            ]
-        return numbers  # type: ignore[return-value]
+        for at, c in enumerate(candidates):
+            row = get(c.id)
+            if row and row[1] == c.name and row[2] == c.description and row[3] == c.interests:
+                numbers.append(row[0])
+            else:
+                numbers.append(-1)
+                missing.append(at)
+        return numbers, missing
 
-    def _add(self, row: _Row) -> int:
-        number = self.rows.get(row)
-        if number is not None:  # the same row twice in one search
-            return number
-        number = self.rows[row] = len(self.rows)
-        _, name, description, interests = row
-        for field, texts in enumerate((interests, (name,), (description,))):
-            seen: set[str] = set()
-            for text in texts:
-                for key, display in _words(text):
-                    if key not in seen:
-                        seen.add(key)
-                        self.postings[self._word_id(key, display)].append(number * _FIELDS + field)
+    def add(self, candidate: Candidate, words: _RowWords) -> int:
+        row = self.rows.get(candidate.id)
+        if row and row[1:] == (candidate.name, candidate.description, candidate.interests):
+            return row[0]  # the same group twice in one search
+        number = self.size
+        self.size += 1
+        self.rows[candidate.id] = (
+            number,
+            candidate.name,
+            candidate.description,
+            candidate.interests,
+        )
+        for field, key, display in words:
+            self.postings[self._word_id(key, display)].append(number * _FIELDS + field)
         return number
 
     def _word_id(self, key: str, display: str) -> int:
@@ -426,9 +443,9 @@ class _Index:
         return word_id
 
     def similar(self, key: str) -> dict[int, float]:
-        """Every indexed word ``key`` stands for, with its similarity."""
+        """Every held word ``key`` stands for, with its similarity."""
         found = dict.fromkeys(self.by_stem.get(_stem(key), ()), _STEM)
-        allowed = _max_edits(len(key)) if key not in _LEXICON else 0
+        allowed = 0 if key in _LEXICON else _max_edits(len(key))
         if allowed and key[0] in self.by_initial:
             keys, ids = self.by_initial[key[0]]
             edits = process.cdist(
@@ -444,110 +461,175 @@ class _Index:
 
 
 @dataclass(frozen=True)
-class _Hits:
-    """Where one query word was found: a posting each, with its similarity and word."""
+class _Found:
+    """What the memo holds for one search, copied out: a row number per candidate, and a
+    posting per (query word, held word, row, field) with the similarity of the two words."""
 
+    numbers: np.ndarray
+    size: int
     postings: np.ndarray
+    atoms: np.ndarray  # which query word
+    words: np.ndarray  # which held word
     similarity: np.ndarray
-    words: np.ndarray  # the found word's display text, per posting
+    displays: dict[int, str]
 
 
 _index = _Index()
 _index_lock = threading.Lock()
 
 
-def _lookup(rows: list[_Row], keys: Iterable[str]) -> tuple[np.ndarray, int, dict[str, _Hits]]:
-    """Row numbers, how many rows the memo holds, and each key's hits, read under the lock."""
+def _lookup(candidates: Sequence[Candidate], keys: Sequence[str]) -> _Found:
+    """Read the memo under its lock, adding new rows; their words are split outside it."""
     global _index
     with _index_lock:
-        if len(_index.rows) + len(rows) > _MAX_INDEXED_ROWS:
-            _index = _Index()
-        numbers = np.array(_index.row_numbers(rows), dtype=np.int64)
-        hits = {}
-        for key in keys:
-            found = sorted(_index.similar(key).items())
-            postings = [np.array(_index.postings[word_id]) for word_id, _ in found]
-            sizes = [len(p) for p in postings]
-            hits[key] = _Hits(
-                postings=np.concatenate(postings) if postings else np.zeros(0, np.int64),
-                similarity=np.repeat([sim for _, sim in found], sizes).astype(np.float64),
-                words=np.repeat(
-                    np.array([_index.displays[w] for w, _ in found], dtype=object), sizes
-                ),
-            )
-        return numbers, len(_index.rows), hits
+        index = _index
+        numbers, missing = index.known(candidates)
+    words = {at: _row_words(candidates[at]) for at in missing}
+    with _index_lock:
+        if missing or _index is not index:
+            if _index.size + len(missing) > _MAX_INDEXED_ROWS:
+                _index = _Index()
+            numbers, missing = _index.known(candidates)  # again: another search may have added
+            for at in missing:
+                row_words = words[at] if at in words else _row_words(candidates[at])
+                numbers[at] = _index.add(candidates[at], row_words)
+        postings, atoms, words_found, similarity = [], [], [], []
+        for atom, key in enumerate(keys):
+            for word_id, sim in sorted(_index.similar(key).items()):
+                postings.append(np.array(_index.postings[word_id], dtype=np.int64))
+                atoms.append(atom)
+                words_found.append(word_id)
+                similarity.append(sim)
+        displays = {word_id: _index.displays[word_id] for word_id in words_found}
+        size = _index.size
+    sizes = [len(p) for p in postings]
+    return _Found(
+        numbers=np.array(numbers, dtype=np.int64),
+        size=size,
+        postings=np.concatenate(postings) if postings else np.zeros(0, dtype=np.int64),
+        atoms=np.repeat(np.array(atoms, dtype=np.int64), sizes),
+        words=np.repeat(np.array(words_found, dtype=np.int64), sizes),
+        similarity=np.repeat(np.array(similarity, dtype=np.float64), sizes),
+        displays=displays,
+    )
 
 
 # ---- scoring -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class _Best:
-    """For one query word, its best similarity in each field of each row, and the word."""
-
-    similarity: np.ndarray  # (rows, fields)
-    words: np.ndarray  # (rows, fields), object: the word found, or None
-
-
-def _best(hits: _Hits, position_of_row: np.ndarray, n: int) -> _Best:
-    rows = position_of_row[hits.postings // _FIELDS]
-    here = rows >= 0
-    cells = rows[here] * _FIELDS + hits.postings[here] % _FIELDS
-    similarity, words = hits.similarity[here], hits.words[here]
-    # Best first within each cell; equal similarities by word, so explanations are stable.
-    order = np.lexsort((words.astype(str), -similarity, cells))
-    cells, similarity, words = cells[order], similarity[order], words[order]
-    first = np.ones(len(cells), dtype=bool)
-    first[1:] = cells[1:] != cells[:-1]
-    best = np.zeros(n * _FIELDS)
-    best[cells[first]] = similarity[first]
-    found = np.full(n * _FIELDS, None, dtype=object)
-    found[cells[first]] = words[first]
-    return _Best(best.reshape(n, _FIELDS), found.reshape(n, _FIELDS))
-
-
-@dataclass(frozen=True)
 class _Term:
     text: str
     weight: float
-    keys: tuple[str, ...]
+    atoms: tuple[int, ...]  # its words, as indexes into _Plan.keys
 
 
-def _terms(concept: Iterable[tuple[str, float]]) -> list[_Term]:
-    terms = []
-    for text, weight in concept:
-        keys = tuple(dict.fromkeys(key for key, _ in _words(text)))
-        if keys:
-            terms.append(_Term(text, weight, keys))
-    return terms
+@dataclass(frozen=True)
+class _Plan:
+    keys: tuple[str, ...]  # every distinct word of every term
+    concepts: tuple[tuple[_Term, ...], ...]
+
+
+@functools.lru_cache(maxsize=1024)
+def _plan(text: str) -> _Plan:
+    keys: dict[str, int] = {}
+    concepts = []
+    for concept in _concepts(text):
+        terms = []
+        for term, weight in concept:
+            words = dict.fromkeys(key for key, _ in _words(term))
+            if words:
+                atoms = tuple(keys.setdefault(key, len(keys)) for key in words)
+                terms.append(_Term(term, weight, atoms))
+        if terms:
+            concepts.append(tuple(terms))
+    return _Plan(tuple(keys), tuple(concepts))
+
+
+def _term_scores(term: _Term, best: np.ndarray) -> np.ndarray:
+    """weight × field weight × similarity, per row and field; a phrase by its weakest word."""
+    if len(term.atoms) == 1:
+        similarity = best[term.atoms[0]]
+    else:
+        similarity = np.minimum.reduce([best[atom] for atom in term.atoms])
+    return term.weight * similarity * _FIELD_WEIGHTS
+
+
+def _concept_scores(plan: _Plan, best: np.ndarray) -> np.ndarray:
+    """Each concept's score for each row: its best term in its best field."""
+    single_word = (best * _FIELD_WEIGHTS).max(axis=2)
+    scores = np.zeros((len(plan.concepts), best.shape[1]))
+    for c, terms in enumerate(plan.concepts):
+        singles = [term for term in terms if len(term.atoms) == 1]
+        if singles:
+            weights = np.array([[term.weight] for term in singles])
+            atoms = [term.atoms[0] for term in singles]
+            scores[c] = (weights * single_word[atoms]).max(axis=0)
+        for term in terms:
+            if len(term.atoms) > 1:
+                np.maximum(scores[c], _term_scores(term, best).max(axis=1), out=scores[c])
+    return scores
+
+
+def _best_words(found: _Found, position: np.ndarray, wanted: np.ndarray) -> dict[tuple, int]:
+    """For the wanted rows, the held word behind each (query word, row, field)'s best
+    similarity; among equals the first in alphabetical order, so reasons are stable."""
+    keep = position >= 0
+    keep[keep] = wanted[position[keep]]
+    atoms, rows = found.atoms[keep], position[keep]
+    fields, words = found.postings[keep] % _FIELDS, found.words[keep]
+    alphabetical = sorted(found.displays, key=lambda word_id: (found.displays[word_id], word_id))
+    rank = {word_id: i for i, word_id in enumerate(alphabetical)}
+    ranks = np.array([rank[word_id] for word_id in words.tolist()], dtype=np.int64)
+    order = np.lexsort((ranks, -found.similarity[keep], fields, rows, atoms))
+    chosen: dict[tuple, int] = {}
+    columns = (atoms[order], rows[order], fields[order], words[order])
+    for atom, row, field, word in zip(*(column.tolist() for column in columns), strict=True):
+        chosen.setdefault((atom, row, field), word)
+    return chosen
 
 
 def _reasons(
-    terms: list[_Term], at: int, best: dict[str, _Best], interests: tuple[str, ...]
-) -> list[str]:
-    """Why a concept matched a row: the group's interests it was found in (in the group's
-    order), else the words or phrases found in the name or description, for every term
-    that reached the concept's score."""
-    scored = []
-    for term in terms:
-        similarity = np.minimum.reduce([best[key].similarity[at] for key in term.keys])
-        scored.append(term.weight * similarity * _FIELD_WEIGHTS)
-    top = max(float(row.max()) for row in scored)
-    in_interests: set[str] = set()
-    elsewhere: list[str] = []
-    for term, row in zip(terms, scored, strict=True):
-        for field in np.flatnonzero(row >= top - 1e-9).tolist():
-            found = [best[key].words[at, field] for key in term.keys]
+    plan: _Plan,
+    best: np.ndarray,
+    rows: np.ndarray,
+    words: dict[tuple, int],
+    found: _Found,
+    interests: list[tuple[str, ...]],
+) -> list[tuple[str, ...]]:
+    """Why each row matched: for every concept (strongest first), each term that reached its
+    score there: the group's interests it was found in, else the word or phrase found."""
+    sub = best[:, rows, :]
+    hits: list[list[tuple[int, int, int]]] = [[] for _ in rows]
+    for c, terms in enumerate(plan.concepts):
+        scores = np.stack([_term_scores(term, sub) for term in terms])
+        top = scores.max(axis=(0, 2))
+        reached = (scores >= top[None, :, None] - 1e-9) & (scores > 0)
+        for t, j, field in zip(*(axis.tolist() for axis in np.nonzero(reached)), strict=True):
+            hits[j].append((c, t, field))
+    concept_scores = _concept_scores(plan, sub).T.tolist()
+    explained = []
+    for j, row in enumerate(rows.tolist()):
+        in_interests: dict[int, set[str]] = {}
+        elsewhere: dict[int, list[str]] = {}
+        for c, t, field in hits[j]:
+            term = plan.concepts[c][t]
+            shown = [found.displays[words[(atom, row, field)]] for atom in term.atoms]
             if field == _INTERESTS:
-                in_interests.update(_key(word) for word in found)
+                in_interests.setdefault(c, set()).update(_key(word) for word in shown)
             else:
-                elsewhere.append(found[0] if len(found) == 1 else term.text)
-    shown = [
-        normalise_interest(interest)
-        for interest in interests
-        if in_interests & _interest_keys(interest)
-    ]
-    return shown + elsewhere
+                elsewhere.setdefault(c, []).append(shown[0] if len(shown) == 1 else term.text)
+        matched: dict[str, None] = {}
+        for c in sorted(
+            in_interests.keys() | elsewhere.keys(), key=lambda c: -concept_scores[j][c]
+        ):
+            keys = in_interests.get(c, set())
+            for interest in interests[j]:
+                if keys & _interest_keys(interest):
+                    matched[normalise_interest(interest)] = None
+            matched.update(dict.fromkeys(elsewhere.get(c, [])))
+        explained.append(tuple(matched))
+    return explained
 
 
 def rank_text(
@@ -559,44 +641,41 @@ def rank_text(
     explain: bool = True,
 ) -> list[TextMatch]:
     """Candidates that match the text, best first (ties by id), each with what matched
-    (left empty with ``explain=False``, which is much cheaper over thousands of matches)."""
+    (left empty with ``explain=False``, which saves the time of working it out)."""
     if limit is not None and limit < 0:
         raise ValueError("limit must be at least 0")
-    concepts = [terms for terms in map(_terms, _concepts(text)) if terms]
-    if not concepts or not candidates or limit == 0:
+    plan = _plan(text)
+    if not plan.concepts or not candidates or limit == 0:
         return []
-    rows = [(c.id, c.name, c.description, c.interests) for c in candidates]
-    keys = dict.fromkeys(key for terms in concepts for term in terms for key in term.keys)
-    numbers, size, hits = _lookup(rows, keys)
+    found = _lookup(candidates, plan.keys)
 
-    n = len(rows)
-    position_of_row = np.full(size, -1, dtype=np.int64)
-    position_of_row[numbers] = np.arange(n)
-    same = position_of_row[numbers]  # a repeated row is scored once, at its last position
-    best = {key: _best(found, position_of_row, n) for key, found in hits.items()}
+    n = len(candidates)
+    position_of_row = np.full(found.size, -1, dtype=np.int64)
+    position_of_row[found.numbers] = np.arange(n)
+    same = position_of_row[found.numbers]  # a row given twice is scored at its last position
+    position = position_of_row[found.postings // _FIELDS]
+    here = position >= 0
+    cells = (found.atoms[here] * n + position[here]) * _FIELDS + found.postings[here] % _FIELDS
+    best = np.zeros(len(plan.keys) * n * _FIELDS)
+    np.maximum.at(best, cells, found.similarity[here])
+    best = best.reshape(len(plan.keys), n, _FIELDS)
 
-    scores = np.zeros((len(concepts), n))
-    for c, terms in enumerate(concepts):
-        for term in terms:
-            similarity = np.minimum.reduce([best[key].similarity for key in term.keys])
-            by_field = term.weight * similarity * _FIELD_WEIGHTS
-            np.maximum(scores[c], by_field.max(axis=1), out=scores[c])
+    scores = _concept_scores(plan, best)
     total = np.round(_BEST * scores.max(axis=0) + _COVERAGE * scores.mean(axis=0), 4)[same]
-
     chosen = np.flatnonzero((total >= min_score) & (total > 0))
-    ids = np.array([candidates[int(i)].id for i in chosen], dtype=np.int64)
+    ids = np.array([candidates[i].id for i in chosen.tolist()], dtype=np.int64)
     chosen = chosen[np.lexsort((ids, -total[chosen]))][:limit]
 
-    matches = []
-    for i in chosen.tolist():
-        if not explain:
-            matches.append(TextMatch(candidates[i].id, float(total[i]), ()))
-            continue
-        at = int(same[i])
-        matched: dict[str, None] = {}
-        for c in sorted(range(len(concepts)), key=lambda c: -scores[c, at]):
-            if scores[c, at] > 0:
-                reasons = _reasons(concepts[c], at, best, candidates[i].interests)
-                matched.update(dict.fromkeys(reasons))
-        matches.append(TextMatch(candidates[i].id, float(total[i]), tuple(matched)))
-    return matches
+    picked = [candidates[i] for i in chosen.tolist()]
+    values = total[chosen].tolist()
+    if not explain:
+        return [TextMatch(c.id, value, ()) for c, value in zip(picked, values, strict=True)]
+    rows = same[chosen]
+    wanted = np.zeros(n, dtype=bool)
+    wanted[rows] = True
+    words = _best_words(found, position, wanted)
+    reasons = _reasons(plan, best, rows, words, found, [c.interests for c in picked])
+    return [
+        TextMatch(c.id, value, matched)
+        for c, value, matched in zip(picked, values, reasons, strict=True)
+    ]

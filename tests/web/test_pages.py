@@ -3,6 +3,8 @@ report a problem; every page passes axe's WCAG 2.2 A/AA rules; user text stays t
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -75,6 +77,18 @@ def test_a_filter_narrows_the_results(page: Page, groups):
     expect(page.locator(".am-chip")).to_contain_text(["Step-free access"])
     click_and_wait(page, ".am-chip")  # removing the chip brings the others back
     assert len(result_names(page)) == 4
+
+
+def test_filters_apply_live_without_a_reload(page: Page, groups):
+    page.goto("/?place=NW5+1AA&radius_km=5")
+    page.click("text=More filters")
+    page.evaluate("window.notReloaded = true")
+    page.check("#access-step_free")
+    expect(page.locator("#results-heading")).to_have_text("3 groups found")
+    assert result_names(page) == ["Men's Shed", "Camden Walking Group", "Highgate Choir"]
+    assert "step_free=true" in page.url
+    assert page.evaluate("window.notReloaded") is True
+    expect(page.locator("#map-region")).to_have_attribute("data-filters", re.compile("step_free"))
 
 
 def test_search_page_on_a_phone(page: Page, groups):

@@ -97,5 +97,6 @@
   }
 
   map.on("moveend", load);
+  region.addEventListener("filters-changed", load);
   load();
 })();
