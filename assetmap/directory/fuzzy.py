@@ -656,9 +656,9 @@ def rank_text(
     position = position_of_row[found.postings // _FIELDS]
     here = position >= 0
     cells = (found.atoms[here] * n + position[here]) * _FIELDS + found.postings[here] % _FIELDS
-    best = np.zeros(len(plan.keys) * n * _FIELDS)
-    np.maximum.at(best, cells, found.similarity[here])
-    best = best.reshape(len(plan.keys), n, _FIELDS)
+    flat = np.zeros(len(plan.keys) * n * _FIELDS)
+    np.maximum.at(flat, cells, found.similarity[here])
+    best = flat.reshape(len(plan.keys), n, _FIELDS)
 
     scores = _concept_scores(plan, best)
     total = np.round(_BEST * scores.max(axis=0) + _COVERAGE * scores.mean(axis=0), 4)[same]
