@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
@@ -201,7 +201,7 @@ def report(group_id: int) -> ResponseReturnValue:
                 group_id,
                 kind=request.form.get("kind", ""),
                 details=request.form.get("details", ""),
-                sender=sender_hash(request.remote_addr or "", app_config().secret_key or "x"),
+                sender=sender_hash(request.remote_addr or "", current_app.config["SECRET_KEY"]),
                 now=dt.datetime.now(dt.UTC),
             )
             session.commit()
