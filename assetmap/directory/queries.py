@@ -11,7 +11,7 @@ import enum
 import functools
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -96,7 +96,6 @@ class GroupPage:
 
     features: list[str]
     number_matched: int
-    ids: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -405,7 +404,7 @@ def search_groups(
             )
             for i in ids
         ]
-        return GroupPage(features=features, number_matched=matched, ids=ids)
+        return GroupPage(features=features, number_matched=matched)
 
     page = session.execute(_page_statement(shape), values).all()
 
@@ -425,7 +424,7 @@ def search_groups(
         )
         for row in page
     ]
-    return GroupPage(features=features, number_matched=matched, ids=[row.id for row in page])
+    return GroupPage(features=features, number_matched=matched)
 
 
 def get_feature(session: Session, group_id: int, policy: FreshnessPolicy, today: dt.date) -> str:
