@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from assetmap.directory.queries import TimeOfDay, get_feature, search_groups
@@ -18,7 +19,7 @@ from assetmap.errors import AssetmapError, NotFound, ValidationError
 from assetmap.freshness.policy import Freshness
 from assetmap.geo.geocoders import geocoder_for
 from assetmap.geo.postcodes import is_postcode
-from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, ProblemKind, Status
+from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Group, ProblemKind, Status
 from assetmap.web import (
     app_config,
     backend,
@@ -180,9 +181,11 @@ def listing_page(group_id: int) -> ResponseReturnValue:
     small_map = (
         build_map(app_config(), (venue["lat"], venue["lon"]), 16, marker=True) if venue else None
     )
+    reported_on = read_session().scalar(select(Group.reported_on).where(Group.id == group_id))
     return render_template(
         "public/listing.html",
         listing=listing,
+        reported_on=reported_on,
         map=small_map,
         today=today(),
         reported=request.args.get("reported") == "1",

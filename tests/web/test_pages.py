@@ -120,7 +120,7 @@ def test_report_a_problem_makes_the_listing_due(page: Page, groups):
     page.fill("#details", "Rang twice, number not recognised")
     click_and_wait(page, "button:has-text('Send report')")
     expect(page.locator("[role=status]")).to_contain_text("Thank you")
-    expect(page.locator("#freshness-warning")).to_contain_text("Due a check")
+    expect(page.locator("#freshness-warning")).to_contain_text("someone reported a problem")
     api = page.request.get(f"/api/v1/groups/{groups['shed']}").json()
     assert api["properties"]["freshness"] == "due"
 
