@@ -69,6 +69,11 @@ class SearchPage:
     centre: tuple[float, float] | None = None
     more_url: str | None = None
 
+    @property
+    def filters_in_use(self) -> bool:
+        """Whether any of the folded-away filters is set, so they open to show it."""
+        return any(name not in ("place", "q", "sort", "offset", "radius_km") for name in self.args)
+
 
 def _api_args(args: MultiDict[str, str]) -> MultiDict[str, str]:
     """Translate the page's form fields into the API's search parameters."""
