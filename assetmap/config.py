@@ -43,6 +43,14 @@ class Config:
     tile_attribution: str = (
         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
     )
+    # Travel times for matching: "estimate" (distance and typical speeds, no data needed) or
+    # "street_network" (shortest paths over the OpenStreetMap extract at osm_extract_path,
+    # a .osm.pbf file).
+    travel_provider: str = "estimate"
+    osm_extract_path: str = ""
+    # Door-to-door transport further than this from its venue is not searched for: no
+    # community minibus round is longer, and the search box must stay small.
+    max_pickup_radius_km: float = 25.0
     testing: bool = False
 
     def __post_init__(self) -> None:
@@ -55,6 +63,15 @@ class Config:
             raise ConfigError("ASSETMAP_DEFAULT_PAGE_SIZE must be from 1 to ASSETMAP_MAX_PAGE_SIZE")
         if not 0 < self.default_radius_km <= self.max_radius_km:
             raise ConfigError("ASSETMAP_DEFAULT_RADIUS_KM must be above 0 and at most the maximum")
+        if self.travel_provider not in {"estimate", "street_network"}:
+            raise ConfigError('ASSETMAP_TRAVEL_PROVIDER must be "estimate" or "street_network"')
+        if self.travel_provider == "street_network" and not self.osm_extract_path:
+            raise ConfigError(
+                "ASSETMAP_TRAVEL_PROVIDER=street_network needs ASSETMAP_OSM_EXTRACT_PATH "
+                "(an OpenStreetMap .osm.pbf extract)"
+            )
+        if not 0 <= self.max_pickup_radius_km <= 500:
+            raise ConfigError("ASSETMAP_MAX_PICKUP_RADIUS_KM must be from 0 to 500")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:

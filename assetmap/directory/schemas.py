@@ -27,7 +27,7 @@ def _fail(kind: str, message: str) -> PydanticCustomError:
 MAX_ID = 2**31 - 1  # the largest id an integer column holds on PostgreSQL
 
 
-def _whole(
+def whole_number(
     low: int, high: int | None = None, message: str | None = None, cap: int | None = None
 ) -> BeforeValidator:
     """A whole number from ``low`` (to ``high``); ``cap`` is a sanity limit with its own words."""
@@ -53,7 +53,7 @@ def _whole(
     return BeforeValidator(check)
 
 
-def _number(low: float, high: float, text: str) -> BeforeValidator:
+def decimal_number(low: float, high: float, text: str) -> BeforeValidator:
     def check(value: Any) -> Any:
         if value is None:
             return None
@@ -72,7 +72,7 @@ def _flag(value: Any) -> Any:
     raise _fail("flag", "must be true, false or null (not known)")
 
 
-def _text(limit: int) -> BeforeValidator:
+def bounded_text(limit: int) -> BeforeValidator:
     def check(value: Any) -> Any:
         if value is None:
             return None
@@ -88,7 +88,7 @@ def _text(limit: int) -> BeforeValidator:
     return BeforeValidator(check)
 
 
-def _time(value: Any) -> Any:
+def time_of_day(value: Any) -> Any:
     if isinstance(value, dt.time) or value is None:
         return value
     if isinstance(value, str) and re.fullmatch(r"\d{1,2}:\d{2}", value.strip()):
@@ -109,7 +109,7 @@ def _date(value: Any) -> Any:
     raise _fail("date", "must be a date like 2026-09-01")
 
 
-def _choice(kind: type[Any]) -> BeforeValidator:
+def one_of(kind: type[Any]) -> BeforeValidator:
     allowed = [member.value for member in kind]
 
     def check(value: Any) -> Any:
@@ -145,7 +145,7 @@ def _website(value: Any) -> Any:
     raise _fail("website", "must be a web address starting with http:// or https://")
 
 
-def _interest(value: Any) -> Any:
+def interest_text(value: Any) -> Any:
     if not isinstance(value, str) or not value.strip():
         raise _fail("interest", "must be a non-empty word or phrase")
     cleaned = normalise_interest(value)
@@ -161,25 +161,29 @@ def normalise_interest(text: str) -> str:
 
 Flag = Annotated[bool | None, BeforeValidator(_flag)]
 # Upper bounds keep values inside a 32-bit integer column on both backends.
-Count = Annotated[int | None, _whole(0, cap=1_000_000)]
-Age = Annotated[int | None, _whole(0, 120)]
-Complexity = Annotated[int | None, _whole(1, 3, "must be 1, 2 or 3")]
-Metres = Annotated[int | None, _whole(0, cap=1_000_000)]
-Money = Annotated[float | None, _number(0, 10_000, "must be an amount in pounds ≥ 0")]
-Kilometres = Annotated[float | None, _number(0, 500, "must be a distance in km from 0 to 500")]
-Latitude = Annotated[float | None, _number(-90, 90, "must be a latitude from -90 to 90")]
-Longitude = Annotated[float | None, _number(-180, 180, "must be a longitude from -180 to 180")]
-Text = Annotated[str, _text(5000)]
-ShortText = Annotated[str, _text(500)]
-Name = Annotated[str, _text(200), Field(min_length=1)]
-OptionalName = Annotated[str | None, _text(200)]
-Time = Annotated[dt.time, BeforeValidator(_time)]
-OptionalTime = Annotated[dt.time | None, BeforeValidator(_time)]
+Count = Annotated[int | None, whole_number(0, cap=1_000_000)]
+Age = Annotated[int | None, whole_number(0, 120)]
+Complexity = Annotated[int | None, whole_number(1, 3, "must be 1, 2 or 3")]
+Metres = Annotated[int | None, whole_number(0, cap=1_000_000)]
+Money = Annotated[float | None, decimal_number(0, 10_000, "must be an amount in pounds ≥ 0")]
+Kilometres = Annotated[
+    float | None, decimal_number(0, 500, "must be a distance in km from 0 to 500")
+]
+Latitude = Annotated[float | None, decimal_number(-90, 90, "must be a latitude from -90 to 90")]
+Longitude = Annotated[
+    float | None, decimal_number(-180, 180, "must be a longitude from -180 to 180")
+]
+Text = Annotated[str, bounded_text(5000)]
+ShortText = Annotated[str, bounded_text(500)]
+Name = Annotated[str, bounded_text(200), Field(min_length=1)]
+OptionalName = Annotated[str | None, bounded_text(200)]
+Time = Annotated[dt.time, BeforeValidator(time_of_day)]
+OptionalTime = Annotated[dt.time | None, BeforeValidator(time_of_day)]
 Date = Annotated[dt.date | None, BeforeValidator(_date)]
 PostcodeText = Annotated[str | None, BeforeValidator(_postcode)]
 Email = Annotated[str | None, BeforeValidator(_email)]
 Website = Annotated[str | None, BeforeValidator(_website)]
-Interest = Annotated[str, BeforeValidator(_interest)]
+Interest = Annotated[str, BeforeValidator(interest_text)]
 
 
 class Part(BaseModel):
@@ -191,8 +195,8 @@ class Part(BaseModel):
 class AudienceIn(Part):
     min_age: Age = None
     max_age: Age = None
-    gender: Annotated[Gender, _choice(Gender)] = Gender.ANY
-    languages: list[Annotated[str, _text(20)]] = Field(default_factory=list)
+    gender: Annotated[Gender, one_of(Gender)] = Gender.ANY
+    languages: list[Annotated[str, bounded_text(20)]] = Field(default_factory=list)
 
 
 class CostIn(Part):
@@ -203,17 +207,17 @@ class CostIn(Part):
 
 class VenueIn(Part):
     name: Name
-    address: Annotated[str | None, _text(300)] = None
+    address: Annotated[str | None, bounded_text(300)] = None
     postcode: PostcodeText = None
     lat: Latitude = None
     lon: Longitude = None
 
 
 class ScheduleIn(Part):
-    day: Annotated[Day, _choice(Day)]
+    day: Annotated[Day, one_of(Day)]
     start: Time
     end: OptionalTime = None
-    frequency: Annotated[Frequency, _choice(Frequency)] = Frequency.WEEKLY
+    frequency: Annotated[Frequency, one_of(Frequency)] = Frequency.WEEKLY
 
 
 class CapacityIn(Part):
@@ -240,7 +244,7 @@ class AccessibilityIn(Part):
 class BusStopIn(Part):
     name: Name
     distance_m: Metres = None
-    routes: list[Annotated[str, _text(20)]] = Field(default_factory=list)
+    routes: list[Annotated[str, bounded_text(20)]] = Field(default_factory=list)
 
 
 class RailStationIn(Part):
@@ -263,7 +267,7 @@ class TransportIn(Part):
 
 class ContactIn(Part):
     name: OptionalName = None
-    phone: Annotated[str | None, _text(50)] = None
+    phone: Annotated[str | None, bounded_text(50)] = None
     email: Email = None
     website: Website = None
 
@@ -277,14 +281,14 @@ class ReferralIn(Part):
 class ListingIn(Part):
     """One listing as it arrives in an import file or, later, an API write."""
 
-    id: Annotated[int | None, _whole(1, cap=MAX_ID)] = None
-    external_id: Annotated[str | None, _text(100)] = None
+    id: Annotated[int | None, whole_number(1, cap=MAX_ID)] = None
+    external_id: Annotated[str | None, bounded_text(100)] = None
     name: Name
     description: Text = ""
     organisation: OptionalName = None
-    categories: list[Annotated[Category, _choice(Category)]] = Field(min_length=1)
+    categories: list[Annotated[Category, one_of(Category)]] = Field(min_length=1)
     interests: list[Interest] = Field(default_factory=list)
-    status: Annotated[Status, _choice(Status)] = Status.OPEN
+    status: Annotated[Status, one_of(Status)] = Status.OPEN
     audience: AudienceIn = Field(default_factory=AudienceIn)
     cost: CostIn = Field(default_factory=CostIn)
     online: Annotated[bool, BeforeValidator(_flag)] = False

@@ -1,0 +1,59 @@
+"""What the matcher hands back: ranked options, each explained, and what was left out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from assetmap.geo.travel import Mode
+
+
+@dataclass(frozen=True)
+class Components:
+    """The parts of a score, each from 0 to 1 (see ``scoring`` for how they are weighed)."""
+
+    interest: float
+    travel: float
+    capacity: float
+    freshness: float
+
+    def as_dict(self) -> dict[str, float]:
+        return {
+            "interest": self.interest,
+            "travel": self.travel,
+            "capacity": self.capacity,
+            "freshness": self.freshness,
+        }
+
+
+@dataclass(frozen=True)
+class Travel:
+    minutes: int
+    mode: Mode
+    # The bus routes at the venue's nearest listed stop, when the way is by bus.
+    routes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Option:
+    """One group that fits, why it fits, and what to check before referring."""
+
+    group_id: int
+    #: The listing as the API serves it (contract shape, with today's freshness).
+    listing: dict[str, Any]
+    score: float
+    components: Components
+    travel: Travel
+    reasons: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    options: list[Option]
+    #: Groups the search looked at: every group whose venue is within reach.
+    considered: int
+    #: Groups left out, by the first hard constraint each one failed (see ``constraints``).
+    excluded: dict[str, int]
+    #: Fewer than ``UNMET_BELOW`` options: an anonymous unmet-need row was recorded.
+    unmet_need_recorded: bool = False
