@@ -97,6 +97,18 @@ ACCESSIBILITY_FLAGS: tuple[str, ...] = (
     "quiet_space",
 )
 
+#: Each accessibility question in plain words, for pages and for match reasons.
+ACCESSIBILITY_NAMES: dict[str, str] = {
+    "step_free": "Step-free access",
+    "wheelchair_accessible": "Wheelchair accessible",
+    "accessible_toilet": "Accessible toilet",
+    "hearing_loop": "Hearing loop",
+    "blue_badge_parking": "Blue Badge parking",
+    "seating_available": "Seating available",
+    "dementia_friendly": "Dementia friendly",
+    "quiet_space": "Quiet space",
+}
+
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
     """Timestamps stored in UTC and handed back timezone-aware on both backends."""
@@ -234,7 +246,8 @@ class Group(Base):
     rail_station_name: Mapped[str | None] = mapped_column(String(200))
     rail_station_distance_m: Mapped[int | None]
     parking: MaybeBool
-    door_to_door_available: MaybeBool
+    # Indexed: the matcher looks up groups whose transport could reach a person far away.
+    door_to_door_available: Mapped[bool | None] = mapped_column(index=True)
     door_to_door_radius_km: Mapped[float | None]
     door_to_door_notes: Mapped[str] = mapped_column(String(500), default="")
 
@@ -365,6 +378,31 @@ class ProblemReport(Base):
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
+class UnmetNeed(Base):
+    """A match that found fewer than three groups: demand nobody is meeting. Anonymous by
+    design: what was wanted, roughly where (a cell of about 1 km) and when, never who."""
+
+    __tablename__ = "unmet_needs"
+
+    id: Mapped[IntPK]
+    recorded_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    interests: Mapped[list[str]] = mapped_column(JSONValue, default=list)
+    categories: Mapped[list[str]] = mapped_column(JSONValue, default=list)
+    # The south-west corner of the grid cell (CELL_DEGREES square) the search was made from.
+    cell_lat: Mapped[float]
+    cell_lon: Mapped[float]
+    modes: Mapped[list[str]] = mapped_column(JSONValue, default=list)
+    max_travel_minutes: Mapped[int]
+    max_walk_metres: Mapped[int | None]
+    access_needs: Mapped[list[str]] = mapped_column(JSONValue, default=list)
+    door_to_door_needed: Mapped[bool] = mapped_column(default=False)
+    complexity: Mapped[int] = mapped_column(default=1)
+    # How many groups the match did find (0, 1 or 2).
+    results: Mapped[int]
+
+    __table_args__ = (Index("ix_unmet_needs_cell", "cell_lat", "cell_lon"),)
+
+
 class Postcode(Base):
     """The gazetteer: UK postcodes and their centroids, for geocoding without a network."""
 
@@ -382,6 +420,7 @@ def table_of(model: type[Base]) -> Table:
 
 __all__ = [
     "ACCESSIBILITY_FLAGS",
+    "ACCESSIBILITY_NAMES",
     "SRID",
     "Base",
     "Category",
@@ -397,6 +436,7 @@ __all__ = [
     "ProblemReport",
     "ScheduleEntry",
     "Status",
+    "UnmetNeed",
     "Venue",
     "Verification",
     "VerificationMethod",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from assetmap.models import ACCESSIBILITY_NAMES
+
 DAY_NAMES = {
     "mon": "Monday",
     "tue": "Tuesday",
@@ -34,16 +36,7 @@ STATUS_NAMES = {
     "paused": "Paused",
     "closed": "Closed",
 }
-ACCESS_NAMES = {
-    "step_free": "Step-free access",
-    "wheelchair_accessible": "Wheelchair accessible",
-    "accessible_toilet": "Accessible toilet",
-    "hearing_loop": "Hearing loop",
-    "blue_badge_parking": "Blue Badge parking",
-    "seating_available": "Seating available",
-    "dementia_friendly": "Dementia friendly",
-    "quiet_space": "Quiet space",
-}
+ACCESS_NAMES = ACCESSIBILITY_NAMES
 FREQUENCY_NAMES = {
     "weekly": "every week",
     "fortnightly": "every two weeks",

@@ -10,9 +10,11 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from assetmap.directory.queries import get_feature, search_groups
-from assetmap.errors import AssetmapError
+from assetmap.errors import AssetmapError, ValidationError
+from assetmap.matching.requests import parse_match_request
 from assetmap.web import app_config, backend, freshness_policy, read_session, today
 from assetmap.web.api.openapi import openapi_document
+from assetmap.web.matching import result_json, run_match
 from assetmap.web.params import parse_group_query
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -56,6 +58,14 @@ def _page_links(offset: int, limit: int, returned: int, matched: int) -> list[di
 @api.get("/groups/<int:group_id>")
 def show_group(group_id: int) -> ResponseReturnValue:
     return _geojson(get_feature(read_session(), group_id, freshness_policy(), today()))
+
+
+@api.post("/match")
+def match_groups() -> ResponseReturnValue:
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ValidationError("send the profile as a JSON object (Content-Type: application/json)")
+    return jsonify(result_json(run_match(parse_match_request(data))))
 
 
 @api.get("/openapi.json")

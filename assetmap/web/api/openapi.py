@@ -7,6 +7,9 @@ from typing import Any
 from assetmap.config import Config
 from assetmap.directory.queries import TimeOfDay
 from assetmap.freshness.policy import Freshness
+from assetmap.geo.travel import PERSON_MODES, Mode, Pace
+from assetmap.matching import EXCLUSION_REASONS
+from assetmap.matching.requests import DEFAULT_LIMIT, MAX_LIMIT, MAX_TRAVEL_MINUTES
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Frequency, Gender, Status
 
 
@@ -191,6 +194,102 @@ def _search_parameters(config: Config) -> list[dict[str, Any]]:
     ]
 
 
+def _match_request_schema() -> dict[str, Any]:
+    time = {"type": "string", "pattern": "^\\d{1,2}:\\d{2}$", "example": "09:30"}
+    location = _object(
+        {
+            "postcode": STR,
+            "lat": {**NUM, "minimum": -90, "maximum": 90},
+            "lon": {**NUM, "minimum": -180, "maximum": 180},
+        }
+    )
+    location["description"] = "a postcode, or lat and lon"
+    mobility = _object(
+        {
+            "modes": {
+                "type": "array",
+                "items": {"type": "string", "enum": _values_of(PERSON_MODES)},
+                "minItems": 1,
+                "default": ["walk"],
+            },
+            "max_travel_minutes": {
+                **INT,
+                "minimum": 1,
+                "maximum": MAX_TRAVEL_MINUTES,
+                "default": 30,
+            },
+            "max_walk_metres": _nullable({**INT, "minimum": 0, "maximum": 20000}),
+            "pace": {"type": "string", "enum": _values(Pace), "default": "typical"},
+            "needs": {"type": "array", "items": {"type": "string", "enum": ACCESSIBILITY_FLAGS}},
+            "door_to_door_needed": {**BOOL, "default": False},
+        }
+    )
+    return _object(
+        {
+            "location": location,
+            "interests": {"type": "array", "items": STR, "maxItems": 20},
+            "categories": {"type": "array", "items": {"type": "string", "enum": _values(Category)}},
+            "mobility": mobility,
+            "complexity": {**INT, "minimum": 1, "maximum": 3, "default": 1},
+            "availability": {
+                "type": "array",
+                "items": _object(
+                    {"day": {"type": "string", "enum": _values(Day)}, "from": time, "to": time},
+                    ["day", "from", "to"],
+                ),
+            },
+            "max_cost_gbp": _nullable({**NUM, "minimum": 0}),
+            "gender": _nullable({"type": "string", "enum": ["men", "women", "any"]}),
+            "age": _nullable({**INT, "minimum": 0, "maximum": 120}),
+            "include_invitation_only": {**BOOL, "default": False},
+            "limit": {**INT, "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+        },
+        ["location"],
+    )
+
+
+def _match_response_schema() -> dict[str, Any]:
+    unit = {**NUM, "minimum": 0, "maximum": 1}
+    option = _object(
+        {
+            "group": {"$ref": "#/components/schemas/Listing"},
+            "score": unit,
+            "components": _object(
+                {"interest": unit, "travel": unit, "capacity": unit, "freshness": unit}
+            ),
+            "travel": _object(
+                {
+                    "minutes": INT,
+                    "mode": {"type": "string", "enum": _values(Mode)},
+                    "routes": {"type": "array", "items": STR},
+                },
+                ["minutes", "mode"],
+            ),
+            "reasons": {"type": "array", "items": STR},
+            "warnings": {"type": "array", "items": STR},
+        },
+        ["group", "score", "components", "travel", "reasons", "warnings"],
+    )
+    return _object(
+        {
+            "results": {"type": "array", "items": option},
+            "considered": INT,
+            "excluded": {
+                "type": "object",
+                "description": "groups left out, by the first hard constraint each failed",
+                "additionalProperties": INT,
+                "properties": {reason: INT for reason in EXCLUSION_REASONS},
+            },
+            "unmet_need_recorded": BOOL,
+        },
+        ["results", "considered", "excluded"],
+    )
+
+
+def _values_of(members: tuple[Any, ...]) -> list[str]:
+    return [member.value for member in members]
+
+
 def _error_response(description: str) -> dict[str, Any]:
     return {
         "description": description,
@@ -290,6 +389,31 @@ def openapi_document(config: Config, groups_url: str) -> dict[str, Any]:
                     },
                 }
             },
+            "/match": {
+                "post": {
+                    "summary": "Rank groups for a person, explained",
+                    "operationId": "match",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/MatchRequest"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "the best groups first, with reasons and warnings",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/MatchResponse"}
+                                }
+                            },
+                        },
+                        "400": _error_response("the profile is not valid; `field` names the part"),
+                    },
+                }
+            },
             "/openapi.json": {
                 "get": {
                     "summary": "This description",
@@ -304,6 +428,8 @@ def openapi_document(config: Config, groups_url: str) -> dict[str, Any]:
                 "Feature": feature,
                 "FeatureCollection": collection,
                 "Error": error,
+                "MatchRequest": _match_request_schema(),
+                "MatchResponse": _match_response_schema(),
             }
         },
     }

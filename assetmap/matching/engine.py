@@ -1,0 +1,467 @@
+"""Rank groups for one person: what fits their interests, how they get there, whether there is
+room, and how sure we are, each part explained.
+
+The search never reads the whole directory. It asks the spatial index for venues within the
+furthest a journey in budget could reach (``TravelTimeProvider.reach_m``), plus groups with
+door-to-door transport whose radius reaches the person (through an index on that flag). The
+hard constraints the database can judge (status, audience, cost, complexity, access needs) are
+one ``CASE`` in SQL, so excluded groups are counted there and never fetched. What is left is
+judged in Python on arrays: travel time, sessions in the person's free times, interest fit.
+
+Each excluded group is counted once, under the first reason it fails, in the order of
+``EXCLUSION_REASONS``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, and_, case, false, func, literal, or_, select, union
+from sqlalchemy.orm import Session
+
+from assetmap.db import Backend, backend_of
+from assetmap.directory.fuzzy import Candidate, TextMatch, rank_text
+from assetmap.freshness.policy import Freshness, FreshnessPolicy
+from assetmap.geo.spatial import circle_bbox, spatial_dialect
+from assetmap.geo.travel import Destinations, EstimatedTravel, Journeys, Mode, TravelTimeProvider
+from assetmap.matching import explain, scoring
+from assetmap.matching.profile import Profile
+from assetmap.matching.results import MatchResult, Option, Travel
+from assetmap.matching.unmet import UNMET_BELOW, record_unmet_need
+from assetmap.models import (
+    Gender,
+    Group,
+    GroupCategory,
+    GroupInterest,
+    ScheduleEntry,
+    Status,
+    Venue,
+)
+
+EXCLUSION_REASONS: tuple[str, ...] = (
+    "closed",
+    "paused",
+    "invitation_only",
+    "audience",
+    "cost",
+    "complexity",
+    "needs_not_met",
+    "too_far",
+    "no_session",
+    "interests_not_matched",
+)
+DEFAULT_PICKUP_RADIUS_KM = 25.0
+
+
+def match(
+    session: Session,
+    profile: Profile,
+    limit: int = 10,
+    *,
+    backend: Backend | None = None,
+    policy: FreshnessPolicy | None = None,
+    today: dt.date | None = None,
+    travel: TravelTimeProvider | None = None,
+    max_pickup_radius_km: float = DEFAULT_PICKUP_RADIUS_KM,
+    record_unmet: bool = True,
+) -> MatchResult:
+    """The ``limit`` best groups for ``profile``, best first, with what was left out and why.
+
+    With ``record_unmet``, a result of fewer than three groups adds an anonymous unmet-need
+    row to ``session`` (flushed, not committed: the caller owns the transaction).
+    """
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    backend = backend or backend_of(str(session.get_bind().url))
+    policy = policy or FreshnessPolicy()
+    today = today or dt.date.today()
+    travel = travel or EstimatedTravel()
+
+    candidates = _candidate_ids(session, profile, backend, travel, max_pickup_radius_km)
+    reason = _sql_reason(profile)
+    excluded: dict[str, int] = defaultdict(int)
+    considered = 0
+    for why, count in session.execute(
+        select(reason, func.count())
+        .select_from(Group)
+        .where(Group.id.in_(candidates))
+        .group_by(reason)
+    ):
+        considered += count
+        if why is not None:
+            excluded[why] += count
+    rows = session.execute(
+        select(*_SURVIVOR_COLUMNS)
+        .join(Venue, Venue.id == Group.venue_id)
+        .where(Group.id.in_(candidates), reason.is_(None))
+    ).all()
+
+    ranked = _rank(session, profile, rows, travel, policy, today, excluded)
+    options = _options(session, profile, ranked[:limit], policy, today)
+    recorded = False
+    if record_unmet and len(options) < UNMET_BELOW:
+        record_unmet_need(session, profile, len(options), today)
+        recorded = True
+    ordered = {why: excluded[why] for why in EXCLUSION_REASONS if excluded.get(why)}
+    return MatchResult(
+        options=options, considered=considered, excluded=ordered, unmet_need_recorded=recorded
+    )
+
+
+# ---- finding candidates ---------------------------------------------------------------------
+
+
+def _candidate_ids(
+    session: Session,
+    profile: Profile,
+    backend: Backend,
+    travel: TravelTimeProvider,
+    max_pickup_radius_km: float,
+) -> Any:
+    """A subquery of group ids: venues within reach, and door-to-door groups reaching the
+    person. Both go through an index; their union is what the match considers."""
+    origin = profile.location
+    dialect = spatial_dialect(backend)
+    distance = dialect.distance_m(origin.lat, origin.lon)
+    parts = []
+    reach = travel.reach_m(profile.mobility)
+    if reach > 0:
+        box = circle_bbox(origin, reach)
+        parts.append(
+            select(Group.id)
+            .join(Venue, Venue.id == Group.venue_id)
+            .where(
+                dialect.venues_in_box(box.min_lon, box.min_lat, box.max_lon, box.max_lat),
+                distance <= reach,
+            )
+        )
+    pickup_m = max_pickup_radius_km * 1000
+    if pickup_m > 0:
+        box = circle_bbox(origin, pickup_m)
+        parts.append(
+            select(Group.id)
+            .join(Venue, Venue.id == Group.venue_id)
+            .where(
+                Group.door_to_door_available.is_(True),
+                Venue.lat.between(box.min_lat, box.max_lat),
+                Venue.lon.between(box.min_lon, box.max_lon),
+                distance <= func.least(Group.door_to_door_radius_km, max_pickup_radius_km) * 1000
+                if backend is Backend.POSTGIS
+                else distance
+                <= func.min(Group.door_to_door_radius_km, max_pickup_radius_km) * 1000,
+            )
+        )
+    if not parts:
+        return select(Group.id).where(false())
+    return parts[0] if len(parts) == 1 else union(*parts)
+
+
+def _sql_reason(profile: Profile) -> ColumnElement[str | None]:
+    """The first hard constraint each group fails that its own columns decide, or NULL."""
+    whens: list[tuple[ColumnElement[bool], str]] = [
+        (Group.status == Status.CLOSED, "closed"),
+        (Group.status == Status.PAUSED, "paused"),
+    ]
+    if not profile.include_invitation_only:
+        whens.append((Group.status == Status.INVITATION_ONLY, "invitation_only"))
+    audience = []
+    if profile.gender is not None:
+        audience.append(Group.gender.not_in([Gender.ANY, profile.gender]))
+    if profile.age is not None:
+        audience.append(Group.min_age > profile.age)
+        audience.append(Group.max_age < profile.age)
+    if audience:
+        whens.append((or_(*audience), "audience"))
+    if profile.max_cost_gbp is not None:
+        whens.append(
+            (
+                and_(Group.cost_free.is_not(True), Group.cost_amount_gbp > profile.max_cost_gbp),
+                "cost",
+            )
+        )
+    if profile.complexity > 1:
+        whens.append(
+            (
+                or_(
+                    Group.complexity_supported < profile.complexity,
+                    Group.complex_needs_places == 0,
+                ),
+                "complexity",
+            )
+        )
+    if profile.mobility.needs:
+        unmet = [getattr(Group, need).is_(False) for need in profile.mobility.needs]
+        whens.append((or_(*unmet), "needs_not_met"))
+    return case(*whens, else_=literal(None)).label("reason")
+
+
+_SURVIVOR_COLUMNS = (
+    Group.id,
+    Group.name,
+    Group.description,
+    Group.status,
+    Group.gender,
+    Group.min_age,
+    Group.max_age,
+    Group.cost_free,
+    Group.cost_amount_gbp,
+    Group.total_places,
+    Group.places_taken,
+    Group.waiting_list,
+    Group.complex_needs_places,
+    Group.complexity_supported,
+    Group.bus_stops,
+    Group.door_to_door_available,
+    Group.door_to_door_radius_km,
+    Group.door_to_door_notes,
+    Group.last_verified_at,
+    Group.reported_on,
+    Group.step_free,
+    Group.wheelchair_accessible,
+    Group.accessible_toilet,
+    Group.hearing_loop,
+    Group.blue_badge_parking,
+    Group.seating_available,
+    Group.dementia_friendly,
+    Group.quiet_space,
+    Venue.lat,
+    Venue.lon,
+)
+
+
+# ---- judging and scoring what is left ------------------------------------------------------
+
+
+class _Ranked:
+    """A group that passed every constraint, with what its score and reasons need."""
+
+    __slots__ = (
+        "category_hits",
+        "freshness",
+        "journey",
+        "parts",
+        "row",
+        "score",
+        "sessions",
+        "spare",
+        "text",
+    )
+
+    def __init__(self, row: Row[Any], journey: explain.Journey) -> None:
+        self.row = row
+        self.journey = journey
+        self.spare = explain.spare_places(row)
+        self.text: float | None = None
+        self.category_hits: tuple[str, ...] = ()
+        self.sessions: list[tuple[Any, ...]] = []
+        self.freshness = Freshness.FRESH
+        self.parts = scoring.components(0, 0, 0, Freshness.FRESH)
+        self.score = 0.0
+
+
+def _rank(
+    session: Session,
+    profile: Profile,
+    rows: Sequence[Row[Any]],
+    travel: TravelTimeProvider,
+    policy: FreshnessPolicy,
+    today: dt.date,
+    excluded: dict[str, int],
+) -> list[_Ranked]:
+    if not rows:
+        return []
+    journeys = travel.minutes(profile.location, _destinations(rows), profile.mobility)
+    reachable = journeys.within(profile.mobility.max_travel_minutes)
+    excluded["too_far"] += int((~reachable).sum())
+    kept = [
+        _Ranked(row, _journey_of(journeys, i, row)) for i, row in enumerate(rows) if reachable[i]
+    ]
+
+    ids = [r.row.id for r in kept]
+    schedules = _schedules(session, ids)
+    for r in kept:
+        r.sessions = schedules.get(r.row.id, [])
+    if profile.availability:
+        fits = [r for r in kept if explain.session_fits(r.sessions, profile.availability)]
+        excluded["no_session"] += len(kept) - len(fits)
+        kept = fits
+
+    kept = _judge_interests(session, profile, kept, excluded)
+
+    classify = policy.classifier(today)
+    budget = profile.mobility.max_travel_minutes
+    for r in kept:
+        r.freshness = classify(r.row.last_verified_at, r.row.reported_on)
+        interest = scoring.interest_score(
+            r.text,
+            bool(r.category_hits),
+            wants_text=bool(profile.interests),
+            wants_category=bool(profile.categories),
+        )
+        full = r.row.status is Status.WAITING_LIST or r.spare == 0
+        r.parts = scoring.components(
+            interest,
+            scoring.travel_score(r.journey.minutes, budget, r.journey.mode is Mode.DOOR_TO_DOOR),
+            scoring.capacity_score(r.spare, full, r.row.waiting_list),
+            r.freshness,
+        )
+        r.score = scoring.total(r.parts)
+    kept.sort(key=lambda r: (-r.score, r.journey.minutes, -(r.spare or 0), r.row.id))
+    return kept
+
+
+def _destinations(rows: Sequence[Row[Any]]) -> Destinations:
+    return Destinations.of(
+        [row.lat for row in rows],
+        [row.lon for row in rows],
+        [explain.nearest_stop_m(row.bus_stops) for row in rows],
+        [
+            (row.door_to_door_radius_km or 0) * 1000 if row.door_to_door_available else 0
+            for row in rows
+        ],
+    )
+
+
+def _journey_of(journeys: Journeys, i: int, row: Row[Any]) -> explain.Journey:
+    return explain.Journey(
+        minutes=float(journeys.minutes[i]),
+        mode=journeys.mode[i],
+        distance_m=float(journeys.distance_m[i]),
+        pickup_covers=bool(journeys.pickup_covers[i]),
+        stop_assumed=bool(journeys.stop_assumed[i]),
+        routes=explain.nearest_stop_routes(row.bus_stops),
+    )
+
+
+def _schedules(session: Session, ids: list[int]) -> dict[int, list[tuple[Any, ...]]]:
+    found: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for chunk in _chunks(ids):
+        for group_id, day, start, end in session.execute(
+            select(
+                ScheduleEntry.group_id, ScheduleEntry.day, ScheduleEntry.start, ScheduleEntry.end
+            )
+            .where(ScheduleEntry.group_id.in_(chunk))
+            .order_by(ScheduleEntry.group_id, ScheduleEntry.id)
+        ):
+            found[group_id].append((day, start, end))
+    return found
+
+
+def _judge_interests(
+    session: Session, profile: Profile, kept: list[_Ranked], excluded: dict[str, int]
+) -> list[_Ranked]:
+    """Keep the groups that have something to do with what the person wants."""
+    if not (profile.interests or profile.categories) or not kept:
+        return kept
+    ids = [r.row.id for r in kept]
+    if profile.categories:
+        wanted = set(profile.categories)
+        hits: dict[int, list[str]] = defaultdict(list)
+        for chunk in _chunks(ids):
+            for group_id, category in session.execute(
+                select(GroupCategory.group_id, GroupCategory.category).where(
+                    GroupCategory.group_id.in_(chunk)
+                )
+            ):
+                if category in wanted:
+                    hits[group_id].append(category.value)
+        for r in kept:
+            r.category_hits = tuple(sorted(hits.get(r.row.id, ())))
+    if profile.interests:
+        interests: dict[int, list[str]] = defaultdict(list)
+        for chunk in _chunks(ids):
+            for group_id, interest in session.execute(
+                select(GroupInterest.group_id, GroupInterest.interest).where(
+                    GroupInterest.group_id.in_(chunk)
+                )
+            ):
+                interests[group_id].append(interest)
+        candidates = [
+            Candidate(r.row.id, r.row.name, r.row.description, tuple(interests[r.row.id]))
+            for r in kept
+        ]
+        scores = {
+            m.id: m.score
+            for m in rank_text(
+                interest_text(profile), candidates, min_score=scoring.MIN_TEXT_SCORE, explain=False
+            )
+        }
+        for r in kept:
+            r.text = scores.get(r.row.id)
+    fitting = [r for r in kept if r.text is not None or r.category_hits]
+    excluded["interests_not_matched"] += len(kept) - len(fitting)
+    return fitting
+
+
+def interest_text(profile: Profile) -> str:
+    """The person's interests as one query: each is a concept the ranking looks for."""
+    return ", ".join(profile.interests)
+
+
+def _chunks(ids: list[int], size: int = 5000) -> Iterable[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+# ---- the chosen few, explained -------------------------------------------------------------
+
+
+def _options(
+    session: Session,
+    profile: Profile,
+    chosen: list[_Ranked],
+    policy: FreshnessPolicy,
+    today: dt.date,
+) -> list[Option]:
+    if not chosen:
+        return []
+    ids = [r.row.id for r in chosen]
+    documents: dict[int, str] = {
+        row.id: row.document
+        for row in session.execute(select(Group.id, Group.document).where(Group.id.in_(ids)))
+    }
+    matched: dict[int, TextMatch] = {}
+    if profile.interests:
+        # Only now work out which words matched: explaining is dearer than scoring.
+        candidates = [
+            Candidate(
+                r.row.id,
+                r.row.name,
+                r.row.description,
+                tuple(json.loads(documents[r.row.id])["properties"]["interests"]),
+            )
+            for r in chosen
+        ]
+        matched = {m.id: m for m in rank_text(interest_text(profile), candidates, min_score=0.0)}
+    options = []
+    for r in chosen:
+        listing = json.loads(documents[r.row.id])["properties"]
+        listing["freshness"] = r.freshness.value
+        words = matched[r.row.id].matched if r.row.id in matched else ()
+        options.append(
+            Option(
+                group_id=r.row.id,
+                listing=listing,
+                score=r.score,
+                components=r.parts,
+                travel=Travel(
+                    minutes=max(1, round(r.journey.minutes)),
+                    mode=r.journey.mode,
+                    routes=r.journey.routes if r.journey.mode is Mode.BUS else (),
+                ),
+                reasons=explain.reasons(
+                    r.row, profile, r.journey, words, r.category_hits, r.sessions
+                ),
+                warnings=explain.warnings(
+                    r.row, profile, r.journey, r.freshness, r.sessions, today
+                ),
+            )
+        )
+    return options
+
+
+__all__ = ["EXCLUSION_REASONS", "match"]
