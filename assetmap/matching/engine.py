@@ -55,6 +55,9 @@ EXCLUSION_REASONS: tuple[str, ...] = (
     "interests_not_matched",
 )
 DEFAULT_PICKUP_RADIUS_KM = 25.0
+#: Venues up to this multiple of the reach are looked at, to count them as too far: "12 more
+#: groups are a little too far" tells a link worker what a longer journey would open up.
+NEAR_MISS = 1.5
 
 
 def match(
@@ -81,13 +84,15 @@ def match(
     today = today or dt.date.today()
     travel = travel or EstimatedTravel()
 
-    candidates = _candidate_ids(session, profile, backend, travel, max_pickup_radius_km)
-    reason = _sql_reason(profile)
+    search = _Search(profile, backend, travel, max_pickup_radius_km)
+    candidates = search.candidate_ids()
+    reason = _sql_reason(profile, search)
     excluded: dict[str, int] = defaultdict(int)
     considered = 0
     for why, count in session.execute(
         select(reason, func.count())
         .select_from(Group)
+        .join(Venue, Venue.id == Group.venue_id)
         .where(Group.id.in_(candidates))
         .group_by(reason)
     ):
@@ -115,52 +120,66 @@ def match(
 # ---- finding candidates ---------------------------------------------------------------------
 
 
-def _candidate_ids(
-    session: Session,
-    profile: Profile,
-    backend: Backend,
-    travel: TravelTimeProvider,
-    max_pickup_radius_km: float,
-) -> Any:
-    """A subquery of group ids: venues within reach, and door-to-door groups reaching the
-    person. Both go through an index; their union is what the match considers."""
-    origin = profile.location
-    dialect = spatial_dialect(backend)
-    distance = dialect.distance_m(origin.lat, origin.lon)
-    parts = []
-    reach = travel.reach_m(profile.mobility)
-    if reach > 0:
-        box = circle_bbox(origin, reach)
-        parts.append(
-            select(Group.id)
-            .join(Venue, Venue.id == Group.venue_id)
-            .where(
-                dialect.venues_in_box(box.min_lon, box.min_lat, box.max_lon, box.max_lat),
-                distance <= reach,
-            )
+class _Search:
+    """Where the match looks: the spatial expressions for the person's location, how far
+    their own journeys can reach, and how far door-to-door transport is looked for."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        backend: Backend,
+        travel: TravelTimeProvider,
+        max_pickup_radius_km: float,
+    ) -> None:
+        self.origin = profile.location
+        self.dialect = spatial_dialect(backend)
+        self.distance = self.dialect.distance_m(self.origin.lat, self.origin.lon)
+        self.reach_m = travel.reach_m(profile.mobility)
+        self.pickup_m = max_pickup_radius_km * 1000
+        smaller = func.least if backend is Backend.POSTGIS else func.min
+        self.pickup_covers = and_(
+            Group.door_to_door_available.is_(True),
+            self.distance <= smaller(Group.door_to_door_radius_km, max_pickup_radius_km) * 1000,
         )
-    pickup_m = max_pickup_radius_km * 1000
-    if pickup_m > 0:
-        box = circle_bbox(origin, pickup_m)
-        parts.append(
-            select(Group.id)
-            .join(Venue, Venue.id == Group.venue_id)
-            .where(
-                Group.door_to_door_available.is_(True),
-                Venue.lat.between(box.min_lat, box.max_lat),
-                Venue.lon.between(box.min_lon, box.max_lon),
-                distance <= func.least(Group.door_to_door_radius_km, max_pickup_radius_km) * 1000
-                if backend is Backend.POSTGIS
-                else distance
-                <= func.min(Group.door_to_door_radius_km, max_pickup_radius_km) * 1000,
+
+    def candidate_ids(self) -> Any:
+        """A subquery of group ids: venues within reach (and near misses, to count them as
+        too far), and groups whose door-to-door transport reaches the person. Both parts go
+        through an index; their union is what the match considers."""
+        parts = []
+        if self.reach_m > 0:
+            radius = self.reach_m * NEAR_MISS
+            box = circle_bbox(self.origin, radius)
+            parts.append(
+                select(Group.id)
+                .join(Venue, Venue.id == Group.venue_id)
+                .where(
+                    self.dialect.venues_in_box(box.min_lon, box.min_lat, box.max_lon, box.max_lat),
+                    self.distance <= radius,
+                )
             )
-        )
-    if not parts:
-        return select(Group.id).where(false())
-    return parts[0] if len(parts) == 1 else union(*parts)
+        if self.pickup_m > 0:
+            box = circle_bbox(self.origin, self.pickup_m)
+            parts.append(
+                select(Group.id)
+                .join(Venue, Venue.id == Group.venue_id)
+                .where(
+                    Group.door_to_door_available.is_(True),
+                    Venue.lat.between(box.min_lat, box.max_lat),
+                    Venue.lon.between(box.min_lon, box.max_lon),
+                    self.pickup_covers,
+                )
+            )
+        if not parts:
+            return select(Group.id).where(false())
+        return parts[0] if len(parts) == 1 else union(*parts)
+
+    def beyond_reach(self) -> ColumnElement[bool]:
+        """Further than any journey in budget, and not collected from the door."""
+        return and_(self.distance > self.reach_m, ~self.pickup_covers)
 
 
-def _sql_reason(profile: Profile) -> ColumnElement[str | None]:
+def _sql_reason(profile: Profile, search: _Search) -> ColumnElement[str | None]:
     """The first hard constraint each group fails that its own columns decide, or NULL."""
     whens: list[tuple[ColumnElement[bool], str]] = [
         (Group.status == Status.CLOSED, "closed"),
@@ -196,6 +215,7 @@ def _sql_reason(profile: Profile) -> ColumnElement[str | None]:
     if profile.mobility.needs:
         unmet = [getattr(Group, need).is_(False) for need in profile.mobility.needs]
         whens.append((or_(*unmet), "needs_not_met"))
+    whens.append((search.beyond_reach(), "too_far"))
     return case(*whens, else_=literal(None)).label("reason")
 
 
