@@ -1,0 +1,182 @@
+"""POST /api/v1/match: the contract of DESIGN.md, and bad profiles as 400s that name the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from assetmap.models import UnmetNeed
+from tests.factories import listing
+
+
+@pytest.fixture
+def directory(add_groups) -> list[int]:
+    return add_groups(
+        listing("Men's Shed", at="NW5 2AA"),  # woodwork, step-free, Tue 10:00, £2, minibus
+        listing(
+            "Knit and Natter",
+            at="NW5 1AA",
+            categories=["creative"],
+            interests=["knitting"],
+            description="Bring your needles.",
+            audience={"gender": "any", "min_age": None},
+            accessibility={"step_free": None},
+            transport={"door_to_door": None},
+        ),
+        listing(
+            "Closed Lunch Club",
+            at="NW1 7AA",
+            interests=["lunch"],
+            description="Soup.",
+            status="closed",
+        ),
+    )
+
+
+def _unmet_rows(database) -> int:
+    with database.session() as session:
+        return session.scalar(select(func.count()).select_from(UnmetNeed)) or 0
+
+
+def test_a_profile_gets_ranked_explained_results(client, directory, database) -> None:
+    response = client.post(
+        "/api/v1/match",
+        json={
+            "location": {"postcode": "nw51aa"},
+            "interests": ["woodwork"],
+            "mobility": {
+                "modes": ["walk", "bus"],
+                "max_travel_minutes": 30,
+                "needs": ["step_free"],
+            },
+            "availability": [{"day": "tue", "from": "09:00", "to": "13:00"}],
+            "gender": "men",
+            "max_cost_gbp": 3,
+        },
+    )
+    assert response.status_code == 200
+    body = response.get_json()
+    (result,) = body["results"]
+    assert result["group"]["name"] == "Men's Shed"
+    assert result["group"]["freshness"] == "fresh"
+    assert result["group"]["venue"]["postcode"] == "NW5 2AA"
+    assert set(result["components"]) == {"interest", "travel", "capacity", "freshness"}
+    assert result["travel"] == {"minutes": 3, "mode": "walk"}
+    assert "matches 'woodwork'" in result["reasons"]
+    assert "6 places free" in result["reasons"]
+    assert 0 < result["score"] <= 1
+    assert body["considered"] == 3
+    assert body["excluded"] == {"closed": 1, "interests_not_matched": 1}
+    # One result: an unmet need was noted, anonymously.
+    assert body["unmet_need_recorded"] is True
+    assert _unmet_rows(database) == 1
+
+
+def test_lat_lon_works_as_well_as_a_postcode(client, directory) -> None:
+    body = client.post(
+        "/api/v1/match", json={"location": {"lat": 51.5505, "lon": -0.1410}, "limit": 1}
+    ).get_json()
+    assert len(body["results"]) == 1
+
+
+def test_warnings_say_what_is_not_known(client, directory) -> None:
+    body = client.post(
+        "/api/v1/match",
+        json={
+            "location": {"postcode": "NW5 1AA"},
+            "interests": ["knitting"],
+            "mobility": {"needs": ["step_free"]},
+        },
+    ).get_json()
+    (result,) = body["results"]
+    assert "step-free access: not known" in result["warnings"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        ({"location": None}, "location", "required"),
+        ({"location": {}}, "location", "postcode, or both lat and lon"),
+        ({"location": {"postcode": "ZZ9 9ZZ"}}, "location.postcode", "not found"),
+        ({"location": {"postcode": "not a postcode"}}, "location.postcode", "UK postcode"),
+        ({"location": {"lat": 95, "lon": 0}}, "location.lat", "latitude"),
+        ({"location": {"lat": 51.5}}, "location", "both lat and lon"),
+        ({"location": {"lat": 51.5, "lon": -0.1, "postcode": "NW5 1AA"}}, "location", "not both"),
+        ({"complexity": 7}, "complexity", "1, 2 or 3"),
+        ({"complexity": "high"}, "complexity", "1, 2 or 3"),
+        ({"mobility": {"modes": ["hovercraft"]}}, "mobility.modes[0]", "walk, wheelchair"),
+        ({"mobility": {"modes": []}}, "mobility.modes", "must not be empty"),
+        ({"mobility": {"max_travel_minutes": 0}}, "mobility.max_travel_minutes", "1 to 240"),
+        ({"mobility": {"needs": ["lift"]}}, "mobility.needs[0]", "step_free"),
+        ({"mobility": {"door_to_door_needed": "yes"}}, "mobility.door_to_door_needed", "true"),
+        (
+            {"availability": [{"day": "someday", "from": "09:00", "to": "10:00"}]},
+            "availability[0].day",
+            "mon",
+        ),
+        (
+            {"availability": [{"day": "tue", "from": "14:00", "to": "10:00"}]},
+            "availability[0].to",
+            "after the start",
+        ),
+        (
+            {"availability": [{"day": "tue", "from": "9am", "to": "10:00"}]},
+            "availability[0].from",
+            "09:30",
+        ),
+        ({"categories": ["gardening"]}, "categories[0]", "creative"),
+        ({"interests": [""]}, "interests[0]", "non-empty"),
+        ({"gender": "martian"}, "gender", "men, women or any"),
+        ({"max_cost_gbp": -1}, "max_cost_gbp", "pounds"),
+        ({"limit": 500}, "limit", "1 to 50"),
+        ({"limti": 5}, "limti", "not part of a match request"),
+    ],
+)
+def test_bad_profiles_are_400s_naming_the_field_and_write_nothing(
+    client, directory, database, body: dict[str, Any], field: str, words: str
+) -> None:
+    # A valid profile with one bad part (None: that part left out).
+    whole = {"location": {"postcode": "NW5 1AA"}, **body}
+    body = {key: value for key, value in whole.items() if value is not None}
+    response = client.post("/api/v1/match", json=body)
+    assert response.status_code == 400, response.get_json()
+    error = response.get_json()["error"]
+    assert error["field"] == field
+    assert words in error["message"]
+    assert _unmet_rows(database) == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type"),
+    [("not json", "application/json"), ("[1, 2]", "application/json"), ("{}", "text/plain")],
+)
+def test_a_body_that_is_not_a_json_object_is_a_400(client, directory, data, content_type) -> None:
+    response = client.post("/api/v1/match", data=data, content_type=content_type)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid"
+
+
+def test_match_only_answers_post(client) -> None:
+    response = client.get("/api/v1/match")
+    assert response.status_code == 405
+    assert "error" in response.get_json()
+
+
+def test_openapi_describes_match(client) -> None:
+    document = client.get("/api/v1/openapi.json").get_json()
+    operation = document["paths"]["/match"]["post"]
+    assert set(operation["responses"]) == {"200", "400"}
+    request = document["components"]["schemas"]["MatchRequest"]
+    assert request["required"] == ["location"]
+    assert request["properties"]["mobility"]["properties"]["modes"]["items"]["enum"] == [
+        "walk",
+        "wheelchair",
+        "scooter",
+        "bus",
+        "car",
+        "taxi",
+    ]
+    excluded = document["components"]["schemas"]["MatchResponse"]["properties"]["excluded"]
+    assert "too_far" in excluded["properties"]
