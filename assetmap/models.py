@@ -246,8 +246,9 @@ class Group(Base):
     rail_station_name: Mapped[str | None] = mapped_column(String(200))
     rail_station_distance_m: Mapped[int | None]
     parking: MaybeBool
-    # Indexed: the matcher looks up groups whose transport could reach a person far away.
-    door_to_door_available: Mapped[bool | None] = mapped_column(index=True)
+    # Indexed with the radius and venue (migration 0003): the matcher looks up groups whose
+    # transport could reach a person far away.
+    door_to_door_available: MaybeBool
     door_to_door_radius_km: Mapped[float | None]
     door_to_door_notes: Mapped[str] = mapped_column(String(500), default="")
 

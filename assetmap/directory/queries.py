@@ -25,6 +25,7 @@ from sqlalchemy import (
     Time,
     bindparam,
     func,
+    literal,
     or_,
     select,
 )
@@ -137,7 +138,7 @@ def _in(name: str) -> BindParameter[Any]:
     return bindparam(name, expanding=True)
 
 
-def _interest_like(patterns: list[BindParameter[Any]], correlated: bool) -> ColumnElement[bool]:
+def _interest_like(patterns: list[ColumnElement[Any]], correlated: bool) -> ColumnElement[bool]:
     """Groups with an interest like any pattern. Within a place, checked per candidate on the
     (group_id, interest) key; without one, as one pass over all interests (cheaper then)."""
     like = or_(*(GroupInterest.interest.like(p, escape="\\") for p in patterns))
@@ -323,6 +324,21 @@ def text_prefixes(text: str) -> list[str]:
     if not prefixes and text.strip():
         prefixes[" ".join(text.lower().split())[:40]] = None  # e.g. "50%": as typed
     return list(prefixes)[:24]
+
+
+def text_prefilter(text: str) -> ColumnElement[bool] | None:
+    """The text search's cheap SQL net on its own, with the values inline: groups whose name,
+    description or interests hold the start of a word of ``text`` (None: nothing to look for).
+    """
+    prefixes = text_prefixes(text)
+    if not prefixes:
+        return None
+    patterns = [f"%{_escape_like(prefix)}%" for prefix in prefixes]
+    return or_(
+        *(func.lower(Group.name).like(p, escape="\\") for p in patterns),
+        *(func.lower(Group.description).like(p, escape="\\") for p in patterns),
+        _interest_like([literal(p) for p in patterns], correlated=True),
+    )
 
 
 @functools.lru_cache(maxsize=512)

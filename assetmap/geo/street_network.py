@@ -301,10 +301,10 @@ def _read_ways(path: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarra
         flags.append(0)
         flags.extend([way_flags] * (len(nodes) - 1))
     return (
-        np.frombuffer(refs, dtype=np.int64),
-        np.frombuffer(lats, dtype=np.float64),
-        np.frombuffer(lons, dtype=np.float64),
-        np.frombuffer(flags, dtype=np.uint8),
+        np.array(refs, dtype=np.int64),
+        np.array(lats, dtype=np.float64),
+        np.array(lons, dtype=np.float64),
+        np.array(flags, dtype=np.uint8),
     )
 
 

@@ -274,7 +274,7 @@ def test_bad_parameters_are_400_naming_the_field(client, directory, query, field
 def test_openapi_describes_the_api(client, database):
     document = client.get("/api/v1/openapi.json").get_json()
     assert document["openapi"].startswith("3.")
-    assert set(document["paths"]) == {"/groups", "/groups/{id}", "/openapi.json"}
+    assert set(document["paths"]) == {"/groups", "/groups/{id}", "/match", "/openapi.json"}
     parameters = {p["name"] for p in document["paths"]["/groups"]["get"]["parameters"]}
     assert {
         "q",

@@ -34,6 +34,12 @@ from assetmap.geo.travel import (
 # Walking, with time enough that only the route decides.
 UNHURRIED = Mobility(modes=(Mode.WALK,), max_travel_minutes=240)
 
+# Loading and routing the network in the same process as the rest of the suite ends that
+# process with heap corruption at exit (glibc "double free"), though every test passes; in a
+# process of its own it exits cleanly. Not yet tracked down (osmium, scipy csgraph and
+# SpatiaLite's GEOS are all in play): see the closing note of issue 5.
+pytestmark = pytest.mark.own_process
+
 
 @pytest.fixture(scope="module")
 def extract() -> str:
