@@ -10,7 +10,7 @@ import datetime as dt
 import enum
 import functools
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,7 +138,7 @@ def _in(name: str) -> BindParameter[Any]:
     return bindparam(name, expanding=True)
 
 
-def _interest_like(patterns: list[ColumnElement[Any]], correlated: bool) -> ColumnElement[bool]:
+def _interest_like(patterns: Sequence[ColumnElement[Any]], correlated: bool) -> ColumnElement[bool]:
     """Groups with an interest like any pattern. Within a place, checked per candidate on the
     (group_id, interest) key; without one, as one pass over all interests (cheaper then)."""
     like = or_(*(GroupInterest.interest.like(p, escape="\\") for p in patterns))

@@ -213,8 +213,9 @@ def journeys_over_routes(
     Own power: the whole route on foot (or wheels), if no longer than ``max_walk_metres``.
     Bus: to a stop (``BUS_ACCESS_M``), wait, ride the road route, then from the venue's nearest
     listed stop; each walk within ``max_walk_metres``. Car and taxi: the road route plus their
-    overheads. Door-to-door: where the group's radius reaches the person, the road route plus
-    the pickup round. ``door_to_door_needed`` leaves door-to-door as the only way.
+    overheads. The quickest of the person's own ways is chosen; only where none is within
+    their budget does the group's door-to-door transport (where its radius reaches them: the
+    road route plus the pickup round) take over. ``door_to_door_needed`` leaves it the only way.
     """
     n = len(destinations)
     options: list[tuple[Mode, np.ndarray]] = []
@@ -251,12 +252,16 @@ def journeys_over_routes(
         straight_m <= destinations.pickup_radius_m
     )
     pickup = np.where(pickup_covers, road_route_m / CAR_M_PER_S / 60 + PICKUP_OVERHEAD_MIN, np.inf)
-    options.append((Mode.DOOR_TO_DOOR, pickup))
 
     times = np.vstack([t for _, t in options]) if options else inf[None, :]
     best = times.argmin(axis=0)
     minutes = times[best, np.arange(n)]
-    modes = np.array([m for m, _ in options], dtype=object)[best]
+    modes = np.array([m for m, _ in options] or [None], dtype=object)[best]  # type: ignore[list-item]
+    # Their own way when it is within budget (booking a pickup to save a minute helps nobody);
+    # the group's transport when it is not, or when they must be collected.
+    collect = pickup_covers & (minutes > mobility.max_travel_minutes)
+    minutes = np.where(collect, pickup, minutes)
+    modes[collect] = Mode.DOOR_TO_DOOR
     modes[~np.isfinite(minutes)] = None
     bus_chosen = modes == Mode.BUS
     return Journeys(

@@ -95,7 +95,7 @@ def match(
     """
     if limit < 1:
         raise ValueError("limit must be at least 1")
-    backend = backend or backend_of(str(session.get_bind().url))
+    backend = backend or backend_of(session.get_bind().engine.url.render_as_string())
     policy = policy or FreshnessPolicy()
     today = today or dt.date.today()
     travel = travel or EstimatedTravel()
@@ -171,7 +171,7 @@ class _Search:
         """The WHERE clauses of the two ways in: venues within reach (and near misses, to
         count them as too far), and groups whose door-to-door transport reaches the person
         (through the index on that flag)."""
-        parts = []
+        parts: list[tuple[ColumnElement[bool], ...]] = []
         if self.reach_km > 0:
             radius = self.reach_km * NEAR_MISS
             box = circle_bbox(self.origin, radius * 1000)
@@ -226,7 +226,7 @@ def _sql_reason(profile: Profile, search: _Search) -> ColumnElement[str | None]:
     ]
     if not profile.include_invitation_only:
         whens.append((Group.status == Status.INVITATION_ONLY, "invitation_only"))
-    audience = []
+    audience: list[ColumnElement[bool]] = []
     if profile.gender is not None:
         audience.append(Group.gender.not_in([Gender.ANY, profile.gender]))
     if profile.age is not None:

@@ -152,7 +152,10 @@ class MatchRequest(_Strict):
         )
 
 
-_MESSAGES = {"extra_forbidden": "is not part of a match request (check the spelling)"}
+_MESSAGES = {
+    "extra_forbidden": "is not part of a match request (check the spelling)",
+    "too_long": "has too many items",
+}
 
 
 def parse_match_request(data: Any) -> MatchRequest:

@@ -9,7 +9,7 @@ import pytest
 
 import assetmap
 
-DOMAIN_PACKAGES = ["directory", "geo", "freshness"]
+DOMAIN_PACKAGES = ["directory", "geo", "matching", "freshness"]
 
 
 def _modules(package: str) -> list[str]:

@@ -127,3 +127,15 @@ def test_geodesic_distance_agrees_with_geopy() -> None:
 
 def test_configuration_picks_the_estimator_by_default() -> None:
     assert travel_provider_for(Config()).name == "estimate"
+
+
+def test_their_own_way_within_budget_beats_a_quicker_pickup() -> None:
+    # 1.3 km: about 20 minutes on foot, a little less by minibus with its round.
+    mobility = Mobility(modes=(Mode.WALK,), max_travel_minutes=30)
+    result = EstimatedTravel().minutes(HOME, _north(1.3, pickup_km=5), mobility)
+    assert result.mode[0] is Mode.WALK
+    assert result.pickup_covers[0]
+    tight = Mobility(modes=(Mode.WALK,), max_travel_minutes=15)
+    assert EstimatedTravel().minutes(HOME, _north(1.3, pickup_km=5), tight).mode[0] is (
+        Mode.DOOR_TO_DOOR
+    )
