@@ -52,8 +52,7 @@ run: install ## Create and seed instance/assetmap.db if needed, then serve on ht
 
 test: install ## Run the whole suite on SpatiaLite and on a private PostGIS cluster
 	$(call apt_install,$(TEST_DEBS))
-	scripts/with-postgis $(BIN)/pytest -q -m "not own_process"
-	$(BIN)/pytest -q -m own_process
+	scripts/with-postgis $(BIN)/pytest -q
 
 lint: install ## ruff (lint and format check) and mypy on the domain packages
 	$(BIN)/ruff check .

