@@ -55,52 +55,37 @@ MIN_COMPONENT_NODES = 100
 #: straight-line radius); a longer one counts as at least that long.
 PICKUP_ROUTE_FACTOR = 3.0
 
+#: Roads below motorways: cars use them and so can people on foot.
+_ROADS = frozenset(
+    {
+        "trunk",
+        "trunk_link",
+        "primary",
+        "primary_link",
+        "secondary",
+        "secondary_link",
+        "tertiary",
+        "tertiary_link",
+        "unclassified",
+        "residential",
+        "living_street",
+        "service",
+        "road",
+    }
+)
 #: Ways a person can walk, wheel or ride a mobility scooter along (motorways excluded).
-WALK_HIGHWAYS = frozenset(
-    {
-        "trunk",
-        "trunk_link",
-        "primary",
-        "primary_link",
-        "secondary",
-        "secondary_link",
-        "tertiary",
-        "tertiary_link",
-        "unclassified",
-        "residential",
-        "living_street",
-        "service",
-        "road",
-        "pedestrian",
-        "footway",
-        "path",
-        "steps",
-        "cycleway",
-        "bridleway",
-        "track",
-        "platform",
-    }
-)
+WALK_HIGHWAYS = _ROADS | {
+    "pedestrian",
+    "footway",
+    "path",
+    "steps",
+    "cycleway",
+    "bridleway",
+    "track",
+    "platform",
+}
 #: Ways a car (and so a bus, a taxi or a group's minibus) can use.
-DRIVE_HIGHWAYS = frozenset(
-    {
-        "motorway",
-        "motorway_link",
-        "trunk",
-        "trunk_link",
-        "primary",
-        "primary_link",
-        "secondary",
-        "secondary_link",
-        "tertiary",
-        "tertiary_link",
-        "unclassified",
-        "residential",
-        "living_street",
-        "service",
-        "road",
-    }
-)
+DRIVE_HIGHWAYS = _ROADS | {"motorway", "motorway_link"}
 #: Roads a journey cannot start or end on (no one lives or meets on a motorway).
 _NO_SNAP_HIGHWAYS = frozenset({"motorway", "motorway_link"})
 _NO_ACCESS = frozenset({"no", "private"})

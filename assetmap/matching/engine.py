@@ -26,8 +26,11 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Row,
+    Text,
     and_,
     case,
+    cast,
+    func,
     literal,
     or_,
     select,
@@ -100,11 +103,14 @@ def match(
     today = today or dt.date.today()
     travel = travel or EstimatedTravel()
 
-    search = _Search(profile, backend, travel, max_pickup_radius_km)
+    search = _Search(session, profile, backend, travel, max_pickup_radius_km)
     excluded: dict[str, int] = defaultdict(int)
     passed: list[tuple[float, int]] = []
     statement = _judged_statement(profile, search)
-    judged = session.execute(statement).all() if statement is not None else []
+    # Core statements on the session's connection: the ORM's result machinery costs more than
+    # the queries here (thousands of plain rows), and nothing needs mapped objects.
+    db = session.connection()
+    judged = db.execute(statement).all() if statement is not None else []
     for group_id, why, km2 in judged:
         if why is None:
             passed.append((km2, group_id))
@@ -146,6 +152,7 @@ class _Search:
 
     def __init__(
         self,
+        session: Session,
         profile: Profile,
         backend: Backend,
         travel: TravelTimeProvider,
@@ -159,6 +166,18 @@ class _Search:
         self.km2 = north * north + east * east
         self.reach_km = travel.reach_m(profile.mobility) / 1000
         self.pickup_km = max_pickup_radius_km
+        if self.pickup_km > 0:
+            # Search no further than the longest pickup radius there is (an index lookup).
+            longest = (
+                session.connection()
+                .execute(
+                    select(func.max(Group.door_to_door_radius_km)).where(
+                        Group.door_to_door_available.is_(True)
+                    )
+                )
+                .scalar()
+            )
+            self.pickup_km = min(self.pickup_km, longest or 0.0)
         radius = case(
             (Group.door_to_door_radius_km > self.pickup_km, self.pickup_km),
             else_=Group.door_to_door_radius_km,
@@ -284,12 +303,16 @@ def _relevance(profile: Profile) -> ColumnElement[bool] | None:
 def _survivors(session: Session, ids: list[int]) -> list[Row[Any]]:
     rows: list[Row[Any]] = []
     for chunk in _chunks(ids):
-        rows += session.execute(
-            select(*_SURVIVOR_COLUMNS)
-            .join(Venue, Venue.id == Group.venue_id)
-            .where(Group.id.in_(chunk))
-            .order_by(Group.id)
-        ).all()
+        rows += (
+            session.connection()
+            .execute(
+                select(*_SURVIVOR_COLUMNS)
+                .join(Venue, Venue.id == Group.venue_id)
+                .where(Group.id.in_(chunk))
+                .order_by(Group.id)
+            )
+            .all()
+        )
     return rows
 
 
@@ -308,7 +331,8 @@ _SURVIVOR_COLUMNS = (
     Group.waiting_list,
     Group.complex_needs_places,
     Group.complexity_supported,
-    Group.bus_stops,
+    # As text: only the nearest stop's distance is read from it, without parsing the JSON.
+    cast(Group.bus_stops, Text).label("bus_stops"),
     Group.door_to_door_available,
     Group.door_to_door_radius_km,
     Group.door_to_door_notes,
@@ -435,7 +459,7 @@ def _journey_of(journeys: Journeys, i: int, row: Row[Any]) -> explain.Journey:
 def _schedules(session: Session, ids: list[int]) -> dict[int, list[tuple[Any, ...]]]:
     found: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for chunk in _chunks(ids):
-        for group_id, day, start, end in session.execute(
+        for group_id, day, start, end in session.connection().execute(
             select(
                 ScheduleEntry.group_id, ScheduleEntry.day, ScheduleEntry.start, ScheduleEntry.end
             )
@@ -457,7 +481,7 @@ def _judge_interests(
         wanted = set(profile.categories)
         hits: dict[int, list[str]] = defaultdict(list)
         for chunk in _chunks(ids):
-            for group_id, category in session.execute(
+            for group_id, category in session.connection().execute(
                 select(GroupCategory.group_id, GroupCategory.category).where(
                     GroupCategory.group_id.in_(chunk)
                 )
@@ -469,7 +493,7 @@ def _judge_interests(
     if profile.interests:
         interests: dict[int, list[str]] = defaultdict(list)
         for chunk in _chunks(ids):
-            for group_id, interest in session.execute(
+            for group_id, interest in session.connection().execute(
                 select(GroupInterest.group_id, GroupInterest.interest).where(
                     GroupInterest.group_id.in_(chunk)
                 )
@@ -517,7 +541,9 @@ def _options(
     ids = [r.row.id for r in chosen]
     documents: dict[int, str] = {
         row.id: row.document
-        for row in session.execute(select(Group.id, Group.document).where(Group.id.in_(ids)))
+        for row in session.connection().execute(
+            select(Group.id, Group.document).where(Group.id.in_(ids))
+        )
     }
     matched: dict[int, TextMatch] = {}
     if profile.interests:

@@ -8,7 +8,9 @@ passed off as fine ("step-free access: not known", "not verified for 9 months: r
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -50,18 +52,27 @@ def spare_places(row: Any) -> int | None:
 
 
 def _nearest_stop(bus_stops: Sequence[dict[str, Any]] | None) -> dict[str, Any] | None:
-    known = [s for s in bus_stops or () if isinstance(s.get("distance_m"), int | float)]
+    known = [
+        s
+        for s in bus_stops or ()
+        if isinstance(s, dict) and isinstance(s.get("distance_m"), int | float)
+    ]
     return min(known, key=lambda s: s["distance_m"]) if known else None
 
 
-def nearest_stop_m(bus_stops: Sequence[dict[str, Any]] | None) -> float:
-    """Metres from the venue to its nearest listed stop; NaN when none is listed."""
-    stop = _nearest_stop(bus_stops)
-    return float(stop["distance_m"]) if stop else math.nan
+_STOP_DISTANCE = re.compile(r'"distance_m":\s*(\d+(?:\.\d+)?)')
 
 
-def nearest_stop_routes(bus_stops: Sequence[dict[str, Any]] | None) -> tuple[str, ...]:
-    stop = _nearest_stop(bus_stops)
+def nearest_stop_m(bus_stops_json: str | None) -> float:
+    """Metres from the venue to its nearest listed stop; NaN when none is listed. Read from
+    the stored JSON text without parsing it: this runs for every candidate."""
+    found = _STOP_DISTANCE.findall(bus_stops_json or "")
+    return min(float(metres) for metres in found) if found else math.nan
+
+
+def nearest_stop_routes(bus_stops_json: str | None) -> tuple[str, ...]:
+    stops = json.loads(bus_stops_json) if bus_stops_json else []
+    stop = _nearest_stop(stops if isinstance(stops, list) else [])
     return tuple(str(route) for route in (stop or {}).get("routes") or ())
 
 
