@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import typing
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -302,17 +303,10 @@ def _relevance(profile: Profile) -> ColumnElement[bool] | None:
 
 def _survivors(session: Session, ids: list[int]) -> list[Row[Any]]:
     rows: list[Row[Any]] = []
+    statement = select(*_SURVIVOR_COLUMNS).join(Venue, Venue.id == Group.venue_id)
     for chunk in _chunks(ids):
-        rows += (
-            session.connection()
-            .execute(
-                select(*_SURVIVOR_COLUMNS)
-                .join(Venue, Venue.id == Group.venue_id)
-                .where(Group.id.in_(chunk))
-                .order_by(Group.id)
-            )
-            .all()
-        )
+        found = session.connection().execute(statement.where(Group.id.in_(chunk)))
+        rows.extend(typing.cast("list[Row[Any]]", found.all()))
     return rows
 
 
