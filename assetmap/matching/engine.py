@@ -25,17 +25,21 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
+    Integer,
     Row,
     Text,
     and_,
+    any_,
+    bindparam,
     case,
     cast,
     func,
     literal,
     or_,
     select,
-    union,
+    union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -74,7 +78,7 @@ EXCLUSION_REASONS: tuple[str, ...] = (
 DEFAULT_PICKUP_RADIUS_KM = 25.0
 #: Venues up to this multiple of the reach are looked at, to count them as too far: "12 more
 #: groups are a little too far" tells a link worker what a longer journey would open up.
-NEAR_MISS = 1.5
+NEAR_MISS = 1.25
 #: At most this many groups that pass the SQL constraints are scored, nearest first: far more
 #: than a conversation can use, and it keeps the widest searches (45 minutes by car) quick.
 MAX_SCORED = 2000
@@ -111,8 +115,10 @@ def match(
     # Core statements on the session's connection: the ORM's result machinery costs more than
     # the queries here (thousands of plain rows), and nothing needs mapped objects.
     db = session.connection()
-    judged = db.execute(statement).all() if statement is not None else []
-    for group_id, why, km2 in judged:
+    # UNION ALL, not UNION: a group reached both ways comes twice and is counted once here,
+    # cheaper than having the database deduplicate thousands of rows.
+    judged = {row.id: row for row in db.execute(statement).all()} if statement is not None else {}
+    for group_id, why, km2 in judged.values():
         if why is None:
             passed.append((km2, group_id))
         else:
@@ -160,6 +166,7 @@ class _Search:
         max_pickup_radius_km: float,
     ) -> None:
         self.origin = profile.location
+        self.backend = backend
         self.dialect = spatial_dialect(backend)
         per_lat, per_lon = _km_per_degree(self.origin.lat)
         north = (Venue.lat - self.origin.lat) * per_lat
@@ -210,8 +217,7 @@ class _Search:
                 .join(Venue, Venue.id == Group.venue_id)
                 .where(
                     Group.door_to_door_available.is_(True),
-                    Venue.lat.between(box.min_lat, box.max_lat),
-                    Venue.lon.between(box.min_lon, box.max_lon),
+                    self.dialect.venues_in_box(box.min_lon, box.min_lat, box.max_lon, box.max_lat),
                     self.pickup_covers,
                 )
             )
@@ -235,7 +241,7 @@ def _judged_statement(profile: Profile, search: _Search) -> Any:
     ]
     if not selects:
         return None
-    return selects[0] if len(selects) == 1 else union(*selects)
+    return selects[0] if len(selects) == 1 else union_all(*selects)
 
 
 def _sql_reason(profile: Profile, search: _Search) -> ColumnElement[str | None]:
@@ -275,18 +281,18 @@ def _sql_reason(profile: Profile, search: _Search) -> ColumnElement[str | None]:
         unmet = [getattr(Group, need).is_(False) for need in profile.mobility.needs]
         whens.append((or_(*unmet), "needs_not_met"))
     whens.append((search.beyond_reach(), "too_far"))
-    relevant = _relevance(profile)
+    relevant = _relevance(profile, search.backend)
     if relevant is not None:
         whens.append((~relevant, "interests_not_matched"))
     return case(*whens, else_=literal(None))
 
 
-def _relevance(profile: Profile) -> ColumnElement[bool] | None:
+def _relevance(profile: Profile, backend: Backend) -> ColumnElement[bool] | None:
     """A cheap net for interest fit, before the fuzzy score: a word start of an interest (or
     its correction or synonym) in the group's text, or one of the wanted categories."""
     nets = []
     if profile.interests:
-        net = text_prefilter(interest_text(profile))
+        net = text_prefilter(interest_text(profile), backend)
         if net is not None:
             nets.append(net)
     if profile.categories:
@@ -305,7 +311,7 @@ def _survivors(session: Session, ids: list[int]) -> list[Row[Any]]:
     rows: list[Row[Any]] = []
     statement = select(*_SURVIVOR_COLUMNS).join(Venue, Venue.id == Group.venue_id)
     for chunk in _chunks(ids):
-        found = session.connection().execute(statement.where(Group.id.in_(chunk)))
+        found = session.connection().execute(statement.where(_id_in(session, Group.id, chunk)))
         rows.extend(typing.cast("list[Row[Any]]", found.all()))
     return rows
 
@@ -457,7 +463,7 @@ def _schedules(session: Session, ids: list[int]) -> dict[int, list[tuple[Any, ..
             select(
                 ScheduleEntry.group_id, ScheduleEntry.day, ScheduleEntry.start, ScheduleEntry.end
             )
-            .where(ScheduleEntry.group_id.in_(chunk))
+            .where(_id_in(session, ScheduleEntry.group_id, chunk))
             .order_by(ScheduleEntry.group_id, ScheduleEntry.id)
         ):
             found[group_id].append((day, start, end))
@@ -477,7 +483,7 @@ def _judge_interests(
         for chunk in _chunks(ids):
             for group_id, category in session.connection().execute(
                 select(GroupCategory.group_id, GroupCategory.category).where(
-                    GroupCategory.group_id.in_(chunk)
+                    _id_in(session, GroupCategory.group_id, chunk)
                 )
             ):
                 if category in wanted:
@@ -489,7 +495,7 @@ def _judge_interests(
         for chunk in _chunks(ids):
             for group_id, interest in session.connection().execute(
                 select(GroupInterest.group_id, GroupInterest.interest).where(
-                    GroupInterest.group_id.in_(chunk)
+                    _id_in(session, GroupInterest.group_id, chunk)
                 )
             ):
                 interests[group_id].append(interest)
@@ -513,6 +519,14 @@ def _judge_interests(
 def interest_text(profile: Profile) -> str:
     """The person's interests as one query: each is a concept the ranking looks for."""
     return ", ".join(profile.interests)
+
+
+def _id_in(session: Session, column: Any, ids: list[int]) -> ColumnElement[bool]:
+    """``column IN ids``: one array parameter on PostgreSQL (a thousand separate parameters
+    cost it more to receive and plan than the query takes), a plain IN list on SQLite."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("ids", ids, type_=ARRAY(Integer)))
+    return column.in_(ids)
 
 
 def _chunks(ids: list[int], size: int = 5000) -> Iterable[list[int]]:
