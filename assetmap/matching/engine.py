@@ -209,8 +209,8 @@ class _Search:
                 )
             )
         if self.pickup_km > 0:
-            # Found on the (flag, radius, venue) index alone; only the few whose transport
-            # reaches the person have their rows read.
+            # Through the (flag, radius, venue) index and the venues' spatial index: only the
+            # few whose transport reaches the person have their rows read.
             box = circle_bbox(self.origin, self.pickup_km * 1000)
             collecting = (
                 select(Group.id)
