@@ -356,7 +356,9 @@ def text_prefilter(text: str, backend: Backend) -> ColumnElement[bool] | None:
             *(Group.description.like(p, escape="\\") for p in likes),
         ]
         in_interests = _interest_like(likes, correlated=True)
-    return or_(*in_text, in_interests)
+    # Cheapest first: OR stops at the first that holds, and most groups that match at all
+    # match on their interests.
+    return or_(in_interests, *in_text)
 
 
 @functools.lru_cache(maxsize=512)

@@ -54,6 +54,7 @@ from assetmap.matching.profile import Profile
 from assetmap.matching.results import MatchResult, Option, Travel
 from assetmap.matching.unmet import UNMET_BELOW, record_unmet_need
 from assetmap.models import (
+    Category,
     Gender,
     Group,
     GroupCategory,
@@ -112,12 +113,11 @@ def match(
     excluded: dict[str, int] = defaultdict(int)
     passed: list[tuple[float, int]] = []
     statement = _judged_statement(profile, search)
-    # Core statements on the session's connection: the ORM's result machinery costs more than
-    # the queries here (thousands of plain rows), and nothing needs mapped objects.
-    db = session.connection()
+    # Core statements through ``_all``: the ORM's result machinery would cost more than the
+    # queries here (thousands of plain rows), and nothing needs mapped objects.
     # UNION ALL, not UNION: a group reached both ways comes twice and is counted once here,
     # cheaper than having the database deduplicate thousands of rows.
-    judged = {row.id: row for row in db.execute(statement).all()} if statement is not None else {}
+    judged = {row.id: row for row in _all(session, statement)} if statement is not None else {}
     for group_id, why, km2 in judged.values():
         if why is None:
             passed.append((km2, group_id))
@@ -125,7 +125,7 @@ def match(
             excluded[why] += 1
     # The nearest that pass, in full.
     nearest = [group_id for _, group_id in sorted(passed)[:MAX_SCORED]]
-    rows = _survivors(session, nearest)
+    rows = _survivors(session, profile, nearest)
 
     ranked, journeys = _rank(session, profile, rows, travel, policy, today, excluded)
     options = _options(session, profile, ranked[:limit], journeys, today)
@@ -291,10 +291,7 @@ def _relevance(profile: Profile, backend: Backend) -> ColumnElement[bool] | None
     """A cheap net for interest fit, before the fuzzy score: a word start of an interest (or
     its correction or synonym) in the group's text, or one of the wanted categories."""
     nets = []
-    if profile.interests:
-        net = text_prefilter(interest_text(profile), backend)
-        if net is not None:
-            nets.append(net)
+    # Categories first: one index probe, and OR stops at the first net that holds.
     if profile.categories:
         nets.append(
             select(GroupCategory.group_id)
@@ -304,15 +301,35 @@ def _relevance(profile: Profile, backend: Backend) -> ColumnElement[bool] | None
             )
             .exists()
         )
+    if profile.interests:
+        net = text_prefilter(interest_text(profile), backend)
+        if net is not None:
+            nets.append(net)
     return or_(*nets) if nets else None
 
 
-def _survivors(session: Session, ids: list[int]) -> list[Row[Any]]:
+def _survivors(session: Session, profile: Profile, ids: list[int]) -> list[Row[Any]]:
+    """The groups that passed, with everything scoring and explaining needs, their interests
+    and whether they are in a wanted category included (no second round trip for those)."""
     rows: list[Row[Any]] = []
-    statement = select(*_SURVIVOR_COLUMNS).join(Venue, Venue.id == Group.venue_id)
+    extra = [
+        select(func.aggregate_strings(GroupInterest.interest, INTEREST_SEPARATOR))
+        .where(GroupInterest.group_id == Group.id)
+        .scalar_subquery()
+        .label("interests"),
+        select(GroupCategory.category)
+        .where(
+            GroupCategory.group_id == Group.id,
+            GroupCategory.category.in_(profile.categories or [None]),
+        )
+        .order_by(GroupCategory.category)
+        .limit(1)
+        .scalar_subquery()
+        .label("wanted_category"),
+    ]
+    statement = select(*_SURVIVOR_COLUMNS, *extra).join(Venue, Venue.id == Group.venue_id)
     for chunk in _chunks(ids):
-        found = session.connection().execute(statement.where(_id_in(session, Group.id, chunk)))
-        rows.extend(typing.cast("list[Row[Any]]", found.all()))
+        rows.extend(_all(session, statement.where(_id_in(session, Group.id, chunk))))
     return rows
 
 
@@ -459,12 +476,13 @@ def _journey_of(journeys: Journeys, i: int, row: Row[Any]) -> explain.Journey:
 def _schedules(session: Session, ids: list[int]) -> dict[int, list[tuple[Any, ...]]]:
     found: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for chunk in _chunks(ids):
-        for group_id, day, start, end in session.connection().execute(
+        for group_id, day, start, end in _all(
+            session,
             select(
                 ScheduleEntry.group_id, ScheduleEntry.day, ScheduleEntry.start, ScheduleEntry.end
             )
             .where(_id_in(session, ScheduleEntry.group_id, chunk))
-            .order_by(ScheduleEntry.group_id, ScheduleEntry.id)
+            .order_by(ScheduleEntry.group_id, ScheduleEntry.id),
         ):
             found[group_id].append((day, start, end))
     return found
@@ -476,32 +494,14 @@ def _judge_interests(
     """Keep the groups that have something to do with what the person wants."""
     if not (profile.interests or profile.categories) or not kept:
         return kept
-    ids = [r.row.id for r in kept]
     if profile.categories:
-        wanted = set(profile.categories)
-        hits: dict[int, list[str]] = defaultdict(list)
-        for chunk in _chunks(ids):
-            for group_id, category in session.connection().execute(
-                select(GroupCategory.group_id, GroupCategory.category).where(
-                    _id_in(session, GroupCategory.group_id, chunk)
-                )
-            ):
-                if category in wanted:
-                    hits[group_id].append(category.value)
         for r in kept:
-            r.category_hits = tuple(sorted(hits.get(r.row.id, ())))
+            # One wanted category it is in (the first by name) is reason enough.
+            hit = r.row.wanted_category
+            r.category_hits = (Category(hit).value,) if hit else ()
     if profile.interests:
-        interests: dict[int, list[str]] = defaultdict(list)
-        for chunk in _chunks(ids):
-            for group_id, interest in session.connection().execute(
-                select(GroupInterest.group_id, GroupInterest.interest).where(
-                    _id_in(session, GroupInterest.group_id, chunk)
-                )
-            ):
-                interests[group_id].append(interest)
         candidates = [
-            Candidate(r.row.id, r.row.name, r.row.description, tuple(interests[r.row.id]))
-            for r in kept
+            Candidate(r.row.id, r.row.name, r.row.description, _interests_of(r.row)) for r in kept
         ]
         scores = {
             m.id: m.score
@@ -516,17 +516,33 @@ def _judge_interests(
     return fitting
 
 
+#: Joins a group's interests in one column (interests are single-spaced, never hold one).
+INTEREST_SEPARATOR = "\n"
+
+
+def _interests_of(row: Row[Any]) -> tuple[str, ...]:
+    return tuple(row.interests.split(INTEREST_SEPARATOR)) if row.interests else ()
+
+
 def interest_text(profile: Profile) -> str:
     """The person's interests as one query: each is a concept the ranking looks for."""
     return ", ".join(profile.interests)
 
 
+def _all(session: Session, statement: Any) -> Sequence[Row[Any]]:
+    """Every row at once, on the session's connection (Core, no ORM): fetching row by row
+    costs several microseconds a row with SQLite's driver."""
+    return typing.cast("Sequence[Row[Any]]", session.connection().execute(statement).all())
+
+
 def _id_in(session: Session, column: Any, ids: list[int]) -> ColumnElement[bool]:
-    """``column IN ids``: one array parameter on PostgreSQL (a thousand separate parameters
-    cost it more to receive and plan than the query takes), a plain IN list on SQLite."""
+    """``column IN ids`` with the ids as one parameter: an array on PostgreSQL, a JSON list
+    read by ``json_each`` on SQLite. A thousand separate parameters cost more to render,
+    send and plan than the query takes."""
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam("ids", ids, type_=ARRAY(Integer)))
-    return column.in_(ids)
+    listed = func.json_each(bindparam("ids", json.dumps(ids))).table_valued("value")
+    return column.in_(select(listed.c.value))
 
 
 def _chunks(ids: list[int], size: int = 5000) -> Iterable[list[int]]:
@@ -549,9 +565,7 @@ def _options(
     ids = [r.row.id for r in chosen]
     documents: dict[int, str] = {
         row.id: row.document
-        for row in session.connection().execute(
-            select(Group.id, Group.document).where(Group.id.in_(ids))
-        )
+        for row in _all(session, select(Group.id, Group.document).where(Group.id.in_(ids)))
     }
     matched: dict[int, TextMatch] = {}
     if profile.interests:
