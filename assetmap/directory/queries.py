@@ -345,7 +345,7 @@ def text_prefilter(text: str, backend: Backend) -> ColumnElement[bool] | None:
             Group.name.regexp_match(pattern, flags="i"),
             Group.description.regexp_match(pattern, flags="i"),
         ]
-        in_interests = (
+        in_interests: ColumnElement[bool] = (
             select(GroupInterest.group_id)
             .where(GroupInterest.group_id == Group.id, GroupInterest.interest.regexp_match(pattern))
             .exists()

@@ -118,11 +118,11 @@ def match(
     # UNION ALL, not UNION: a group reached both ways comes twice and is counted once here,
     # cheaper than having the database deduplicate thousands of rows.
     judged = {row.id: row for row in _all(session, statement)} if statement is not None else {}
-    for group_id, why, km2 in judged.values():
-        if why is None:
-            passed.append((km2, group_id))
+    for row in judged.values():
+        if row.reason is None:
+            passed.append((row.km2, row.id))
         else:
-            excluded[why] += 1
+            excluded[row.reason] += 1
     # The nearest that pass, in full.
     nearest = [group_id for _, group_id in sorted(passed)[:MAX_SCORED]]
     rows = _survivors(session, profile, nearest)
@@ -290,7 +290,7 @@ def _sql_reason(profile: Profile, search: _Search) -> ColumnElement[str | None]:
 def _relevance(profile: Profile, backend: Backend) -> ColumnElement[bool] | None:
     """A cheap net for interest fit, before the fuzzy score: a word start of an interest (or
     its correction or synonym) in the group's text, or one of the wanted categories."""
-    nets = []
+    nets: list[ColumnElement[bool]] = []
     # Categories first: one index probe, and OR stops at the first net that holds.
     if profile.categories:
         nets.append(
@@ -312,21 +312,26 @@ def _survivors(session: Session, profile: Profile, ids: list[int]) -> list[Row[A
     """The groups that passed, with everything scoring and explaining needs, their interests
     and whether they are in a wanted category included (no second round trip for those)."""
     rows: list[Row[Any]] = []
-    extra = [
-        select(func.aggregate_strings(GroupInterest.interest, INTEREST_SEPARATOR))
-        .where(GroupInterest.group_id == Group.id)
-        .scalar_subquery()
-        .label("interests"),
-        select(GroupCategory.category)
-        .where(
-            GroupCategory.group_id == Group.id,
-            GroupCategory.category.in_(profile.categories or [None]),
+    extra = []
+    if profile.interests:
+        extra.append(
+            select(func.aggregate_strings(GroupInterest.interest, INTEREST_SEPARATOR))
+            .where(GroupInterest.group_id == Group.id)
+            .scalar_subquery()
+            .label("interests")
         )
-        .order_by(GroupCategory.category)
-        .limit(1)
-        .scalar_subquery()
-        .label("wanted_category"),
-    ]
+    if profile.categories:
+        extra.append(
+            select(GroupCategory.category)
+            .where(
+                GroupCategory.group_id == Group.id,
+                GroupCategory.category.in_(profile.categories),
+            )
+            .order_by(GroupCategory.category)
+            .limit(1)
+            .scalar_subquery()
+            .label("wanted_category")
+        )
     statement = select(*_SURVIVOR_COLUMNS, *extra).join(Venue, Venue.id == Group.venue_id)
     for chunk in _chunks(ids):
         rows.extend(_all(session, statement.where(_id_in(session, Group.id, chunk))))
@@ -476,7 +481,7 @@ def _journey_of(journeys: Journeys, i: int, row: Row[Any]) -> explain.Journey:
 def _schedules(session: Session, ids: list[int]) -> dict[int, list[tuple[Any, ...]]]:
     found: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for chunk in _chunks(ids):
-        for group_id, day, start, end in _all(
+        for row in _all(
             session,
             select(
                 ScheduleEntry.group_id, ScheduleEntry.day, ScheduleEntry.start, ScheduleEntry.end
@@ -484,7 +489,7 @@ def _schedules(session: Session, ids: list[int]) -> dict[int, list[tuple[Any, ..
             .where(_id_in(session, ScheduleEntry.group_id, chunk))
             .order_by(ScheduleEntry.group_id, ScheduleEntry.id),
         ):
-            found[group_id].append((day, start, end))
+            found[row.group_id].append((row.day, row.start, row.end))
     return found
 
 
