@@ -152,10 +152,7 @@ class MatchRequest(_Strict):
         )
 
 
-_MESSAGES = {
-    "extra_forbidden": "is not part of a match request (check the spelling)",
-    "too_long": "has too many items",
-}
+_MESSAGES = {"extra_forbidden": "is not part of a match request (check the spelling)"}
 
 
 def parse_match_request(data: Any) -> MatchRequest:
@@ -168,6 +165,8 @@ def parse_match_request(data: Any) -> MatchRequest:
         raw = error.errors(include_url=False)
         field, message = describe_errors(error)[0]
         message = _MESSAGES.get(raw[0]["type"], message)
+        if raw[0]["type"] == "too_long":
+            message = f"must have at most {raw[0].get('ctx', {}).get('max_length')} items"
         raise ValidationError(f"{field}: {message}", field=field) from None
     location = request.location
     if location.postcode is None and (location.lat is None or location.lon is None):

@@ -132,6 +132,7 @@ def test_warnings_say_what_is_not_known(client, directory) -> None:
         ({"max_cost_gbp": -1}, "max_cost_gbp", "pounds"),
         ({"limit": 500}, "limit", "1 to 50"),
         ({"limti": 5}, "limti", "not part of a match request"),
+        ({"interests": ["walking"] * 21}, "interests", "at most 20 items"),
     ],
 )
 def test_bad_profiles_are_400s_naming_the_field_and_write_nothing(
