@@ -172,6 +172,8 @@ class Organisation(Base):
 
     id: Mapped[IntPK]
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    # Trusted organisations' minor edits (times, capacity, status) skip moderation.
+    trusted: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[Created]
 
     groups: Mapped[list[Group]] = relationship(back_populates="organisation")
@@ -404,6 +406,90 @@ class UnmetNeed(Base):
     __table_args__ = (Index("ix_unmet_needs_cell", "cell_lat", "cell_lon"),)
 
 
+class Role(enum.StrEnum):
+    LINK_WORKER = "link_worker"
+    ORGANISER = "organiser"
+    COMMUNITY_BUILDER = "community_builder"
+    ADMIN = "admin"
+
+
+class User(Base):
+    """Someone who signs in. Organisers manage the groups of their organisations."""
+
+    __tablename__ = "users"
+
+    id: Mapped[IntPK]
+    # Stored lower-case: one account per address however it is typed.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    # An argon2 hash; empty until an invited person sets a password.
+    password_hash: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[Created]
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    organisations: Mapped[list[Organisation]] = relationship(secondary="memberships")
+
+
+class Membership(Base):
+    """An organiser manages the groups of this organisation."""
+
+    __tablename__ = "memberships"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class ApiToken(Base):
+    """A per-user key for API writes. Only a SHA-256 hash of the token is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[IntPK]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[Created]
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class OutboxMessage(Base):
+    """An email waiting to go, or gone: the sender delivers over SMTP or into a folder."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[IntPK]
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[Created]
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class Revision(Base):
+    """One field of one listing changed: who, when, from what, to what (JSON values)."""
+
+    __tablename__ = "revisions"
+
+    id: Mapped[IntPK]
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    changed_at: Mapped[Created]
+    field: Mapped[str] = mapped_column(String(100))
+    old_value: Mapped[str] = mapped_column(Text, default="null")
+    new_value: Mapped[str] = mapped_column(Text, default="null")
+    # The group's version this change produced.
+    version: Mapped[int]
+
+
 class Postcode(Base):
     """The gazetteer: UK postcodes and their centroids, for geocoding without a network."""
 
@@ -423,6 +509,7 @@ __all__ = [
     "ACCESSIBILITY_FLAGS",
     "ACCESSIBILITY_NAMES",
     "SRID",
+    "ApiToken",
     "Base",
     "Category",
     "Day",
@@ -431,13 +518,18 @@ __all__ = [
     "Group",
     "GroupCategory",
     "GroupInterest",
+    "Membership",
     "Organisation",
+    "OutboxMessage",
     "Postcode",
     "ProblemKind",
     "ProblemReport",
+    "Revision",
+    "Role",
     "ScheduleEntry",
     "Status",
     "UnmetNeed",
+    "User",
     "Venue",
     "Verification",
     "VerificationMethod",
