@@ -146,17 +146,25 @@ def save_listings(
     session: Session,
     listings: Sequence[ListingIn],
     progress: Callable[[int], None] | None = None,
+    *,
+    bump_versions: bool = True,
 ) -> ImportResult:
-    """Create or update groups from validated listings, set-wise, batch by batch."""
+    """Create or update groups from validated listings, set-wise, batch by batch.
+
+    Updates move each group's ``version`` on by one, unless the caller has already claimed
+    the new version (``edits.edit_listing`` does, to refuse a stale edit atomically).
+    """
     result = ImportResult()
     for batch in _chunks(listings, WRITE_BATCH):
-        _save_batch(session, batch, result)
+        _save_batch(session, batch, result, bump_versions)
         if progress:
             progress(len(batch))
     return result
 
 
-def _save_batch(session: Session, batch: Sequence[ListingIn], result: ImportResult) -> None:
+def _save_batch(
+    session: Session, batch: Sequence[ListingIn], result: ImportResult, bump_versions: bool
+) -> None:
     organisation_ids = _organisation_ids(session, batch)
     venue_ids, moved_venues = _venue_ids(session, batch)
     existing = _existing_groups(session, batch, organisation_ids, venue_ids)
@@ -174,7 +182,8 @@ def _save_batch(session: Session, batch: Sequence[ListingIn], result: ImportResu
         if match is not None:
             group_id, version = match
             group_ids[position] = group_id
-            updates.append({"id": group_id, "version": version + 1, **values})
+            bumped = {"version": version + 1} if bump_versions else {}
+            updates.append({"id": group_id, **bumped, **values})
         elif listing.id is not None:
             group_ids[position] = listing.id
             inserts_with_id.append({"id": listing.id, **values})

@@ -1,0 +1,166 @@
+"""Creating users, signing them in, API tokens, and what each role may change."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from assetmap.accounts.passwords import (
+    check_password,
+    hash_password,
+    needs_rehash,
+    password_problem,
+)
+from assetmap.errors import Conflict, NotFound, ValidationError
+from assetmap.models import ApiToken, Group, Membership, Organisation, Role, User
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+TOKEN_PREFIX = "am_"
+
+
+def normalise_email(email: str) -> str:
+    email = email.strip().lower()
+    if len(email) > 254 or not _EMAIL.fullmatch(email):
+        raise ValidationError("must be an email address like jo@example.org", field="email")
+    return email
+
+
+def create_user(
+    session: Session,
+    email: str,
+    role: Role | str,
+    *,
+    name: str = "",
+    password: str | None = None,
+    organisations: Sequence[str] = (),
+) -> User:
+    """A new user; organisers name the organisations whose groups they manage (by name)."""
+    address = normalise_email(email)
+    try:
+        role = Role(role)
+    except ValueError:
+        raise ValidationError(
+            f"role must be one of {', '.join(r.value for r in Role)}", field="role"
+        ) from None
+    if session.scalar(select(User.id).where(User.email == address)) is not None:
+        raise Conflict(f"there is already an account for {address}", field="email")
+    if role is Role.ORGANISER and not organisations:
+        raise ValidationError("an organiser needs at least one organisation", field="organisation")
+    if password is not None and (problem := password_problem(password)):
+        raise ValidationError(f"password {problem}", field="password")
+    user = User(
+        email=address,
+        name=name.strip(),
+        role=role,
+        password_hash=hash_password(password) if password else "",
+    )
+    for organisation_name in organisations:
+        organisation = session.scalar(
+            select(Organisation).where(func.lower(Organisation.name) == organisation_name.lower())
+        )
+        if organisation is None:
+            raise NotFound(f"no organisation is called {organisation_name!r}", field="organisation")
+        user.organisations.append(organisation)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active user with this email and password, or None; the same work either way."""
+    try:
+        address = normalise_email(email)
+    except ValidationError:
+        address = ""
+    user = session.scalar(select(User).where(User.email == address)) if address else None
+    if not check_password(user.password_hash if user else None, password):
+        return None
+    if user is None or not user.active:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = dt.datetime.now(dt.UTC)
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    if problem := password_problem(password):
+        raise ValidationError(f"password {problem}", field="password")
+    user.password_hash = hash_password(password)
+
+
+# ---- API tokens ------------------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    # Tokens are 256 random bits: a plain SHA-256 is enough (no guessing to slow down).
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_api_token(session: Session, user: User, name: str = "") -> str:
+    """A new token for ``user``, shown once: only its hash is stored."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, name=name.strip()[:100], token_hash=_token_hash(token)))
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """The active user a live token belongs to, or None."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    row = session.scalar(
+        select(ApiToken).where(
+            ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None)
+        )
+    )
+    if row is None:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    row.last_used_at = dt.datetime.now(dt.UTC)
+    return user
+
+
+# ---- who may do what -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Permissions:
+    """What one user may change. Organisers: their organisations' groups only."""
+
+    role: Role
+    organisation_ids: frozenset[int]
+
+    @classmethod
+    def of(cls, session: Session, user: User) -> Permissions:
+        ids = session.scalars(
+            select(Membership.organisation_id).where(Membership.user_id == user.id)
+        )
+        return cls(user.role, frozenset(ids))
+
+    def may_edit(self, group: Group) -> bool:
+        if self.role is Role.ADMIN:
+            return True
+        return self.role is Role.ORGANISER and group.organisation_id in self.organisation_ids
+
+    @property
+    def may_moderate(self) -> bool:
+        return self.role is Role.ADMIN
+
+    @property
+    def may_manage_users(self) -> bool:
+        return self.role is Role.ADMIN
+
+    @property
+    def may_see_history(self) -> bool:
+        """Staff: everyone signed in but organisers, who see their own groups' history."""
+        return self.role in (Role.ADMIN, Role.LINK_WORKER, Role.COMMUNITY_BUILDER)
