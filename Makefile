@@ -57,7 +57,7 @@ test: install ## Run the whole suite on SpatiaLite and on a private PostGIS clus
 lint: install ## ruff (lint and format check) and mypy on the domain packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy assetmap/directory assetmap/geo assetmap/matching assetmap/freshness
+	$(BIN)/mypy assetmap/accounts assetmap/directory assetmap/geo assetmap/matching assetmap/freshness assetmap/outbox
 
 bench: install ## Time the API against the bare spatial SQL on both backends (BENCH_SIZE=100000)
 	$(call apt_install,$(TEST_DEBS))

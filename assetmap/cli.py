@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
 from assetmap import PROJECT_ROOT, schema
+from assetmap.accounts.users import create_api_token, create_user, normalise_email
 from assetmap.config import Config
 from assetmap.db import Database
 from assetmap.directory.queries import iter_listings
@@ -26,7 +27,8 @@ from assetmap.errors import AssetmapError
 from assetmap.freshness.policy import FreshnessPolicy
 from assetmap.geo.gazetteer import import_postcodes, read_postcode_csv
 from assetmap.geo.geocoders import geocoder_for
-from assetmap.models import Group
+from assetmap.models import Group, Role, User
+from assetmap.outbox import MAX_ATTEMPTS, deliver_pending, sender_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 SEED = PROJECT_ROOT / "seed"
@@ -219,6 +221,34 @@ def _as_of_today(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return records
 
 
+@cli.command("send-email")
+@click.option(
+    "--limit",
+    default=100,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="Most messages to send in this run.",
+)
+@click.pass_context
+@user_errors
+def send_email(ctx: click.Context, limit: int) -> None:
+    """Deliver queued email: over SMTP if ASSETMAP_SMTP_URL is set, else as .eml files into
+    ASSETMAP_OUTBOX_DIR. Run it from cron; safe to run twice at once.
+
+    Exits 1 if any message failed (each is retried on later runs, up to a limit).
+    """
+    database = open_database(ctx)
+    sender = sender_for(ctx.obj)
+    with database.sessions() as session:
+        report = deliver_pending(session, sender, limit=limit)
+    for line in report.errors:
+        click.echo(f"  {line}", err=True)
+    gave_up = f", gave up on {report.gave_up} after {MAX_ATTEMPTS} tries" if report.gave_up else ""
+    click.echo(f"sent {report.sent}, failed {report.failed}{gave_up} ({sender.name})")
+    if report.failed:
+        ctx.exit(1)
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
@@ -234,6 +264,60 @@ def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
     app = create_app(ctx.obj)
     click.echo(f"assetmap on http://{host}:{port}/ (Ctrl+C to stop)")
     waitress_serve(app, host=host, port=port, threads=threads)
+
+
+@cli.command("create-user")
+@click.argument("email")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice([role.value for role in Role]),
+    help="What they may do.",
+)
+@click.option(
+    "--organisation",
+    "organisations",
+    multiple=True,
+    metavar="NAME",
+    help="An organisation whose groups an organiser manages (repeat for more).",
+)
+@click.option("--name", default="", help="Their name, as others will see it.")
+@click.password_option(help="Their password (asked for when not given).")
+@click.pass_context
+@user_errors
+def create_user_command(
+    ctx: click.Context,
+    email: str,
+    role: str,
+    organisations: tuple[str, ...],
+    name: str,
+    password: str,
+) -> None:
+    """Create an account that signs in with EMAIL."""
+    database = open_database(ctx)
+    with database.sessions() as session:
+        user = create_user(
+            session, email, role, name=name, password=password, organisations=organisations
+        )
+        session.commit()
+        click.echo(f"created {user.role.value} {user.email} (id {user.id})")
+
+
+@cli.command("create-token")
+@click.argument("email")
+@click.option("--name", default="", help="What the token is for, to recognise it later.")
+@click.pass_context
+@user_errors
+def create_token_command(ctx: click.Context, email: str, name: str) -> None:
+    """Make an API token for EMAIL's account and print it (shown this once only)."""
+    database = open_database(ctx)
+    with database.sessions() as session:
+        user = session.scalar(select(User).where(User.email == normalise_email(email)))
+        if user is None:
+            raise click.ClickException(f"there is no account for {email}")
+        token = create_api_token(session, user, name)
+        session.commit()
+    click.echo(token)
 
 
 def main() -> None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from email.utils import parseaddr
 from typing import Any
+from urllib.parse import urlsplit
 
 from assetmap.errors import ConfigError
 
@@ -51,6 +53,18 @@ class Config:
     # Door-to-door transport further than this from its venue is not searched for: no
     # community minibus round is longer, and the search box must stay small.
     max_pickup_radius_km: float = 25.0
+    # Email (assetmap.outbox): delivered over SMTP when smtp_url is set, as
+    # smtp://user:pass@host:port, smtps://… (TLS from the start) or smtp://…?starttls=1;
+    # otherwise written as .eml files into outbox_dir, so a setup without a mail server
+    # still keeps every message where someone can read it.
+    smtp_url: str = ""
+    mail_from: str = "assetmap <no-reply@localhost>"
+    outbox_dir: str = "instance/outbox"
+    # Session cookies only over HTTPS: set it true wherever the app is served over HTTPS.
+    secure_cookies: bool = False
+    # Where login throttling keeps its counts: memory (one process) or a shared store such as
+    # redis://host:6379 when several workers serve the app.
+    ratelimit_storage_url: str = "memory://"
     testing: bool = False
 
     def __post_init__(self) -> None:
@@ -72,6 +86,16 @@ class Config:
             )
         if not 0 <= self.max_pickup_radius_km <= 500:
             raise ConfigError("ASSETMAP_MAX_PICKUP_RADIUS_KM must be from 0 to 500")
+        # Checked here so a typo stops start-up instead of failing every send later on.
+        # The URL itself is never echoed: it may hold a password.
+        if self.smtp_url and urlsplit(self.smtp_url).scheme not in {"smtp", "smtps"}:
+            raise ConfigError("ASSETMAP_SMTP_URL must start with smtp:// or smtps://")
+        if "@" not in parseaddr(self.mail_from)[1]:
+            raise ConfigError(
+                'ASSETMAP_MAIL_FROM must be an address like "assetmap <no-reply@example.org>"'
+            )
+        if not self.smtp_url and not self.outbox_dir:
+            raise ConfigError("ASSETMAP_OUTBOX_DIR must be set when ASSETMAP_SMTP_URL is not")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:

@@ -31,6 +31,13 @@ class NotFound(AssetmapError):
     http_status = 404
 
 
+class Forbidden(AssetmapError):
+    """Signed in, but not allowed to do this (another organisation's group, wrong role)."""
+
+    code = "forbidden"
+    http_status = 403
+
+
 class Conflict(AssetmapError):
     code = "conflict"
     http_status = 409

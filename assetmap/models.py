@@ -490,6 +490,47 @@ class Revision(Base):
     version: Mapped[int]
 
 
+class ChangeKind(enum.StrEnum):
+    EDIT = "edit"
+    NEW = "new"
+    CLOSE = "close"
+
+
+class ChangeStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class PendingChange(Base):
+    """An organiser's change, new group or request to close, waiting for an admin. The public
+    keeps seeing the approved listing until it is approved."""
+
+    __tablename__ = "pending_changes"
+
+    id: Mapped[IntPK]
+    kind: Mapped[ChangeKind] = mapped_column(_enum(ChangeKind, "change_kind"))
+    # None for a proposed new group until it is approved.
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), index=True
+    )
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL")
+    )
+    # A JSON merge patch of the listing (edit, close) or a whole listing (new).
+    patch: Mapped[str] = mapped_column(Text)
+    based_on: Mapped[int | None]
+    note: Mapped[str] = mapped_column(Text, default="")
+    proposed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    proposed_at: Mapped[Created]
+    status: Mapped[ChangeStatus] = mapped_column(
+        _enum(ChangeStatus, "change_status"), default=ChangeStatus.PENDING, index=True
+    )
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
 class Postcode(Base):
     """The gazetteer: UK postcodes and their centroids, for geocoding without a network."""
 
@@ -512,6 +553,8 @@ __all__ = [
     "ApiToken",
     "Base",
     "Category",
+    "ChangeKind",
+    "ChangeStatus",
     "Day",
     "Frequency",
     "Gender",
@@ -521,6 +564,7 @@ __all__ = [
     "Membership",
     "Organisation",
     "OutboxMessage",
+    "PendingChange",
     "Postcode",
     "ProblemKind",
     "ProblemReport",

@@ -139,6 +139,9 @@ def _app(config: Config) -> Flask:
 
 @pytest.fixture
 def app(_app: Flask, database: Database) -> Flask:
+    from assetmap.web.auth import limiter
+
+    limiter.reset()  # login throttling counts start afresh for each test
     return _app
 
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from assetmap.directory.documents import build_documents
@@ -104,7 +104,7 @@ def edit_listing(
         raise ValidationError("the change must be a JSON object (part of a listing)")
     if touched := sorted(READ_ONLY & set(patch)):
         raise ValidationError(f"{touched[0]}: cannot be changed by an edit", field=touched[0])
-    claimed = session.execute(
+    claimed: CursorResult[Any] = session.execute(  # type: ignore[assignment]
         update(Group)
         .where(Group.id == group_id, Group.version == based_on)
         .values(version=based_on + 1)

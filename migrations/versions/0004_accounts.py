@@ -101,8 +101,50 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
     )
 
+    op.create_table(
+        "pending_changes",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("kind", _choice("change_kind", ("edit", "new", "close")), nullable=False),
+        sa.Column(
+            "group_id",
+            sa.Integer(),
+            sa.ForeignKey("groups.id", ondelete="CASCADE"),
+            index=True,
+        ),
+        sa.Column(
+            "organisation_id",
+            sa.Integer(),
+            sa.ForeignKey("organisations.id", ondelete="SET NULL"),
+        ),
+        sa.Column("patch", sa.Text(), nullable=False),
+        sa.Column("based_on", sa.Integer()),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("proposed_by", sa.Integer(), sa.ForeignKey("users.id", ondelete="SET NULL")),
+        _when("proposed_at", nullable=False),
+        sa.Column(
+            "status",
+            _choice("change_status", ("pending", "approved", "rejected")),
+            nullable=False,
+            index=True,
+        ),
+        sa.Column("decided_by", sa.Integer(), sa.ForeignKey("users.id", ondelete="SET NULL")),
+        _when("decided_at"),
+        sa.Column("reason", sa.Text(), nullable=False),
+    )
+
+
+def _choice(name: str, values: tuple[str, ...]) -> sa.Enum:
+    return sa.Enum(
+        *values,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(v) for v in values),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("pending_changes")
     for table in ("revisions", "outbox", "api_tokens", "memberships", "users"):
         op.drop_table(table)
     with op.batch_alter_table("organisations") as batch:

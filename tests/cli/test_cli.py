@@ -10,7 +10,17 @@ from assetmap.cli import cli
 from assetmap.models import Group, Postcode
 from tests.factories import listing
 
-COMMANDS = ["init-db", "import-postcodes", "import-groups", "export-groups", "seed", "serve"]
+COMMANDS = [
+    "init-db",
+    "import-postcodes",
+    "import-groups",
+    "export-groups",
+    "seed",
+    "serve",
+    "create-user",
+    "create-token",
+    "send-email",
+]
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 
 import assetmap
 
-DOMAIN_PACKAGES = ["directory", "geo", "matching", "freshness"]
+DOMAIN_PACKAGES = ["accounts", "directory", "geo", "matching", "freshness", "outbox"]
 
 
 def _modules(package: str) -> list[str]:

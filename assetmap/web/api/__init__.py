@@ -5,14 +5,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
+from assetmap.accounts.users import user_for_token
+from assetmap.directory.edits import StaleEdit
+from assetmap.directory.moderation import submit_change
 from assetmap.directory.queries import get_feature, search_groups
-from assetmap.errors import AssetmapError, ValidationError
+from assetmap.errors import AssetmapError, NotFound, ValidationError
+from assetmap.geo.geocoders import geocoder_for
 from assetmap.matching.requests import parse_match_request
-from assetmap.web import app_config, backend, freshness_policy, read_session, today
+from assetmap.models import Group, User
+from assetmap.web import app_config, backend, db_session, freshness_policy, read_session, today
 from assetmap.web.api.openapi import openapi_document
 from assetmap.web.matching import result_json, run_match
 from assetmap.web.params import parse_group_query
@@ -57,7 +64,103 @@ def _page_links(offset: int, limit: int, returned: int, matched: int) -> list[di
 
 @api.get("/groups/<int:group_id>")
 def show_group(group_id: int) -> ResponseReturnValue:
-    return _geojson(get_feature(read_session(), group_id, freshness_policy(), today()))
+    session = read_session()
+    response = _geojson(get_feature(session, group_id, freshness_policy(), today()))
+    version = session.scalar(select(Group.version).where(Group.id == group_id))
+    response.headers["ETag"] = f'"{version}"'
+    return response
+
+
+@api.patch("/groups/<int:group_id>")
+def patch_group(group_id: int) -> ResponseReturnValue:
+    """Change part of a listing (a JSON merge patch). ``If-Match`` carries the version the
+    change was based on (the ETag of GET); a stale one is refused with what changed. An
+    organiser's change that needs an admin's approval is accepted (202) and waits."""
+    session = db_session()
+    user = _token_user(session)
+    if session.get(Group, group_id) is None:
+        raise NotFound(f"no group has id {group_id}")
+    patch = request.get_json(silent=True)
+    if not isinstance(patch, dict):
+        raise ValidationError("send the change as a JSON object (part of a listing)")
+    based_on = _if_match()
+    try:
+        submitted = submit_change(
+            session,
+            user,
+            group_id,
+            patch,
+            based_on=based_on,
+            geocoder=geocoder_for(app_config(), session),
+        )
+    except StaleEdit as stale:
+        session.rollback()
+        body = {**stale.to_dict(), "current_version": stale.current, "changed": stale.changed}
+        return jsonify({"error": body}), 412
+    except AssetmapError:
+        session.rollback()
+        raise
+    session.commit()
+    if submitted.pending is not None:
+        return jsonify(
+            {
+                "pending_change": submitted.pending.id,
+                "message": "the change waits for an admin's approval; the listing is "
+                "unchanged until then",
+            }
+        ), 202
+    assert submitted.applied is not None
+    response = _geojson(get_feature(session, group_id, freshness_policy(), today()))
+    response.headers["ETag"] = f'"{submitted.applied.version}"'
+    return response
+
+
+def _token_user(session: Session) -> User:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    user = user_for_token(session, token.strip()) if scheme.lower() == "bearer" else None
+    if user is None:
+        abort(
+            Response(
+                json.dumps(
+                    {
+                        "error": {
+                            "code": "unauthorised",
+                            "message": "send an API token: Authorization: Bearer am_…",
+                            "field": None,
+                        }
+                    }
+                ),
+                status=401,
+                mimetype="application/json",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        )
+    return user
+
+
+def _if_match() -> int:
+    value = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
+    if not value:
+        abort(
+            Response(
+                json.dumps(
+                    {
+                        "error": {
+                            "code": "precondition_required",
+                            "message": "send If-Match with the ETag from GET: the version "
+                            "your change is based on",
+                            "field": "If-Match",
+                        }
+                    }
+                ),
+                status=428,
+                mimetype="application/json",
+            )
+        )
+    if not value.isdigit():
+        raise ValidationError('If-Match must be the ETag from GET, like "3"', field="If-Match")
+    return int(value)
 
 
 @api.post("/match")
@@ -93,5 +196,7 @@ def unexpected_error(error: Exception) -> ResponseReturnValue:
 
 def http_error(error: HTTPException) -> ResponseReturnValue:
     """404, 405 and friends as JSON, also for /api/ paths that match no route."""
+    if error.response is not None:  # an abort() that brought its own JSON answer
+        return error.response
     code = (error.name or "error").lower().replace(" ", "_")
     return _error(code, error.description or code, error.code or 500)

@@ -372,6 +372,42 @@ def openapi_document(config: Config, groups_url: str) -> dict[str, Any]:
                 }
             },
             "/groups/{id}": {
+                "patch": {
+                    "summary": "Change part of a group (JSON merge patch)",
+                    "operationId": "patchGroup",
+                    "description": "Needs an API token (`assetmap create-token`). Admins may "
+                    "change any group at once; organisers' changes to their organisations' "
+                    "groups wait for an admin (202), except a trusted organisation's changes "
+                    "to schedule, capacity and status. `If-Match` "
+                    "carries the ETag from GET: a change based on an older version is refused "
+                    "(412) with the fields changed since.",
+                    "security": [{"token": []}],
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": True, "schema": INT},
+                        {"name": "If-Match", "in": "header", "required": True, "schema": STR},
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/merge-patch+json": {"schema": {"type": "object"}}},
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "the changed group, with its new ETag",
+                            "content": {
+                                "application/geo+json": {
+                                    "schema": {"$ref": "#/components/schemas/Feature"}
+                                }
+                            },
+                        },
+                        "202": {"description": "accepted: waits for an admin's approval"},
+                        "400": _error_response("the change is not valid; `field` names it"),
+                        "401": _error_response("no valid API token"),
+                        "403": _error_response("not yours to change"),
+                        "404": _error_response("no group has this id"),
+                        "412": _error_response("changed since your version: see `changed`"),
+                        "428": _error_response("If-Match is missing"),
+                    },
+                },
                 "get": {
                     "summary": "One group",
                     "operationId": "getGroup",
@@ -387,7 +423,7 @@ def openapi_document(config: Config, groups_url: str) -> dict[str, Any]:
                         },
                         "404": _error_response("no group has this id"),
                     },
-                }
+                },
             },
             "/match": {
                 "post": {
@@ -423,6 +459,7 @@ def openapi_document(config: Config, groups_url: str) -> dict[str, Any]:
             },
         },
         "components": {
+            "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
             "schemas": {
                 "Listing": _listing_schema(),
                 "Feature": feature,
@@ -430,6 +467,6 @@ def openapi_document(config: Config, groups_url: str) -> dict[str, Any]:
                 "Error": error,
                 "MatchRequest": _match_request_schema(),
                 "MatchResponse": _match_response_schema(),
-            }
+            },
         },
     }

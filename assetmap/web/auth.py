@@ -1,0 +1,290 @@
+"""Signing in and out: Flask-Login sessions, CSRF on every form, throttled login attempts.
+
+Login failures say only that the email or password is not right (never which), and each
+address and each client may try a few times a minute. The limiter keeps its counts in the
+storage ``ASSETMAP_RATELIMIT_STORAGE_URL`` names: the default, memory, is per process; with
+several workers, point it at a shared store (e.g. ``redis://…``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy import select
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from assetmap.accounts.links import Purpose, make_link_token, user_for_link
+from assetmap.accounts.users import authenticate, create_user, normalise_email
+from assetmap.accounts.users import set_password as change_password
+from assetmap.config import Config
+from assetmap.errors import AssetmapError, ValidationError
+from assetmap.models import Role, User
+from assetmap.outbox.services import queue_email
+from assetmap.web import db_session
+
+auth = Blueprint("auth", __name__)
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+login_manager = LoginManager()
+
+LOGIN_LIMIT = "10 per minute"
+LOGIN_LIMIT_PER_EMAIL = "5 per minute"
+GENERIC_FAILURE = "The email address or password is not right."
+
+
+class SignedIn(UserMixin):
+    """The signed-in user as Flask-Login sees them: an id and a role, nothing to go stale."""
+
+    def __init__(self, user: User) -> None:
+        self.id = user.id
+        self.email = user.email
+        self.name = user.name or user.email
+        self.role = user.role
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+
+def init_auth(app: Flask, config: Config) -> None:
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.secure_cookies,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=config.secure_cookies,
+        RATELIMIT_STORAGE_URI=config.ratelimit_storage_url,
+        RATELIMIT_HEADERS_ENABLED=True,
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to see that page."
+    app.register_blueprint(auth)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError) -> ResponseReturnValue:
+        if request.path.startswith("/api/"):
+            return {"error": {"code": "csrf", "message": error.description, "field": None}}, 400
+        return render_template("auth/csrf.html", reason=error.description), 400
+
+
+@login_manager.user_loader
+def _load(user_id: str) -> SignedIn | None:
+    if not user_id.isdigit():
+        return None
+    user = db_session().get(User, int(user_id))
+    return SignedIn(user) if user is not None and user.active else None
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email address", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
+
+
+def _email_key() -> str:
+    return "login:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never send someone on to another site after signing in."""
+    # Browsers read "/\\host" as "//host": backslashes are refused along with "//".
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("public.search")
+
+
+@auth.route("/login", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+@limiter.limit(LOGIN_LIMIT_PER_EMAIL, methods=["POST"], key_func=_email_key)
+def login() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")))
+    form = LoginForm()
+    failed = False
+    if form.validate_on_submit():
+        session = db_session()
+        user = authenticate(session, form.email.data or "", form.password.data or "")
+        if user is not None:
+            session.commit()
+            login_user(SignedIn(user))
+            return redirect(_safe_next(request.args.get("next")))
+        session.rollback()
+        failed = True
+    elif request.method == "POST":
+        failed = True
+    status = 401 if failed else 200
+    return render_template("auth/login.html", form=form, failed=failed), status
+
+
+@auth.post("/logout")
+def logout() -> ResponseReturnValue:
+    logout_user()
+    flash("You have signed out.")
+    return redirect(url_for("public.search"))
+
+
+# ---- invitations and password resets --------------------------------------------------------
+
+
+ROLE_NAMES = {
+    Role.LINK_WORKER: "Link worker",
+    Role.ORGANISER: "Group organiser",
+    Role.COMMUNITY_BUILDER: "Community builder",
+    Role.ADMIN: "Admin",
+}
+
+
+class InviteForm(FlaskForm):
+    email = EmailField("Email address", validators=[DataRequired(), Length(max=254)])
+    name = StringField("Name", validators=[Length(max=200)])
+    # Checked against the roles by create_user, which names the field when it is wrong.
+    role = StringField("Role")
+    organisations = StringField("Organisations (organisers only, separated by commas)")
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField("New password", validators=[DataRequired(), Length(max=1000)])
+    confirm = PasswordField("The same password again", validators=[DataRequired()])
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField("Email address", validators=[DataRequired(), Length(max=254)])
+
+
+def _link(token: str) -> str:
+    return url_for("auth.set_password", token=token, _external=True)
+
+
+@auth.route("/admin/users/invite", methods=["GET", "POST"])
+def invite() -> ResponseReturnValue:
+    if (refused := require_role(Role.ADMIN)) is not None:
+        return refused
+    form = InviteForm()
+    error: ValidationError | None = None
+    if form.validate_on_submit():
+        session = db_session()
+        names = [n.strip() for n in (form.organisations.data or "").split(",") if n.strip()]
+        try:
+            user = create_user(
+                session,
+                form.email.data or "",
+                form.role.data or "",
+                name=form.name.data or "",
+                organisations=names,
+            )
+            token = make_link_token(current_app.secret_key or "", user, Purpose.INVITE)
+            queue_email(
+                session,
+                user.email,
+                "You are invited to assetmap",
+                f"Hello{' ' + user.name if user.name else ''},\n\n"
+                f"{current_user.name} has made you an assetmap account "
+                f"({ROLE_NAMES[user.role].lower()}). Choose your password here within a "
+                f"week:\n\n{_link(token)}\n\nIf you did not expect this, ignore it.\n",
+            )
+            session.commit()
+            flash(f"Invitation sent to {user.email}.")
+            return redirect(url_for("auth.invite"))
+        except AssetmapError as problem:
+            session.rollback()
+            error = ValidationError(problem.message, field=problem.field)
+    status = 400 if error or (request.method == "POST" and form.errors) else 200
+    roles = [(role.value, ROLE_NAMES[role]) for role in Role]
+    return render_template("auth/invite.html", form=form, error=error, roles=roles), status
+
+
+@auth.route("/account/set-password/<token>", methods=["GET", "POST"])
+def set_password(token: str) -> ResponseReturnValue:
+    session = db_session()
+    secret = current_app.secret_key or ""
+    user = None
+    problems: list[str] = []
+    for purpose in Purpose:  # an invitation or a reset: the signature tells which
+        try:
+            user = user_for_link(session, secret, token, purpose)
+            break
+        except ValidationError as problem:
+            problems.append(problem.message)
+    if user is None:
+        # A link signed for one purpose fails the other's signature: say the telling one.
+        expired = [p for p in problems if "expired" in p]
+        return render_template("auth/link_error.html", message=(expired or problems)[0]), 400
+    form = PasswordForm()
+    error = None
+    if form.validate_on_submit():
+        if form.password.data != form.confirm.data:
+            error = "The two passwords are not the same."
+        else:
+            try:
+                change_password(user, form.password.data or "")
+            except ValidationError as problem:
+                error = "Your " + problem.message + "."
+            else:
+                session.commit()
+                flash("Your password is set. Sign in with it now.")
+                return redirect(url_for("auth.login"))
+    elif request.method == "POST":
+        error = "Type your new password twice."
+    status = 400 if error else 200
+    return render_template("auth/set_password.html", form=form, error=error, user=user), status
+
+
+@auth.route("/account/reset", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+def reset() -> ResponseReturnValue:
+    """Always the same answer, whether or not the address has an account."""
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        session = db_session()
+        try:
+            address = normalise_email(form.email.data or "")
+        except ValidationError:
+            address = ""
+        user = session.scalar(select(User).where(User.email == address)) if address else None
+        if user is not None and user.active:
+            token = make_link_token(current_app.secret_key or "", user, Purpose.RESET)
+            queue_email(
+                session,
+                user.email,
+                "Reset your assetmap password",
+                f"Someone asked to reset the password of this assetmap account. Choose a new "
+                f"one here within an hour:\n\n{_link(token)}\n\n"
+                "If it was not you, ignore this email: your password has not changed.\n",
+            )
+            session.commit()
+        return render_template("auth/reset_sent.html")
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/reset.html", form=form), status
+
+
+def require_role(*roles: Role) -> Any:
+    """403 unless someone with one of ``roles`` is signed in (401 → sign in first)."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if current_user.role not in roles:
+        abort(403)
+    return None

@@ -1,0 +1,168 @@
+"""PATCH /api/v1/groups/<id>: token authentication, who may change what, no lost updates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from assetmap.accounts.users import create_api_token, create_user
+from assetmap.models import Organisation
+from tests.factories import listing
+
+OURS, THEIRS = "Kentish Town Community Centre", "Gospel Oak Trust"
+
+
+@pytest.fixture
+def world(database, add_groups) -> dict[str, Any]:
+    """Two organisations with a group each, and a token for every role."""
+    ours, theirs = add_groups(
+        listing("Men's Shed", at="NW5 2AA", organisation=OURS),
+        listing("Knit and Natter", at="NW5 1AA", organisation=THEIRS),
+    )
+    tokens = {}
+    with database.session() as session:
+        for email, role, organisations in [
+            ("admin@example.org", "admin", ()),
+            ("jo@example.org", "organiser", (OURS,)),
+            ("sam@example.org", "organiser", (THEIRS,)),
+            ("lw@example.org", "link_worker", ()),
+            ("cb@example.org", "community_builder", ()),
+        ]:
+            # No passwords: API tokens do not need one (and argon2 is slow on purpose).
+            user = create_user(session, email, role, organisations=organisations)
+            tokens[role if role != "organiser" else email.split("@")[0]] = create_api_token(
+                session, user
+            )
+        session.commit()
+    return {"ours": ours, "theirs": theirs, "tokens": tokens}
+
+
+def trust(database, name: str) -> None:
+    with database.session() as session:
+        organisation = session.query(Organisation).filter_by(name=name).one()
+        organisation.trusted = True
+        session.commit()
+
+
+def patch(client, group_id: int, body: Any, token: str | None, version: str | None = "auto"):
+    headers = {}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    if version == "auto":
+        version = client.get(f"/api/v1/groups/{group_id}").headers["ETag"]
+    if version:
+        headers["If-Match"] = version
+    return client.patch(f"/api/v1/groups/{group_id}", json=body, headers=headers)
+
+
+def places_taken(client, group_id: int) -> int:
+    return client.get(f"/api/v1/groups/{group_id}").get_json()["properties"]["capacity"][
+        "places_taken"
+    ]
+
+
+CAPACITY = {"capacity": {"places_taken": 17}}
+
+
+@pytest.mark.parametrize(
+    ("who", "group", "trusted", "body", "status"),
+    [
+        (None, "ours", False, CAPACITY, 401),
+        ("admin", "ours", False, CAPACITY, 200),
+        ("admin", "theirs", False, {"name": "Renamed"}, 200),
+        ("jo", "ours", True, CAPACITY, 200),  # trusted, minor field: straight through
+        ("jo", "ours", True, {"name": "Renamed"}, 202),  # not minor: waits for moderation
+        ("jo", "ours", False, CAPACITY, 202),  # not trusted: waits for moderation
+        ("jo", "theirs", True, CAPACITY, 403),  # another organisation's group (id tampering)
+        ("sam", "ours", True, CAPACITY, 403),
+        ("link_worker", "ours", True, CAPACITY, 403),
+        ("community_builder", "ours", True, CAPACITY, 403),
+    ],
+)
+def test_who_may_change_which_group(
+    client, database, world, who, group, trusted, body, status
+) -> None:
+    if trusted:
+        trust(database, OURS)
+        trust(database, THEIRS)
+    group_id = world[group]
+    before = client.get(f"/api/v1/groups/{group_id}").get_json()["properties"]
+    response = patch(client, group_id, body, world["tokens"].get(who))
+    assert response.status_code == status, response.get_json()
+    after = client.get(f"/api/v1/groups/{group_id}").get_json()["properties"]
+    if status == 200:
+        assert after != before
+        assert response.headers["ETag"] == client.get(f"/api/v1/groups/{group_id}").headers["ETag"]
+    elif status == 202:
+        assert after == before  # the public sees the approved listing until approval
+        assert response.get_json()["pending_change"] > 0
+    else:
+        assert after == before
+        assert "error" in response.get_json()
+
+
+@pytest.mark.parametrize("token", ["not-a-token", "am_madeup", ""])
+def test_a_bad_token_is_401_and_says_how(client, world, token) -> None:
+    response = client.patch(
+        f"/api/v1/groups/{world['ours']}",
+        json=CAPACITY,
+        headers={"Authorization": f"Bearer {token}", "If-Match": '"1"'},
+    )
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert response.get_json()["error"]["code"] == "unauthorised"
+
+
+def test_a_stale_version_is_refused_with_what_changed(client, world) -> None:
+    admin = world["tokens"]["admin"]
+    old = client.get(f"/api/v1/groups/{world['ours']}").headers["ETag"]
+    assert patch(client, world["ours"], CAPACITY, admin, old).status_code == 200
+    stale = patch(client, world["ours"], {"capacity": {"places_taken": 3}}, admin, old)
+    assert stale.status_code == 412
+    error = stale.get_json()["error"]
+    assert error["code"] == "stale"
+    assert "capacity.places_taken" in error["changed"]
+    assert places_taken(client, world["ours"]) == 17
+
+
+def test_a_change_without_if_match_is_428(client, world) -> None:
+    response = patch(client, world["ours"], CAPACITY, world["tokens"]["admin"], version=None)
+    assert response.status_code == 428
+    assert response.get_json()["error"]["field"] == "If-Match"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"capacity": {"total_places": "lots"}}, "capacity.total_places"),
+        ({"accessibility": {"step_free": "maybe"}}, "accessibility.step_free"),
+        ({"id": 5}, "id"),
+        ([1, 2], None),
+    ],
+)
+def test_an_invalid_change_is_400_naming_the_field_and_writes_nothing(
+    client, world, body, field
+) -> None:
+    before = client.get(f"/api/v1/groups/{world['ours']}")
+    response = patch(client, world["ours"], body, world["tokens"]["admin"])
+    assert response.status_code == 400
+    assert response.get_json()["error"]["field"] == field
+    after = client.get(f"/api/v1/groups/{world['ours']}")
+    assert after.headers["ETag"] == before.headers["ETag"]
+
+
+def test_an_unknown_group_is_404_for_a_signed_in_user(client, world) -> None:
+    response = patch(client, 999_999, CAPACITY, world["tokens"]["admin"], version='"1"')
+    assert response.status_code == 404
+
+
+def test_user_text_sent_through_the_api_is_shown_as_text(client, world) -> None:
+    probe = "<script>alert(1)</script>"
+    response = patch(
+        client, world["ours"], {"name": probe, "contact": {"name": probe}}, world["tokens"]["admin"]
+    )
+    assert response.status_code == 200
+    page = client.get(f"/groups/{world['ours']}").get_data(as_text=True)
+    assert probe not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page

@@ -1,0 +1,104 @@
+"""`assetmap create-user` and `create-token`: accounts from the command line."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from assetmap.accounts.users import authenticate, user_for_token
+from assetmap.cli import cli
+from assetmap.models import ApiToken, Organisation, Role, User
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def run(database):
+    runner = CliRunner()
+
+    def invoke(*args, input=None):
+        return runner.invoke(
+            cli, ["--database-url", database.config.database_url, *args], input=input
+        )
+
+    return invoke
+
+
+@pytest.fixture
+def organisation(database):
+    with database.session() as session:
+        session.add(Organisation(name="Kentish Town Community Centre"))
+        session.commit()
+
+
+def test_create_an_organiser_who_can_then_sign_in(run, database, organisation) -> None:
+    result = run(
+        "create-user",
+        "Jo@Example.org",
+        "--role",
+        "organiser",
+        "--organisation",
+        "kentish town community centre",
+        "--password",
+        PASSWORD,
+    )
+    assert result.exit_code == 0, result.output
+    assert "created organiser jo@example.org" in result.output
+    with database.session() as session:
+        user = authenticate(session, "jo@example.org", PASSWORD)
+        assert user is not None and user.role is Role.ORGANISER
+        assert [o.name for o in user.organisations] == ["Kentish Town Community Centre"]
+        assert user.password_hash.startswith("$argon2id$")
+
+
+def test_the_password_is_asked_for_when_not_given(run, database) -> None:
+    result = run("create-user", "admin@example.org", "--role", "admin", input=f"{PASSWORD}\n" * 2)
+    assert result.exit_code == 0, result.output
+    assert PASSWORD not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["not-an-email", "--role", "admin"], "email address"),
+        (["jo@example.org", "--role", "organiser"], "needs at least one organisation"),
+        (["jo@example.org", "--role", "organiser", "--organisation", "Nowhere"], "Nowhere"),
+        (["jo@example.org", "--role", "wizard"], "Invalid value for '--role'"),
+    ],
+)
+def test_bad_accounts_are_refused_in_one_line(run, database, args, words) -> None:
+    result = run("create-user", *args, "--password", PASSWORD)
+    assert result.exit_code != 0
+    assert words in result.output
+    with database.session() as session:
+        assert session.scalar(select(User)) is None
+
+
+def test_a_second_account_for_an_address_is_refused(run, database) -> None:
+    assert (
+        run("create-user", "a@example.org", "--role", "admin", "--password", PASSWORD).exit_code
+        == 0
+    )
+    again = run("create-user", "A@example.org", "--role", "admin", "--password", PASSWORD)
+    assert again.exit_code != 0 and "already an account" in again.output
+
+
+def test_a_short_password_is_refused(run, database) -> None:
+    result = run("create-user", "a@example.org", "--role", "admin", "--password", "short")
+    assert result.exit_code != 0 and "at least 10 characters" in result.output
+
+
+def test_create_token_prints_it_once_and_stores_only_a_hash(run, database) -> None:
+    run("create-user", "a@example.org", "--role", "admin", "--password", PASSWORD)
+    result = run("create-token", "a@example.org", "--name", "import script")
+    assert result.exit_code == 0, result.output
+    token = result.output.strip()
+    assert token.startswith("am_") and len(token) > 40
+    with database.session() as session:
+        stored = session.scalar(select(ApiToken))
+        assert stored is not None and token not in stored.token_hash
+        user = user_for_token(session, token)
+        assert user is not None and user.email == "a@example.org"
+        assert user_for_token(session, token + "x") is None
+    assert run("create-token", "nobody@example.org").exit_code != 0

@@ -1,0 +1,218 @@
+"""Organisers' changes wait for an admin; admins approve or reject, restore earlier values."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from assetmap.accounts.users import create_user
+from assetmap.directory.edits import StaleEdit, current_listing, edit_listing
+from assetmap.directory.moderation import (
+    approve,
+    ask_to_close,
+    pending_diff,
+    propose_group,
+    reject,
+    restore,
+    submit_change,
+)
+from assetmap.errors import Conflict, Forbidden, ValidationError
+from assetmap.geo.geocoders import GazetteerGeocoder
+from assetmap.models import ChangeStatus, Group, Organisation, OutboxMessage, Revision, User
+from tests.factories import listing
+
+OURS, THEIRS = "Kentish Town Community Centre", "Gospel Oak Trust"
+
+
+@pytest.fixture
+def world(database, add_groups) -> dict[str, Any]:
+    ours, theirs = add_groups(
+        listing("Men's Shed", at="NW5 2AA", organisation=OURS),
+        listing("Knit and Natter", at="NW5 1AA", organisation=THEIRS),
+    )
+    with database.sessions() as session:
+        create_user(session, "admin@example.org", "admin")
+        create_user(session, "jo@example.org", "organiser", organisations=[OURS])
+        create_user(session, "lw@example.org", "link_worker")
+        session.commit()
+    return {"ours": ours, "theirs": theirs}
+
+
+def user(session, email: str) -> User:
+    found = session.scalar(select(User).where(User.email == email))
+    assert found is not None
+    return found
+
+
+def version_of(session, group_id: int) -> int:
+    return session.scalar(select(Group.version).where(Group.id == group_id))
+
+
+def submit(session, email: str, group_id: int, patch: dict[str, Any], **kw: Any):
+    return submit_change(
+        session,
+        user(session, email),
+        group_id,
+        patch,
+        based_on=kw.get("based_on", version_of(session, group_id)),
+        geocoder=GazetteerGeocoder(session),
+    )
+
+
+def outbox(session) -> list[tuple[str, str, str]]:
+    return [
+        (m.to_address, m.subject, m.body)
+        for m in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+    ]
+
+
+def test_an_organisers_change_waits_and_the_public_sees_the_old_listing(database, world) -> None:
+    with database.sessions() as session:
+        submitted = submit(
+            session, "jo@example.org", world["ours"], {"capacity": {"places_taken": 19}}
+        )
+        session.commit()
+        assert submitted.applied is None and submitted.pending is not None
+        assert current_listing(session, world["ours"])["capacity"]["places_taken"] == 14
+        diff = pending_diff(session, submitted.pending)
+        assert [(d.field, d.old, d.new) for d in diff][:1] == [("capacity.places_taken", 14, 19)]
+        assert outbox(session)[0][:2] == (
+            "admin@example.org",
+            "A change to Men's Shed waits for approval",
+        )
+        approve(
+            session,
+            user(session, "admin@example.org"),
+            submitted.pending.id,
+            GazetteerGeocoder(session),
+        )
+        session.commit()
+        assert current_listing(session, world["ours"])["capacity"]["places_taken"] == 19
+        assert submitted.pending.status is ChangeStatus.APPROVED
+        assert outbox(session)[-1][:2] == ("jo@example.org", "Approved: Men's Shed")
+        # The revision is the organiser's, approved by the admin.
+        proposer = session.scalar(
+            select(Revision.user_id).where(Revision.group_id == world["ours"])
+        )
+        assert proposer == user(session, "jo@example.org").id
+
+
+def test_a_rejection_gives_the_organiser_the_reason(database, world) -> None:
+    with database.sessions() as session:
+        pending = submit(session, "jo@example.org", world["ours"], {"name": "Shed!!"}).pending
+        admin = user(session, "admin@example.org")
+        with pytest.raises(ValidationError):
+            reject(session, admin, pending.id, "  ")
+        reject(session, admin, pending.id, "Please keep the name people know")
+        session.commit()
+        assert pending.status is ChangeStatus.REJECTED
+        assert current_listing(session, world["ours"])["name"] == "Men's Shed"
+        to, subject, body = outbox(session)[-1]
+        assert (to, subject) == ("jo@example.org", "Not approved: Men's Shed")
+        assert "Please keep the name people know" in body
+        with pytest.raises(Conflict):
+            approve(session, admin, pending.id, GazetteerGeocoder(session))
+
+
+def test_trusted_organisations_change_minor_fields_at_once(database, world) -> None:
+    with database.sessions() as session:
+        session.scalar(select(Organisation).where(Organisation.name == OURS)).trusted = True
+        minor = submit(session, "jo@example.org", world["ours"], {"status": "waiting_list"})
+        assert minor.applied is not None
+        major = submit(session, "jo@example.org", world["ours"], {"name": "Renamed"})
+        assert major.pending is not None
+        assert current_listing(session, world["ours"])["status"] == "waiting_list"
+
+
+@pytest.mark.parametrize(
+    ("email", "group", "error"),
+    [
+        ("jo@example.org", "theirs", Forbidden),  # another organisation's group
+        ("lw@example.org", "ours", Forbidden),  # link workers do not edit listings
+    ],
+)
+def test_only_the_groups_organisers_and_admins_may_change_it(
+    database, world, email, group, error
+) -> None:
+    with database.sessions() as session, pytest.raises(error):
+        submit(session, email, world[group], {"name": "Mine now"})
+
+
+def test_a_bad_field_is_refused_before_it_reaches_the_queue(database, world) -> None:
+    with database.sessions() as session:
+        with pytest.raises(ValidationError) as refused:
+            submit(session, "jo@example.org", world["ours"], {"capacity": {"total_places": -3}})
+        assert refused.value.field == "capacity.total_places"
+
+
+def test_a_change_based_on_an_old_version_is_stale_at_once_and_at_approval(database, world) -> None:
+    with database.sessions() as session:
+        old = version_of(session, world["ours"])
+        pending = submit(session, "jo@example.org", world["ours"], {"name": "Shed"}).pending
+        edit_listing(
+            session,
+            world["ours"],
+            {"capacity": {"places_taken": 2}},
+            based_on=old,
+            user_id=None,
+            geocoder=GazetteerGeocoder(session),
+        )
+        with pytest.raises(StaleEdit):
+            submit(session, "jo@example.org", world["ours"], {"name": "Shed"}, based_on=old)
+        with pytest.raises(StaleEdit) as stale:
+            approve(
+                session, user(session, "admin@example.org"), pending.id, GazetteerGeocoder(session)
+            )
+        assert "capacity.places_taken" in stale.value.changed
+
+
+def test_new_groups_and_closures_are_approved_like_changes(database, world) -> None:
+    with database.sessions() as session:
+        jo, admin = user(session, "jo@example.org"), user(session, "admin@example.org")
+        new = listing("Saturday Walk", at="NW1 7AA", organisation=OURS)
+        with pytest.raises(ValidationError):
+            propose_group(session, jo, {**new, "organisation": THEIRS}, GazetteerGeocoder(session))
+        proposed = propose_group(session, jo, new, GazetteerGeocoder(session)).pending
+        assert session.scalar(select(Group).where(Group.name == "Saturday Walk")) is None
+        approve(session, admin, proposed.id, GazetteerGeocoder(session))
+        assert (
+            session.scalar(select(Group.id).where(Group.name == "Saturday Walk"))
+            == proposed.group_id
+        )
+        closing = ask_to_close(session, jo, world["ours"], "The hall is being sold").pending
+        assert json.loads(closing.patch) == {"status": "closed"}
+        approve(session, admin, closing.id, GazetteerGeocoder(session))
+        assert current_listing(session, world["ours"])["status"] == "closed"
+
+
+def test_only_admins_approve_and_restore(database, world) -> None:
+    with database.sessions() as session:
+        pending = submit(session, "jo@example.org", world["ours"], {"name": "Shed"}).pending
+        with pytest.raises(Forbidden):
+            approve(
+                session, user(session, "jo@example.org"), pending.id, GazetteerGeocoder(session)
+            )
+
+
+def test_an_admin_restores_an_earlier_value_as_a_new_recorded_edit(database, world) -> None:
+    with database.sessions() as session:
+        admin = user(session, "admin@example.org")
+        submit(session, "admin@example.org", world["ours"], {"contact": {"phone": "020 1111 2222"}})
+        revision = session.scalar(
+            select(Revision).where(Revision.field == "contact.phone").order_by(Revision.id)
+        )
+        restore(session, admin, revision.id, GazetteerGeocoder(session))
+        assert current_listing(session, world["ours"])["contact"]["phone"] == "020 7946 0000"
+        phones = session.scalars(
+            select(Revision.new_value)
+            .where(Revision.field == "contact.phone")
+            .order_by(Revision.id)
+        ).all()
+        assert [json.loads(p) for p in phones] == ["020 1111 2222", "020 7946 0000"]
+        with pytest.raises(Forbidden):
+            restore(
+                session, user(session, "jo@example.org"), revision.id, GazetteerGeocoder(session)
+            )
