@@ -175,6 +175,11 @@ class ResetRequestForm(FlaskForm):
     email = EmailField("Email address", validators=[DataRequired(), Length(max=254)])
 
 
+def _secret() -> str:
+    key = current_app.secret_key
+    return key.decode() if isinstance(key, bytes) else (key or "")
+
+
 def _link(token: str) -> str:
     return url_for("auth.set_password", token=token, _external=True)
 
@@ -196,7 +201,7 @@ def invite() -> ResponseReturnValue:
                 name=form.name.data or "",
                 organisations=names,
             )
-            token = make_link_token(current_app.secret_key or "", user, Purpose.INVITE)
+            token = make_link_token(_secret(), user, Purpose.INVITE)
             queue_email(
                 session,
                 user.email,
@@ -220,7 +225,7 @@ def invite() -> ResponseReturnValue:
 @auth.route("/account/set-password/<token>", methods=["GET", "POST"])
 def set_password(token: str) -> ResponseReturnValue:
     session = db_session()
-    secret = current_app.secret_key or ""
+    secret = _secret()
     user = None
     problems: list[str] = []
     for purpose in Purpose:  # an invitation or a reset: the signature tells which
@@ -266,7 +271,7 @@ def reset() -> ResponseReturnValue:
             address = ""
         user = session.scalar(select(User).where(User.email == address)) if address else None
         if user is not None and user.active:
-            token = make_link_token(current_app.secret_key or "", user, Purpose.RESET)
+            token = make_link_token(_secret(), user, Purpose.RESET)
             queue_email(
                 session,
                 user.email,

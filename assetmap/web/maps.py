@@ -1,14 +1,26 @@
-"""Maps built with folium, loading Leaflet from our own static folder instead of CDNs."""
+"""Maps built with folium, loading Leaflet from our own static folder instead of CDNs.
+
+The page's Content-Security-Policy allows no inline script or style without this request's
+nonce (security.py), so every ``<script>`` and ``<style>`` element a map puts in a page is
+emitted here, carrying it: the part that builds the map is folium's own script, whole.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import folium
 from flask import url_for
+from markupsafe import Markup
 
 from assetmap.config import Config
+from assetmap.web.security import csp_nonce
+
+# Opening tags of the elements CSP checks against a nonce. folium's markup is ours (no user
+# text reaches a map), so a pattern over it is enough.
+_NONCED_TAG = re.compile(r"<(script|style)\b(?![^>]*\bnonce=)", re.IGNORECASE)
 
 
 class LocalMap(folium.Map):
@@ -21,12 +33,14 @@ class LocalMap(folium.Map):
 
 @dataclass(frozen=True)
 class MapParts:
-    """The three pieces of a folium map to place in a page: head, element, script."""
+    """The three pieces of a folium map to place in a page, as markup: ``header`` (the script
+    and stylesheet links, for <head>), ``html`` (the map's element) and ``script`` (a whole
+    <script> element that builds the map, carrying the request's CSP nonce)."""
 
     name: str
-    header: str
-    html: str
-    script: str
+    header: Markup
+    html: Markup
+    script: Markup
 
 
 def _vendor(path: str) -> str:
@@ -69,9 +83,15 @@ def build_map(
         [f'<script src="{src}"></script>' for _, src in fmap.default_js]
         + [f'<link rel="stylesheet" href="{href}">' for _, href in fmap.default_css]
     )
+    nonce = csp_nonce()
     return MapParts(
         name=fmap.get_name(),
-        header=header,
-        html=root.html.render(),
-        script=root.script.render(),
+        header=_with_nonce(header, nonce),
+        html=_with_nonce(root.html.render(), nonce),
+        script=_with_nonce(f"<script>{root.script.render()}</script>", nonce),
     )
+
+
+def _with_nonce(markup: str, nonce: str) -> Markup:
+    """``markup`` with the nonce on every <script> and <style> element in it."""
+    return Markup(_NONCED_TAG.sub(lambda m: f'<{m.group(1)} nonce="{nonce}"', markup))
