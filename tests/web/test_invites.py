@@ -74,15 +74,31 @@ def test_an_admin_invites_an_organiser_who_sets_a_password_once(client, database
     assert "expired or was already used" in again.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("who", [None, "lw@example.org"])
+@pytest.mark.parametrize("who", [None, "lw@example.org", "org@example.org", "cb@example.org"])
 def test_only_admins_invite(client, database, admin, who) -> None:
+    with database.session() as session:
+        create_user(
+            session,
+            "org@example.org",
+            "organiser",
+            password=PASSWORD,
+            organisations=["Kentish Town Community Centre"],
+        )
+        create_user(session, "cb@example.org", "community_builder", password=PASSWORD)
     if who:
         sign_in(client, who)
         assert client.get("/admin/users/invite").status_code == 403
+        refused = client.post(
+            "/admin/users/invite",
+            data={"email": "x@example.org", "role": "admin", "csrf_token": client.token},
+        )
+        assert refused.status_code == 403
     else:
         response = client.get("/admin/users/invite")
         assert response.status_code == 302 and "/login" in response.headers["Location"]
     assert mails(database) == []
+    with database.session() as session:
+        assert session.scalar(select(User).where(User.email == "x@example.org")) is None
 
 
 def test_a_bad_invitation_is_a_form_error_and_sends_nothing(client, database, admin) -> None:
