@@ -45,9 +45,12 @@ $(ASSETS): package-lock.json scripts/vendor-assets
 
 install: $(STAMP) $(ASSETS) ## Install what is missing (Debian packages, .venv, npm assets)
 
-run: install ## Create and seed instance/assetmap.db if needed, then serve on http://127.0.0.1:5000
+run: install ## Create and seed instance/assetmap.db if needed, then serve on http://127.0.0.1:5000 with the scheduler
 	$(BIN)/assetmap init-db
 	$(BIN)/assetmap seed --if-empty
+	@# The scheduler (email delivery) runs beside the web app and stops with it.
+	$(BIN)/assetmap scheduler & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/assetmap serve --host $(HOST) --port $(PORT)
 
 test: install ## Run the whole suite on SpatiaLite and on a private PostGIS cluster

@@ -320,6 +320,30 @@ def create_token_command(ctx: click.Context, email: str, name: str) -> None:
     click.echo(token)
 
 
+@cli.command("scheduler")
+@click.pass_context
+@user_errors
+def scheduler_command(ctx: click.Context) -> None:
+    """Run the background jobs (delivering email every minute) until stopped. Only one
+    scheduler acts at a time: others started by mistake wait for the leader lock."""
+    import logging
+
+    from assetmap.freshness.leader import LeaderLock
+    from assetmap.freshness.scheduler import build_scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    database = open_database(ctx)
+    lock = LeaderLock(database)
+    scheduler = build_scheduler(database, ctx.obj, lock)
+    click.echo("scheduler running (Ctrl+C to stop)")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        lock.release()
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="assetmap")

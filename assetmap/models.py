@@ -531,6 +531,16 @@ class PendingChange(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
 
 
+class SchedulerLock(Base):
+    """Who leads the scheduler on SQLite, until when (PostgreSQL uses an advisory lock)."""
+
+    __tablename__ = "scheduler_locks"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
 class Postcode(Base):
     """The gazetteer: UK postcodes and their centroids, for geocoding without a network."""
 
@@ -571,6 +581,7 @@ __all__ = [
     "Revision",
     "Role",
     "ScheduleEntry",
+    "SchedulerLock",
     "Status",
     "UnmetNeed",
     "User",

@@ -1,0 +1,100 @@
+"""Only one scheduler acts at a time, across processes and machines.
+
+PostgreSQL: a session-level advisory lock, held by a connection kept open for as long as the
+process leads; the server frees it the moment that connection or process dies.
+SQLite: a lock row with an expiry that the leader renews; a leader that dies without letting
+go is replaced once its row expires.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import socket
+import uuid
+from typing import Any
+
+from sqlalchemy import Connection, create_engine, text, update
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.pool import NullPool
+
+from assetmap.db import Backend, Database
+from assetmap.models import SchedulerLock, table_of
+
+#: A lock row not renewed for this long is taken over (the leader renews it every minute).
+LEASE = dt.timedelta(minutes=5)
+
+
+def _advisory_key(name: str) -> int:
+    """A stable signed 64-bit key for the lock's name."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+class LeaderLock:
+    """``acquire()`` is True while this process leads; call it before each job (it also
+    renews the lease) and ``release()`` on the way out."""
+
+    def __init__(self, database: Database, name: str = "scheduler") -> None:
+        self.database = database
+        self.name = name
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._connection: Connection | None = None
+
+    def acquire(self, now: dt.datetime | None = None) -> bool:
+        if self.database.backend is Backend.POSTGIS:
+            return self._acquire_advisory()
+        return self._acquire_row(now or dt.datetime.now(dt.UTC))
+
+    def release(self) -> None:
+        if self._connection is not None:
+            self._connection.execute(
+                text("SELECT pg_advisory_unlock(:k)"), {"k": _advisory_key(self.name)}
+            )
+            self._connection.close()
+            self._connection = None
+        elif self.database.backend is not Backend.POSTGIS:
+            with self.database.engine.begin() as connection:
+                connection.execute(
+                    text("DELETE FROM scheduler_locks WHERE name = :n AND holder = :h"),
+                    {"n": self.name, "h": self.holder},
+                )
+
+    def _acquire_advisory(self) -> bool:
+        if self._connection is not None:
+            return True  # held for as long as this connection lives
+        # A connection of its own, outside the pool: a pooled one would keep the session (and
+        # the lock) alive after this process had let it go.
+        connection = create_engine(self.database.engine.url, poolclass=NullPool).connect()
+        got = connection.execute(
+            text("SELECT pg_try_advisory_lock(:k)"), {"k": _advisory_key(self.name)}
+        ).scalar()
+        connection.commit()
+        if got:
+            self._connection = connection
+            return True
+        connection.close()
+        return False
+
+    def _acquire_row(self, now: dt.datetime) -> bool:
+        expires = now + LEASE
+        table = table_of(SchedulerLock)
+        with self.database.engine.begin() as connection:
+            renewed: Any = connection.execute(
+                update(table)
+                .where(
+                    table.c.name == self.name,
+                    (table.c.holder == self.holder) | (table.c.expires_at < now),
+                )
+                .values(holder=self.holder, expires_at=expires)
+            )
+            if renewed.rowcount == 1:
+                return True
+            statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=["name"])
+            created: Any = connection.execute(
+                statement.values(name=self.name, holder=self.holder, expires_at=expires)
+            )
+            return bool(created.rowcount == 1)
+
+
+__all__ = ["LEASE", "LeaderLock"]

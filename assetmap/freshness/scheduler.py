@@ -1,0 +1,57 @@
+"""`assetmap scheduler`: the background jobs, run by one leader among however many processes.
+
+APScheduler 3 runs each job with coalescing (missed runs collapse into one), one instance at a
+time and a grace period for late starts. Before acting, every job checks it still holds the
+leader lock (which also renews it), so a second scheduler started by mistake, or on another
+machine, only waits. Jobs so far: delivering queued email every minute.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from assetmap.config import Config
+from assetmap.db import Database
+from assetmap.freshness.leader import LeaderLock
+from assetmap.outbox.senders import sender_for
+from assetmap.outbox.services import deliver_pending
+
+log = logging.getLogger("assetmap.scheduler")
+
+#: Late starts within this many seconds still run (e.g. after the machine was busy).
+MISFIRE_GRACE_S = 300
+
+
+def send_email_job(database: Database, config: Config, lock: LeaderLock) -> Callable[[], None]:
+    def run() -> None:
+        if not lock.acquire():
+            log.info("send-email: another scheduler leads; skipped")
+            return
+        with database.sessions() as session:
+            report = deliver_pending(session, sender_for(config))
+        if report.sent or report.failed:
+            log.info("send-email: sent %d, failed %d", report.sent, report.failed)
+
+    return run
+
+
+def build_scheduler(database: Database, config: Config, lock: LeaderLock) -> BlockingScheduler:
+    scheduler = BlockingScheduler(
+        timezone="UTC",
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": MISFIRE_GRACE_S,
+        },
+    )
+    scheduler.add_job(
+        send_email_job(database, config, lock),
+        IntervalTrigger(minutes=1),
+        id="send-email",
+        name="deliver queued email",
+    )
+    return scheduler
