@@ -156,3 +156,20 @@ def changed_since(session: Session, group_id: int, version: int) -> list[str]:
             )
         )
     )
+
+
+def values_at(session: Session, group_id: int, version: int, paths: list[str]) -> dict[str, Any]:
+    """Each field's value at ``version``, for fields edited since: the old value of the first
+    change after it (from the revision history)."""
+    values: dict[str, Any] = {}
+    for path, old in session.execute(
+        select(Revision.field, Revision.old_value)
+        .where(
+            Revision.group_id == group_id,
+            Revision.version > version,
+            Revision.field.in_(paths),
+        )
+        .order_by(Revision.version.desc(), Revision.id.desc())
+    ):
+        values[path] = json.loads(old)  # the earliest change is read last and wins
+    return values

@@ -23,7 +23,6 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -52,7 +51,7 @@ from wtforms.fields.choices import SelectChoice
 
 from assetmap.accounts.users import Permissions
 from assetmap.directory.confirmations import confirm_still_running
-from assetmap.directory.edits import StaleEdit, current_listing, flatten, merge_patch
+from assetmap.directory.edits import StaleEdit, current_listing, flatten, merge_patch, values_at
 from assetmap.directory.moderation import (
     ask_to_close,
     propose_group,
@@ -72,7 +71,6 @@ from assetmap.models import (
     Group,
     Organisation,
     PendingChange,
-    Revision,
     Role,
     Status,
     User,
@@ -644,22 +642,6 @@ def _set_path(listing: dict[str, Any], path: str, value: Any) -> None:
     level[leaf] = value
 
 
-def _old_values(session: Session, group_id: int, since: int, paths: list[str]) -> dict[str, Any]:
-    """Each field's value at version ``since``: the old value of its first change after it."""
-    values: dict[str, Any] = {}
-    for path, old in session.execute(
-        select(Revision.field, Revision.old_value)
-        .where(
-            Revision.group_id == group_id,
-            Revision.version > since,
-            Revision.field.in_(paths),
-        )
-        .order_by(Revision.version.desc(), Revision.id.desc())
-    ):
-        values[path] = json.loads(old)  # the earliest change is read last and wins
-    return values
-
-
 @dataclass
 class StaleNotice:
     """What someone else changed, for the 409 page."""
@@ -679,7 +661,7 @@ def merge_after_stale(
     current = current_listing(session, group_id)
     now = flatten(current)
     changed = [path for path in stale.changed if path not in DERIVED]
-    old = _old_values(session, group_id, stale.based_on, changed)
+    old = values_at(session, group_id, stale.based_on, changed)
     ours = flatten(mine)
     notice = StaleNotice(changes=[], both=[])
     notes: dict[str, str] = {}
@@ -891,11 +873,6 @@ def _version(form: ListingForm) -> int:
     return int(text)
 
 
-def _moderation_url() -> str | None:
-    """The admins' moderation queue (the staff pages), if this app has it."""
-    return url_for(MODERATION_QUEUE) if MODERATION_QUEUE in current_app.view_functions else None
-
-
 def _save_note(session: Session, user: User, group: Group | None) -> str:
     """What happens when this person saves: live at once, or checked by an admin first."""
     if user.role is Role.ADMIN:
@@ -1051,7 +1028,7 @@ def dashboard() -> ResponseReturnValue:
         page=page,
         pages=max(math.ceil(total / PAGE_SIZE), 1),
         is_admin=is_admin,
-        moderation_url=_moderation_url() if is_admin else None,
+        moderation_url=url_for(MODERATION_QUEUE) if is_admin else None,
         proposals=proposals,
         organisations=organisations,
     )

@@ -522,7 +522,7 @@ def _search(page: MatchPage, *, record: bool, limit: int = PAGE_LIMIT) -> None:
     seen = key in _recorded_today()
     try:
         where = locate(match_request)
-        result = run_match(match_request, record_unmet=record and not seen)
+        result = run_match(match_request, record_unmet=record and not seen, where=where)
     except ValidationError as error:
         if error.field == "location.postcode":
             postcode = match_request.location.postcode

@@ -26,13 +26,16 @@ def locate(request: MatchRequest) -> Point:
     return Point(location.lat, location.lon)
 
 
-def run_match(request: MatchRequest, *, record_unmet: bool = True) -> MatchResult:
-    """Match and commit the anonymous unmet-need row, if one was recorded."""
+def run_match(
+    request: MatchRequest, *, record_unmet: bool = True, where: Point | None = None
+) -> MatchResult:
+    """Match and commit the anonymous unmet-need row, if one was recorded. ``where`` is the
+    request's location when the caller has already located it."""
     config = app_config()
     session = db_session()
     result = match(
         session,
-        request.profile(locate(request)),
+        request.profile(where or locate(request)),
         request.limit,
         backend=backend(),
         policy=freshness_policy(),
