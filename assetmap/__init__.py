@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assetmap.config import Config
+from assetmap.config import Config, resolve_secret
 
 if TYPE_CHECKING:  # the package root stays importable without Flask, for the domain packages
     from flask import Flask
@@ -28,7 +27,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
         instance_path=str(Path(config.instance_path).resolve()),
     )
     app.config.update(
-        SECRET_KEY=config.secret_key or _instance_secret(Path(app.instance_path)),
+        SECRET_KEY=resolve_secret(config),
         TESTING=config.testing,
     )
     # JSON answers keep the order they were written in (the contract's order), unsorted.
@@ -38,13 +37,3 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
 
     init_app(app, config)
     return app
-
-
-def _instance_secret(instance: Path) -> str:
-    """A per-installation secret kept in the instance folder, so sessions survive restarts."""
-    instance.mkdir(parents=True, exist_ok=True)
-    path = instance / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()

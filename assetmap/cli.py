@@ -320,11 +320,37 @@ def create_token_command(ctx: click.Context, email: str, name: str) -> None:
     click.echo(token)
 
 
+@cli.command("freshness-scan")
+@click.option(
+    "--date",
+    "on",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Scan as of this day (default: today), e.g. to see what tomorrow's scan will do.",
+)
+@click.pass_context
+@user_errors
+def freshness_scan(ctx: click.Context, on: dt.datetime | None) -> None:
+    """Run the freshness scan once: recompute freshness, open re-verification tasks, queue
+    organiser reminders (sent by `assetmap send-email` or the scheduler), and print counts."""
+    from assetmap.freshness.service import ScanRunning, run_freshness
+
+    database = open_database(ctx)
+    try:
+        run = run_freshness(database, ctx.obj, on.date() if on else None)
+    except ScanRunning as running:
+        raise click.ClickException(str(running)) from None
+    click.echo(f"freshness scan for {run.report.today:%-d %B %Y}")
+    for line in run.report.lines():
+        click.echo(f"  {line}")
+    click.echo(f"  reminder emails written: {run.emails_written}")
+
+
 @cli.command("scheduler")
 @click.pass_context
 @user_errors
 def scheduler_command(ctx: click.Context) -> None:
-    """Run the background jobs (delivering email every minute) until stopped. Only one
+    """Run the background jobs (the daily freshness scan, delivering email every minute)
+    until stopped. Only one
     scheduler acts at a time: others started by mistake wait for the leader lock."""
     import logging
 

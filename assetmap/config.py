@@ -6,11 +6,15 @@ This is the only module that reads the environment: everything else receives a `
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from email.utils import parseaddr
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from apscheduler.triggers.cron import CronTrigger
 
 from assetmap.errors import ConfigError
 
@@ -29,6 +33,19 @@ class Config:
     freshness_expiry_days: int = 180
     # ... and "due" for re-verification this many days before it goes stale.
     freshness_due_days: int = 30
+    # ... shorter for some categories, as "category=days,…" (e.g. "peer_support=90") ...
+    freshness_category_expiry: str = ""
+    # ... and "very stale" (ranked well down, with a strong warning) at this many expiries.
+    freshness_very_stale_factor: float = 2.0
+    # Organiser reminders: one every this many days, at most this many, then a link worker
+    # takes over. A reminder's link works for freshness_link_days.
+    freshness_reminder_days: int = 14
+    freshness_reminders: int = 3
+    freshness_link_days: int = 28
+    # When the scheduler runs the freshness scan: a crontab line, in UTC.
+    freshness_scan_cron: str = "30 2 * * *"
+    # Where people reach the app: links in email sent by the scheduler start with it.
+    public_url: str = "http://127.0.0.1:5000"
     # SpatiaLite extension to load into SQLite (Debian: libsqlite3-mod-spatialite).
     spatialite_library_path: str = "mod_spatialite"
     # Geocoders tried in order: "gazetteer" (the local postcode table) and/or "nominatim".
@@ -73,6 +90,21 @@ class Config:
                 "ASSETMAP_FRESHNESS_DUE_DAYS must be at least 0 and less than "
                 "ASSETMAP_FRESHNESS_EXPIRY_DAYS"
             )
+        if not 1 <= self.freshness_reminder_days <= 365 or not 0 <= self.freshness_reminders <= 10:
+            raise ConfigError(
+                "ASSETMAP_FRESHNESS_REMINDER_DAYS must be from 1 to 365 and "
+                "ASSETMAP_FRESHNESS_REMINDERS from 0 to 10"
+            )
+        if not 1 <= self.freshness_link_days <= 365:
+            raise ConfigError("ASSETMAP_FRESHNESS_LINK_DAYS must be from 1 to 365")
+        try:
+            CronTrigger.from_crontab(self.freshness_scan_cron, timezone="UTC")
+        except ValueError:
+            raise ConfigError(
+                'ASSETMAP_FRESHNESS_SCAN_CRON must be a crontab line like "30 2 * * *"'
+            ) from None
+        if urlsplit(self.public_url).scheme not in {"http", "https"}:
+            raise ConfigError("ASSETMAP_PUBLIC_URL must start with http:// or https://")
         if not 1 <= self.default_page_size <= self.max_page_size:
             raise ConfigError("ASSETMAP_DEFAULT_PAGE_SIZE must be from 1 to ASSETMAP_MAX_PAGE_SIZE")
         if not 0 < self.default_radius_km <= self.max_radius_km:
@@ -118,6 +150,20 @@ class Config:
                 raise ConfigError(f"unknown setting {key!r}")
             changes[name] = _coerce(name, getattr(self, name), value)
         return replace(self, **changes)
+
+
+def resolve_secret(config: Config) -> str:
+    """The app's signing secret: ``secret_key`` if set, else one generated once and kept in
+    the instance folder, so the web app, the CLI and the scheduler all sign alike."""
+    if config.secret_key:
+        return config.secret_key
+    instance = Path(config.instance_path).resolve()
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def _coerce(name: str, default: Any, value: Any) -> Any:

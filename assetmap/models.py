@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     Time,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -267,6 +268,11 @@ class Group(Base):
     # The day someone last reported a problem: due for re-verification at once unless
     # verified since (see freshness.policy).
     reported_on: Mapped[dt.date | None] = mapped_column(Date)
+    # The day a freshness reminder to the listing's contact bounced: due at once, like a report.
+    bounced_on: Mapped[dt.date | None] = mapped_column(Date)
+    # The expiry period that applies (a shorter one for some categories; NULL: the default),
+    # written by the freshness scan from the policy and the categories.
+    expiry_days: Mapped[int | None]
     verified_by: Mapped[str | None] = mapped_column(String(200))
 
     # The listing as GeoJSON Feature text, rebuilt by every write (directory.documents):
@@ -354,6 +360,8 @@ class Verification(Base):
     verified_by: Mapped[str | None] = mapped_column(String(200))
     method: Mapped[VerificationMethod] = mapped_column(_enum(VerificationMethod, "method"))
     note: Mapped[str] = mapped_column(Text, default="")
+    # False for a try that reached nobody: kept in the history, but verifies nothing.
+    reached: Mapped[bool] = mapped_column(default=True)
     recorded_at: Mapped[Created]
 
     group: Mapped[Group] = relationship(back_populates="verifications")
@@ -531,6 +539,102 @@ class PendingChange(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
 
 
+class TaskStage(enum.StrEnum):
+    # Reminders are going to the listing's contact; link workers step in if nobody answers.
+    ORGANISER = "organiser"
+    # In the link workers' queue.
+    LINK_WORKER = "link_worker"
+
+
+class TaskReason(enum.StrEnum):
+    DUE = "due"
+    STALE = "stale"
+    PROBLEM = "problem"  # someone reported a problem
+    BOUNCED = "bounced"  # a reminder could not be delivered
+    NO_REPLY = "no_reply"  # the organiser answered none of the reminders
+    NO_CONTACT = "no_contact"  # no email address to remind
+    CHANGES = "changes"  # the organiser wrote what has changed
+
+
+class TaskOutcome(enum.StrEnum):
+    CONFIRMED = "confirmed"  # checked: nothing changed
+    UPDATED = "updated"  # checked and corrected
+    CLOSED = "closed"  # the group has stopped
+    PAUSED = "paused"  # unreachable too many times: paused and hidden from matching
+    ORGANISER = "organiser"  # the organiser answered a reminder
+    VERIFIED_ELSEWHERE = "verified_elsewhere"  # verified another way (import, organiser page)
+
+
+class VerificationTask(Base):
+    """A listing that needs re-verifying, from the scan that opened it to its outcome."""
+
+    __tablename__ = "verification_tasks"
+
+    id: Mapped[IntPK]
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    opened_on: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[TaskReason] = mapped_column(_enum(TaskReason, "task_reason"))
+    stage: Mapped[TaskStage] = mapped_column(_enum(TaskStage, "task_stage"))
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Tries that reached nobody; at the policy's limit the listing is paused.
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_attempt_on: Mapped[dt.date | None] = mapped_column(Date)
+    closed_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    outcome: Mapped[TaskOutcome | None] = mapped_column(_enum(TaskOutcome, "task_outcome"))
+    closed_by: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    group: Mapped[Group] = relationship()
+
+    __table_args__ = (
+        # Never two open tasks for one listing, whoever opens them.
+        Index(
+            "uq_verification_tasks_open",
+            "group_id",
+            unique=True,
+            sqlite_where=text("closed_on IS NULL"),
+            postgresql_where=text("closed_on IS NULL"),
+        ),
+        Index("ix_verification_tasks_group_id", "group_id"),
+    )
+
+
+class FreshnessReminder(Base):
+    """One reminder email to a listing's contact, and what they did with its link."""
+
+    __tablename__ = "freshness_reminders"
+
+    id: Mapped[IntPK]
+    task_id: Mapped[int] = mapped_column(ForeignKey("verification_tasks.id", ondelete="CASCADE"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int]
+    queued_on: Mapped[dt.date] = mapped_column(Date)
+    to_address: Mapped[str] = mapped_column(String(254))
+    # The email, once written (the scan decides; writing the text and its link comes after).
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
+    # The address could not take email at all: counts as a bounce.
+    undeliverable: Mapped[bool] = mapped_column(default=False)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    used_for: Mapped[str | None] = mapped_column(String(20))
+
+    __table_args__ = (Index("uq_freshness_reminders_round", "task_id", "round", unique=True),)
+
+
+class ListingActivity(Base):
+    """How often a listing came up for link workers on a day: shown in a match, or put in a
+    person's plan. Counts only, nobody's details: it orders the re-verification queue."""
+
+    __tablename__ = "listing_activity"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    matched: Mapped[int] = mapped_column(default=0)
+    planned: Mapped[int] = mapped_column(default=0)
+
+
 class SchedulerLock(Base):
     """Who leads the scheduler on SQLite, until when (PostgreSQL uses an advisory lock)."""
 
@@ -567,10 +671,12 @@ __all__ = [
     "ChangeStatus",
     "Day",
     "Frequency",
+    "FreshnessReminder",
     "Gender",
     "Group",
     "GroupCategory",
     "GroupInterest",
+    "ListingActivity",
     "Membership",
     "Organisation",
     "OutboxMessage",
@@ -583,10 +689,14 @@ __all__ = [
     "ScheduleEntry",
     "SchedulerLock",
     "Status",
+    "TaskOutcome",
+    "TaskReason",
+    "TaskStage",
     "UnmetNeed",
     "User",
     "Venue",
     "Verification",
     "VerificationMethod",
+    "VerificationTask",
     "table_of",
 ]

@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
-    Date,
     Float,
     Integer,
     Select,
@@ -37,7 +36,12 @@ from assetmap.directory.documents import feature_text
 from assetmap.directory.fuzzy import Candidate, distinctive_words, rank_text
 from assetmap.directory.schemas import MAX_ID
 from assetmap.errors import NotFound
-from assetmap.freshness.policy import Freshness, FreshnessPolicy
+from assetmap.freshness.policy import (
+    FACT_COLUMNS,
+    Freshness,
+    FreshnessPolicy,
+    freshness_condition,
+)
 from assetmap.geo.spatial import BBox, Point, circle_bbox, spatial_dialect
 from assetmap.models import (
     Category,
@@ -114,11 +118,13 @@ class _Shape:
     access: tuple[tuple[str, bool], ...]
     free: bool | None
     freshness: tuple[Freshness, ...]
+    # The policy's shorter expiry periods: each is a branch of the freshness condition.
+    expiry_periods: tuple[int, ...]
     near: bool
     bbox: bool
 
     @classmethod
-    def of(cls, query: GroupQuery, backend: Backend) -> _Shape:
+    def of(cls, query: GroupQuery, backend: Backend, policy: FreshnessPolicy) -> _Shape:
         return cls(
             backend=backend,
             text_prefixes=len(text_prefixes(query.q or "")),
@@ -130,6 +136,7 @@ class _Shape:
             access=query.access,
             free=query.free,
             freshness=query.freshness,
+            expiry_periods=policy.shorter_periods if query.freshness else (),
             near=query.near is not None,
             bbox=query.bbox is not None,
         )
@@ -202,15 +209,9 @@ def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
     if shape.free is not None:
         conditions.append(Group.cost_free.is_(shape.free))
     if shape.freshness:
-        due_from = bindparam("due_from", type_=Date)
-        stale_from = bindparam("stale_from", type_=Date)
-        states = [
-            FreshnessPolicy.condition_between(
-                Group.last_verified_at, Group.reported_on, state, due_from, stale_from
-            )
-            for state in shape.freshness
-        ]
-        conditions.append(or_(*states))
+        conditions.append(
+            or_(*(freshness_condition(state, shape.expiry_periods) for state in shape.freshness))
+        )
     for prefix, wanted in (("bbox", shape.bbox), ("near", shape.near)):
         if wanted:
             corners = [bindparam(f"{prefix}_{c}", type_=Float) for c in _CORNERS]
@@ -266,7 +267,7 @@ def _page_statement(shape: _Shape) -> Select[Any]:
     )
     order = (page.c.distance_m, page.c.id) if shape.near else (page.c.id,)
     return (
-        select(page, Group.document, Group.last_verified_at, Group.reported_on)
+        select(page, Group.document, *FACT_COLUMNS)
         .join(Group, Group.id == page.c.id)
         .order_by(*order)
     )
@@ -300,7 +301,7 @@ def _parameters(query: GroupQuery, policy: FreshnessPolicy, today: dt.date) -> d
     for time in query.times:
         values[f"{time}_from"], values[f"{time}_to"] = TIME_WINDOWS[time]
     if query.freshness:
-        values["due_from"], values["stale_from"] = policy.due_from(today), policy.stale_from(today)
+        values.update(policy.parameters(today))
     boxes = [("bbox", query.bbox)]
     if query.near is not None:
         radius = query.radius_m or 0.0
@@ -419,7 +420,7 @@ def search_groups(
 ) -> GroupPage:
     """Listings matching ``query``: best text match first when there is text (or nearest
     first with ``sort="distance"``), else nearest first when ``near`` is given, else by id."""
-    shape = _Shape.of(query, backend)
+    shape = _Shape.of(query, backend, policy)
     values = _parameters(query, policy, today)
     if query.q:
         ids, distances, matched = _search_text(session, query, shape, values)
@@ -427,15 +428,13 @@ def search_groups(
         stored = {
             row.id: row
             for row in session.execute(
-                select(Group.id, Group.document, Group.last_verified_at, Group.reported_on).where(
-                    Group.id.in_(ids)
-                )
+                select(Group.id, Group.document, *FACT_COLUMNS).where(Group.id.in_(ids))
             )
         }
         features = [
             feature_text(
                 stored[i].document,
-                classify(stored[i].last_verified_at, stored[i].reported_on),
+                classify(stored[i]),
                 distances.get(i),
             )
             for i in ids
@@ -455,7 +454,7 @@ def search_groups(
     features = [
         feature_text(
             row.document,
-            classify(row.last_verified_at, row.reported_on),
+            classify(row),
             row.distance_m if query.near is not None else None,
         )
         for row in page
@@ -467,25 +466,21 @@ def get_feature(session: Session, group_id: int, policy: FreshnessPolicy, today:
     """One group's GeoJSON Feature text, or NotFound."""
     if not 1 <= group_id <= MAX_ID:
         raise NotFound(f"there is no group {group_id}", field="id")
-    row = session.execute(
-        select(Group.document, Group.last_verified_at, Group.reported_on).where(
-            Group.id == group_id
-        )
-    ).first()
+    row = session.execute(select(Group.document, *FACT_COLUMNS).where(Group.id == group_id)).first()
     if row is None:
         raise NotFound(f"there is no group {group_id}", field="id")
-    freshness = policy.freshness_of(row.last_verified_at, today, row.reported_on)
-    return feature_text(row.document, freshness)
+    return feature_text(row.document, policy.freshness_of(row, today))
 
 
 def iter_listings(
     session: Session, policy: FreshnessPolicy, today: dt.date, batch: int = 1000
 ) -> Iterable[dict[str, Any]]:
     """Every listing, closed ones included, in id order: what an export writes."""
+    classify = policy.classifier(today)
     last_id = 0
     while True:
         rows = session.execute(
-            select(Group.id, Group.document, Group.last_verified_at, Group.reported_on)
+            select(Group.id, Group.document, *FACT_COLUMNS)
             .where(Group.id > last_id)
             .order_by(Group.id)
             .limit(batch)
@@ -493,7 +488,6 @@ def iter_listings(
         if not rows:
             return
         for row in rows:
-            freshness = policy.freshness_of(row.last_verified_at, today, row.reported_on)
-            text = feature_text(row.document, freshness)
+            text = feature_text(row.document, classify(row))
             yield json.loads(text)["properties"]
         last_id = rows[-1].id

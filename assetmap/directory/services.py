@@ -450,7 +450,7 @@ def _record_verifications(
         latest.update(
             session.execute(
                 select(Verification.group_id, func.max(Verification.verified_on))
-                .where(Verification.group_id.in_(chunk))
+                .where(Verification.group_id.in_(chunk), Verification.reached)
                 .group_by(Verification.group_id)
             ).all()
         )

@@ -3,7 +3,8 @@
 APScheduler 3 runs each job with coalescing (missed runs collapse into one), one instance at a
 time and a grace period for late starts. Before acting, every job checks it still holds the
 leader lock (which also renews it), so a second scheduler started by mistake, or on another
-machine, only waits. Jobs so far: delivering queued email every minute.
+machine, only waits. Jobs: the freshness scan daily (``ASSETMAP_FRESHNESS_SCAN_CRON``, UTC)
+and delivering queued email every minute.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import logging
 from collections.abc import Callable
 
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from assetmap.config import Config
 from assetmap.db import Database
 from assetmap.freshness.leader import LeaderLock
+from assetmap.freshness.service import ScanRunning, run_freshness
 from assetmap.outbox.senders import sender_for
 from assetmap.outbox.services import deliver_pending
 
@@ -39,6 +42,25 @@ def send_email_job(database: Database, config: Config, lock: LeaderLock) -> Call
     return run
 
 
+def freshness_scan_job(database: Database, config: Config, lock: LeaderLock) -> Callable[[], None]:
+    def run() -> None:
+        if not lock.acquire():
+            log.info("freshness-scan: another scheduler leads; skipped")
+            return
+        try:
+            result = run_freshness(database, config)
+        except ScanRunning:
+            log.warning("freshness-scan: a scan started elsewhere is still running; skipped")
+            return
+        log.info(
+            "freshness-scan: %s; reminder emails written: %d",
+            "; ".join(result.report.lines()),
+            result.emails_written,
+        )
+
+    return run
+
+
 def build_scheduler(database: Database, config: Config, lock: LeaderLock) -> BlockingScheduler:
     scheduler = BlockingScheduler(
         timezone="UTC",
@@ -47,6 +69,12 @@ def build_scheduler(database: Database, config: Config, lock: LeaderLock) -> Blo
             "max_instances": 1,
             "misfire_grace_time": MISFIRE_GRACE_S,
         },
+    )
+    scheduler.add_job(
+        freshness_scan_job(database, config, lock),
+        CronTrigger.from_crontab(config.freshness_scan_cron, timezone="UTC"),
+        id="freshness-scan",
+        name="freshness scan",
     )
     scheduler.add_job(
         send_email_job(database, config, lock),

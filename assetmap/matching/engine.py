@@ -360,6 +360,8 @@ _SURVIVOR_COLUMNS = (
     Group.door_to_door_notes,
     Group.last_verified_at,
     Group.reported_on,
+    Group.bounced_on,
+    Group.expiry_days,
     Group.step_free,
     Group.wheelchair_accessible,
     Group.accessible_toilet,
@@ -391,6 +393,7 @@ class _Ranked:
         "sessions",
         "spare",
         "text",
+        "very_stale",
     )
 
     def __init__(self, row: Row[Any], journeys: Journeys, at: int) -> None:
@@ -403,6 +406,7 @@ class _Ranked:
         self.category_hits: tuple[str, ...] = ()
         self.sessions: list[tuple[Any, ...]] = []
         self.freshness = Freshness.FRESH
+        self.very_stale = False
         self.parts = scoring.components(0, 0, 0, Freshness.FRESH)
         self.score = 0.0
 
@@ -433,10 +437,11 @@ def _rank(
 
     kept = _judge_interests(session, profile, kept, excluded)
 
-    classify = policy.classifier(today)
+    classify, very_stale = policy.classifier(today), policy.very_stale_test(today)
     budget = profile.mobility.max_travel_minutes
     for r in kept:
-        r.freshness = classify(r.row.last_verified_at, r.row.reported_on)
+        r.freshness = classify(r.row)
+        r.very_stale = r.freshness is Freshness.STALE and very_stale(r.row)
         interest = scoring.interest_score(
             r.text,
             bool(r.category_hits),
@@ -449,8 +454,9 @@ def _rank(
             scoring.travel_score(r.minutes, budget, r.mode is Mode.DOOR_TO_DOOR),
             scoring.capacity_score(r.spare, full, r.row.waiting_list),
             r.freshness,
+            very_stale=r.very_stale,
         )
-        r.score = scoring.total(r.parts)
+        r.score = scoring.total(r.parts, very_stale=r.very_stale)
     kept.sort(key=lambda r: (-r.score, r.minutes, -(r.spare or 0), r.row.id))
     return kept, journeys
 
@@ -605,7 +611,9 @@ def _options(
                 reasons=explain.reasons(
                     r.row, profile, journey, words, r.category_hits, r.sessions
                 ),
-                warnings=explain.warnings(r.row, profile, journey, r.freshness, r.sessions, today),
+                warnings=explain.warnings(
+                    r.row, profile, journey, r.freshness, r.sessions, today, r.very_stale
+                ),
             )
         )
     return options

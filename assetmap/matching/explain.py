@@ -160,6 +160,7 @@ def warnings(
     freshness: Freshness,
     sessions: Sequence[tuple[Any, ...]],
     today: dt.date,
+    very_stale: bool = False,
 ) -> tuple[str, ...]:
     said = [
         f"{ACCESSIBILITY_NAMES[need].lower()}: not known"
@@ -169,7 +170,7 @@ def warnings(
     if row.status is Status.INVITATION_ONLY:
         said.append("invitation only: ask the organiser")
     said += _capacity_warnings(row)
-    said += _freshness_warnings(row, freshness, today)
+    said += _freshness_warnings(row, freshness, today, very_stale)
     if journey.stop_assumed:
         said.append("no bus stop listed near the venue: the bus time is a rough guide")
     if journey.mode is Mode.DOOR_TO_DOOR:
@@ -199,16 +200,26 @@ def _capacity_warnings(row: Any) -> list[str]:
     return []
 
 
-def _freshness_warnings(row: Any, freshness: Freshness, today: dt.date) -> list[str]:
+def _freshness_warnings(
+    row: Any, freshness: Freshness, today: dt.date, very_stale: bool = False
+) -> list[str]:
     said = []
     verified = row.last_verified_at
     if verified is None:
         said.append("never verified: ring first")
+    elif very_stale:
+        months = (today - verified).days // 30
+        said.append(
+            f"not verified for {months} months: it may have stopped; ring before suggesting it"
+        )
     elif freshness is not Freshness.FRESH and (today - verified).days >= 60:
         months = (today - verified).days // 30
         said.append(f"not verified for {months} months: ring first")
     if row.reported_on is not None and (verified is None or row.reported_on >= verified):
         said.append(f"a problem was reported on {row.reported_on:%-d %b %Y}: ring first")
+    bounced = getattr(row, "bounced_on", None)
+    if bounced is not None and (verified is None or bounced >= verified):
+        said.append(f"our email to the group bounced on {bounced:%-d %b %Y}: ring first")
     return said
 
 

@@ -29,6 +29,9 @@ TEXT_SHARE, CATEGORY_SHARE = 0.75, 0.25
 MIN_TEXT_SCORE = 0.35
 PICKUP_TRAVEL = 0.3
 FRESHNESS_SCORES = {Freshness.FRESH: 1.0, Freshness.DUE: 0.6, Freshness.STALE: 0.25}
+#: A very stale listing (see freshness.policy) scores nothing for freshness and half overall:
+#: it may well have stopped, so it sinks below every listing that fits about as well.
+VERY_STALE_FRESHNESS, VERY_STALE_FACTOR = 0.0, 0.5
 SPARE_BASE, SPARE_PER_PLACE, SPARE_FULL_AT = 0.7, 0.06, 5
 CAPACITY_UNKNOWN = 0.6
 FULL, WAITING_HALF_AT = 0.3, 5
@@ -66,14 +69,22 @@ def capacity_score(spare: int | None, full: bool, waiting: int | None) -> float:
     return min(1.0, SPARE_BASE + SPARE_PER_PLACE * min(spare, SPARE_FULL_AT))
 
 
-def components(interest: float, travel: float, capacity: float, freshness: Freshness) -> Components:
+def components(
+    interest: float,
+    travel: float,
+    capacity: float,
+    freshness: Freshness,
+    *,
+    very_stale: bool = False,
+) -> Components:
     return Components(
         interest=round(interest, 3),
         travel=round(travel, 3),
         capacity=round(capacity, 3),
-        freshness=FRESHNESS_SCORES[freshness],
+        freshness=VERY_STALE_FRESHNESS if very_stale else FRESHNESS_SCORES[freshness],
     )
 
 
-def total(parts: Components) -> float:
-    return round(sum(WEIGHTS[name] * value for name, value in parts.as_dict().items()), 3)
+def total(parts: Components, *, very_stale: bool = False) -> float:
+    score = sum(WEIGHTS[name] * value for name, value in parts.as_dict().items())
+    return round(score * VERY_STALE_FACTOR if very_stale else score, 3)

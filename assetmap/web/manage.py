@@ -59,6 +59,7 @@ from assetmap.directory.moderation import (
 )
 from assetmap.directory.schemas import normalise_interest, parse_listing
 from assetmap.errors import Forbidden, NotFound, ValidationError
+from assetmap.freshness.policy import FACT_COLUMNS
 from assetmap.geo.geocoders import geocoder_for
 from assetmap.geo.postcodes import is_postcode, normalise_postcode
 from assetmap.models import (
@@ -959,8 +960,7 @@ def dashboard() -> ResponseReturnValue:
         Group.id,
         Group.name,
         Group.status,
-        Group.last_verified_at,
-        Group.reported_on,
+        *FACT_COLUMNS,
         Group.total_places,
         Group.places_taken,
         Group.waiting_list,
@@ -991,7 +991,7 @@ def dashboard() -> ResponseReturnValue:
                 name=row.name,
                 organisation=row.organisation,
                 status=row.status.value,
-                freshness=policy.freshness_of(row.last_verified_at, day, row.reported_on).value,
+                freshness=policy.freshness_of(row, day).value,
                 checked=months_ago(last, day),
                 places=spare_places_text({"spare_places": spare, "waiting_list": row.waiting_list}),
                 pending=pending.get(row.id, []),

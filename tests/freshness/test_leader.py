@@ -76,8 +76,11 @@ def test_jobs_run_only_in_the_leader(database, tmp_path) -> None:
     leader.release()
 
 
-def test_the_scheduler_sends_email_every_minute(database) -> None:
-    scheduler = build_scheduler(database, database.config, LeaderLock(database))
-    (job,) = scheduler.get_jobs()
-    assert job.id == "send-email"
-    assert job.trigger.interval == dt.timedelta(minutes=1)
+def test_the_scheduler_scans_daily_and_sends_email_every_minute(database) -> None:
+    config = database.config.with_overrides({"freshness_scan_cron": "15 3 * * *"})
+    scheduler = build_scheduler(database, config, LeaderLock(database))
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {"freshness-scan", "send-email"}
+    assert jobs["send-email"].trigger.interval == dt.timedelta(minutes=1)
+    fields = {f.name: str(f) for f in jobs["freshness-scan"].trigger.fields}
+    assert (fields["hour"], fields["minute"]) == ("3", "15")

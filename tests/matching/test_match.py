@@ -284,13 +284,32 @@ def test_when_interests_and_journeys_tie_spare_places_rank_first(database, add_g
 
 
 def test_stale_listings_rank_lower_and_say_how_old(database, add_groups) -> None:
-    add_groups(group("Checked last month"), group("Not checked", stale=True))
+    eight_months = (TODAY - dt.timedelta(days=250)).isoformat()
+    add_groups(group("Checked last month"), group("Not checked", last_verified_at=eight_months))
     result = run(database)
     assert names(result) == ["Checked last month", "Not checked"]
     stale = result.options[1]
     assert stale.components.freshness < result.options[0].components.freshness
-    assert "not verified for 13 months: ring first" in stale.warnings
+    assert "not verified for 8 months: ring first" in stale.warnings
     assert stale.listing["freshness"] == "stale"
+
+
+def test_very_stale_listings_sink_and_warn_strongly(database, add_groups) -> None:
+    eight_months = (TODAY - dt.timedelta(days=250)).isoformat()
+    add_groups(
+        # Nearer, but not checked for 13 months: twice the expiry, so it may have stopped.
+        group("Very stale", km_north=0.2, stale=True),
+        group("Stale, further away", km_north=1.5, last_verified_at=eight_months),
+    )
+    result = run(database)
+    assert names(result) == ["Stale, further away", "Very stale"]
+    very = result.options[1]
+    assert very.components.freshness == 0
+    assert (
+        "not verified for 13 months: it may have stopped; ring before suggesting it"
+        in very.warnings
+    )
+    assert very.listing["freshness"] == "stale"
 
 
 def test_a_reported_problem_is_a_warning(database, add_groups) -> None:
