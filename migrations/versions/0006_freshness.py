@@ -46,13 +46,20 @@ def upgrade() -> None:
         sa.Column("opened_on", sa.Date(), nullable=False),
         sa.Column(
             "reason",
-            _enum("task_reason", "due", "stale", "problem", "bounced", "no_reply", "no_contact", "changes"),
+            _enum(
+                "task_reason",
+                "due",
+                "stale",
+                "problem",
+                "bounced",
+                "no_reply",
+                "no_contact",
+                "changes",
+            ),
             nullable=False,
         ),
         sa.Column("stage", _enum("task_stage", "organiser", "link_worker"), nullable=False),
-        sa.Column(
-            "claimed_by_id", sa.Integer(), sa.ForeignKey("users.id", ondelete="SET NULL")
-        ),
+        sa.Column("claimed_by_id", sa.Integer(), sa.ForeignKey("users.id", ondelete="SET NULL")),
         sa.Column("claimed_at", sa.DateTime(timezone=True)),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_attempt_on", sa.Date()),
