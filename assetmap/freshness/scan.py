@@ -61,6 +61,9 @@ from assetmap.outbox.services import MAX_ATTEMPTS
 #: and brought back by whoever un-pauses them).
 LIVE = (Status.OPEN, Status.INVITATION_ONLY, Status.WAITING_LIST)
 SCAN_NAME = "freshness scan"
+#: SQLAlchemy keeps the row count of UPDATEs, but of an INSERT … SELECT only when asked: without
+#: this, psycopg reports -1 once the cursor is closed (SQLite happened to keep it).
+COUNT_INSERTED = {"preserve_rowcount": True}
 
 
 @dataclass(frozen=True)
@@ -238,8 +241,8 @@ def _open_tasks(
     ).where(Group.status.in_([s.value for s in LIVE]), or_(due, stale), ~has_open_task)
     return _rows(
         session.execute(
-            insert(tasks).from_select(
-                ["group_id", "opened_on", "reason", "stage", "attempts", "note"], needing
+            _insert_from(
+                tasks, ["group_id", "opened_on", "reason", "stage", "attempts", "note"], needing
             ),
             values,
         )
@@ -355,7 +358,7 @@ def _queue_reminders(session: Session, reminders: ReminderPolicy, today: dt.date
             .join(last, last.c.task_id == tasks.c.id)
             .where(waiting, last.c.round == round_ - 1, last.c.queued_on <= before)
         )
-        queued[round_] = _rows(session.execute(insert(sent).from_select(columns, chosen)))
+        queued[round_] = _rows(session.execute(_insert_from(sent, columns, chosen)))
     first = (
         select(
             tasks.c.id,
@@ -368,7 +371,7 @@ def _queue_reminders(session: Session, reminders: ReminderPolicy, today: dt.date
         .select_from(tasks.join(Group, Group.id == tasks.c.group_id))
         .where(waiting, ~exists().where(sent.c.task_id == tasks.c.id))
     )
-    queued[1] = _rows(session.execute(insert(sent).from_select(columns, first)))
+    queued[1] = _rows(session.execute(_insert_from(sent, columns, first)))
     return queued
 
 
@@ -393,6 +396,10 @@ def _count_freshness(
         values,
     ).one()
     report.fresh, report.due, report.stale, report.very_stale = (int(n) for n in row)
+
+
+def _insert_from(table: Any, columns: list[str], rows: Any) -> Any:
+    return insert(table).from_select(columns, rows).execution_options(**COUNT_INSERTED)
 
 
 def _rows(result: Any) -> int:

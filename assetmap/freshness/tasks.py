@@ -181,7 +181,7 @@ def _queue_select(session: Session, user: User, today: dt.date, wanted: QueueFil
     staleness = case(
         (Group.last_verified_at.is_(None), STALE_MAX),
         else_=_capped(
-            _days_since(session, Group.last_verified_at, today) / STALE_DAYS_PER_POINT, STALE_MAX
+            _days_since(session, Group.last_verified_at, today) // STALE_DAYS_PER_POINT, STALE_MAX
         ),
     )
     use = _capped(matched + PLAN_WEIGHT * planned, USE_MAX)
@@ -429,7 +429,9 @@ def _apply_corrections(session: Session, user: User, group: Group, outcome: Outc
         else:
             patch[section] = value
     if not patch:
-        raise ValidationError("Change at least one detail, or choose another outcome", "result")
+        raise ValidationError(
+            "Change at least one detail, or choose another outcome", field="result"
+        )
     edit_listing(
         session,
         group.id,

@@ -27,17 +27,21 @@ def init_app(app: Flask, config: Config) -> None:
     from assetmap.web import formatting
     from assetmap.web.api import api, http_error
     from assetmap.web.auth import csrf, init_auth
+    from assetmap.web.listing_check import listing_check
     from assetmap.web.manage import manage
     from assetmap.web.match_pages import match_pages
     from assetmap.web.public import public
     from assetmap.web.security import init_security
     from assetmap.web.staff import staff
+    from assetmap.web.verify import verify
 
     app.register_blueprint(api)
     app.register_blueprint(public)
     app.register_blueprint(match_pages)
     app.register_blueprint(manage)
     app.register_blueprint(staff)
+    app.register_blueprint(listing_check)
+    app.register_blueprint(verify)
     # The JSON API authenticates each write with a token, not a cookie: no CSRF to guard.
     csrf.exempt(api)
     init_auth(app, config)

@@ -26,12 +26,13 @@ from werkzeug.datastructures import MultiDict
 
 from assetmap.directory.queries import TIME_WINDOWS, TimeOfDay
 from assetmap.errors import ValidationError
+from assetmap.freshness.tasks import record_activity
 from assetmap.geo.travel import PERSON_MODES, Mode, Pace
 from assetmap.matching import EXCLUSION_REASONS, MatchResult, Option
 from assetmap.matching.explain import Journey, travel_text
 from assetmap.matching.requests import MAX_LIMIT, MatchRequest, parse_match_request
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Group, GroupInterest, Status
-from assetmap.web import app_config, read_session, today
+from assetmap.web import app_config, db_session, read_session, today
 from assetmap.web.formatting import CATEGORY_NAMES, DAY_NAMES, distance_text
 from assetmap.web.maps import build_map
 from assetmap.web.matching import locate, run_match
@@ -522,7 +523,9 @@ def _search(page: MatchPage, *, record: bool, limit: int = PAGE_LIMIT) -> None:
     seen = key in _recorded_today()
     try:
         where = locate(match_request)
-        result = run_match(match_request, record_unmet=record and not seen, where=where)
+        result = run_match(
+            match_request, record_unmet=record and not seen, count_activity=record, where=where
+        )
     except ValidationError as error:
         if error.field == "location.postcode":
             postcode = match_request.location.postcode
@@ -641,6 +644,9 @@ def plan() -> ResponseReturnValue:
         if id_ in found:
             items.append(plan_item(len(items) + 1, found[id_]))
     missing = _names([id_ for id_ in ids if id_ not in found])
+    session = db_session()
+    record_activity(session, [item.option.group_id for item in items], today(), planned=True)
+    session.commit()
     return render_template(
         "match/plan.html",
         items=items,

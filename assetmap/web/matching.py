@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from assetmap.errors import ValidationError
+from assetmap.freshness.tasks import record_activity
 from assetmap.geo.spatial import Point
 from assetmap.geo.travel import travel_provider_for
 from assetmap.matching import MatchResult, Option, match
@@ -27,10 +28,15 @@ def locate(request: MatchRequest) -> Point:
 
 
 def run_match(
-    request: MatchRequest, *, record_unmet: bool = True, where: Point | None = None
+    request: MatchRequest,
+    *,
+    record_unmet: bool = True,
+    count_activity: bool = True,
+    where: Point | None = None,
 ) -> MatchResult:
-    """Match and commit the anonymous unmet-need row, if one was recorded. ``where`` is the
-    request's location when the caller has already located it."""
+    """Match and commit the anonymous unmet-need row, if one was recorded, and the count of
+    how often each offered group came up (it orders the re-verification queue). ``where`` is
+    the request's location when the caller has already located it."""
     config = app_config()
     session = db_session()
     result = match(
@@ -44,6 +50,8 @@ def run_match(
         max_pickup_radius_km=config.max_pickup_radius_km,
         record_unmet=record_unmet,
     )
+    if count_activity:
+        record_activity(session, [option.group_id for option in result.options], today())
     session.commit()
     return result
 

@@ -1,0 +1,338 @@
+"""Link workers' re-verification queue (/verify) and the staff freshness dashboard."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import MultiDict
+
+from assetmap.directory.edits import StaleEdit
+from assetmap.errors import AssetmapError, Conflict, Forbidden, NotFound, ValidationError
+from assetmap.freshness import tasks
+from assetmap.freshness.dashboard import build_dashboard
+from assetmap.freshness.policy import policy_summary
+from assetmap.freshness.tasks import (
+    CORRECTABLE,
+    UNREACHABLE_LIMIT,
+    WORKER_METHODS,
+    Outcome,
+    QueueFilter,
+)
+from assetmap.models import (
+    Category,
+    Group,
+    Role,
+    Status,
+    TaskOutcome,
+    TaskReason,
+    TaskStage,
+    User,
+    VerificationMethod,
+    VerificationTask,
+)
+from assetmap.web import db_session, freshness_policy, today
+from assetmap.web.auth import require_role
+from assetmap.web.formatting import CATEGORY_NAMES, STATUS_NAMES
+
+verify = Blueprint("verify", __name__)
+
+STAFF = (Role.LINK_WORKER, Role.COMMUNITY_BUILDER, Role.ADMIN)
+PAGE_SIZE = 25
+
+REASON_WORDS = {
+    TaskReason.DUE: "Due for its regular check",
+    TaskReason.STALE: "Past its check date",
+    TaskReason.PROBLEM: "Someone reported a problem",
+    TaskReason.BOUNCED: "Our reminder email bounced",
+    TaskReason.NO_REPLY: "The organiser did not answer the reminders",
+    TaskReason.NO_CONTACT: "No email address to remind",
+    TaskReason.CHANGES: "The organiser sent changes to make",
+}
+OUTCOME_WORDS = {
+    TaskOutcome.CONFIRMED: "Confirmed, nothing changed",
+    TaskOutcome.UPDATED: "Updated",
+    TaskOutcome.CLOSED: "Closed: the group has stopped",
+    TaskOutcome.PAUSED: "Paused: nobody could be reached",
+    TaskOutcome.ORGANISER: "The organiser answered a reminder",
+    TaskOutcome.VERIFIED_ELSEWHERE: "Verified another way",
+}
+RESULT_WORDS = {
+    "confirmed": "Still running, nothing has changed",
+    "updated": "Still running, some details have changed",
+    "closed": "The group has stopped",
+    "unreachable": "Could not reach anyone",
+}
+METHOD_WORDS = {
+    VerificationMethod.PHONE: "By phone",
+    VerificationMethod.EMAIL: "By email",
+    VerificationMethod.VISIT: "In person",
+}
+CORRECTION_LABELS = {
+    "contact.name": "Contact name",
+    "contact.phone": "Phone number",
+    "contact.email": "Email address",
+    "contact.website": "Website",
+    "status": "Status",
+    "capacity.total_places": "Places in total",
+    "capacity.places_taken": "Places taken",
+    "capacity.waiting_list": "People on the waiting list",
+}
+NUMBER_FIELDS = {"capacity.total_places", "capacity.places_taken", "capacity.waiting_list"}
+EDITABLE_STATUSES = (Status.OPEN, Status.INVITATION_ONLY, Status.WAITING_LIST, Status.PAUSED)
+
+
+def _staff_only(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
+    @functools.wraps(view)
+    def guarded(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+        denied = require_role(*STAFF)
+        if denied is not None:
+            return denied  # type: ignore[no-any-return]
+        return view(*args, **kwargs)
+
+    return guarded
+
+
+def _me() -> User:
+    from flask_login import current_user
+
+    user = db_session().get(User, current_user.id)
+    if user is None or not user.active:
+        abort(403)
+    return user
+
+
+def _filter(args: MultiDict[str, str]) -> tuple[QueueFilter, str | None]:
+    category = args.get("category", "")
+    problem = None
+    if category and category not in {c.value for c in Category}:
+        problem, category = "Choose a category from the list", ""
+    area = args.get("area", "").strip()[:8]
+    return (
+        QueueFilter(
+            area=area,
+            category=category,
+            include_organiser_stage=args.get("waiting") == "1",
+            mine_only=args.get("mine") == "1",
+        ),
+        problem,
+    )
+
+
+@verify.get("/verify")
+@_staff_only
+def queue() -> ResponseReturnValue:
+    wanted, problem = _filter(request.args)
+    try:
+        page = max(int(request.args.get("page") or 1), 1)
+    except ValueError:
+        page = 1
+    me = _me()
+    found, total = tasks.queue(
+        db_session(), me, today(), wanted, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+    )
+    done = None
+    if done_id := request.args.get("done", type=int):
+        done = db_session().get(VerificationTask, done_id)
+    return render_template(
+        "verify/queue.html",
+        tasks=found,
+        total=total,
+        page=page,
+        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        wanted=wanted,
+        problem=problem,
+        me=me,
+        today=today(),
+        done=done,
+        reason_words=REASON_WORDS,
+        outcome_words=OUTCOME_WORDS,
+        categories=CATEGORY_NAMES,
+        limit=UNREACHABLE_LIMIT,
+        stage_organiser=TaskStage.ORGANISER,
+    )
+
+
+@verify.post("/verify/<int:task_id>/claim")
+@_staff_only
+def claim(task_id: int) -> ResponseReturnValue:
+    session = db_session()
+    try:
+        tasks.claim(session, _me(), task_id)
+        session.commit()
+    except (Forbidden, ValidationError) as error:
+        session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("verify.queue"))
+    except NotFound:
+        abort(404)
+    return redirect(url_for("verify.task", task_id=task_id))
+
+
+@verify.post("/verify/<int:task_id>/release")
+@_staff_only
+def release(task_id: int) -> ResponseReturnValue:
+    session = db_session()
+    tasks.release(session, _me(), task_id)
+    session.commit()
+    return redirect(url_for("verify.queue"))
+
+
+def _task_or_404(task_id: int) -> tuple[VerificationTask, Group]:
+    task = db_session().get(VerificationTask, task_id)
+    if task is None:
+        abort(404)
+    group = db_session().get(Group, task.group_id)
+    assert group is not None
+    return task, group
+
+
+def _current_values(group: Group) -> dict[str, str]:
+    values = {
+        "contact.name": group.contact_name,
+        "contact.phone": group.contact_phone,
+        "contact.email": group.contact_email,
+        "contact.website": group.contact_website,
+        "status": group.status.value,
+        "capacity.total_places": group.total_places,
+        "capacity.places_taken": group.places_taken,
+        "capacity.waiting_list": group.waiting_list,
+    }
+    return {path: "" if value is None else str(value) for path, value in values.items()}
+
+
+def _render_task(
+    task: VerificationTask,
+    group: Group,
+    form: MultiDict[str, str] | None = None,
+    error: AssetmapError | None = None,
+) -> ResponseReturnValue:
+    me = _me()
+    current = _current_values(group)
+    shown = dict(current)
+    if form is not None:
+        shown.update({path: form.get(f"fix-{path}", "") for path in CORRECTABLE})
+    return render_template(
+        "verify/task.html",
+        task=task,
+        group=group,
+        mine=task.claimed_by_id == me.id,
+        claimer=db_session().get(User, task.claimed_by_id) if task.claimed_by_id else None,
+        form=form or MultiDict(),
+        values=shown,
+        error=error,
+        anchor=_anchor(error),
+        today=today(),
+        reason_words=REASON_WORDS,
+        outcome_words=OUTCOME_WORDS,
+        result_words=RESULT_WORDS,
+        method_words={m: METHOD_WORDS[m] for m in WORKER_METHODS},
+        labels=CORRECTION_LABELS,
+        statuses={s.value: STATUS_NAMES[s.value] for s in EDITABLE_STATUSES},
+        limit=UNREACHABLE_LIMIT,
+        history=group.verifications[-5:],
+    ), (error.http_status if error else 200)
+
+
+def _anchor(error: AssetmapError | None) -> str:
+    """Where the error summary's link goes: the field, or the first choice of a group."""
+    field = error.field if error else None
+    return {
+        "result": "result-confirmed",
+        "method": "method-phone",
+        "task": "record",
+        None: "record",
+    }.get(field, field or "record")
+
+
+@verify.get("/verify/<int:task_id>")
+@_staff_only
+def task(task_id: int) -> ResponseReturnValue:
+    found, group = _task_or_404(task_id)
+    return _render_task(found, group)
+
+
+def _corrections(form: MultiDict[str, str], group: Group) -> dict[str, Any]:
+    """The correction fields the worker changed, typed as the listing contract wants them."""
+    current = _current_values(group)
+    changes: dict[str, Any] = {}
+    for path in CORRECTABLE:
+        if f"fix-{path}" not in form:
+            continue  # not sent: left as it is
+        given = form.get(f"fix-{path}", "").strip()
+        if given == current[path]:
+            continue
+        if path in NUMBER_FIELDS:
+            if given and not given.isdigit():
+                raise ValidationError("Enter a whole number, like 12", field=f"fix-{path}")
+            changes[path] = int(given) if given else None
+        elif path == "status":
+            if given not in {s.value for s in EDITABLE_STATUSES}:
+                raise ValidationError("Choose a status from the list", field="fix-status")
+            changes[path] = given
+        else:
+            changes[path] = given or None
+    return changes
+
+
+@verify.post("/verify/<int:task_id>")
+@_staff_only
+def record(task_id: int) -> ResponseReturnValue:
+    found, group = _task_or_404(task_id)
+    session = db_session()
+    form = request.form
+    try:
+        result = form.get("result", "")
+        if result not in RESULT_WORDS:
+            raise ValidationError("Choose what you found", field="result")
+        try:
+            method = VerificationMethod(form.get("method", ""))
+        except ValueError:
+            raise ValidationError("Choose how you checked", field="method") from None
+        version = form.get("version", type=int)
+        changes = _corrections(form, group) if result == "updated" else None
+        tasks.record_outcome(
+            session,
+            _me(),
+            task_id,
+            Outcome(result, method, form.get("note", ""), changes, version),
+            today(),
+        )
+        session.commit()
+    except StaleEdit:
+        session.rollback()
+        session.expire_all()
+        found, group = _task_or_404(task_id)
+        conflict = Conflict(
+            "Someone changed this listing while you were working on it. "
+            "Check the details below and enter your changes again.",
+            field="result",
+        )
+        return _render_task(found, group, form, conflict)
+    except (ValidationError, Forbidden) as error:
+        session.rollback()
+        found, group = _task_or_404(task_id)
+        if error.field and error.field.startswith(("contact.", "capacity.", "status")):
+            error = ValidationError(error.message, field=f"fix-{error.field}")
+        return _render_task(found, group, form, error)
+    return redirect(url_for("verify.queue", done=task_id))
+
+
+@verify.get("/admin/freshness")
+@_staff_only
+def dashboard() -> ResponseReturnValue:
+    policy = freshness_policy()
+    return render_template(
+        "verify/dashboard.html",
+        board=build_dashboard(db_session(), policy, today()),
+        policy=policy_summary(policy),
+        categories=CATEGORY_NAMES,
+        outcome_words=OUTCOME_WORDS,
+        stages={
+            TaskStage.ORGANISER: "Waiting on organisers",
+            TaskStage.LINK_WORKER: "With link workers",
+        },
+    )
