@@ -48,7 +48,9 @@ install: $(STAMP) $(ASSETS) ## Install what is missing (Debian packages, .venv, 
 run: install ## Create and seed instance/assetmap.db if needed, then serve on http://127.0.0.1:5000 with the scheduler
 	$(BIN)/assetmap init-db
 	$(BIN)/assetmap seed --if-empty
-	@# The scheduler (email delivery) runs beside the web app and stops with it.
+	@# Freshness tasks and reminders for the demo at once, not at the next nightly scan.
+	$(BIN)/assetmap freshness-scan
+	@# The scheduler (freshness scan, email delivery) runs beside the web app and stops with it.
 	$(BIN)/assetmap scheduler & scheduler=$$!; \
 	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/assetmap serve --host $(HOST) --port $(PORT)

@@ -63,10 +63,17 @@ def feature_document(listing: dict[str, Any]) -> str:
     return text
 
 
-def feature_text(document: str, freshness: str, distance_m: float | None = None) -> str:
+def feature_text(
+    document: str,
+    freshness: str,
+    distance_m: float | None = None,
+    very_stale: bool | None = None,
+) -> str:
     """The stored Feature with today's freshness (and the search distance) appended."""
     # The document ends with the close of "properties" then of the Feature: "}}".
     extra = f',"freshness":"{freshness}"'
+    if very_stale is not None:
+        extra += f',"very_stale":{"true" if very_stale else "false"}'
     if distance_m is not None:
         extra += f',"distance_m":{round(distance_m)}'
     return f"{document[:-2]}{extra}}}}}"

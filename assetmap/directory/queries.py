@@ -424,7 +424,7 @@ def search_groups(
     values = _parameters(query, policy, today)
     if query.q:
         ids, distances, matched = _search_text(session, query, shape, values)
-        classify = policy.classifier(today)
+        classify, very_stale = policy.classifier(today), policy.very_stale_test(today)
         stored = {
             row.id: row
             for row in session.execute(
@@ -436,6 +436,7 @@ def search_groups(
                 stored[i].document,
                 classify(stored[i]),
                 distances.get(i),
+                very_stale(stored[i]),
             )
             for i in ids
         ]
@@ -450,12 +451,13 @@ def search_groups(
     else:  # paged past the end: count separately
         matched = session.execute(_count_statement(shape), values).scalar_one()
 
-    classify = policy.classifier(today)
+    classify, very_stale = policy.classifier(today), policy.very_stale_test(today)
     features = [
         feature_text(
             row.document,
             classify(row),
             row.distance_m if query.near is not None else None,
+            very_stale(row),
         )
         for row in page
     ]
@@ -469,7 +471,11 @@ def get_feature(session: Session, group_id: int, policy: FreshnessPolicy, today:
     row = session.execute(select(Group.document, *FACT_COLUMNS).where(Group.id == group_id)).first()
     if row is None:
         raise NotFound(f"there is no group {group_id}", field="id")
-    return feature_text(row.document, policy.freshness_of(row, today))
+    return feature_text(
+        row.document,
+        policy.freshness_of(row, today),
+        very_stale=policy.very_stale_test(today)(row),
+    )
 
 
 def iter_listings(

@@ -209,6 +209,19 @@ def _cutoff_expression(name: str, periods: tuple[int, ...]) -> ColumnElement[Any
     )
 
 
+def settle_flags(group: Group, today: dt.date) -> None:
+    """A check recorded now deals with the problem reports and bounces made up to ``today``.
+
+    Dates have no time of day, so a flag raised on the day of the last verification counts as
+    after it (a report this afternoon on a listing imported this morning stays due). A check
+    recorded by a person is known to come after them: clear them, or a problem dealt with on
+    the day it was reported would keep the listing due and open a new task the next day."""
+    if group.reported_on is not None and group.reported_on <= today:
+        group.reported_on = None
+    if group.bounced_on is not None and group.bounced_on <= today:
+        group.bounced_on = None
+
+
 def _since(flagged_on: dt.date | None, verified: dt.date) -> bool:
     return flagged_on is not None and flagged_on >= verified
 

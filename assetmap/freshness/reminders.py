@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from assetmap.directory.documents import refresh_documents
 from assetmap.directory.edits import edit_listing
 from assetmap.errors import ValidationError
+from assetmap.freshness.policy import settle_flags
 from assetmap.geo.geocoders import GazetteerGeocoder
 from assetmap.models import (
     FreshnessReminder,
@@ -244,6 +245,7 @@ def _verify(session: Session, group: Group, today: dt.date, note: str) -> Verifi
     session.add(verification)
     group.last_verified_at = today
     group.verified_by = who
+    settle_flags(group, today)
     session.flush()
     return verification
 

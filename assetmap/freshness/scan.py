@@ -139,6 +139,7 @@ def run_scan(
 
 def _write_expiry(session: Session, policy: FreshnessPolicy) -> int:
     groups = table_of(Group)
+    shortest: Any
     if policy.category_expiry:
         category = table_of(GroupCategory)
         shortest = (

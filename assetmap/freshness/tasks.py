@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from assetmap.directory.documents import refresh_documents
 from assetmap.directory.edits import edit_listing
 from assetmap.errors import Forbidden, NotFound, ValidationError
+from assetmap.freshness.policy import settle_flags
 from assetmap.geo.geocoders import GazetteerGeocoder
 from assetmap.models import (
     Category,
@@ -191,7 +192,7 @@ def _queue_select(session: Session, user: User, today: dt.date, wanted: QueueFil
     complex_needs = or_(Group.complex_needs_places > 0, Group.complexity_supported >= 2)
     complex_points = case((complex_needs, COMPLEX_POINTS), else_=0)
     claimer = table_of(User).alias("claimer")
-    statement = (
+    statement: Any = (
         select(
             VerificationTask.id,
             Group.id.label("group_id"),
@@ -352,6 +353,7 @@ def record_outcome(
     )
     group.last_verified_at = today
     group.verified_by = who
+    settle_flags(group, today)
     _close(task, closing, today, who, note)
     session.flush()
     refresh_documents(session, [group.id])

@@ -596,6 +596,7 @@ def _options(
         journey = _journey_of(journeys, r.at, r.row)
         listing = json.loads(documents[r.row.id])["properties"]
         listing["freshness"] = r.freshness.value
+        listing["very_stale"] = r.very_stale
         words = matched[r.row.id].matched if r.row.id in matched else ()
         options.append(
             Option(

@@ -1,8 +1,10 @@
 """GET /api/v1/groups and /groups/<id>: every filter, distance order, paging, errors."""
 
+import datetime as dt
+
 import pytest
 
-from tests.factories import listing
+from tests.factories import TODAY, listing
 
 
 @pytest.fixture
@@ -292,3 +294,17 @@ def test_openapi_describes_the_api(client, database):
     } <= parameters
     listing_props = document["components"]["schemas"]["Listing"]["properties"]
     assert {"capacity", "accessibility", "transport", "freshness"} <= set(listing_props)
+
+
+def test_very_stale_listings_say_so_in_search_and_one_group(client, add_groups):
+    eight_months = (TODAY - dt.timedelta(days=250)).isoformat()
+    ids = add_groups(
+        listing("Checked", at="NW5 1AA"),
+        listing("Eight months", at="NW5 1AA", last_verified_at=eight_months),
+        listing("Thirteen months", at="NW5 1AA", stale=True),
+    )
+    body = client.get("/api/v1/groups?postcode=NW5 1AA").get_json()
+    flags = {f["properties"]["name"]: f["properties"]["very_stale"] for f in body["features"]}
+    assert flags == {"Checked": False, "Eight months": False, "Thirteen months": True}
+    one = client.get(f"/api/v1/groups/{ids[2]}").get_json()["properties"]
+    assert (one["freshness"], one["very_stale"]) == ("stale", True)

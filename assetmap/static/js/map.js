@@ -51,6 +51,7 @@
     }
     line(box, group.last_verified_at ? "Checked " + group.last_verified_at : "Never checked",
          group.freshness === "stale" ? "am-popup__stale" : null);
+    if (group.very_stale) { line(box, "May have stopped: ring first", "am-popup__stale"); }
     var link = document.createElement("a");
     link.href = region.dataset.listing.replace(/0$/, String(group.id));
     link.textContent = "View " + group.name;

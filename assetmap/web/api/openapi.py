@@ -131,6 +131,11 @@ def _listing_schema() -> dict[str, Any]:
             "last_verified_at": _nullable({"type": "string", "format": "date"}),
             "verified_by": _nullable(STR),
             "freshness": {"type": "string", "enum": _values(Freshness)},
+            "very_stale": {
+                "type": "boolean",
+                "description": "not verified for twice the expiry period or more (or never): "
+                "it may have stopped",
+            },
             "distance_m": {
                 "type": "integer",
                 "description": "metres from the search centre (only with near or postcode)",
