@@ -713,7 +713,17 @@ _PERSON_WORDING: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"^not verified for (\d+) months: ring first$"),
         r"Ring before you go: last checked \1 months ago",
     ),
+    (
+        re.compile(
+            r"^not verified for (\d+) months: it may have stopped; ring before suggesting it$"
+        ),
+        r"Ring before you go: last checked \1 months ago, it may have stopped",
+    ),
     (re.compile(r"^never verified: ring first$"), "Ring before you go: not checked yet"),
+    (
+        re.compile(r"^our email to the group bounced on (.+): ring first$"),
+        r"Ring before you go: the group's details may have changed",
+    ),
     (
         re.compile(r"^a problem was reported on (.+): ring first$"),
         r"Ring before you go: something may have changed (\1)",

@@ -142,7 +142,7 @@ def test_a_search_shows_ranked_cards_with_reasons_and_warnings(client, groups, d
     assert "Check first" in natter and "Step-free access: not known" in natter
     assert "Matches &#39;knitting&#39;" in natter
     assert "Step-free access</li>" in yarn and "Check first" not in yarn
-    assert re.search(r"Not verified for \d+ months: ring first", walk)
+    assert re.search(r"Not verified for \d+ months: it may have stopped", walk)
     assert "Getting there:</span> About" in natter
     assert f'href="/groups/{groups["natter"]}"' in natter
     assert "score " in natter and " out of 100" in natter
@@ -271,7 +271,7 @@ def test_the_plan_shows_the_chosen_groups_in_the_order_chosen(client, groups, da
     assert re.search(r"About \d+ minutes' walk\.", text)
     assert "Sam, 020 7946 0111." in text
     assert "£2.00 each time (tea included)" in text
-    assert re.search(r"Ring before you go: last checked \d+ months ago", text)
+    assert re.search(r"Ring before you go: last checked \d+ months ago, it may have stopped", text)
     assert html.count('<svg role="img" aria-label="QR code: scan it') == 2
     assert f"http://localhost/groups/{groups['walk']}</figcaption>" in html
     assert f"http://localhost/groups/{groups['yarn']}</figcaption>" in html
