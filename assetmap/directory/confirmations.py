@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from assetmap.accounts.users import Permissions
 from assetmap.directory.documents import refresh_documents
 from assetmap.errors import Forbidden, NotFound
+from assetmap.freshness.policy import settle_flags
 from assetmap.models import Group, User, Verification, VerificationMethod
 
 NOTE = "Still running, nothing changed"
@@ -38,6 +39,7 @@ def confirm_still_running(
     session.add(verification)
     group.last_verified_at = today
     group.verified_by = who
+    settle_flags(group, today)
     session.flush()
     refresh_documents(session, [group.id])
     return verification
