@@ -19,6 +19,29 @@ from assetmap.models import Group, User, Verification, VerificationMethod
 NOTE = "Still running, nothing changed"
 
 
+def record_verification(
+    session: Session,
+    group: Group,
+    today: dt.date,
+    *,
+    who: str,
+    method: VerificationMethod,
+    note: str,
+) -> Verification:
+    """The one way a successful check is written: a history row, the listing's last verified
+    day and who checked, and the reports and bounces it dealt with settled. The caller
+    refreshes the listing's document."""
+    verification = Verification(
+        group_id=group.id, verified_on=today, verified_by=who, method=method, note=note
+    )
+    session.add(verification)
+    group.last_verified_at = today
+    group.verified_by = who
+    settle_flags(group, today)
+    session.flush()
+    return verification
+
+
 def confirm_still_running(
     session: Session, user: User, group_id: int, today: dt.date
 ) -> Verification:
@@ -28,21 +51,16 @@ def confirm_still_running(
         raise NotFound(f"no group has id {group_id}")
     if not Permissions.of(session, user).may_edit(group):
         raise Forbidden("you may not confirm this group")
-    who = (user.name or user.email)[:200]
-    verification = Verification(
-        group_id=group.id,
-        verified_on=today,
-        verified_by=who,
+    verification = record_verification(
+        session,
+        group,
+        today,
+        who=(user.name or user.email)[:200],
         method=VerificationMethod.ORGANISER,
         note=NOTE,
     )
-    session.add(verification)
-    group.last_verified_at = today
-    group.verified_by = who
-    settle_flags(group, today)
-    session.flush()
     refresh_documents(session, [group.id])
     return verification
 
 
-__all__ = ["confirm_still_running"]
+__all__ = ["confirm_still_running", "record_verification"]

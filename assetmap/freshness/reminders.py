@@ -18,10 +18,10 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
+from assetmap.directory.confirmations import record_verification
 from assetmap.directory.documents import refresh_documents
 from assetmap.directory.edits import edit_listing
 from assetmap.errors import ValidationError
-from assetmap.freshness.policy import settle_flags
 from assetmap.geo.geocoders import GazetteerGeocoder
 from assetmap.models import (
     FreshnessReminder,
@@ -235,19 +235,9 @@ def _close_task(
 
 def _verify(session: Session, group: Group, today: dt.date, note: str) -> Verification:
     who = f"{_one_line(group.contact_name, 150)} (organiser)" if group.contact_name else WHO
-    verification = Verification(
-        group_id=group.id,
-        verified_on=today,
-        verified_by=who,
-        method=VerificationMethod.ORGANISER,
-        note=note,
+    return record_verification(
+        session, group, today, who=who, method=VerificationMethod.ORGANISER, note=note
     )
-    session.add(verification)
-    group.last_verified_at = today
-    group.verified_by = who
-    settle_flags(group, today)
-    session.flush()
-    return verification
 
 
 def confirm_by_link(

@@ -37,10 +37,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from assetmap.directory.confirmations import record_verification
 from assetmap.directory.documents import refresh_documents
 from assetmap.directory.edits import edit_listing
 from assetmap.errors import Forbidden, NotFound, ValidationError
-from assetmap.freshness.policy import settle_flags
 from assetmap.geo.geocoders import GazetteerGeocoder
 from assetmap.models import (
     Category,
@@ -342,18 +342,14 @@ def record_outcome(
         "updated": "Checked and corrected",
         "closed": "Checked: the group has stopped",
     }[outcome.result]
-    session.add(
-        Verification(
-            group_id=group.id,
-            verified_on=today,
-            verified_by=who,
-            method=outcome.method,
-            note=f"{words}. {note}".strip() if note else words,
-        )
+    record_verification(
+        session,
+        group,
+        today,
+        who=who,
+        method=outcome.method,
+        note=f"{words}. {note}" if note else words,
     )
-    group.last_verified_at = today
-    group.verified_by = who
-    settle_flags(group, today)
     _close(task, closing, today, who, note)
     session.flush()
     refresh_documents(session, [group.id])
