@@ -332,7 +332,7 @@ def dashboard() -> ResponseReturnValue:
         categories=CATEGORY_NAMES,
         outcome_words=OUTCOME_WORDS,
         stages={
-            TaskStage.ORGANISER: "Waiting on organisers",
-            TaskStage.LINK_WORKER: "With link workers",
+            TaskStage.ORGANISER: "Waiting for the organiser to reply",
+            TaskStage.LINK_WORKER: "In the link workers' queue",
         },
     )
