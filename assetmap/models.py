@@ -496,6 +496,8 @@ class Revision(Base):
     new_value: Mapped[str] = mapped_column(Text, default="null")
     # The group's version this change produced.
     version: Mapped[int]
+    # How a change with no signed-in person behind it came (empty: an import).
+    via: Mapped[str] = mapped_column(String(100), default="")
 
 
 class ChangeKind(enum.StrEnum):

@@ -94,6 +94,7 @@ def edit_listing(
     based_on: int,
     user_id: int | None,
     geocoder: Geocoder,
+    via: str = "",
 ) -> EditResult:
     """Apply a merge patch to a listing if it is still at version ``based_on``.
 
@@ -138,6 +139,7 @@ def edit_listing(
             old_value=json.dumps(old.get(path), ensure_ascii=False),
             new_value=json.dumps(new.get(path), ensure_ascii=False),
             version=based_on + 1,
+            via=via,
         )
         for path in changed
     )

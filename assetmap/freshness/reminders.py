@@ -266,6 +266,7 @@ def stopped_by_link(
             based_on=group.version,
             user_id=None,
             geocoder=GazetteerGeocoder(session),
+            via="the organiser, by the link in a reminder email",
         )
     session.refresh(group)
     _verify(session, group, today, "The organiser says the group has stopped (email)")

@@ -601,7 +601,7 @@ def _history_page(
         HistoryRow(
             id=revision.id,
             label=field_name(revision.field),
-            who=_person(name, email, "import"),
+            who=_person(name, email, revision.via or "import"),
             changed_at=revision.changed_at,
             old=value_text(revision.field, json.loads(revision.old_value)),
             new=value_text(revision.field, json.loads(revision.new_value)),

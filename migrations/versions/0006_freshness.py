@@ -33,6 +33,8 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("reached", sa.Boolean(), nullable=False, server_default=sa.true())
         )
+    with op.batch_alter_table("revisions") as batch:
+        batch.add_column(sa.Column("via", sa.String(100), nullable=False, server_default=""))
 
     op.create_table(
         "verification_tasks",
@@ -136,6 +138,8 @@ def downgrade() -> None:
     op.drop_table("listing_activity")
     op.drop_table("freshness_reminders")
     op.drop_table("verification_tasks")
+    with op.batch_alter_table("revisions") as batch:
+        batch.drop_column("via")
     with op.batch_alter_table("verifications") as batch:
         batch.drop_column("reached")
     with op.batch_alter_table("groups") as batch:

@@ -171,6 +171,8 @@ def test_stopped_needs_the_box_ticked_and_then_closes_the_listing(app, database,
     with database.sessions() as session:
         assert session.get(Group, reminded).status is Status.CLOSED
     assert _task(database, reminded).outcome is TaskOutcome.CLOSED
+    history = html(client_for(app, "admin").get(f"/groups/{reminded}/history"))
+    assert "the organiser, by the link in a reminder email" in history
 
 
 def test_changes_without_an_account_go_to_a_link_worker(app, database, due_world):
