@@ -17,6 +17,7 @@ Tasks already tried today sink to the bottom, so the next worker rings someone e
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -137,7 +138,9 @@ def _capped(expression: Any, cap: int) -> Any:
 
 def district_of(area: str) -> str:
     """ "nw5", "NW5 1AA" -> "NW5": the part of a postcode the queue filters on."""
-    return area.strip().upper().split(" ")[0][:4] if area.strip() else ""
+    words = area.strip().upper().split()
+    # Letters and digits only: nothing the LIKE pattern could read as a wildcard.
+    return re.sub(r"[^A-Z0-9]", "", words[0])[:4] if words else ""
 
 
 def queue(
