@@ -30,6 +30,7 @@ from assetmap.db import Database
 from assetmap.geo.spatial import BBox, Point, circle_bbox, spatial_dialect
 from assetmap.models import Group, Venue
 from assetmap.web import app_database
+from bench import freshness
 from bench.matching import HEADER as MATCH_HEADER
 from bench.matching import bench_match
 from seed.generate import load_synthetic
@@ -278,13 +279,20 @@ def bench_search_page(url: str, rounds: int) -> list[str]:
 @click.option("--rounds", default=200, show_default=True, help="Timed requests per query kind.")
 @click.option(
     "--only",
-    type=click.Choice(["api", "search", "match"]),
+    type=click.Choice(["api", "search", "match", "freshness"]),
     multiple=True,
     help="Run only these parts (default: all).",
 )
-def main(size: int, rounds: int, only: tuple[str, ...]) -> None:
-    """Benchmark the directory API, search page and matching on SpatiaLite and PostGIS."""
-    parts = set(only) or {"api", "search", "match"}
+@click.option(
+    "--freshness-size-postgis",
+    default=1_000_000,
+    show_default=True,
+    help="Listings for the freshness scan on PostGIS (bulk loaded with COPY, kept).",
+)
+def main(size: int, rounds: int, only: tuple[str, ...], freshness_size_postgis: int) -> None:
+    """Benchmark the directory API, search page, matching and the freshness scan on
+    SpatiaLite and PostGIS."""
+    parts = set(only) or {"api", "search", "match", "freshness"}
     CACHE.mkdir(exist_ok=True)
     backends = [("SpatiaLite", f"sqlite:///{CACHE / f'spatialite-{size}.db'}")]
     postgres = os.environ.get("ASSETMAP_TEST_POSTGRES_URL")
@@ -294,14 +302,39 @@ def main(size: int, rounds: int, only: tuple[str, ...]) -> None:
 
     if "api" in parts:
         bench_api(backends, size, rounds)
-    else:
+    elif parts & {"search", "match"}:
         for _, url in backends:
             _prepare(Database(Config(database_url=url, instance_path=str(CACHE))), size)
     if "search" in parts:
         bench_search(backends[0][1], size, rounds)
     if "match" in parts:
         bench_matching(backends, size, rounds)
+    if "freshness" in parts:
+        bench_freshness(size, postgres, freshness_size_postgis)
     click.echo(f"results written to {RESULTS.name}")
+
+
+def bench_freshness(size: int, postgres_url: str, postgis_size: int) -> None:
+    """The freshness scan: SpatiaLite on a copy of the cached file, PostGIS at its own size."""
+    cached = CACHE / f"spatialite-{size}.db"
+    # The scan's tables come with the current schema: upgrade (and load, if need be) first.
+    database = Database(Config(database_url=f"sqlite:///{cached}", instance_path=str(CACHE)))
+    _prepare(database, size)
+    database.dispose()
+    click.echo(f"freshness scan: SpatiaLite {size:,}, PostGIS {postgis_size:,}")
+    click.echo("\n".join(freshness.HEADER))
+    cases = freshness.bench_spatialite(str(cached), str(CACHE / "freshness-scratch.db"), size)
+    postgis_cases, load_seconds = freshness.bench_postgis(postgres_url, postgis_size)
+    cases += postgis_cases
+    loads = (
+        []
+        if load_seconds is None
+        else [f"Loading {postgis_size:,} listings this run took {load_seconds:.0f} s."]
+    )
+    write_section(
+        "freshness",
+        freshness.section(cases, {"SpatiaLite": size, "PostGIS": postgis_size}, loads, machine()),
+    )
 
 
 def bench_matching(backends: list[tuple[str, str]], size: int, rounds: int) -> None:

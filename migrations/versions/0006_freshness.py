@@ -29,6 +29,14 @@ def upgrade() -> None:
     with op.batch_alter_table("groups") as batch:
         batch.add_column(sa.Column("bounced_on", sa.Date(), nullable=True))
         batch.add_column(sa.Column("expiry_days", sa.Integer(), nullable=True))
+    # The scan finds the few listings with a problem report through this, not a table scan.
+    op.create_index(
+        "ix_groups_reported_on",
+        "groups",
+        ["reported_on"],
+        sqlite_where=sa.text("reported_on IS NOT NULL"),
+        postgresql_where=sa.text("reported_on IS NOT NULL"),
+    )
     with op.batch_alter_table("verifications") as batch:
         batch.add_column(
             sa.Column("reached", sa.Boolean(), nullable=False, server_default=sa.true())
@@ -142,6 +150,7 @@ def downgrade() -> None:
         batch.drop_column("via")
     with op.batch_alter_table("verifications") as batch:
         batch.drop_column("reached")
+    op.drop_index("ix_groups_reported_on", "groups")
     with op.batch_alter_table("groups") as batch:
         batch.drop_column("expiry_days")
         batch.drop_column("bounced_on")
