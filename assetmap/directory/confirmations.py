@@ -1,20 +1,30 @@
-"""An organiser says "still running, nothing changed": the listing is verified as it stands.
+"""Recording that a listing was checked, and an organiser's "still running, nothing changed".
 
-No field changes, so the listing's version does not move (an edit someone has open stays
-valid); only the verification history, ``last_verified_at`` and the public document do.
+A check changes no field, so the listing's version does not move (an edit someone has open
+stays valid); only the verification history, ``last_verified_at``, the listing's open
+re-verification task and the public document do.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from assetmap.accounts.users import Permissions
 from assetmap.directory.documents import refresh_documents
 from assetmap.errors import Forbidden, NotFound
 from assetmap.freshness.policy import settle_flags
-from assetmap.models import Group, User, Verification, VerificationMethod
+from assetmap.models import (
+    Group,
+    TaskOutcome,
+    User,
+    Verification,
+    VerificationMethod,
+    VerificationTask,
+    table_of,
+)
 
 NOTE = "Still running, nothing changed"
 
@@ -42,6 +52,18 @@ def record_verification(
     return verification
 
 
+def close_open_task(
+    session: Session, group_id: int, outcome: TaskOutcome, today: dt.date, who: str, note: str = ""
+) -> None:
+    """Close the listing's open re-verification task, if it has one: it has been dealt with."""
+    tasks = table_of(VerificationTask)
+    session.execute(
+        update(tasks)
+        .where(tasks.c.group_id == group_id, tasks.c.closed_on.is_(None))
+        .values(closed_on=today, outcome=outcome.value, closed_by=who[:200], note=note)
+    )
+
+
 def confirm_still_running(
     session: Session, user: User, group_id: int, today: dt.date
 ) -> Verification:
@@ -51,16 +73,13 @@ def confirm_still_running(
         raise NotFound(f"no group has id {group_id}")
     if not Permissions.of(session, user).may_edit(group):
         raise Forbidden("you may not confirm this group")
+    who = (user.name or user.email)[:200]
     verification = record_verification(
-        session,
-        group,
-        today,
-        who=(user.name or user.email)[:200],
-        method=VerificationMethod.ORGANISER,
-        note=NOTE,
+        session, group, today, who=who, method=VerificationMethod.ORGANISER, note=NOTE
     )
+    close_open_task(session, group.id, TaskOutcome.ORGANISER, today, who, NOTE)
     refresh_documents(session, [group.id])
     return verification
 
 
-__all__ = ["confirm_still_running", "record_verification"]
+__all__ = ["close_open_task", "confirm_still_running", "record_verification"]

@@ -19,6 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assetmap.accounts.users import Permissions
+from assetmap.directory.confirmations import close_open_task, record_verification
+from assetmap.directory.documents import refresh_documents
 from assetmap.directory.edits import (
     READ_ONLY,
     EditResult,
@@ -41,7 +43,9 @@ from assetmap.models import (
     PendingChange,
     Revision,
     Role,
+    TaskOutcome,
     User,
+    VerificationMethod,
 )
 from assetmap.outbox.services import queue_email
 
@@ -105,6 +109,7 @@ def submit_change(
         result = edit_listing(
             session, group_id, patch, based_on=based_on, user_id=user.id, geocoder=geocoder
         )
+        _checked_by_organiser(session, group_id, user)
         return Submitted(applied=result)
     pending = PendingChange(
         kind=ChangeKind.EDIT,
@@ -235,10 +240,34 @@ def approve(session: Session, admin: User, change_id: int, geocoder: Geocoder) -
             user_id=change.proposed_by,
             geocoder=geocoder,
         )
+        proposer = session.get(User, change.proposed_by) if change.proposed_by else None
+        if proposer is not None:
+            _checked_by_organiser(session, change.group_id, proposer)
         what = _group(session, change.group_id).name
     _decide(change, admin, ChangeStatus.APPROVED, "")
     _tell_proposer(session, change, f"Approved: {what}", "An admin approved it; it is live now.")
     return change
+
+
+def _checked_by_organiser(session: Session, group_id: int, user: User) -> None:
+    """An organiser's change that goes live verifies the listing: they have just been through
+    all of it on the edit form. Its re-verification task (a reminder may have sent them there)
+    is done. Admins' corrections verify nothing by themselves."""
+    if user.role is not Role.ORGANISER:
+        return
+    today = dt.date.today()
+    who = (user.name or user.email)[:200]
+    note = "Details updated by the organiser"
+    record_verification(
+        session,
+        _group(session, group_id),
+        today,
+        who=who,
+        method=VerificationMethod.ORGANISER,
+        note=note,
+    )
+    close_open_task(session, group_id, TaskOutcome.ORGANISER, today, who, note)
+    refresh_documents(session, [group_id])
 
 
 def reject(session: Session, admin: User, change_id: int, reason: str) -> PendingChange:

@@ -18,7 +18,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
-from assetmap.directory.confirmations import record_verification
+from assetmap.directory.confirmations import close_open_task, record_verification
 from assetmap.directory.documents import refresh_documents
 from assetmap.directory.edits import edit_listing
 from assetmap.errors import ValidationError
@@ -222,17 +222,6 @@ def _use(session: Session, reminder: FreshnessReminder, what: str, now: dt.datet
     session.expire(reminder)
 
 
-def _close_task(
-    session: Session, task_id: int, outcome: TaskOutcome, today: dt.date, note: str
-) -> None:
-    tasks = table_of(VerificationTask)
-    session.execute(
-        update(tasks)
-        .where(tasks.c.id == task_id, tasks.c.closed_on.is_(None))
-        .values(closed_on=today, outcome=outcome.value, closed_by=WHO, note=note)
-    )
-
-
 def _verify(session: Session, group: Group, today: dt.date, note: str) -> Verification:
     who = f"{_one_line(group.contact_name, 150)} (organiser)" if group.contact_name else WHO
     return record_verification(
@@ -247,7 +236,7 @@ def confirm_by_link(
     was used already."""
     _use(session, view.reminder, "confirmed", now or utcnow())
     verification = _verify(session, view.group, today, "Still running, nothing changed (email)")
-    _close_task(session, view.reminder.task_id, TaskOutcome.ORGANISER, today, "Still running")
+    close_open_task(session, view.group.id, TaskOutcome.ORGANISER, today, WHO, "Still running")
     refresh_documents(session, [view.group.id])
     return verification
 
@@ -270,7 +259,7 @@ def stopped_by_link(
         )
     session.refresh(group)
     _verify(session, group, today, "The organiser says the group has stopped (email)")
-    _close_task(session, view.reminder.task_id, TaskOutcome.CLOSED, today, "Group has stopped")
+    close_open_task(session, group.id, TaskOutcome.CLOSED, today, WHO, "Group has stopped")
     refresh_documents(session, [group.id])
 
 

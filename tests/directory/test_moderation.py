@@ -21,8 +21,21 @@ from assetmap.directory.moderation import (
 )
 from assetmap.errors import Conflict, Forbidden, ValidationError
 from assetmap.geo.geocoders import GazetteerGeocoder
-from assetmap.models import ChangeStatus, Group, Organisation, OutboxMessage, Revision, User
-from tests.factories import listing
+from assetmap.models import (
+    ChangeStatus,
+    Group,
+    Organisation,
+    OutboxMessage,
+    Revision,
+    TaskOutcome,
+    TaskReason,
+    TaskStage,
+    User,
+    Verification,
+    VerificationMethod,
+    VerificationTask,
+)
+from tests.factories import TODAY, listing
 
 OURS, THEIRS = "Kentish Town Community Centre", "Gospel Oak Trust"
 
@@ -216,3 +229,55 @@ def test_an_admin_restores_an_earlier_value_as_a_new_recorded_edit(database, wor
             restore(
                 session, user(session, "jo@example.org"), revision.id, GazetteerGeocoder(session)
             )
+
+
+def _open_task(session, group_id: int) -> VerificationTask:
+    task = VerificationTask(
+        group_id=group_id,
+        opened_on=TODAY,
+        reason=TaskReason.DUE,
+        stage=TaskStage.ORGANISER,
+    )
+    session.add(task)
+    session.flush()
+    return task
+
+
+def test_an_organisers_change_once_live_verifies_the_listing_and_closes_its_task(
+    database, world
+) -> None:
+    with database.sessions() as session:
+        task = _open_task(session, world["ours"])
+        pending = submit(session, "jo@example.org", world["ours"], {"contact": {"phone": "020 1"}})
+        session.flush()
+        # Waiting for an admin: the public listing is as it was, and so is its last check.
+        assert session.get(Group, world["ours"]).last_verified_at != TODAY
+        approve(
+            session,
+            user(session, "admin@example.org"),
+            pending.pending.id,
+            GazetteerGeocoder(session),
+        )
+        session.commit()
+        group = session.get(Group, world["ours"])
+        assert group.last_verified_at == TODAY
+        checks = session.scalars(
+            select(Verification).where(
+                Verification.group_id == world["ours"], Verification.verified_on == TODAY
+            )
+        ).all()
+        assert [(v.method, v.note) for v in checks] == [
+            (VerificationMethod.ORGANISER, "Details updated by the organiser")
+        ]
+        session.refresh(task)
+        assert (task.closed_on, task.outcome) == (TODAY, TaskOutcome.ORGANISER)
+
+
+def test_an_admins_correction_verifies_nothing(database, world) -> None:
+    with database.sessions() as session:
+        task = _open_task(session, world["ours"])
+        submit(session, "admin@example.org", world["ours"], {"contact": {"phone": "020 1"}})
+        session.commit()
+        assert session.get(Group, world["ours"]).last_verified_at != TODAY
+        session.refresh(task)
+        assert task.closed_on is None

@@ -15,14 +15,17 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from assetmap.accounts.users import create_user
+from assetmap.freshness.service import run_freshness
 from assetmap.models import (
     ChangeKind,
     Group,
     Organisation,
     PendingChange,
+    TaskOutcome,
     User,
     Verification,
     VerificationMethod,
+    VerificationTask,
 )
 from tests.factories import POSTCODES, listing
 
@@ -536,6 +539,7 @@ def test_a_tampered_version_is_refused(client, database, world) -> None:
 def test_still_running_marks_the_listing_checked_today(client, database, add_groups, world):
     (stale,) = add_groups(listing("Old Choir", at="N6 5AA", organisation=OURS, stale=True))
     assert api_listing(client, stale)["freshness"] == "stale"
+    run_freshness(database, database.config)  # its re-verification task is opened
     before = version_of(database, stale)
     sign_in(client, world["jo"])
     assert "Out of date: checked" in page_text(client, "/my/groups")
@@ -554,6 +558,8 @@ def test_still_running_marks_the_listing_checked_today(client, database, add_gro
         ).all()[-1]
         assert verification.method is VerificationMethod.ORGANISER
         assert verification.verified_on == today
+        task = session.scalar(select(VerificationTask).where(VerificationTask.group_id == stale))
+        assert task is not None and task.outcome is TaskOutcome.ORGANISER  # no one need ring
     assert version_of(database, stale) == before  # nothing about the listing changed
     listed = api_listing(client, stale)
     assert (listed["last_verified_at"], listed["freshness"]) == (today.isoformat(), "fresh")
