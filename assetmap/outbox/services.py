@@ -72,6 +72,15 @@ def queue_email(session: Session, to: str, subject: str, body: str) -> OutboxMes
     sends nothing. Raises ValidationError (field ``to`` or ``subject``) for what could never
     be delivered.
     """
+    message = new_message(to, subject, body)
+    session.add(message)
+    session.flush()
+    return message
+
+
+def new_message(to: str, subject: str, body: str) -> OutboxMessage:
+    """A checked message, not yet added to a session: for callers queueing many at once
+    (add them all, then flush once). ValidationError as for ``queue_email``."""
     address = to.strip()
     if len(address) > ADDRESS_LENGTH or not _ADDRESS.fullmatch(address):
         raise ValidationError("must be an email address like jo@example.org", field="to")
@@ -79,10 +88,7 @@ def queue_email(session: Session, to: str, subject: str, body: str) -> OutboxMes
         raise ValidationError("must be a single line", field="subject")
     if len(subject) > SUBJECT_LENGTH:
         raise ValidationError(f"must be at most {SUBJECT_LENGTH} characters", field="subject")
-    message = OutboxMessage(to_address=address, subject=subject, body=body)
-    session.add(message)
-    session.flush()
-    return message
+    return OutboxMessage(to_address=address, subject=subject, body=body)
 
 
 def deliver_pending(session: Session, sender: Sender, *, limit: int = 100) -> DeliveryReport:
