@@ -307,6 +307,8 @@ class Group(Base):
             sqlite_where=text("reported_on IS NOT NULL"),
             postgresql_where=text("reported_on IS NOT NULL"),
         ),
+        # The scan rewrites expiry periods only for listings changed since its last run.
+        Index("ix_groups_updated_at", "updated_at"),
     )
 
 
@@ -634,6 +636,21 @@ class FreshnessReminder(Base):
     __table_args__ = (Index("uq_freshness_reminders_round", "task_id", "round", unique=True),)
 
 
+class FreshnessScan(Base):
+    """One run of the freshness scan: a log for staff, and what the next run starts from."""
+
+    __tablename__ = "freshness_scans"
+
+    id: Mapped[IntPK]
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    seconds: Mapped[float]
+    scan_day: Mapped[dt.date] = mapped_column(Date)
+    # The policy's settings: while they stay the same, expiry periods are rewritten only for
+    # listings changed since the last run.
+    policy: Mapped[str] = mapped_column(String(500))
+    counts: Mapped[dict[str, Any]] = mapped_column(JSONValue, default=dict)
+
+
 class ListingActivity(Base):
     """How often a listing came up for link workers on a day: shown in a match, or put in a
     person's plan. Counts only, nobody's details: it orders the re-verification queue."""
@@ -685,6 +702,7 @@ __all__ = [
     "Day",
     "Frequency",
     "FreshnessReminder",
+    "FreshnessScan",
     "Gender",
     "Group",
     "GroupCategory",

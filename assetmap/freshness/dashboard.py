@@ -12,9 +12,9 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from assetmap.freshness.policy import Freshness, FreshnessPolicy
-from assetmap.freshness.scan import LIVE
+from assetmap.freshness.scan import LIVE, last_scan
 from assetmap.freshness.tasks import task_counts
-from assetmap.models import Group, GroupCategory, Organisation, Venue
+from assetmap.models import FreshnessScan, Group, GroupCategory, Organisation, Venue
 
 #: Areas shown, most listings first.
 AREAS_SHOWN = 20
@@ -56,6 +56,7 @@ class Dashboard:
     by_area: list[Shares] = field(default_factory=list)
     oldest: list[OldListing] = field(default_factory=list)
     tasks: dict[str, Any] = field(default_factory=dict)
+    last_scan: FreshnessScan | None = None
 
 
 def _share_columns(policy: FreshnessPolicy) -> list[Any]:
@@ -127,6 +128,7 @@ def build_dashboard(session: Session, policy: FreshnessPolicy, today: dt.date) -
     ).all()
     dashboard.oldest = [OldListing(**row._mapping) for row in oldest]
     dashboard.tasks = task_counts(session, today.replace(day=1))
+    dashboard.last_scan = last_scan(session)
     return dashboard
 
 

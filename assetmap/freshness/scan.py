@@ -24,6 +24,7 @@ Python per message, so it runs after the scan, on the reminders the scan queued.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +41,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
     update,
 )
 from sqlalchemy.orm import Session
@@ -47,6 +49,7 @@ from sqlalchemy.orm import Session
 from assetmap.freshness.policy import Freshness, FreshnessPolicy, freshness_condition
 from assetmap.models import (
     FreshnessReminder,
+    FreshnessScan,
     Group,
     GroupCategory,
     OutboxMessage,
@@ -56,6 +59,7 @@ from assetmap.models import (
     TaskStage,
     VerificationTask,
     table_of,
+    utcnow,
 )
 from assetmap.outbox.services import MAX_ATTEMPTS
 
@@ -103,6 +107,20 @@ class ScanReport:
             + sum(self.reminders_queued.values())
         )
 
+    def counts(self) -> dict[str, Any]:
+        """The report as JSON-ready numbers, for the scan log."""
+        return {
+            "fresh": self.fresh,
+            "due": self.due,
+            "stale": self.stale,
+            "very_stale": self.very_stale,
+            "expiry_updated": self.expiry_updated,
+            "tasks_opened": self.tasks_opened,
+            "tasks_closed": self.tasks_closed,
+            "to_link_workers": dict(self.to_link_workers),
+            "reminders_queued": {str(r): n for r, n in self.reminders_queued.items()},
+        }
+
     def lines(self) -> list[str]:
         total = self.fresh + self.due + self.stale
         handed = ", ".join(f"{n} {why}" for why, n in self.to_link_workers.items() if n)
@@ -127,29 +145,55 @@ def run_scan(
 ) -> ScanReport:
     """Bring freshness, tasks and reminders up to date for ``today``, in the caller's
     transaction (commit it to keep the result)."""
+    started, clock = utcnow(), time.perf_counter()
     report = ScanReport(today=today)
     values = {**policy.parameters(today), "today": today}
-    report.expiry_updated = _write_expiry(session, policy)
+    report.expiry_updated = _write_expiry(session, policy, _changed_since(session, policy))
     report.tasks_closed = _close_needless_tasks(session, policy, values)
     report.tasks_opened = _open_tasks(session, policy, reminders, values)
     _refresh_statistics(session, table_of(VerificationTask), report.tasks_opened)
     report.to_link_workers = _hand_to_link_workers(session, reminders, today)
     report.reminders_queued = _queue_reminders(session, reminders, today)
     _count_freshness(session, policy, values, report)
+    session.add(
+        FreshnessScan(
+            started_at=started,
+            seconds=round(time.perf_counter() - clock, 3),
+            scan_day=today,
+            policy=repr(policy),
+            counts=report.counts(),
+        )
+    )
+    session.flush()
     return report
+
+
+def last_scan(session: Session) -> FreshnessScan | None:
+    return session.scalar(select(FreshnessScan).order_by(FreshnessScan.id.desc()).limit(1))
+
+
+def _changed_since(session: Session, policy: FreshnessPolicy) -> dt.datetime | None:
+    """When the last scan under this same policy started: only listings changed since then
+    can need a new expiry period. None: look at every listing."""
+    last = last_scan(session)
+    return last.started_at if last is not None and last.policy == repr(policy) else None
 
 
 # -- 1. expiry ----------------------------------------------------------------------------------
 
 
-def _write_expiry(session: Session, policy: FreshnessPolicy) -> int:
+def _write_expiry(session: Session, policy: FreshnessPolicy, since: dt.datetime | None) -> int:
     groups = table_of(Group)
+    # Categories change only with their listing's row (updated_at moves): listings untouched
+    # since the last scan under this policy already have the right period.
+    changed = select(groups.c.id).where(groups.c.updated_at >= since) if since else None
+    in_scope = groups.c.id.in_(changed) if changed is not None else true()
     # A derived value, not an edit: the listing's updated_at stays as it was.
     if not policy.category_expiry:
         return _rows(
             session.execute(
                 update(groups)
-                .where(groups.c.expiry_days.is_not(None))
+                .where(groups.c.expiry_days.is_not(None), in_scope)
                 .values(expiry_days=None, updated_at=groups.c.updated_at)
             )
         )
@@ -166,7 +210,10 @@ def _write_expiry(session: Session, policy: FreshnessPolicy) -> int:
                 )
             ).label("days"),
         )
-        .where(category.c.category.in_(names))
+        .where(
+            category.c.category.in_(names),
+            category.c.group_id.in_(changed) if changed is not None else true(),
+        )
         .group_by(category.c.group_id)
         .subquery("shortest")
     )
@@ -186,7 +233,7 @@ def _write_expiry(session: Session, policy: FreshnessPolicy) -> int:
     return written + _rows(
         session.execute(
             update(groups)
-            .where(groups.c.expiry_days.is_not(None), ~in_shorter_category)
+            .where(groups.c.expiry_days.is_not(None), ~in_shorter_category, in_scope)
             .values(expiry_days=None, updated_at=groups.c.updated_at)
         )
     )

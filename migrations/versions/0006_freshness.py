@@ -8,6 +8,7 @@ Create Date: 2026-11-23
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0006"
 down_revision = "0005"
@@ -37,6 +38,7 @@ def upgrade() -> None:
         sqlite_where=sa.text("reported_on IS NOT NULL"),
         postgresql_where=sa.text("reported_on IS NOT NULL"),
     )
+    op.create_index("ix_groups_updated_at", "groups", ["updated_at"])
     with op.batch_alter_table("verifications") as batch:
         batch.add_column(
             sa.Column("reached", sa.Boolean(), nullable=False, server_default=sa.true())
@@ -129,6 +131,16 @@ def upgrade() -> None:
     )
 
     op.create_table(
+        "freshness_scans",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("seconds", sa.Float(), nullable=False),
+        sa.Column("scan_day", sa.Date(), nullable=False),
+        sa.Column("policy", sa.String(500), nullable=False),
+        sa.Column("counts", sa.JSON().with_variant(JSONB(), "postgresql"), nullable=False),
+    )
+
+    op.create_table(
         "listing_activity",
         sa.Column(
             "group_id",
@@ -144,12 +156,14 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("listing_activity")
+    op.drop_table("freshness_scans")
     op.drop_table("freshness_reminders")
     op.drop_table("verification_tasks")
     with op.batch_alter_table("revisions") as batch:
         batch.drop_column("via")
     with op.batch_alter_table("verifications") as batch:
         batch.drop_column("reached")
+    op.drop_index("ix_groups_updated_at", "groups")
     op.drop_index("ix_groups_reported_on", "groups")
     with op.batch_alter_table("groups") as batch:
         batch.drop_column("expiry_days")

@@ -13,14 +13,17 @@ from geoalchemy2 import Geometry
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from assetmap.directory.edits import edit_listing
 from assetmap.directory.reports import report_problem
 from assetmap.freshness.policy import FACT_COLUMNS, Freshness, FreshnessPolicy
 from assetmap.freshness.reminders import ReminderLinks, write_reminder_emails
 from assetmap.freshness.scan import ReminderPolicy, ScanReport, run_scan
 from assetmap.freshness.service import run_freshness
+from assetmap.geo.geocoders import GazetteerGeocoder
 from assetmap.models import (
     Base,
     FreshnessReminder,
+    FreshnessScan,
     Group,
     OutboxMessage,
     TaskOutcome,
@@ -135,7 +138,8 @@ def python_very_stale(database, policy: FreshnessPolicy, day: dt.date) -> set[st
 
 
 def snapshot(database) -> dict[str, list[tuple[str, ...]]]:
-    """Every row of every table (but geometries), to show a second scan changed nothing."""
+    """Every row of every table (but geometries and the scans' own log), to show a second scan
+    changed nothing."""
     with database.sessions() as session:
         return {
             table.name: sorted(
@@ -145,6 +149,7 @@ def snapshot(database) -> dict[str, list[tuple[str, ...]]]:
                 )
             )
             for table in Base.metadata.sorted_tables
+            if table.name != "freshness_scans"
         }
 
 
@@ -238,6 +243,52 @@ def test_dropping_a_category_expiry_puts_listings_back_on_the_default(database, 
     assert report.expiry_updated == 1
     assert python_states(database, DEFAULT, later(1)) == {"peer 90": Freshness.FRESH}
     assert sql_states(database, DEFAULT, later(1)) == {"peer 90": Freshness.FRESH}
+
+
+def test_later_scans_rewrite_the_periods_of_changed_listings_only(database, add_groups) -> None:
+    social, peer = add_groups(
+        group("social", 20, categories=["social"]), group("peer", 20, categories=["peer_support"])
+    )
+    long_ago = at(DAY) - dt.timedelta(days=1)
+    for group_id in (social, peer):
+        set_columns(database, group_id, updated_at=long_ago)
+    assert scan(database, policy=PEER_90).expiry_updated == 1  # the first looks at every one
+    # A listing nobody has changed since that scan is not looked at again ...
+    set_columns(database, peer, expiry_days=None, updated_at=long_ago)
+    assert scan(database, later(1), policy=PEER_90).expiry_updated == 0
+    # ... but one whose categories changed is, and so is every one when the policy changes.
+    with time_machine.travel(at(later(2)), tick=False), database.session() as session:
+        edit_listing(
+            session,
+            social,
+            {"categories": ["social", "peer_support"]},
+            based_on=session.get(Group, social).version,
+            user_id=None,
+            geocoder=GazetteerGeocoder(session),
+        )
+    assert scan(database, later(3), policy=PEER_90).expiry_updated == 1
+    assert (
+        scan(
+            database, later(3), policy=FreshnessPolicy(category_expiry=(("peer_support", 60),))
+        ).expiry_updated
+        == 2
+    )
+    with database.sessions() as session:
+        periods = dict(session.execute(select(Group.name, Group.expiry_days)).all())
+    assert periods == {"social": 60, "peer": 60}
+
+
+def test_every_scan_is_logged_with_its_counts(database, add_groups) -> None:
+    add_groups(group("due", 170), group("fresh", 20))
+    scan(database)
+    scan(database, later(1))
+    with database.sessions() as session:
+        logged = session.scalars(select(FreshnessScan).order_by(FreshnessScan.id)).all()
+    assert [(s.scan_day, s.counts["tasks_opened"], s.counts["due"]) for s in logged] == [
+        (DAY, 1, 1),
+        (later(1), 0, 1),
+    ]
+    assert logged[0].started_at == at(DAY) and logged[0].seconds >= 0
 
 
 # ---- idempotence and one open task per listing ------------------------------------------------

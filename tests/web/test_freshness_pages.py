@@ -330,6 +330,8 @@ def test_the_dashboard_shows_shares_tasks_and_the_oldest(app, database, add_grou
     assert "4 live listings" in page
     assert page.index("Ancient one") < page.index("Stale one")  # oldest first
     assert "NW5" in page
+    scan_line = re.sub(r"\s+", " ", re.search(r'id="last-scan">(.*?)</p>', page, re.S).group(1))
+    assert "It opened 3 tasks and queued 3 reminders" in scan_line
 
 
 # -- how often listings come up -----------------------------------------------------------------
