@@ -2,20 +2,22 @@
 
 Every step is one or two SQL statements over all listings (an UPDATE or an INSERT … SELECT),
 so the scan costs a few table passes however many listings there are, and never loads them
-into Python (a daily scan of a million listings on PostGIS: about 8 s, BENCHMARKS.md). Each
+into Python (a daily scan of a million listings on PostGIS: about 6.5 s, BENCHMARKS.md). Each
 step only changes rows that are not yet as they should be, which makes the whole scan
 idempotent: a second run on the same day finds nothing to do.
 
 The steps, in order:
 
-1. write each listing's expiry period from the policy and its categories;
+1. write each listing's expiry period from the policy and its categories (only for listings
+   changed since the last scan, unless the policy changed: the scans' log says which);
 2. close open tasks that are no longer needed (the listing was verified another way, or closed);
 3. open a task for every live listing that is due or stale and has none open. Listings with an
    email address start with reminders to the organiser; the rest go straight to link workers;
 4. hand tasks to link workers when a problem has been reported, a reminder bounced, the
    address went away, or the organiser answered none of the reminders;
 5. queue the next reminder (one per reminder period, up to the policy's number) for tasks
-   still waiting on the organiser.
+   still waiting on the organiser;
+6. count fresh, due and stale listings, and log the run (``freshness_scans``).
 
 Writing each reminder's text and signed link is ``reminders.write_reminder_emails``: it needs
 Python per message, so it runs after the scan, on the reminders the scan queued.

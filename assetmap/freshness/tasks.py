@@ -44,7 +44,6 @@ from assetmap.directory.edits import edit_listing
 from assetmap.errors import Forbidden, NotFound, ValidationError
 from assetmap.geo.geocoders import GazetteerGeocoder
 from assetmap.models import (
-    Category,
     Group,
     GroupCategory,
     ListingActivity,
@@ -238,12 +237,6 @@ def _queue_select(session: Session, user: User, today: dt.date, wanted: QueueFil
             .exists()
         )
     return statement
-
-
-def check_category(value: str) -> str:
-    if value and value not in {c.value for c in Category}:
-        raise ValidationError(f"{value!r} is not a category", field="category")
-    return value
 
 
 # -- claiming ------------------------------------------------------------------------------------

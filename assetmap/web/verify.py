@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from assetmap.directory.edits import StaleEdit
@@ -97,8 +98,6 @@ def _staff_only(view: Callable[..., ResponseReturnValue]) -> Callable[..., Respo
 
 
 def _me() -> User:
-    from flask_login import current_user
-
     user = db_session().get(User, current_user.id)
     if user is None or not user.active:
         abort(403)

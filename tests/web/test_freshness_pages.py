@@ -264,6 +264,10 @@ def test_a_bad_outcome_is_a_form_error_and_writes_nothing(app, database, due_wor
             "Enter a whole number",
         ),
         ({"result": "updated", "method": "phone"}, "Change at least one detail"),
+        (
+            {"result": "updated", "method": "phone", "fix-contact.email": "not an address"},
+            'href="#fix-contact.email"',
+        ),
     ):
         response = worker.post(f"/verify/{task.id}", data={"csrf_token": worker.token, **data})
         assert response.status_code == 400, data
