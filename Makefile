@@ -64,7 +64,7 @@ lint: install ## ruff (lint and format check) and mypy on the domain packages
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy assetmap/accounts assetmap/directory assetmap/geo assetmap/matching assetmap/freshness assetmap/outbox
 
-bench: install ## Time the API against the bare spatial SQL on both backends (BENCH_SIZE=100000)
+bench: install ## Time the API, search, matching and the freshness scan on both backends (BENCH_SIZE=100000)
 	$(call apt_install,$(TEST_DEBS))
 	scripts/with-postgis $(BIN)/python -m bench --size $(BENCH_SIZE)
 
