@@ -27,6 +27,7 @@ from assetmap.models import (
 )
 from tests.factories import TODAY, listing
 from tests.web.conftest import screenshot
+from tests.web.test_auth import csrf_token
 from tests.web.test_staff import (
     EMAILS,
     ESCAPED,
@@ -141,7 +142,7 @@ def test_confirming_twice_counts_once(app, database, due_world):
     reminded, _ = due_world
     path = _link(database, reminded)
     client = app.test_client()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html(client.get(path))).group(1)
+    token = csrf_token(client, path)
     first = client.post(path + "/confirm", data={"csrf_token": token})
     assert first.status_code == 302
     second = client.post(path + "/stopped", data={"csrf_token": token, "sure": "yes"})
@@ -163,7 +164,7 @@ def test_stopped_needs_the_box_ticked_and_then_closes_the_listing(app, database,
     reminded, _ = due_world
     path = _link(database, reminded)
     client = app.test_client()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html(client.get(path))).group(1)
+    token = csrf_token(client, path)
     unticked = client.post(path + "/stopped", data={"csrf_token": token})
     assert unticked.status_code == 400
     assert "Tick the box to confirm the group has stopped" in html(unticked)
@@ -179,7 +180,7 @@ def test_changes_without_an_account_go_to_a_link_worker(app, database, due_world
     reminded, _ = due_world
     path = _link(database, reminded)
     client = app.test_client()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html(client.get(path))).group(1)
+    token = csrf_token(client, path)
     empty = client.post(path + "/changes", data={"csrf_token": token, "changes": "  "})
     assert empty.status_code == 400 and "Tell us what has changed" in html(empty)
     sent = client.post(
