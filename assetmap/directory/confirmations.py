@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from assetmap.accounts.users import Permissions
@@ -18,7 +19,10 @@ from assetmap.errors import Forbidden, NotFound
 from assetmap.freshness.policy import settle_flags
 from assetmap.models import (
     Group,
+    Status,
     TaskOutcome,
+    TaskReason,
+    TaskStage,
     User,
     Verification,
     VerificationMethod,
@@ -52,6 +56,39 @@ def record_verification(
     return verification
 
 
+def task_for_link_workers(
+    session: Session, group_id: int, reason: TaskReason, today: dt.date, note: str = ""
+) -> None:
+    """Put the listing in the link workers' queue now, not at the next nightly scan: its open
+    task moves there, or one is opened. Only for listings that are checked at all (not
+    closed or paused)."""
+    live = (Status.OPEN, Status.INVITATION_ONLY, Status.WAITING_LIST)
+    if session.scalar(select(Group.status).where(Group.id == group_id)) not in live:
+        return
+    tasks = table_of(VerificationTask)
+    moved = session.execute(
+        update(tasks)
+        .where(tasks.c.group_id == group_id, tasks.c.closed_on.is_(None))
+        .values(stage=TaskStage.LINK_WORKER.value, reason=reason.value)
+    )
+    if isinstance(moved, CursorResult) and moved.rowcount:
+        return
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    # Never a second open task, even if another request opens one at this moment.
+    session.execute(
+        dialect.insert(tasks)
+        .values(
+            group_id=group_id,
+            opened_on=today,
+            reason=reason.value,
+            stage=TaskStage.LINK_WORKER.value,
+            attempts=0,
+            note=note,
+        )
+        .on_conflict_do_nothing(index_elements=["group_id"], index_where=text("closed_on IS NULL"))
+    )
+
+
 def close_open_task(
     session: Session, group_id: int, outcome: TaskOutcome, today: dt.date, who: str, note: str = ""
 ) -> None:
@@ -82,4 +119,9 @@ def confirm_still_running(
     return verification
 
 
-__all__ = ["close_open_task", "confirm_still_running", "record_verification"]
+__all__ = [
+    "close_open_task",
+    "confirm_still_running",
+    "record_verification",
+    "task_for_link_workers",
+]

@@ -1,4 +1,5 @@
-"""Problem reports: anyone can say a listing is wrong, and it is then due for a check at once.
+"""Problem reports: anyone can say a listing is wrong; it is then due for a check at once, and
+in the link workers' queue.
 
 No login and no personal data: the sender is known only by a salted hash of their address,
 kept to stop one sender flooding the queue.
@@ -12,9 +13,10 @@ import hashlib
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from assetmap.directory.confirmations import task_for_link_workers
 from assetmap.directory.schemas import MAX_ID
 from assetmap.errors import NotFound, TooManyRequests, ValidationError
-from assetmap.models import Group, ProblemKind, ProblemReport
+from assetmap.models import Group, ProblemKind, ProblemReport, TaskReason
 
 # Enough for a link worker fixing several listings in a sitting, too few to flood the queue.
 REPORTS_PER_SENDER_PER_HOUR = 10
@@ -68,4 +70,5 @@ def report_problem(
     session.add(report)
     session.execute(update(Group).where(Group.id == group_id).values(reported_on=now.date()))
     session.flush()
+    task_for_link_workers(session, group_id, TaskReason.PROBLEM, now.date())
     return report

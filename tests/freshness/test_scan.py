@@ -487,7 +487,7 @@ def report_on(database, group_id: int, day: dt.date) -> None:
         report_problem(session, group_id, "phone", "number not recognised", "sender", at(day))
 
 
-def test_a_problem_report_makes_a_fresh_listing_a_link_worker_task_at_once(
+def test_a_problem_report_puts_a_fresh_listing_in_the_link_workers_queue_at_once(
     database, add_groups
 ) -> None:
     (group_id,) = add_groups(group("Choir", 10))
@@ -495,17 +495,26 @@ def test_a_problem_report_makes_a_fresh_listing_a_link_worker_task_at_once(
     report_on(database, group_id, DAY)
     assert python_states(database, DEFAULT, DAY) == {"Choir": Freshness.DUE}
     assert sql_states(database, DEFAULT, DAY) == {"Choir": Freshness.DUE}
-
-    report = scan(database)
-
-    assert report.tasks_opened == 1
-    task = only_task(database)
+    task = only_task(database)  # there already, before any scan
     assert (task.stage, task.reason, task.opened_on) == (
         TaskStage.LINK_WORKER,
         TaskReason.PROBLEM,
         DAY,
     )
+    report_on(database, group_id, DAY)  # a second report: still one task
+    assert scan(database).tasks_opened == 0
+    assert only_task(database).id == task.id
     assert reminder_rounds(database) == []  # nobody waits on the organiser
+
+
+def test_the_scan_opens_a_task_for_a_report_it_was_not_told_of(database, add_groups) -> None:
+    # A report date that came another way (an import, or a report before this feature).
+    (group_id,) = add_groups(group("Choir", 10))
+    set_columns(database, group_id, reported_on=DAY)
+    report = scan(database)
+    assert report.tasks_opened == 1
+    task = only_task(database)
+    assert (task.stage, task.reason) == (TaskStage.LINK_WORKER, TaskReason.PROBLEM)
 
 
 def test_a_problem_report_moves_a_waiting_task_to_link_workers(database, add_groups) -> None:
@@ -513,11 +522,11 @@ def test_a_problem_report_moves_a_waiting_task_to_link_workers(database, add_gro
     scan(database)
     waiting = only_task(database)
     assert waiting.stage is TaskStage.ORGANISER
-    report_on(database, group_id, later(3))
+    report_on(database, group_id, later(3))  # moves it at once
 
     report = scan(database, later(3))
 
-    assert report.to_link_workers["problem reported"] == 1
+    assert report.to_link_workers["problem reported"] == 0
     assert report.tasks_opened == 0
     task = only_task(database)
     assert (task.id, task.stage, task.reason) == (
@@ -611,3 +620,18 @@ def test_the_report_counts_live_listings_and_what_the_scan_did(database, add_gro
     assert report.lines()[0] == "listings: 5 live — 2 fresh, 1 due, 2 stale (2 very stale)"
     assert "tasks opened: 3, closed (no longer needed): 0" in report.lines()
     assert "reminders queued: 2 (2 #1)" in report.lines()
+
+
+def test_the_scan_hands_over_a_waiting_task_for_a_report_it_was_not_told_of(
+    database, add_groups
+) -> None:
+    (group_id,) = add_groups(group("Choir", 170))
+    scan(database)
+    assert only_task(database).stage is TaskStage.ORGANISER
+    set_columns(database, group_id, reported_on=later(3))
+    report = scan(database, later(3))
+    assert report.to_link_workers["problem reported"] == 1
+    assert (only_task(database).stage, only_task(database).reason) == (
+        TaskStage.LINK_WORKER,
+        TaskReason.PROBLEM,
+    )
