@@ -57,19 +57,29 @@ def record_verification(
 
 
 def task_for_link_workers(
-    session: Session, group_id: int, reason: TaskReason, today: dt.date, note: str = ""
+    session: Session,
+    group_id: int,
+    reason: TaskReason,
+    today: dt.date,
+    note: str = "",
+    *,
+    live_only: bool = True,
 ) -> None:
     """Put the listing in the link workers' queue now, not at the next nightly scan: its open
-    task moves there, or one is opened. Only for listings that are checked at all (not
-    closed or paused)."""
+    task moves there (with ``note``, if given), or one is opened. With ``live_only``, not for
+    listings that are not checked at all (closed or paused)."""
     live = (Status.OPEN, Status.INVITATION_ONLY, Status.WAITING_LIST)
-    if session.scalar(select(Group.status).where(Group.id == group_id)) not in live:
+    if live_only and session.scalar(select(Group.status).where(Group.id == group_id)) not in live:
         return
     tasks = table_of(VerificationTask)
     moved = session.execute(
         update(tasks)
         .where(tasks.c.group_id == group_id, tasks.c.closed_on.is_(None))
-        .values(stage=TaskStage.LINK_WORKER.value, reason=reason.value)
+        .values(
+            stage=TaskStage.LINK_WORKER.value,
+            reason=reason.value,
+            **({"note": note} if note else {}),
+        )
     )
     if isinstance(moved, CursorResult) and moved.rowcount:
         return

@@ -19,7 +19,11 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import CursorResult, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from assetmap.directory.confirmations import close_open_task, record_verification
+from assetmap.directory.confirmations import (
+    close_open_task,
+    record_verification,
+    task_for_link_workers,
+)
 from assetmap.directory.documents import refresh_documents
 from assetmap.directory.edits import edit_listing
 from assetmap.errors import ValidationError
@@ -32,7 +36,6 @@ from assetmap.models import (
     Status,
     TaskOutcome,
     TaskReason,
-    TaskStage,
     Verification,
     VerificationMethod,
     VerificationTask,
@@ -302,25 +305,15 @@ def changes_by_link(
         raise ValidationError("Remove the NUL characters from your message", field="changes")
     when = now or utcnow()
     _use(session, view.reminder, "changes", when)
-    note = f"The organiser wrote: {text}"
-    tasks = table_of(VerificationTask)
-    handed = session.execute(
-        update(tasks)
-        .where(tasks.c.group_id == view.group.id, tasks.c.closed_on.is_(None))
-        .values(stage=TaskStage.LINK_WORKER.value, reason=TaskReason.CHANGES.value, note=note)
+    # Even if it was checked some other way since the email went: the changes need making.
+    task_for_link_workers(
+        session,
+        view.group.id,
+        TaskReason.CHANGES,
+        when.date(),
+        f"The organiser wrote: {text}",
+        live_only=False,
     )
-    if isinstance(handed, CursorResult) and handed.rowcount == 0:
-        # Checked some other way since the email went: the changes still need making.
-        session.add(
-            VerificationTask(
-                group_id=view.group.id,
-                opened_on=when.date(),
-                reason=TaskReason.CHANGES,
-                stage=TaskStage.LINK_WORKER,
-                note=note,
-            )
-        )
-        session.flush()
 
 
 __all__ = [
