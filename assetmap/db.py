@@ -10,6 +10,7 @@ from pathlib import Path
 import sqlean
 from geoalchemy2.admin.dialects.sqlite import init_spatialite
 from sqlalchemy import Engine, Table, create_engine, event, func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -116,3 +117,11 @@ def sync_id_sequence(session: Session, table: Table) -> None:
                 f"(SELECT COALESCE(MAX(id), 1) FROM {table.name}))"
             )
         )
+
+
+def upsert_insert(session: Session, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT with ON CONFLICT clauses (``on_conflict_do_nothing`` / ``_do_update``) in the
+    session's backend: both have them, under the same names."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)

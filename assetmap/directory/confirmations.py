@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import CursorResult, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from assetmap.accounts.users import Permissions
+from assetmap.db import upsert_insert
 from assetmap.directory.documents import refresh_documents
 from assetmap.errors import Forbidden, NotFound
 from assetmap.freshness.policy import settle_flags
@@ -83,10 +83,9 @@ def task_for_link_workers(
     )
     if isinstance(moved, CursorResult) and moved.rowcount:
         return
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     # Never a second open task, even if another request opens one at this moment.
     session.execute(
-        dialect.insert(tasks)
+        upsert_insert(session, tasks)
         .values(
             group_id=group_id,
             opened_on=today,

@@ -38,7 +38,6 @@ from assetmap.models import (
     TaskReason,
     Verification,
     VerificationMethod,
-    VerificationTask,
     table_of,
     utcnow,
 )
@@ -220,7 +219,6 @@ class LinkView:
 
     reminder: FreshnessReminder
     group: Group
-    task: VerificationTask | None
     used: bool
 
 
@@ -232,8 +230,7 @@ def open_link(session: Session, links: ReminderLinks, token: str) -> LinkView:
     group = session.get(Group, reminder.group_id)
     if group is None:
         raise ValidationError("This listing no longer exists.", field="token")
-    task = session.get(VerificationTask, reminder.task_id)
-    return LinkView(reminder=reminder, group=group, task=task, used=reminder.used_at is not None)
+    return LinkView(reminder=reminder, group=group, used=reminder.used_at is not None)
 
 
 def _use(session: Session, reminder: FreshnessReminder, what: str, now: dt.datetime) -> None:

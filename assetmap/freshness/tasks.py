@@ -35,9 +35,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from assetmap.db import upsert_insert
 from assetmap.directory.confirmations import record_verification
 from assetmap.directory.documents import refresh_documents
 from assetmap.directory.edits import edit_listing
@@ -464,8 +464,7 @@ def record_activity(
         return
     column = "planned" if planned else "matched"
     table = table_of(ListingActivity)
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
+    statement = upsert_insert(session, table)
     # One statement per call, safe when two requests count the same listing at once.
     session.execute(
         statement.on_conflict_do_update(

@@ -976,7 +976,8 @@ def dashboard() -> ResponseReturnValue:
         .offset((page - 1) * PAGE_SIZE)
     ).all()
     pending = _pending_lines(session, [row.id for row in found])
-    policy, day = freshness_policy(), today()
+    day = today()
+    classify = freshness_policy().classifier(day)
     rows = []
     for row in found:
         last = row.last_verified_at.isoformat() if row.last_verified_at else None
@@ -991,7 +992,7 @@ def dashboard() -> ResponseReturnValue:
                 name=row.name,
                 organisation=row.organisation,
                 status=row.status.value,
-                freshness=policy.freshness_of(row, day).value,
+                freshness=classify(row).value,
                 checked=months_ago(last, day),
                 places=spare_places_text({"spare_places": spare, "waiting_list": row.waiting_list}),
                 pending=pending.get(row.id, []),

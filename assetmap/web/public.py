@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 from assetmap.directory.queries import TimeOfDay, get_feature, search_groups
 from assetmap.directory.reports import report_problem, sender_hash
 from assetmap.errors import AssetmapError, NotFound, ValidationError
-from assetmap.freshness.policy import FACT_COLUMNS, Freshness
+from assetmap.freshness.policy import Freshness
 from assetmap.geo.geocoders import geocoder_for
 from assetmap.geo.postcodes import is_postcode
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Group, ProblemKind, Status
@@ -186,13 +186,16 @@ def listing_page(group_id: int) -> ResponseReturnValue:
     small_map = (
         build_map(app_config(), (venue["lat"], venue["lon"]), 16, marker=True) if venue else None
     )
-    facts = read_session().execute(select(*FACT_COLUMNS).where(Group.id == group_id)).one()
+    flags = (
+        read_session()
+        .execute(select(Group.reported_on, Group.bounced_on).where(Group.id == group_id))
+        .one()
+    )
     return render_template(
         "public/listing.html",
         listing=listing,
-        reported_on=facts.reported_on,
-        bounced_on=facts.bounced_on,
-        very_stale=freshness_policy().very_stale_test(today())(facts),
+        reported_on=flags.reported_on,
+        bounced_on=flags.bounced_on,
         map=small_map,
         today=today(),
         reported=request.args.get("reported") == "1",

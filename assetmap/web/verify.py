@@ -236,15 +236,14 @@ def _render_task(
     ), (error.http_status if error else 200)
 
 
+#: Error summary links for fields that are a group of choices (or no field at all).
+ANCHORS = {"result": "result-confirmed", "method": "method-phone", "task": "record"}
+
+
 def _anchor(error: AssetmapError | None) -> str:
     """Where the error summary's link goes: the field, or the first choice of a group."""
-    field = error.field if error else None
-    return {
-        "result": "result-confirmed",
-        "method": "method-phone",
-        "task": "record",
-        None: "record",
-    }.get(field, field or "record")
+    field = error.field if error and error.field else "record"
+    return ANCHORS.get(field, field)
 
 
 @verify.get("/verify/<int:task_id>")

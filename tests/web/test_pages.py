@@ -108,6 +108,9 @@ def test_stale_listing_warns_before_referring(page: Page, groups):
     expect(warning).to_contain_text("This group may have stopped")
     expect(warning).to_contain_text("Do not refer anyone until you have rung")
     expect(warning).to_contain_text("Not checked since")
+    # The search list says so too, for that listing alone.
+    page.goto("/?place=NW5+1AA")
+    expect(page.locator(".am-tag--stale", has_text="May have stopped")).to_have_count(1)
     page.goto(f"/groups/{groups['shed']}")
     expect(page.locator("#freshness-warning")).to_have_count(0)
     expect(page.locator(".am-access__unknown").first).to_be_visible()
