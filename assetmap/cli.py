@@ -24,11 +24,11 @@ from assetmap.db import Database
 from assetmap.directory.queries import iter_listings
 from assetmap.directory.services import ImportRejected, import_listings
 from assetmap.errors import AssetmapError
-from assetmap.freshness.policy import FreshnessPolicy
 from assetmap.geo.gazetteer import import_postcodes, read_postcode_csv
 from assetmap.geo.geocoders import geocoder_for
 from assetmap.models import Group, Role, User
 from assetmap.outbox import MAX_ATTEMPTS, deliver_pending, sender_for
+from assetmap.verification.policy import FreshnessPolicy
 
 F = TypeVar("F", bound=Callable[..., Any])
 SEED = PROJECT_ROOT / "seed"

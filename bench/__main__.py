@@ -29,7 +29,7 @@ from assetmap.config import Config
 from assetmap.db import Database
 from assetmap.geo.spatial import BBox, Point, circle_bbox, spatial_dialect
 from assetmap.models import Group, Venue
-from assetmap.web import app_database
+from assetmap.web.context import app_database
 from bench import freshness
 from bench.matching import HEADER as MATCH_HEADER
 from bench.matching import bench_match

@@ -38,10 +38,10 @@ from sqlalchemy.engine import make_url
 from assetmap import schema
 from assetmap.config import Config
 from assetmap.db import Database
-from assetmap.freshness.policy import FreshnessPolicy
 from assetmap.freshness.reminders import ReminderLinks, write_reminder_emails
 from assetmap.freshness.scan import ReminderPolicy, ScanReport, run_scan
 from assetmap.models import ACCESSIBILITY_FLAGS, Group
+from assetmap.verification.policy import FreshnessPolicy
 from seed.synthetic import TODAY, generate_listings
 
 #: A realistic policy: peer support changes faster than the rest.

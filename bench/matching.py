@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 from assetmap import create_app
 from assetmap.config import Config
 from assetmap.models import UnmetNeed, Venue
-from assetmap.web import app_database
+from assetmap.web.context import app_database
 
 #: (label, profile without location): from the common case to the widest search.
 PROFILES: list[tuple[str, dict[str, Any]]] = [

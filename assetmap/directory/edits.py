@@ -93,11 +93,12 @@ def edit_listing(
     *,
     based_on: int,
     user_id: int | None,
-    geocoder: Geocoder,
+    geocoder: Geocoder | None = None,
     via: str = "",
 ) -> EditResult:
     """Apply a merge patch to a listing if it is still at version ``based_on``.
 
+    ``geocoder`` is needed only when the change gives a venue a postcode without coordinates.
     Raises StaleEdit if it is not, ValidationError naming the field if the result is not a
     valid listing (the caller rolls back: nothing is written), NotFound if there is no group.
     """

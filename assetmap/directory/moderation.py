@@ -19,7 +19,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assetmap.accounts.users import Permissions
-from assetmap.directory.confirmations import close_open_task, record_verification
 from assetmap.directory.documents import refresh_documents
 from assetmap.directory.edits import (
     READ_ONLY,
@@ -48,6 +47,7 @@ from assetmap.models import (
     VerificationMethod,
 )
 from assetmap.outbox.services import queue_email
+from assetmap.verification.records import close_open_task, record_verification
 
 #: What a trusted organisation's organisers may change without an admin's approval.
 MINOR_FIELDS = frozenset({"schedule", "capacity", "status"})

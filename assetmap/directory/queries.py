@@ -36,12 +36,6 @@ from assetmap.directory.documents import feature_text
 from assetmap.directory.fuzzy import Candidate, distinctive_words, rank_text
 from assetmap.directory.schemas import MAX_ID
 from assetmap.errors import NotFound
-from assetmap.freshness.policy import (
-    FACT_COLUMNS,
-    Freshness,
-    FreshnessPolicy,
-    freshness_condition,
-)
 from assetmap.geo.spatial import BBox, Point, circle_bbox, spatial_dialect
 from assetmap.models import (
     Category,
@@ -52,6 +46,12 @@ from assetmap.models import (
     ScheduleEntry,
     Status,
     Venue,
+)
+from assetmap.verification.policy import (
+    FACT_COLUMNS,
+    Freshness,
+    FreshnessPolicy,
+    freshness_condition,
 )
 
 

@@ -13,10 +13,10 @@ import hashlib
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from assetmap.directory.confirmations import task_for_link_workers
 from assetmap.directory.schemas import MAX_ID
 from assetmap.errors import NotFound, TooManyRequests, ValidationError
 from assetmap.models import Group, ProblemKind, ProblemReport, TaskReason
+from assetmap.verification.records import task_for_link_workers
 
 # Enough for a link worker fixing several listings in a sitting, too few to flood the queue.
 REPORTS_PER_SENDER_PER_HOUR = 10

@@ -82,8 +82,9 @@ def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield chunk
 
 
-def validate_records(records: Sequence[Any], geocoder: Geocoder) -> list[ListingIn]:
-    """Every record as a ListingIn with coordinates, or ImportRejected listing all problems."""
+def validate_records(records: Sequence[Any], geocoder: Geocoder | None) -> list[ListingIn]:
+    """Every record as a ListingIn with coordinates, or ImportRejected listing all problems.
+    Without a geocoder, a venue given by postcode alone is a problem, not a lookup."""
     if not isinstance(records, list):
         raise ImportRejected([ImportProblem(0, "", "the file must hold a JSON list of listings")])
     problems: list[ImportProblem] = []
@@ -112,7 +113,7 @@ def validate_records(records: Sequence[Any], geocoder: Geocoder) -> list[Listing
         venue = listing.venue
         if venue is not None and venue.lat is None and venue.postcode:
             if venue.postcode not in places:
-                place = geocoder.geocode(venue.postcode)
+                place = geocoder.geocode(venue.postcode) if geocoder else None
                 places[venue.postcode] = (place.lat, place.lon) if place else None
             found_place = places[venue.postcode]
             if found_place is None:

@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from assetmap.freshness.policy import Freshness, FreshnessPolicy
-from assetmap.freshness.scan import LIVE, last_scan
+from assetmap.freshness.scan import last_scan
 from assetmap.freshness.tasks import task_counts
 from assetmap.models import FreshnessScan, Group, GroupCategory, Organisation, Venue
+from assetmap.verification.policy import LIVE, Freshness, FreshnessPolicy
 
 #: Areas shown, most listings first.
 AREAS_SHOWN = 20

@@ -1,4 +1,4 @@
-"""Organiser reminders: the email and its signed link, and what the link lets them do.
+"""Organiser reminders: the email and its signed link (what the link does is in ``answers``).
 
 The scan decides who gets a reminder (``freshness_reminders`` rows); ``write_reminder_emails``
 writes each one's text and link into the outbox. The link carries only the reminder's id,
@@ -12,45 +12,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import CursorResult, bindparam, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from assetmap.directory.confirmations import (
-    close_open_task,
-    record_verification,
-    task_for_link_workers,
-)
-from assetmap.directory.documents import refresh_documents
-from assetmap.directory.edits import edit_listing
 from assetmap.errors import ValidationError
-from assetmap.geo.geocoders import GazetteerGeocoder
 from assetmap.models import (
     FreshnessReminder,
     Group,
     Organisation,
     OutboxMessage,
-    Status,
-    TaskOutcome,
-    TaskReason,
-    Verification,
-    VerificationMethod,
     table_of,
-    utcnow,
 )
 from assetmap.outbox.services import new_message
 
 SALT = "assetmap-listing-check"
-#: The longest "what has changed" note an organiser can send with the link.
-MAX_CHANGES = 2000
-WHO = "the organiser"
-
-
-class LinkUsed(Exception):
-    """The link was used already: it works once."""
 
 
 class ReminderLinks:
@@ -187,22 +165,23 @@ def _write_batch(
     return len(made)
 
 
-def _one_line(text: str, limit: int = 120) -> str:
+def one_line(text: str, limit: int = 120) -> str:
+    """``text`` on one line, cut to ``limit`` characters: for subjects and greetings."""
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _subject(row: Any) -> str:
-    return SUBJECTS[min(row.round, 3)].format(name=_one_line(row.name, 200))
+    return SUBJECTS[min(row.round, 3)].format(name=one_line(row.name, 200))
 
 
 def _body(row: Any, links: ReminderLinks, public_url: str, today: dt.date) -> str:
     when = f"on {row.last_verified_at:%-d %B %Y}" if row.last_verified_at else "never"
     until = today + links.lifetime
     return BODY.format(
-        greeting=f" {_one_line(row.contact_name, 60)}" if row.contact_name else "",
-        name=_one_line(row.name),
-        organisation=f" ({_one_line(row.organisation)})" if row.organisation else "",
+        greeting=f" {one_line(row.contact_name, 60)}" if row.contact_name else "",
+        name=one_line(row.name),
+        organisation=f" ({one_line(row.organisation)})" if row.organisation else "",
         when=when,
         link=f"{public_url.rstrip('/')}/check/{links.token(row.id)}",
         until=f"{until:%-d %B %Y}",
@@ -210,116 +189,4 @@ def _body(row: Any, links: ReminderLinks, public_url: str, today: dt.date) -> st
     )
 
 
-# -- what the link does ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LinkView:
-    """What the page behind a link shows."""
-
-    reminder: FreshnessReminder
-    group: Group
-    used: bool
-
-
-def open_link(session: Session, links: ReminderLinks, token: str) -> LinkView:
-    """The reminder behind a token; ValidationError if the token is forged or expired."""
-    reminder = session.get(FreshnessReminder, links.reminder_id(token))
-    if reminder is None:
-        raise ValidationError("This link is no longer valid.", field="token")
-    group = session.get(Group, reminder.group_id)
-    if group is None:
-        raise ValidationError("This listing no longer exists.", field="token")
-    return LinkView(reminder=reminder, group=group, used=reminder.used_at is not None)
-
-
-def _use(session: Session, reminder: FreshnessReminder, what: str, now: dt.datetime) -> None:
-    claimed = session.execute(
-        update(table_of(FreshnessReminder))
-        .where(
-            table_of(FreshnessReminder).c.id == reminder.id,
-            table_of(FreshnessReminder).c.used_at.is_(None),
-        )
-        .values(used_at=now, used_for=what)
-    )
-    if not isinstance(claimed, CursorResult) or claimed.rowcount != 1:
-        raise LinkUsed()
-    session.expire(reminder)
-
-
-def _verify(session: Session, group: Group, today: dt.date, note: str) -> Verification:
-    who = f"{_one_line(group.contact_name, 150)} (organiser)" if group.contact_name else WHO
-    return record_verification(
-        session, group, today, who=who, method=VerificationMethod.ORGANISER, note=note
-    )
-
-
-def confirm_by_link(
-    session: Session, view: LinkView, today: dt.date, now: dt.datetime | None = None
-) -> Verification:
-    """ "Still running, nothing changed": the listing is verified today. LinkUsed if the link
-    was used already."""
-    _use(session, view.reminder, "confirmed", now or utcnow())
-    verification = _verify(session, view.group, today, "Still running, nothing changed (email)")
-    close_open_task(session, view.group.id, TaskOutcome.ORGANISER, today, WHO, "Still running")
-    refresh_documents(session, [view.group.id])
-    return verification
-
-
-def stopped_by_link(
-    session: Session, view: LinkView, today: dt.date, now: dt.datetime | None = None
-) -> None:
-    """ "This group has stopped": the listing is closed (kept, with its history, not deleted)."""
-    _use(session, view.reminder, "stopped", now or utcnow())
-    group = view.group
-    if group.status is not Status.CLOSED:
-        edit_listing(
-            session,
-            group.id,
-            {"status": Status.CLOSED.value},
-            based_on=group.version,
-            user_id=None,
-            geocoder=GazetteerGeocoder(session),
-            via="the organiser, by the link in a reminder email",
-        )
-    session.refresh(group)
-    _verify(session, group, today, "The organiser says the group has stopped (email)")
-    close_open_task(session, group.id, TaskOutcome.CLOSED, today, WHO, "Group has stopped")
-    refresh_documents(session, [group.id])
-
-
-def changes_by_link(
-    session: Session, view: LinkView, changes: str, now: dt.datetime | None = None
-) -> None:
-    """ "Update details" without an account: the organiser's words go to a link worker, who
-    makes the change (and can ring them back)."""
-    text = changes.strip()
-    if not text:
-        raise ValidationError("Tell us what has changed", field="changes")
-    if len(text) > MAX_CHANGES:
-        raise ValidationError(f"Tell us in {MAX_CHANGES} characters or fewer", field="changes")
-    if "\x00" in text:
-        raise ValidationError("Remove the NUL characters from your message", field="changes")
-    when = now or utcnow()
-    _use(session, view.reminder, "changes", when)
-    # Even if it was checked some other way since the email went: the changes need making.
-    task_for_link_workers(
-        session,
-        view.group.id,
-        TaskReason.CHANGES,
-        when.date(),
-        f"The organiser wrote: {text}",
-        live_only=False,
-    )
-
-
-__all__ = [
-    "LinkUsed",
-    "LinkView",
-    "ReminderLinks",
-    "changes_by_link",
-    "confirm_by_link",
-    "open_link",
-    "stopped_by_link",
-    "write_reminder_emails",
-]
+__all__ = ["ReminderLinks", "write_reminder_emails"]

@@ -48,7 +48,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from assetmap.freshness.policy import Freshness, FreshnessPolicy, freshness_condition
 from assetmap.models import (
     FreshnessReminder,
     FreshnessScan,
@@ -64,10 +63,8 @@ from assetmap.models import (
     utcnow,
 )
 from assetmap.outbox.services import MAX_ATTEMPTS
+from assetmap.verification.policy import LIVE, Freshness, FreshnessPolicy, freshness_condition
 
-#: Listings that are re-verified: closed ones are not, nor paused ones (hidden from matching,
-#: and brought back by whoever un-pauses them).
-LIVE = (Status.OPEN, Status.INVITATION_ONLY, Status.WAITING_LIST)
 SCAN_NAME = "freshness scan"
 #: SQLAlchemy keeps the row count of UPDATEs, but of an INSERT … SELECT only when asked: without
 #: this, psycopg reports -1 once the cursor is closed (SQLite happened to keep it).
@@ -533,4 +530,4 @@ def _rows(result: Any) -> int:
     return int(result.rowcount) if isinstance(result, CursorResult) else 0
 
 
-__all__ = ["LIVE", "ReminderPolicy", "ScanReport", "run_scan"]
+__all__ = ["ReminderPolicy", "ScanReport", "run_scan"]

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from assetmap.config import Config, resolve_secret
 from assetmap.db import Database
 from assetmap.freshness.leader import LeaderLock
-from assetmap.freshness.policy import FreshnessPolicy
 from assetmap.freshness.reminders import ReminderLinks, write_reminder_emails
 from assetmap.freshness.scan import ReminderPolicy, ScanReport, run_scan
+from assetmap.verification.policy import FreshnessPolicy
 
 #: The lock a scan holds while it runs, whoever started it (scheduler or command line).
 SCAN_LOCK = "freshness-scan"

@@ -38,11 +38,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from assetmap.db import upsert_insert
-from assetmap.directory.confirmations import record_verification
 from assetmap.directory.documents import refresh_documents
 from assetmap.directory.edits import edit_listing
 from assetmap.errors import Forbidden, NotFound, ValidationError
-from assetmap.geo.geocoders import GazetteerGeocoder
 from assetmap.models import (
     Group,
     GroupCategory,
@@ -60,6 +58,7 @@ from assetmap.models import (
     table_of,
     utcnow,
 )
+from assetmap.verification.records import record_verification
 
 #: Tries that reach nobody before the listing is paused (hidden from matching).
 UNREACHABLE_LIMIT = 3
@@ -406,7 +405,6 @@ def _set_status(session: Session, user: User, group: Group, status: Status) -> N
         {"status": status.value},
         based_on=group.version,
         user_id=user.id,
-        geocoder=GazetteerGeocoder(session),
     )
     session.refresh(group)
 
@@ -432,7 +430,6 @@ def _apply_corrections(session: Session, user: User, group: Group, outcome: Outc
         patch,
         based_on=outcome.version if outcome.version is not None else group.version,
         user_id=user.id,
-        geocoder=GazetteerGeocoder(session),
     )
     session.refresh(group)
 

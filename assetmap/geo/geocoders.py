@@ -8,9 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assetmap.config import Config
-from assetmap.errors import ConfigError
+from assetmap.errors import ConfigError, ValidationError
 from assetmap.geo.interfaces import Geocoder, Place
 from assetmap.geo.postcodes import is_postcode, normalise_postcode
+from assetmap.geo.spatial import Point
 from assetmap.models import Postcode
 
 
@@ -84,3 +85,12 @@ def geocoder_for(config: Config, session: Session) -> Geocoder:
         else:
             raise ConfigError(f"unknown geocoder {name!r}: use gazetteer or nominatim")
     return chain[0] if len(chain) == 1 else ChainGeocoder(chain)
+
+
+def locate_postcode(text: str, geocoder: Geocoder) -> Point:
+    """Where a postcode is; ValidationError (on ``postcode``) if the geocoder does not know it."""
+    postcode = normalise_postcode(text)
+    place = geocoder.geocode(postcode)
+    if place is None:
+        raise ValidationError(f"postcode {postcode} was not found", field="postcode")
+    return Point(place.lat, place.lon)

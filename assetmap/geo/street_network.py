@@ -5,7 +5,7 @@ fair on average but wrong exactly where it matters to someone choosing a group: 
 a river, a railway or a fenced park may be a few hundred metres away as the crow flies and a
 long way round on foot. This provider measures the walking and the driving route over the
 streets and paths of a ``.osm.pbf`` extract (shortest paths with Dijkstra), then applies the
-same journey rules as the estimator (:func:`~assetmap.geo.travel.journeys_over_routes`), so
+same journey rules as the estimator (:func:`~assetmap.geo.journeys.journeys_over_routes`), so
 the two differ only in how long the routes are.
 
 Where the network cannot answer (the origin or a venue is outside the extract, or in a part
@@ -31,8 +31,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
 from assetmap.errors import ConfigError
-from assetmap.geo.spatial import EARTH_RADIUS_M, Point
-from assetmap.geo.travel import (
+from assetmap.geo.journeys import (
     OWN_POWER_MODES,
     ROAD_DETOUR,
     WALK_DETOUR,
@@ -43,6 +42,7 @@ from assetmap.geo.travel import (
     journeys_over_routes,
     straight_line_reach_m,
 )
+from assetmap.geo.spatial import EARTH_RADIUS_M, Point
 
 #: A point further than this from the nearest usable node is outside the extract (or in a
 #: part of it without streets): its route is estimated instead.

@@ -46,9 +46,10 @@ from sqlalchemy.orm import Session
 from assetmap.db import Backend, backend_of
 from assetmap.directory.fuzzy import Candidate, TextMatch, rank_text
 from assetmap.directory.queries import text_prefilter
-from assetmap.freshness.policy import Freshness, FreshnessPolicy
+from assetmap.geo.interfaces import TravelTimeProvider
+from assetmap.geo.journeys import Destinations, Journeys, Mode
 from assetmap.geo.spatial import circle_bbox, spatial_dialect
-from assetmap.geo.travel import Destinations, EstimatedTravel, Journeys, Mode, TravelTimeProvider
+from assetmap.geo.travel import EstimatedTravel
 from assetmap.matching import explain, scoring
 from assetmap.matching.profile import Profile
 from assetmap.matching.results import MatchResult, Option, Travel
@@ -63,6 +64,7 @@ from assetmap.models import (
     Status,
     Venue,
 )
+from assetmap.verification.policy import Freshness, FreshnessPolicy
 
 EXCLUSION_REASONS: tuple[str, ...] = (
     "closed",

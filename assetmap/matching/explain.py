@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from assetmap.freshness.policy import Freshness
-from assetmap.geo.travel import Mode
+from assetmap.geo.journeys import Mode
 from assetmap.matching.profile import Profile, Window
 from assetmap.models import ACCESSIBILITY_NAMES, Day, Gender, Status
+from assetmap.verification.policy import Freshness
 
 DAY_SHORT = {day: day.value.capitalize() for day in Day}
 MODE_WORDS = {

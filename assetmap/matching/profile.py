@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from assetmap.geo.journeys import Mobility
 from assetmap.geo.spatial import Point
-from assetmap.geo.travel import Mobility
 from assetmap.models import Category, Day, Gender
 
 

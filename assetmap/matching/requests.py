@@ -23,9 +23,9 @@ from assetmap.directory.schemas import (
     whole_number,
 )
 from assetmap.errors import ValidationError
+from assetmap.geo.journeys import PERSON_MODES, Mobility, Mode, Pace
 from assetmap.geo.postcodes import is_postcode, normalise_postcode
 from assetmap.geo.spatial import Point
-from assetmap.geo.travel import PERSON_MODES, Mobility, Mode, Pace
 from assetmap.matching.profile import Profile, Window
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Gender
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from assetmap.geo.travel import Mode
+from assetmap.geo.journeys import Mode
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ Ties are broken by the quicker journey, then more places free, then the lower id
 
 from __future__ import annotations
 
-from assetmap.freshness.policy import Freshness
 from assetmap.matching.results import Components
+from assetmap.verification.policy import Freshness
 
 WEIGHTS = {"interest": 0.40, "travel": 0.25, "capacity": 0.20, "freshness": 0.15}
 TEXT_SHARE, CATEGORY_SHARE = 0.75, 0.25

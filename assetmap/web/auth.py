@@ -39,7 +39,7 @@ from assetmap.config import Config
 from assetmap.errors import AssetmapError, ValidationError
 from assetmap.models import Role, User
 from assetmap.outbox.services import queue_email
-from assetmap.web import db_session
+from assetmap.web.context import db_session
 
 auth = Blueprint("auth", __name__)
 csrf = CSRFProtect()

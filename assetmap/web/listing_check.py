@@ -8,7 +8,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from assetmap.errors import ValidationError
-from assetmap.freshness.reminders import (
+from assetmap.freshness.answers import (
     MAX_CHANGES,
     LinkUsed,
     LinkView,
@@ -18,7 +18,7 @@ from assetmap.freshness.reminders import (
     stopped_by_link,
 )
 from assetmap.freshness.service import reminder_links
-from assetmap.web import app_config, db_session, today
+from assetmap.web.context import app_config, db_session, today
 
 listing_check = Blueprint("listing_check", __name__, url_prefix="/check")
 

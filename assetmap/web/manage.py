@@ -50,7 +50,6 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 
 from assetmap.accounts.users import Permissions
-from assetmap.directory.confirmations import confirm_still_running
 from assetmap.directory.edits import StaleEdit, current_listing, flatten, merge_patch, values_at
 from assetmap.directory.moderation import (
     ask_to_close,
@@ -59,8 +58,7 @@ from assetmap.directory.moderation import (
 )
 from assetmap.directory.schemas import normalise_interest, parse_listing
 from assetmap.errors import Forbidden, NotFound, ValidationError
-from assetmap.freshness.policy import FACT_COLUMNS
-from assetmap.geo.geocoders import geocoder_for
+from assetmap.freshness.answers import confirm_still_running
 from assetmap.geo.postcodes import is_postcode, normalise_postcode
 from assetmap.models import (
     ACCESSIBILITY_FLAGS,
@@ -76,8 +74,9 @@ from assetmap.models import (
     Status,
     User,
 )
-from assetmap.web import app_config, db_session, freshness_policy, today
+from assetmap.verification.policy import FACT_COLUMNS
 from assetmap.web.auth import require_role
+from assetmap.web.context import app_config, db_session, freshness_policy, geocoder, today
 from assetmap.web.formatting import (
     CATEGORY_NAMES,
     DAY_NAMES,
@@ -857,7 +856,7 @@ def _locate_venue(
         )
     if pinned:
         return
-    place = geocoder_for(app_config(), session).geocode(venue["postcode"])
+    place = geocoder(session).geocode(venue["postcode"])
     if place is None:
         raise ValidationError(
             "venue.postcode: we could not find this postcode: check it, or click the map to "
@@ -1124,7 +1123,7 @@ def edit(group_id: int) -> ResponseReturnValue:
             group_id,
             patch,
             based_on=based_on,
-            geocoder=geocoder_for(app_config(), session),
+            geocoder=geocoder(session),
         )
     except StaleEdit as stale:
         session.rollback()
@@ -1231,7 +1230,7 @@ def new() -> ResponseReturnValue:
     built.listing = {"organisation": _text(form.organisation.data) or None, **built.listing}
     try:
         _locate_venue(built.listing, None, session)
-        propose_group(session, user, built.listing, geocoder_for(app_config(), session))
+        propose_group(session, user, built.listing, geocoder(session))
     except Forbidden:
         session.rollback()
         abort(403)

@@ -27,12 +27,12 @@ from werkzeug.datastructures import MultiDict
 from assetmap.directory.queries import TIME_WINDOWS, TimeOfDay
 from assetmap.errors import ValidationError
 from assetmap.freshness.tasks import record_activity
-from assetmap.geo.travel import PERSON_MODES, Mode, Pace
+from assetmap.geo.journeys import PERSON_MODES, Mode, Pace
 from assetmap.matching import EXCLUSION_REASONS, MatchResult, Option
 from assetmap.matching.explain import Journey, travel_text
 from assetmap.matching.requests import MAX_LIMIT, MatchRequest, parse_match_request
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Group, GroupInterest, Status
-from assetmap.web import app_config, db_session, read_session, today
+from assetmap.web.context import app_config, db_session, read_session, today
 from assetmap.web.formatting import CATEGORY_NAMES, DAY_NAMES, distance_text
 from assetmap.web.maps import build_map
 from assetmap.web.matching import locate, run_match

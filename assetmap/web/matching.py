@@ -7,12 +7,19 @@ from typing import Any
 
 from assetmap.errors import ValidationError
 from assetmap.freshness.tasks import record_activity
+from assetmap.geo.geocoders import locate_postcode
 from assetmap.geo.spatial import Point
-from assetmap.geo.travel import travel_provider_for
 from assetmap.matching import MatchResult, Option, match
 from assetmap.matching.requests import MatchRequest
-from assetmap.web import app_config, backend, db_session, freshness_policy, today
-from assetmap.web.params import locate_postcode
+from assetmap.web.context import (
+    app_config,
+    backend,
+    db_session,
+    freshness_policy,
+    geocoder,
+    today,
+    travel,
+)
 
 
 def locate(request: MatchRequest) -> Point:
@@ -20,7 +27,7 @@ def locate(request: MatchRequest) -> Point:
     location = request.location
     if location.postcode is not None:
         try:
-            return locate_postcode(location.postcode, db_session(), app_config())
+            return locate_postcode(location.postcode, geocoder(db_session()))
         except ValidationError as error:
             raise ValidationError(error.message, field="location.postcode") from None
     assert location.lat is not None and location.lon is not None
@@ -46,7 +53,7 @@ def run_match(
         backend=backend(),
         policy=freshness_policy(),
         today=today(),
-        travel=travel_provider_for(config),
+        travel=travel(),
         max_pickup_radius_km=config.max_pickup_radius_km,
         record_unmet=record_unmet,
     )

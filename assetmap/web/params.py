@@ -8,18 +8,17 @@ from __future__ import annotations
 import enum
 from typing import TypeVar
 
-from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from assetmap.config import Config
 from assetmap.directory.queries import DEFAULT_STATUSES, GroupQuery, TimeOfDay
 from assetmap.directory.schemas import normalise_interest
 from assetmap.errors import ValidationError
-from assetmap.freshness.policy import Freshness
-from assetmap.geo.geocoders import geocoder_for
-from assetmap.geo.postcodes import normalise_postcode
+from assetmap.geo.geocoders import locate_postcode
+from assetmap.geo.interfaces import Geocoder
 from assetmap.geo.spatial import BBox, Point
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Status
+from assetmap.verification.policy import Freshness
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -108,7 +107,7 @@ def _whole(args: MultiDict[str, str], name: str, default: int, low: int, high: i
 def parse_group_query(
     args: MultiDict[str, str],
     config: Config,
-    session: Session,
+    geocoder: Geocoder,
     *,
     strict: bool = True,
 ) -> GroupQuery:
@@ -131,7 +130,7 @@ def parse_group_query(
     elif _values(args, "status"):
         statuses = _choices(args, "status", Status)
 
-    near = _centre(args, session, config)
+    near = _centre(args, geocoder)
     radius_m = None
     if args.get("radius_km") not in (None, ""):
         if near is None:
@@ -172,7 +171,7 @@ def _sort(args: MultiDict[str, str]) -> str | None:
     return value
 
 
-def _centre(args: MultiDict[str, str], session: Session, config: Config) -> Point | None:
+def _centre(args: MultiDict[str, str], geocoder: Geocoder) -> Point | None:
     has_near, has_postcode = bool(args.get("near")), bool(args.get("postcode"))
     if has_near and has_postcode:
         raise ValidationError("give near or postcode, not both", field="postcode")
@@ -181,17 +180,8 @@ def _centre(args: MultiDict[str, str], session: Session, config: Config) -> Poin
         _check_lat_lon("near", lat, lon)
         return Point(lat, lon)
     if has_postcode:
-        return locate_postcode(args["postcode"], session, config)
+        return locate_postcode(args["postcode"], geocoder)
     return None
-
-
-def locate_postcode(text: str, session: Session, config: Config) -> Point:
-    """Where a postcode is, from the configured geocoders; ValidationError if unknown."""
-    postcode = normalise_postcode(text)
-    place = geocoder_for(config, session).geocode(postcode)
-    if place is None:
-        raise ValidationError(f"postcode {postcode} was not found", field="postcode")
-    return Point(place.lat, place.lon)
 
 
 def _radius_km(args: MultiDict[str, str], config: Config) -> float:

@@ -16,15 +16,15 @@ from werkzeug.datastructures import MultiDict
 from assetmap.directory.queries import TimeOfDay, get_feature, search_groups
 from assetmap.directory.reports import report_problem, sender_hash
 from assetmap.errors import AssetmapError, NotFound, ValidationError
-from assetmap.freshness.policy import Freshness
-from assetmap.geo.geocoders import geocoder_for
 from assetmap.geo.postcodes import is_postcode
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Group, ProblemKind, Status
-from assetmap.web import (
+from assetmap.verification.policy import Freshness
+from assetmap.web.context import (
     app_config,
     backend,
     db_session,
     freshness_policy,
+    geocoder,
     read_session,
     today,
 )
@@ -96,7 +96,7 @@ def _locate(place: str) -> MultiDict[str, str]:
     """The place box as API parameters: a postcode, or a place name through the geocoders."""
     if is_postcode(place):
         return MultiDict({"postcode": place})
-    found = geocoder_for(app_config(), read_session()).geocode(place)
+    found = geocoder().geocode(place)
     if found is None:
         raise ValidationError(
             f"We could not find {place!r}. Try a full postcode, like NW5 1AA.", field="place"
@@ -142,7 +142,7 @@ def search() -> ResponseReturnValue:
             if args.get("radius_km"):
                 api["radius_km"] = args["radius_km"]
         api["limit"], api["offset"] = str(PAGE_SIZE), str(offset)
-        query = parse_group_query(api, app_config(), read_session())
+        query = parse_group_query(api, app_config(), geocoder())
         result = search_groups(read_session(), query, backend(), freshness_policy(), today())
         page.results = [json.loads(text)["properties"] for text in result.features]
         page.matched = result.number_matched

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, g
 
 from assetmap.config import Config
-from assetmap.web import app_config
+from assetmap.web.context import app_config
 
 # Referrer-Policy: strict-origin-when-cross-origin, not same-origin. Both keep the path and the
 # query string (a person's postcode, needs and age on the match page) on our own origin. But

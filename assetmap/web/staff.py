@@ -26,7 +26,6 @@ from assetmap.accounts.users import Permissions
 from assetmap.directory.edits import READ_ONLY, StaleEdit, changed_since, flatten
 from assetmap.directory.moderation import approve, pending_diff, reject, restore
 from assetmap.errors import AssetmapError, Conflict, NotFound, ValidationError
-from assetmap.geo.geocoders import geocoder_for
 from assetmap.models import (
     ChangeKind,
     ChangeStatus,
@@ -37,8 +36,8 @@ from assetmap.models import (
     Role,
     User,
 )
-from assetmap.web import app_config, db_session, read_session
 from assetmap.web.auth import login_manager, require_role
+from assetmap.web.context import db_session, geocoder, read_session
 from assetmap.web.formatting import ACCESS_NAMES, CATEGORY_NAMES, STATUS_NAMES, session_text
 
 staff = Blueprint("staff", __name__)
@@ -504,7 +503,7 @@ def _what(session: Session, change: PendingChange) -> str:
 def approve_change(change_id: int) -> ResponseReturnValue:
     session = db_session()
     try:
-        change = approve(session, _me(session), change_id, geocoder_for(app_config(), session))
+        change = approve(session, _me(session), change_id, geocoder(session))
     except NotFound:
         session.rollback()
         abort(404)
@@ -639,7 +638,7 @@ def restore_revision(revision_id: int) -> ResponseReturnValue:
     group_id, path = revision.group_id, revision.field
     earlier = value_text(path, json.loads(revision.old_value))
     try:
-        restore(session, _me(session), revision_id, geocoder_for(app_config(), session))
+        restore(session, _me(session), revision_id, geocoder(session))
     except AssetmapError as problem:
         session.rollback()
         message = f"{field_name(path)} could not be put back: {problem.message}."

@@ -15,7 +15,6 @@ from assetmap.directory.edits import StaleEdit
 from assetmap.errors import AssetmapError, Conflict, Forbidden, NotFound, ValidationError
 from assetmap.freshness import tasks
 from assetmap.freshness.dashboard import build_dashboard
-from assetmap.freshness.policy import policy_summary
 from assetmap.freshness.tasks import (
     CORRECTABLE,
     UNREACHABLE_LIMIT,
@@ -35,8 +34,9 @@ from assetmap.models import (
     VerificationMethod,
     VerificationTask,
 )
-from assetmap.web import db_session, freshness_policy, today
+from assetmap.verification.policy import policy_summary
 from assetmap.web.auth import require_role
+from assetmap.web.context import db_session, freshness_policy, today
 from assetmap.web.formatting import CATEGORY_NAMES, STATUS_NAMES
 
 verify = Blueprint("verify", __name__)

@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from assetmap.directory.queries import iter_listings
 from assetmap.directory.services import ImportRejected, import_listings
-from assetmap.freshness.policy import FreshnessPolicy
 from assetmap.geo.geocoders import GazetteerGeocoder
 from assetmap.models import Group, Organisation, ScheduleEntry, Venue, Verification
+from assetmap.verification.policy import FreshnessPolicy
 from tests.factories import listing
 
 TODAY = dt.date.today()

@@ -8,8 +8,8 @@ import pytest
 from assetmap.directory.queries import get_feature
 from assetmap.directory.reports import REPORTS_PER_SENDER_PER_HOUR, report_problem
 from assetmap.errors import NotFound, TooManyRequests, ValidationError
-from assetmap.freshness.policy import FreshnessPolicy
 from assetmap.models import ProblemReport
+from assetmap.verification.policy import FreshnessPolicy
 from tests.factories import TODAY, listing
 
 NOW = dt.datetime.combine(TODAY, dt.time(10, 0), tzinfo=dt.UTC)

@@ -9,8 +9,8 @@ from sqlalchemy import event
 
 from assetmap.db import Backend, Database
 from assetmap.directory.queries import GroupQuery, search_groups
-from assetmap.freshness.policy import FreshnessPolicy
 from assetmap.geo.spatial import BBox, Point
+from assetmap.verification.policy import FreshnessPolicy
 from tests.factories import listing
 
 

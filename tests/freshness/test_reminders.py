@@ -16,18 +16,15 @@ from sqlalchemy import select, update
 
 from assetmap.directory.queries import get_feature
 from assetmap.errors import ValidationError
-from assetmap.freshness.policy import Freshness, FreshnessPolicy
-from assetmap.freshness.reminders import (
+from assetmap.freshness.answers import (
     MAX_CHANGES,
-    SALT,
     LinkUsed,
-    ReminderLinks,
     changes_by_link,
     confirm_by_link,
     open_link,
     stopped_by_link,
-    write_reminder_emails,
 )
+from assetmap.freshness.reminders import SALT, ReminderLinks, write_reminder_emails
 from assetmap.freshness.scan import ReminderPolicy, run_scan
 from assetmap.models import (
     FreshnessReminder,
@@ -43,6 +40,7 @@ from assetmap.models import (
     VerificationTask,
 )
 from assetmap.outbox.services import MAX_ATTEMPTS
+from assetmap.verification.policy import Freshness, FreshnessPolicy
 from tests.factories import listing
 
 DAY = dt.date(2026, 3, 2)

@@ -15,7 +15,6 @@ from sqlalchemy.exc import IntegrityError
 
 from assetmap.directory.edits import edit_listing
 from assetmap.directory.reports import report_problem
-from assetmap.freshness.policy import FACT_COLUMNS, Freshness, FreshnessPolicy
 from assetmap.freshness.reminders import ReminderLinks, write_reminder_emails
 from assetmap.freshness.scan import ReminderPolicy, ScanReport, run_scan
 from assetmap.freshness.service import run_freshness
@@ -32,6 +31,7 @@ from assetmap.models import (
     VerificationTask,
 )
 from assetmap.outbox.services import MAX_ATTEMPTS
+from assetmap.verification.policy import FACT_COLUMNS, Freshness, FreshnessPolicy
 from tests.factories import listing
 
 DAY = dt.date(2026, 3, 2)

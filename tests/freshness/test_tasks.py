@@ -12,7 +12,6 @@ from sqlalchemy import select, update
 
 from assetmap.directory.reports import report_problem
 from assetmap.errors import Forbidden, ValidationError
-from assetmap.freshness.policy import Freshness, FreshnessPolicy
 from assetmap.freshness.scan import ReminderPolicy, run_scan
 from assetmap.freshness.tasks import (
     CLAIM_LAPSES,
@@ -43,6 +42,7 @@ from assetmap.models import (
     VerificationMethod,
     VerificationTask,
 )
+from assetmap.verification.policy import Freshness, FreshnessPolicy
 from tests.factories import POSTCODES, listing
 
 DAY = dt.date(2026, 3, 2)

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from assetmap.db import Database
+from assetmap.geo.journeys import Mobility, Mode
 from assetmap.geo.spatial import Point
-from assetmap.geo.travel import Mobility, Mode
 from assetmap.matching import MatchResult, Profile, Window, match
 from assetmap.models import Category, Day, Gender, Group, UnmetNeed
 from tests.factories import POSTCODES, TODAY, listing

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from assetmap.errors import ConfigError
-from assetmap.freshness.policy import Freshness, FreshnessPolicy, parse_category_expiry
+from assetmap.verification.policy import Freshness, FreshnessPolicy, parse_category_expiry
 
 TODAY = dt.date(2026, 11, 23)
 

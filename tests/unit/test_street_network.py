@@ -16,21 +16,20 @@ import pytest
 
 from assetmap.config import Config
 from assetmap.errors import ConfigError
-from assetmap.geo.spatial import Point
-from assetmap.geo.street_network import StreetNetworkTravel, street_network_travel
-from assetmap.geo.travel import (
+from assetmap.geo.journeys import (
     CAR_M_PER_S,
     CAR_OVERHEAD_MIN,
     WALK_DETOUR,
     WALK_M_PER_S,
     Destinations,
-    EstimatedTravel,
     Mobility,
     Mode,
     geodesic_m,
     straight_line_reach_m,
-    travel_provider_for,
 )
+from assetmap.geo.spatial import Point
+from assetmap.geo.street_network import StreetNetworkTravel, street_network_travel
+from assetmap.geo.travel import EstimatedTravel, travel_provider_for
 
 # Walking, with time enough that only the route decides.
 UNHURRIED = Mobility(modes=(Mode.WALK,), max_travel_minutes=240)

@@ -8,17 +8,10 @@ import numpy as np
 import pytest
 
 from assetmap.config import Config
-from assetmap.geo import travel
+from assetmap.geo import journeys as travel
+from assetmap.geo.journeys import Destinations, Mobility, Mode, Pace, geodesic_m
 from assetmap.geo.spatial import Point
-from assetmap.geo.travel import (
-    Destinations,
-    EstimatedTravel,
-    Mobility,
-    Mode,
-    Pace,
-    geodesic_m,
-    travel_provider_for,
-)
+from assetmap.geo.travel import EstimatedTravel, travel_provider_for
 
 HOME = Point(51.5505, -0.1410)
 KM_NORTH = 1000 / 111_200  # degrees of latitude in a kilometre, near enough

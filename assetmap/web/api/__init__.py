@@ -16,11 +16,18 @@ from assetmap.directory.edits import StaleEdit
 from assetmap.directory.moderation import submit_change
 from assetmap.directory.queries import get_feature, search_groups
 from assetmap.errors import AssetmapError, NotFound, ValidationError
-from assetmap.geo.geocoders import geocoder_for
 from assetmap.matching.requests import parse_match_request
 from assetmap.models import Group, User
-from assetmap.web import app_config, backend, db_session, freshness_policy, read_session, today
 from assetmap.web.api.openapi import openapi_document
+from assetmap.web.context import (
+    app_config,
+    backend,
+    db_session,
+    freshness_policy,
+    geocoder,
+    read_session,
+    today,
+)
 from assetmap.web.matching import result_json, run_match
 from assetmap.web.params import parse_group_query
 
@@ -30,7 +37,7 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 @api.get("/groups")
 def list_groups() -> ResponseReturnValue:
     session = read_session()
-    query = parse_group_query(request.args, app_config(), session)
+    query = parse_group_query(request.args, app_config(), geocoder(session))
     page = search_groups(session, query, backend(), freshness_policy(), today())
     head = {
         "type": "FeatureCollection",
@@ -91,7 +98,7 @@ def patch_group(group_id: int) -> ResponseReturnValue:
             group_id,
             patch,
             based_on=based_on,
-            geocoder=geocoder_for(app_config(), session),
+            geocoder=geocoder(session),
         )
     except StaleEdit as stale:
         session.rollback()

@@ -6,11 +6,11 @@ from typing import Any
 
 from assetmap.config import Config
 from assetmap.directory.queries import TimeOfDay
-from assetmap.freshness.policy import Freshness
-from assetmap.geo.travel import PERSON_MODES, Mode, Pace
+from assetmap.geo.journeys import PERSON_MODES, Mode, Pace
 from assetmap.matching import EXCLUSION_REASONS
 from assetmap.matching.requests import DEFAULT_LIMIT, MAX_LIMIT, MAX_TRAVEL_MINUTES
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Frequency, Gender, Status
+from assetmap.verification.policy import Freshness
 
 
 def _values(kind: type[Any]) -> list[str]:

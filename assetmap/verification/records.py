@@ -1,8 +1,9 @@
-"""Recording that a listing was checked, and an organiser's "still running, nothing changed".
+"""The verification records both the directory and the freshness workflow write.
 
 A check changes no field, so the listing's version does not move (an edit someone has open
 stays valid); only the verification history, ``last_verified_at``, the listing's open
-re-verification task and the public document do.
+re-verification task and the public document do. Moderation, problem reports, the organiser's
+pages and the link workers' queue all record checks and move tasks through these functions.
 """
 
 from __future__ import annotations
@@ -12,25 +13,18 @@ import datetime as dt
 from sqlalchemy import CursorResult, select, text, update
 from sqlalchemy.orm import Session
 
-from assetmap.accounts.users import Permissions
 from assetmap.db import upsert_insert
-from assetmap.directory.documents import refresh_documents
-from assetmap.errors import Forbidden, NotFound
-from assetmap.freshness.policy import settle_flags
 from assetmap.models import (
     Group,
-    Status,
     TaskOutcome,
     TaskReason,
     TaskStage,
-    User,
     Verification,
     VerificationMethod,
     VerificationTask,
     table_of,
 )
-
-NOTE = "Still running, nothing changed"
+from assetmap.verification.policy import LIVE, settle_flags
 
 
 def record_verification(
@@ -68,8 +62,7 @@ def task_for_link_workers(
     """Put the listing in the link workers' queue now, not at the next nightly scan: its open
     task moves there (with ``note``, if given), or one is opened. With ``live_only``, not for
     listings that are not checked at all (closed or paused)."""
-    live = (Status.OPEN, Status.INVITATION_ONLY, Status.WAITING_LIST)
-    if live_only and session.scalar(select(Group.status).where(Group.id == group_id)) not in live:
+    if live_only and session.scalar(select(Group.status).where(Group.id == group_id)) not in LIVE:
         return
     tasks = table_of(VerificationTask)
     moved = session.execute(
@@ -110,27 +103,4 @@ def close_open_task(
     )
 
 
-def confirm_still_running(
-    session: Session, user: User, group_id: int, today: dt.date
-) -> Verification:
-    """Record that ``user`` confirmed the group on ``today``; Forbidden unless they may edit it."""
-    group = session.get(Group, group_id)
-    if group is None:
-        raise NotFound(f"no group has id {group_id}")
-    if not Permissions.of(session, user).may_edit(group):
-        raise Forbidden("you may not confirm this group")
-    who = (user.name or user.email)[:200]
-    verification = record_verification(
-        session, group, today, who=who, method=VerificationMethod.ORGANISER, note=NOTE
-    )
-    close_open_task(session, group.id, TaskOutcome.ORGANISER, today, who, NOTE)
-    refresh_documents(session, [group.id])
-    return verification
-
-
-__all__ = [
-    "close_open_task",
-    "confirm_still_running",
-    "record_verification",
-    "task_for_link_workers",
-]
+__all__ = ["close_open_task", "record_verification", "task_for_link_workers"]

@@ -27,7 +27,11 @@ from sqlalchemy import ColumnElement, Date, and_, bindparam, case, or_
 
 from assetmap.config import Config
 from assetmap.errors import ConfigError
-from assetmap.models import Category, Group
+from assetmap.models import Category, Group, Status
+
+#: Listings that are re-verified: closed ones are not, nor paused ones (hidden from matching,
+#: and brought back by whoever un-pauses them).
+LIVE = (Status.OPEN, Status.INVITATION_ONLY, Status.WAITING_LIST)
 
 
 class Freshness(enum.StrEnum):

@@ -1,0 +1,96 @@
+"""What a request works with: settings, database sessions, and the providers built from them.
+
+The Flask tutorial's ``db.py`` pattern: everything is reached through ``current_app`` and ``g``,
+built once (per app for what never changes, per request for what holds a session) and closed
+when the request ends. Blueprints import from here, never from ``assetmap.web`` itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask, current_app, g
+from sqlalchemy.orm import Session
+
+from assetmap.config import Config
+from assetmap.db import Backend, Database
+from assetmap.geo.geocoders import geocoder_for
+from assetmap.geo.interfaces import Geocoder, TravelTimeProvider
+from assetmap.geo.travel import travel_provider_for
+from assetmap.verification.policy import FreshnessPolicy
+
+_CONFIG = "assetmap.config"
+_DATABASE = "assetmap.database"
+_POLICY = "assetmap.freshness_policy"
+_TRAVEL = "assetmap.travel"
+
+
+def bind(app: Flask, config: Config) -> None:
+    """Give the app its settings, its database and the providers that depend only on them.
+
+    The policy is validated and the travel provider loaded here, once, rather than at every
+    request (a street network takes seconds to read)."""
+    app.extensions[_CONFIG] = config
+    app.extensions[_DATABASE] = Database(config)
+    app.extensions[_POLICY] = FreshnessPolicy.from_config(config)
+    app.extensions[_TRAVEL] = None  # built on first use: most requests never travel
+    app.teardown_appcontext(_close_sessions)
+
+
+def app_config() -> Config:
+    return current_app.extensions[_CONFIG]
+
+
+def app_database() -> Database:
+    return current_app.extensions[_DATABASE]
+
+
+def backend() -> Backend:
+    return app_database().backend
+
+
+def db_session() -> Session:
+    """The request's session, opened on first use and closed when the request ends."""
+    if "db_session" not in g:
+        g.db_session = app_database().sessions()
+    return g.db_session
+
+
+def read_session() -> Session:
+    """A session for a request that only reads: no transaction around its statements."""
+    if "read_session" not in g:
+        g.read_session = app_database().read_sessions()
+    return g.read_session
+
+
+def freshness_policy() -> FreshnessPolicy:
+    return current_app.extensions[_POLICY]
+
+
+def travel() -> TravelTimeProvider:
+    """The configured travel-time provider, shared by every request of this app."""
+    provider = current_app.extensions[_TRAVEL]
+    if provider is None:
+        provider = current_app.extensions[_TRAVEL] = travel_provider_for(app_config())
+    return provider
+
+
+def geocoder(session: Session | None = None) -> Geocoder:
+    """The configured geocoder chain over ``session`` (the request's read session unless a
+    writing view passes its own), built once per request and session."""
+    session = session or read_session()
+    built = g.setdefault("geocoders", {})
+    if id(session) not in built:
+        built[id(session)] = geocoder_for(app_config(), session)
+    return built[id(session)]
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def _close_sessions(_exc: BaseException | None) -> None:
+    for name in ("db_session", "read_session"):
+        session = g.pop(name, None)
+        if session is not None:
+            session.close()
