@@ -57,6 +57,9 @@ class Config:
     max_page_size: int = 1000
     default_radius_km: float = 5.0
     max_radius_km: float = 200.0
+    # Where maps open when there is nothing to centre them on (the middle of Camden).
+    map_centre_lat: float = 51.5450
+    map_centre_lon: float = -0.1450
     # Map tiles: the only thing pages fetch from outside. Empty: no tiles (offline, tests).
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     tile_attribution: str = (
@@ -107,6 +110,8 @@ class Config:
             raise ConfigError("ASSETMAP_PUBLIC_URL must start with http:// or https://")
         if not 1 <= self.default_page_size <= self.max_page_size:
             raise ConfigError("ASSETMAP_DEFAULT_PAGE_SIZE must be from 1 to ASSETMAP_MAX_PAGE_SIZE")
+        if not (-90 <= self.map_centre_lat <= 90 and -180 <= self.map_centre_lon <= 180):
+            raise ConfigError("ASSETMAP_MAP_CENTRE_LAT/LON must be a latitude and a longitude")
         if not 0 < self.default_radius_km <= self.max_radius_km:
             raise ConfigError("ASSETMAP_DEFAULT_RADIUS_KM must be above 0 and at most the maximum")
         if self.travel_provider not in {"estimate", "street_network"}:
@@ -128,6 +133,10 @@ class Config:
             )
         if not self.smtp_url and not self.outbox_dir:
             raise ConfigError("ASSETMAP_OUTBOX_DIR must be set when ASSETMAP_SMTP_URL is not")
+
+    @property
+    def map_centre(self) -> tuple[float, float]:
+        return (self.map_centre_lat, self.map_centre_lon)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:

@@ -93,8 +93,6 @@ PAGE_SIZE = 50
 #: Session and bus-stop rows the form offers beyond those already filled in (no JS needed).
 SPARE_SESSIONS, MIN_SESSIONS = 2, 3
 SPARE_STOPS, MIN_STOPS = 1, 2
-#: Where the venue map opens when a group has no venue yet: the middle of Camden.
-DEFAULT_CENTRE = (51.5450, -0.1450)
 
 YES_NO_UNKNOWN = [("yes", "Yes"), ("no", "No"), ("unknown", "Don't know")]
 #: The statuses an organiser chooses between; closing goes through "ask to close".
@@ -927,7 +925,7 @@ def _venue_map(listing: Mapping[str, Any]) -> Any:
     lat, lon = venue.get("lat"), venue.get("lon")
     if isinstance(lat, int | float) and isinstance(lon, int | float):
         return build_map(app_config(), (lat, lon), 16, marker=True)
-    return build_map(app_config(), DEFAULT_CENTRE, 13)
+    return build_map(app_config(), app_config().map_centre, 13)
 
 
 # ---- the views -----------------------------------------------------------------------------

@@ -543,7 +543,7 @@ def _search(page: MatchPage, *, record: bool, limit: int = PAGE_LIMIT) -> None:
 
 
 def _render_form(page: MatchPage) -> ResponseReturnValue:
-    centre = page.centre or (51.5450, -0.1450)
+    centre = page.centre or app_config().map_centre
     return render_template(
         "match/form.html",
         page=page,

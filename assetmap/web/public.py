@@ -41,7 +41,6 @@ PAGE_SIZE = 50
 # Statuses a link worker can add to the open groups shown by default.
 INCLUDABLE = (Status.INVITATION_ONLY, Status.WAITING_LIST)
 # The middle of Camden, where the map opens before anyone searches.
-DEFAULT_CENTRE = (51.5450, -0.1450)
 PROBLEM_LABELS = {
     ProblemKind.PHONE: "The phone number or email does not work",
     ProblemKind.CLOSED: "The group has stopped or closed",
@@ -159,7 +158,9 @@ def search() -> ResponseReturnValue:
     return render_template(
         "public/search.html",
         page=page,
-        map=build_map(app_config(), page.centre or DEFAULT_CENTRE, 14 if page.centre else 13),
+        map=build_map(
+            app_config(), page.centre or app_config().map_centre, 14 if page.centre else 13
+        ),
         categories=list(Category),
         days=list(Day),
         times=list(TimeOfDay),
