@@ -59,10 +59,11 @@ test: install ## Run the whole suite on SpatiaLite and on a private PostGIS clus
 	$(call apt_install,$(TEST_DEBS))
 	scripts/with-postgis $(BIN)/pytest -q
 
-lint: install ## ruff (lint and format check) and mypy on the domain packages
+lint: install ## ruff (lint and format check), mypy over the package, the import-linter contracts
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy assetmap/accounts assetmap/directory assetmap/geo assetmap/matching assetmap/freshness assetmap/outbox
+	$(BIN)/mypy assetmap
+	$(BIN)/lint-imports --no-cache
 
 bench: install ## Time the API, search, matching and the freshness scan on both backends (BENCH_SIZE=100000)
 	$(call apt_install,$(TEST_DEBS))

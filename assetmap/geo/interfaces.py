@@ -1,23 +1,19 @@
-"""The pluggable parts of the geo package, as small protocols, all in one place.
+"""The pluggable parts of the geo package that the rest of assetmap is handed, as protocols.
 
 Implementations: geocoders in ``geocoders.py``, travel-time providers in ``travel.py`` and
-``street_network.py``, spatial dialects in ``spatial.py``. Each factory (``geocoder_for``,
-``travel_provider_for``, ``spatial_dialect``) picks one by configuration or backend.
+``street_network.py``; ``geocoder_for`` and ``travel_provider_for`` pick one by configuration.
+(The SQL dialect protocol lives with its two implementations in ``spatial.py``: it is internal
+to the SQL the directory and the matcher write.)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
-
-from sqlalchemy import ColumnElement
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from assetmap.geo.journeys import Destinations, Journeys, Mobility
     from assetmap.geo.spatial import Point
-
-#: A coordinate given as a number, or as a bound parameter of a cached statement.
-Coordinate = float | ColumnElement[Any]
 
 
 @dataclass(frozen=True)
@@ -50,18 +46,4 @@ class TravelTimeProvider(Protocol):
     def reach_m(self, mobility: Mobility) -> float:
         """No destination further than this in a straight line can be within the budget:
         the matcher searches venues within it (door-to-door transport aside)."""
-        ...
-
-
-class SpatialDialect(Protocol):
-    """The two spatial questions the SQL asks, written for each backend."""
-
-    def venues_in_box(
-        self, min_lon: Coordinate, min_lat: Coordinate, max_lon: Coordinate, max_lat: Coordinate
-    ) -> ColumnElement[bool]:
-        """Venues whose location is inside the box, found through the spatial index."""
-        ...
-
-    def distance_m(self, lat: Coordinate, lon: Coordinate) -> ColumnElement[float]:
-        """Geodesic distance in metres from each venue to the point (lat, lon)."""
         ...

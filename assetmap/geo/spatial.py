@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, column, func, select, table
 
 from assetmap.db import Backend
-from assetmap.geo.interfaces import Coordinate, SpatialDialect
 from assetmap.models import SRID, Venue
 
 # Mean radius of the Earth (IUGG), for turning a search radius into a box in degrees.
@@ -51,6 +51,24 @@ def circle_bbox(centre: Point, radius_m: float) -> BBox:
 def point_ewkt(lat: float, lon: float) -> str:
     """A point as extended WKT, which GeoAlchemy2 binds on both backends."""
     return f"SRID={SRID};POINT({lon!r} {lat!r})"
+
+
+#: A coordinate given as a number, or as a bound parameter of a cached statement.
+Coordinate = float | ColumnElement[Any]
+
+
+class SpatialDialect(Protocol):
+    """The two spatial questions the SQL asks, written for each backend."""
+
+    def venues_in_box(
+        self, min_lon: Coordinate, min_lat: Coordinate, max_lon: Coordinate, max_lat: Coordinate
+    ) -> ColumnElement[bool]:
+        """Venues whose location is inside the box, found through the spatial index."""
+        ...
+
+    def distance_m(self, lat: Coordinate, lon: Coordinate) -> ColumnElement[float]:
+        """Geodesic distance in metres from each venue to the point (lat, lon)."""
+        ...
 
 
 # SpatiaLite keeps its R*Tree as a plain virtual table; it is never used unless queried.

@@ -9,7 +9,15 @@ import pytest
 
 import assetmap
 
-DOMAIN_PACKAGES = ["accounts", "directory", "geo", "matching", "freshness", "outbox"]
+DOMAIN_PACKAGES = [
+    "accounts",
+    "directory",
+    "geo",
+    "matching",
+    "freshness",
+    "outbox",
+    "verification",
+]
 
 
 def _modules(package: str) -> list[str]:
