@@ -354,12 +354,11 @@ def scheduler_command(ctx: click.Context) -> None:
     scheduler acts at a time: others started by mistake wait for the leader lock."""
     import logging
 
-    from assetmap.freshness.leader import LeaderLock
-    from assetmap.freshness.scheduler import build_scheduler
+    from assetmap.jobs.scheduler import build_scheduler, leadership_lock
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     database = open_database(ctx)
-    lock = LeaderLock(database)
+    lock = leadership_lock(database)
     scheduler = build_scheduler(database, ctx.obj, lock)
     click.echo("scheduler running (Ctrl+C to stop)")
     try:

@@ -33,6 +33,13 @@ def backend_of(url: str) -> Backend:
     raise ConfigError(f"unsupported database {driver!r}: use sqlite:/// or postgresql+psycopg://")
 
 
+def session_backend(session: Session) -> Backend:
+    """The backend a session is bound to: for the few statements written per backend."""
+    return (
+        Backend.POSTGIS if session.get_bind().dialect.name == "postgresql" else Backend.SPATIALITE
+    )
+
+
 def make_engine(config: Config, isolation_level: str | None = None) -> Engine:
     """Create an engine for ``config.database_url`` with the spatial extension ready."""
     url = make_url(config.database_url)
@@ -96,7 +103,7 @@ def allocate_ids(session: Session, table: Table, count: int) -> list[int]:
     """
     if count <= 0:
         return []
-    if session.get_bind().dialect.name == "postgresql":
+    if session_backend(session) is Backend.POSTGIS:
         sequence = f"pg_get_serial_sequence('{table.name}', 'id')"
         rows = session.execute(
             text(f"SELECT nextval({sequence}) FROM generate_series(1, :n)"), {"n": count}
@@ -110,7 +117,7 @@ def allocate_ids(session: Session, table: Table, count: int) -> list[int]:
 
 def sync_id_sequence(session: Session, table: Table) -> None:
     """After inserting rows with ids of their own, move PostgreSQL's sequence past them."""
-    if session.get_bind().dialect.name == "postgresql":
+    if session_backend(session) is Backend.POSTGIS:
         session.execute(
             text(
                 f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
@@ -122,6 +129,6 @@ def sync_id_sequence(session: Session, table: Table) -> None:
 def upsert_insert(session: Session, table: Table) -> postgresql.Insert | sqlite.Insert:
     """An INSERT with ON CONFLICT clauses (``on_conflict_do_nothing`` / ``_do_update``) in the
     session's backend: both have them, under the same names."""
-    if session.get_bind().dialect.name == "postgresql":
+    if session_backend(session) is Backend.POSTGIS:
         return postgresql.insert(table)
     return sqlite.insert(table)

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from assetmap.db import Backend, session_backend
 from assetmap.freshness.scan import last_scan
 from assetmap.freshness.tasks import task_counts
 from assetmap.models import FreshnessScan, Group, GroupCategory, Organisation, Venue
@@ -77,7 +78,7 @@ def _shares(label: str, row: Any) -> Shares:
 
 def _district(session: Session) -> Any:
     """The postcode district ("NW5" of "NW5 1AA"), in the backend's own string functions."""
-    if session.get_bind().dialect.name == "postgresql":
+    if session_backend(session) is Backend.POSTGIS:
         return func.split_part(Venue.postcode, " ", 1)
     return func.substr(Venue.postcode, 1, func.instr(Venue.postcode, " ") - 1)
 

@@ -48,6 +48,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from assetmap.db import Backend, session_backend
 from assetmap.models import (
     FreshnessReminder,
     FreshnessScan,
@@ -62,7 +63,7 @@ from assetmap.models import (
     table_of,
     utcnow,
 )
-from assetmap.outbox.services import MAX_ATTEMPTS
+from assetmap.outbox.services import undelivered_for_good
 from assetmap.verification.policy import LIVE, Freshness, FreshnessPolicy, freshness_condition
 
 SCAN_NAME = "freshness scan"
@@ -354,7 +355,7 @@ def _hand_to_link_workers(
         .where(
             or_(
                 sent.c.undeliverable,
-                and_(outbox.c.sent_at.is_(None), outbox.c.attempts >= MAX_ATTEMPTS),
+                undelivered_for_good(),
             )
         )
     )
@@ -512,7 +513,7 @@ def _refresh_statistics(session: Session, table: Any, inserted: int) -> None:
     fills an empty table). The statements after it join it, and on statistics saying it is
     empty the planner picks plans that rescan it for every row: minutes instead of seconds.
     ANALYZE inside the transaction counts the rows it inserted."""
-    if inserted < 1000 or session.get_bind().dialect.name != "postgresql":
+    if inserted < 1000 or session_backend(session) is not Backend.POSTGIS:
         return
     known = session.execute(
         text("SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = to_regclass(:name)"),

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from assetmap.config import Config, resolve_secret
 from assetmap.db import Database
-from assetmap.freshness.leader import LeaderLock
 from assetmap.freshness.reminders import ReminderLinks, write_reminder_emails
 from assetmap.freshness.scan import ReminderPolicy, ScanReport, run_scan
+from assetmap.locks import DatabaseLock
 from assetmap.verification.policy import FreshnessPolicy
 
 #: The lock a scan holds while it runs, whoever started it (scheduler or command line).
@@ -38,7 +38,7 @@ def reminder_links(config: Config) -> ReminderLinks:
 def run_freshness(database: Database, config: Config, today: dt.date | None = None) -> FreshnessRun:
     """Scan and write reminder emails; ScanRunning if another scan is under way."""
     today = today or dt.date.today()
-    lock = LeaderLock(database, SCAN_LOCK)
+    lock = DatabaseLock(database, SCAN_LOCK)
     if not lock.acquire():
         raise ScanRunning("another freshness scan is running; this one did nothing")
     try:

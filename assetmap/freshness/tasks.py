@@ -37,7 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from assetmap.db import upsert_insert
+from assetmap.db import Backend, session_backend, upsert_insert
 from assetmap.directory.documents import refresh_documents
 from assetmap.directory.edits import edit_listing
 from assetmap.errors import Forbidden, NotFound, ValidationError
@@ -125,7 +125,7 @@ class QueuedTask:
 
 
 def _days_since(session: Session, column: Any, today: dt.date) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
+    if session_backend(session) is Backend.POSTGIS:
         return cast(literal(today, Date) - column, Integer)
     return cast(func.julianday(literal(today.isoformat())) - func.julianday(column), Integer)
 

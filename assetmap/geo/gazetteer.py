@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from assetmap.db import upsert_insert
 from assetmap.errors import ValidationError
 from assetmap.geo.postcodes import normalise_postcode
-from assetmap.models import Postcode
+from assetmap.models import Postcode, table_of
 
 # Header names accepted for each column, ours first, then the ONS Postcode Directory's.
 POSTCODE_COLUMNS = ("postcode", "pcds", "pcd", "pcd7", "pcd8")
@@ -78,14 +78,12 @@ def import_postcodes(
     progress: Callable[[int], None] | None = None,
 ) -> PostcodeImport:
     """Insert or update postcodes in batches; the caller's transaction makes it all-or-nothing."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     imported = skipped = 0
     while batch := list(islice(rows, BATCH)):
         located = {row[0]: row for row in batch if row is not None}
         skipped += len(batch) - len(located)
         if located:
-            stmt = insert(Postcode).values(
+            stmt = upsert_insert(session, table_of(Postcode)).values(
                 [{"postcode": p, "lat": lat, "lon": lon} for p, lat, lon in located.values()]
             )
             stmt = stmt.on_conflict_do_update(

@@ -28,11 +28,11 @@ import smtplib
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, select, update
 from sqlalchemy.orm import Session
 
 from assetmap.errors import ValidationError
-from assetmap.models import OutboxMessage, utcnow
+from assetmap.models import OutboxMessage, table_of, utcnow
 from assetmap.outbox.interfaces import Outgoing, Sender
 
 # A message is tried this many times (one try per run of `assetmap send-email`), then left
@@ -135,6 +135,13 @@ def deliver_pending(session: Session, sender: Sender, *, limit: int = 100) -> De
             report.sent += 1
         session.commit()
     return report
+
+
+def undelivered_for_good() -> ColumnElement[bool]:
+    """A condition on ``outbox`` rows: messages that ran out of attempts and will never be
+    sent, so their addresses can be treated as bouncing (the freshness scan does)."""
+    outbox = table_of(OutboxMessage)
+    return and_(outbox.c.sent_at.is_(None), outbox.c.attempts >= MAX_ATTEMPTS)
 
 
 def _claim(session: Session, message_id: int, seen: int) -> Outgoing | None:

@@ -16,8 +16,9 @@ from sqlalchemy import func, select
 
 from assetmap.cli import cli
 from assetmap.db import Backend
-from assetmap.freshness.leader import LEASE, LeaderLock
 from assetmap.freshness.service import SCAN_LOCK, ScanRunning, run_freshness
+from assetmap.jobs.scheduler import leadership_lock
+from assetmap.locks import LEASE, DatabaseLock
 from assetmap.models import FreshnessReminder, Group, OutboxMessage, VerificationTask
 from tests.factories import listing
 
@@ -28,8 +29,8 @@ HOLD = textwrap.dedent(
     import sys
     from assetmap.config import Config
     from assetmap.db import Database
-    from assetmap.freshness.leader import LeaderLock
-    lock = LeaderLock(Database(Config(database_url=sys.argv[1])), sys.argv[2])
+    from assetmap.locks import DatabaseLock
+    lock = DatabaseLock(Database(Config(database_url=sys.argv[1])), sys.argv[2])
     print("held" if lock.acquire() else "refused", flush=True)
     sys.stdin.read()  # hold until killed
     """
@@ -129,14 +130,14 @@ def test_a_scan_lets_go_of_its_lock_when_done(database, add_groups, scan_config)
     directory(add_groups)
     run_freshness(database, scan_config, DAY)
     assert run_freshness(database, scan_config, DAY).report.changed == 0
-    other = LeaderLock(database, SCAN_LOCK)
+    other = DatabaseLock(database, SCAN_LOCK)
     assert other.acquire()
     other.release()
 
 
 def test_the_scan_lock_is_not_the_schedulers(database, add_groups, scan_config) -> None:
     directory(add_groups)
-    scheduler = LeaderLock(database)  # the scheduler leads, and runs the scan under it
+    scheduler = leadership_lock(database)  # the scheduler leads, and runs the scan under it
     assert scheduler.acquire()
     try:
         assert run_freshness(database, scan_config, DAY).report.tasks_opened == 2

@@ -18,18 +18,20 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from assetmap.config import Config
 from assetmap.db import Database
-from assetmap.freshness.leader import LeaderLock
 from assetmap.freshness.service import ScanRunning, run_freshness
+from assetmap.locks import DatabaseLock
 from assetmap.outbox.senders import sender_for
 from assetmap.outbox.services import deliver_pending
 
 log = logging.getLogger("assetmap.scheduler")
 
+#: The lock whose holder is the one scheduler that acts.
+LEADERSHIP = "scheduler"
 #: Late starts within this many seconds still run (e.g. after the machine was busy).
 MISFIRE_GRACE_S = 300
 
 
-def send_email_job(database: Database, config: Config, lock: LeaderLock) -> Callable[[], None]:
+def send_email_job(database: Database, config: Config, lock: DatabaseLock) -> Callable[[], None]:
     def run() -> None:
         if not lock.acquire():
             log.info("send-email: another scheduler leads; skipped")
@@ -42,7 +44,9 @@ def send_email_job(database: Database, config: Config, lock: LeaderLock) -> Call
     return run
 
 
-def freshness_scan_job(database: Database, config: Config, lock: LeaderLock) -> Callable[[], None]:
+def freshness_scan_job(
+    database: Database, config: Config, lock: DatabaseLock
+) -> Callable[[], None]:
     def run() -> None:
         if not lock.acquire():
             log.info("freshness-scan: another scheduler leads; skipped")
@@ -61,7 +65,11 @@ def freshness_scan_job(database: Database, config: Config, lock: LeaderLock) -> 
     return run
 
 
-def build_scheduler(database: Database, config: Config, lock: LeaderLock) -> BlockingScheduler:
+def leadership_lock(database: Database) -> DatabaseLock:
+    return DatabaseLock(database, LEADERSHIP)
+
+
+def build_scheduler(database: Database, config: Config, lock: DatabaseLock) -> BlockingScheduler:
     scheduler = BlockingScheduler(
         timezone="UTC",
         job_defaults={

@@ -1,4 +1,7 @@
-"""Only one scheduler acts at a time, across processes and machines.
+"""Named locks held in the database, so only one process does a thing at a time, across
+processes and machines. Two locks use it: the scheduler's leadership (``jobs.scheduler``:
+one scheduler acts, others wait) and the freshness scan's (``freshness.service``: one scan at a
+time, whoever started it).
 
 PostgreSQL: a session-level advisory lock, held by a connection kept open for as long as the
 process leads; the server frees it the moment that connection or process dies.
@@ -31,11 +34,11 @@ def _advisory_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
-class LeaderLock:
-    """``acquire()`` is True while this process leads; call it before each job (it also
-    renews the lease) and ``release()`` on the way out."""
+class DatabaseLock:
+    """``acquire()`` is True while this process holds the lock named ``name``; call it before
+    each piece of work (it also renews the lease) and ``release()`` on the way out."""
 
-    def __init__(self, database: Database, name: str = "scheduler") -> None:
+    def __init__(self, database: Database, name: str) -> None:
         self.database = database
         self.name = name
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -97,4 +100,4 @@ class LeaderLock:
             return bool(created.rowcount == 1)
 
 
-__all__ = ["LEASE", "LeaderLock"]
+__all__ = ["LEASE", "DatabaseLock"]

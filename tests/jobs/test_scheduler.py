@@ -11,8 +11,8 @@ import textwrap
 from sqlalchemy import select
 
 from assetmap.config import Config
-from assetmap.freshness.leader import LEASE, LeaderLock
-from assetmap.freshness.scheduler import build_scheduler, send_email_job
+from assetmap.jobs.scheduler import build_scheduler, leadership_lock, send_email_job
+from assetmap.locks import LEASE
 from assetmap.models import OutboxMessage
 from assetmap.outbox.services import queue_email
 
@@ -21,8 +21,8 @@ HOLD = textwrap.dedent(
     import sys
     from assetmap.config import Config
     from assetmap.db import Database
-    from assetmap.freshness.leader import LeaderLock
-    lock = LeaderLock(Database(Config(database_url=sys.argv[1])))
+    from assetmap.locks import DatabaseLock
+    lock = DatabaseLock(Database(Config(database_url=sys.argv[1])), "scheduler")
     print("held" if lock.acquire() else "refused", flush=True)
     sys.stdin.read()  # hold until killed
     """
@@ -30,7 +30,7 @@ HOLD = textwrap.dedent(
 
 
 def test_a_second_scheduler_waits_until_the_first_lets_go(database) -> None:
-    first, second = LeaderLock(database), LeaderLock(database)
+    first, second = leadership_lock(database), leadership_lock(database)
     assert first.acquire()
     assert first.acquire()  # renewing is still leading
     assert not second.acquire()
@@ -46,7 +46,7 @@ def test_a_leader_in_another_process_keeps_the_lead_until_it_dies(database) -> N
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        here = LeaderLock(database)
+        here = leadership_lock(database)
         assert not here.acquire()
         holder.send_signal(signal.SIGKILL)  # dies without letting go
         holder.wait(10)
@@ -64,7 +64,7 @@ def test_jobs_run_only_in_the_leader(database, tmp_path) -> None:
     config = Config(database_url=database.config.database_url, outbox_dir=str(tmp_path))
     with database.session() as session:
         queue_email(session, "jo@example.org", "Hello", "Body")
-    leader, follower = LeaderLock(database), LeaderLock(database)
+    leader, follower = leadership_lock(database), leadership_lock(database)
     assert leader.acquire()
     send_email_job(database, config, follower)()
     with database.session() as session:
@@ -78,7 +78,7 @@ def test_jobs_run_only_in_the_leader(database, tmp_path) -> None:
 
 def test_the_scheduler_scans_daily_and_sends_email_every_minute(database) -> None:
     config = database.config.with_overrides({"freshness_scan_cron": "15 3 * * *"})
-    scheduler = build_scheduler(database, config, LeaderLock(database))
+    scheduler = build_scheduler(database, config, leadership_lock(database))
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert set(jobs) == {"freshness-scan", "send-email"}
     assert jobs["send-email"].trigger.interval == dt.timedelta(minutes=1)

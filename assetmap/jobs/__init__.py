@@ -1,0 +1,1 @@
+"""Process infrastructure: the scheduler that runs the background jobs of every domain."""
