@@ -155,6 +155,10 @@ JSONValue = JSON().with_variant(JSONB(), "postgresql")
 
 
 class Base(DeclarativeBase):
+    # Plain ``float`` columns are FLOAT, as the migrations create them. SQLAlchemy 2.1 maps
+    # ``float`` to DOUBLE by default (2.0 to FLOAT): without this the model would say DOUBLE
+    # on SQLite, and which one it said would depend on the SQLAlchemy version.
+    type_annotation_map = {float: Float()}
     metadata = MetaData(
         naming_convention={
             "ix": "ix_%(column_0_label)s",
@@ -198,6 +202,25 @@ class Venue(Base):
     )
 
     groups: Mapped[list[Group]] = relationship(back_populates="venue")
+
+
+#: The columns of the SQLite-only covering index ix_groups_matching, in migration 0003's order.
+_MATCHING_COLUMNS: tuple[str, ...] = (
+    "venue_id",
+    "status",
+    "gender",
+    "min_age",
+    "max_age",
+    "cost_free",
+    "cost_amount_gbp",
+    "complexity_supported",
+    "complex_needs_places",
+    "door_to_door_available",
+    "door_to_door_radius_km",
+    *ACCESSIBILITY_FLAGS,
+    "name",
+    "description",
+)
 
 
 class Group(Base):
@@ -309,6 +332,16 @@ class Group(Base):
         ),
         # The scan rewrites expiry periods only for listings changed since its last run.
         Index("ix_groups_updated_at", "updated_at"),
+        # Who collects people from home, how far, from where (migration 0003).
+        Index(
+            "ix_groups_door_to_door_available",
+            "door_to_door_available",
+            "door_to_door_radius_km",
+            "venue_id",
+        ),
+        # SQLite only (migration 0003): a covering index of what the matcher reads of each
+        # group near a person, so it never reads the rows (which hold the stored document).
+        Index("ix_groups_matching", *_MATCHING_COLUMNS).ddl_if(dialect="sqlite"),
     )
 
 
