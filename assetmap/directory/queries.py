@@ -33,7 +33,6 @@ from sqlalchemy.orm import Session
 
 from assetmap.db import Backend
 from assetmap.directory.documents import feature_text
-from assetmap.directory.fuzzy import Candidate, distinctive_words, rank_text
 from assetmap.directory.schemas import MAX_ID
 from assetmap.errors import NotFound
 from assetmap.geo.spatial import BBox, Point, circle_bbox, spatial_dialect
@@ -47,6 +46,8 @@ from assetmap.models import (
     Status,
     Venue,
 )
+from assetmap.text.ranking import Candidate, rank_text
+from assetmap.text.words import distinctive_words
 from assetmap.verification.policy import (
     FACT_COLUMNS,
     Freshness,

@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 
 from assetmap.geo.postcodes import is_postcode, normalise_postcode
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Frequency, Gender, Status
+from assetmap.text.words import normalise_interest
 
 # ---- field types with their own plain-English errors -------------------------------------
 
@@ -152,11 +153,6 @@ def interest_text(value: Any) -> Any:
     if len(cleaned) > 100:
         raise _fail("interest", "must be at most 100 characters")
     return cleaned
-
-
-def normalise_interest(text: str) -> str:
-    """Interests are matched lower-case with single spaces, however they were typed."""
-    return " ".join(text.lower().split())
 
 
 Flag = Annotated[bool | None, BeforeValidator(_flag)]

@@ -44,7 +44,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from assetmap.db import Backend, backend_of
-from assetmap.directory.fuzzy import Candidate, TextMatch, rank_text
 from assetmap.directory.queries import text_prefilter
 from assetmap.geo.interfaces import TravelTimeProvider
 from assetmap.geo.journeys import Destinations, Journeys, Mode
@@ -64,6 +63,7 @@ from assetmap.models import (
     Status,
     Venue,
 )
+from assetmap.text.ranking import Candidate, TextMatch, rank_text
 from assetmap.verification.policy import Freshness, FreshnessPolicy
 
 EXCLUSION_REASONS: tuple[str, ...] = (

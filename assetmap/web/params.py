@@ -12,12 +12,12 @@ from werkzeug.datastructures import MultiDict
 
 from assetmap.config import Config
 from assetmap.directory.queries import DEFAULT_STATUSES, GroupQuery, TimeOfDay
-from assetmap.directory.schemas import normalise_interest
 from assetmap.errors import ValidationError
 from assetmap.geo.geocoders import locate_postcode
 from assetmap.geo.interfaces import Geocoder
 from assetmap.geo.spatial import BBox, Point
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Status
+from assetmap.text.words import normalise_interest
 from assetmap.verification.policy import Freshness
 
 E = TypeVar("E", bound=enum.Enum)

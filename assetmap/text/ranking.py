@@ -39,120 +39,35 @@ The memo never changes a result, only how fast it comes.
 from __future__ import annotations
 
 import functools
-import re
 import threading
-import unicodedata
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from assetmap.directory.schemas import normalise_interest
-
-#: Interest synonym groups: every member stands for each of the others.
-_SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
-    # creative
-    (
-        "knitting",
-        "crochet",
-        "sewing",
-        "crafts",
-        "knit and natter",
-        "needlecraft",
-        "quilting",
-        "embroidery",
-    ),
-    ("art", "painting", "drawing", "crafts", "sketching", "watercolour"),
-    ("singing", "choir", "music", "singalong"),
-    ("music", "ukulele", "band", "musical instruments"),
-    ("creative writing", "writing", "poetry", "storytelling"),
-    ("book club", "reading group", "reading", "books"),
-    ("drama", "theatre", "acting", "amateur dramatics"),
-    ("photography", "camera club", "photos"),
-    ("film club", "cinema", "films"),
-    ("cooking", "baking", "cookery", "healthy eating"),
-    # connecting and social
-    ("men's shed", "woodwork", "diy", "repairs", "carpentry", "making and mending"),
-    ("men's shed", "men's group", "men's health", "men's breakfast"),
-    ("repair cafe", "repairs", "fixing", "mending"),
-    ("coffee morning", "coffee and chat", "tea and chat", "social"),
-    ("lunch club", "luncheon club", "community meal", "social eating", "social"),
-    ("befriending", "company", "friendship", "loneliness", "isolation"),
-    ("games", "board games", "cards", "bingo", "quiz", "chess", "dominoes"),
-    ("dementia cafe", "memory cafe", "dementia support", "memory loss"),
-    ("carers", "carers support", "carers group", "caring"),
-    ("peer support", "support group", "mutual support", "self help"),
-    ("mental health", "wellbeing", "mental wellbeing", "anxiety", "talking therapies"),
-    ("bereavement", "grief", "bereavement support"),
-    ("sight loss", "visual impairment", "low vision"),
-    ("hearing loss", "deaf", "lip reading", "hard of hearing"),
-    # active
-    ("walking", "rambling", "hiking", "walking for health", "health walks", "nordic walking"),
-    ("walking football", "walking netball", "walking sports"),
-    ("gardening", "allotment", "growing", "horticulture", "community garden", "green gym"),
-    ("chair exercise", "seated exercise", "gentle exercise", "chair based exercise", "chair yoga"),
-    ("exercise", "keep fit", "fitness", "aerobics"),
-    ("yoga", "pilates", "stretching", "chair yoga"),
-    ("tai chi", "qigong"),
-    ("dance", "tea dance", "ballroom", "line dancing", "sequence dancing"),
-    ("swimming", "aqua aerobics", "aquafit"),
-    ("falls prevention", "strength and balance", "balance"),
-    ("cycling", "bike rides", "bikes"),
-    ("bowls", "lawn bowls", "short mat bowls", "bowling"),
-    ("fishing", "angling"),
-    # practical help
-    ("debt advice", "money advice", "benefits advice", "welfare rights", "budgeting"),
-    ("housing advice", "housing", "homelessness", "tenancy support"),
-    ("food bank", "food parcels", "community pantry", "food support"),
-    ("job club", "employment support", "jobs", "careers advice"),
-    # learning
-    ("digital skills", "computers", "internet", "silver surfers", "tablets", "smartphones"),
-    ("english conversation", "esol", "english classes", "english language"),
-    ("local history", "history", "heritage", "museum"),
-    # volunteering, faith, nature
-    ("volunteering", "volunteer", "helping others"),
-    ("faith", "worship", "prayer group", "bible study", "spirituality"),
-    ("nature", "wildlife", "birdwatching", "conservation", "outdoors"),
+from assetmap.text.words import (
+    LEXICON,
+    STEM,
+    interest_keys,
+    max_edits,
+    normalise_interest,
+    query_concepts,
+    stem,
+    typo_similarity,
+    word_key,
+    words_of,
 )
 
-
-def _word_set(words: str) -> frozenset[str]:
-    return frozenset(words.split())
-
-
-#: Words that carry no interest of their own; never indexed, never a concept.
-_FUNCTION_WORDS = _word_set(
-    "a an and are as at be but by can for from has have i if in is it its me my no not of on"
-    " or our out so that the their there they this to up us was we were who will with you your"
-)
-#: Words that say "a group" rather than what it does: "walking group" must not match every
-#: group with "group" in its name. Used only when a query has nothing else.
-_GENERIC_WORDS = _word_set(
-    "activity activities class classes club clubs group groups local meet meeting meetup"
-    " near nearby session sessions weekly"
-)
-
-_TYPED = 1.0
-_PHRASE_PART = 0.75  # a word of a known phrase alone is weaker evidence than the phrase
-_SYNONYM = 0.85
-_STEM = 0.95
 #: interests, name, description: tags a listing chose say most, passing mentions least.
 _FIELD_WEIGHTS = np.array([[1.0], [0.9], [0.7]])
 _BEST, _COVERAGE = 0.8, 0.2
-_MIN_TYPO_LENGTH = 5  # shorter words have too many one-edit neighbours (sing, song, sign)
-_TWO_EDITS_FROM = 8
 #: Rows the memo keeps before starting again: about 12 MB per 20,000 rows of listings with
 #: 280-character descriptions, so at most some 60 MB.
 _MAX_INDEXED_ROWS = 100_000
 _ADD_BATCH = 2000
-
-_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
-#: Every ASCII character but letters, digits and the apostrophe, to a space: splitting with
-#: it is nearly twice as fast as the regular expression, which other scripts still use.
-_SEPARATORS = {code: " " for code in range(128) if not (chr(code).isalnum() or chr(code) == "'")}
 
 
 @dataclass(frozen=True)
@@ -174,221 +89,6 @@ class TextMatch:
     matched: tuple[str, ...]
 
 
-# ---- words ---------------------------------------------------------------------------------
-
-
-def _fold(text: str) -> str:
-    """Lower case without accents and with one kind of apostrophe: "Café" matches "cafe"."""
-    text = text.lower().replace("’", "'").replace("‘", "'").replace("`", "'")
-    if text.isascii():
-        return text
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def _split(folded: str) -> list[str]:
-    """The words of folded text: letters and digits, with any apostrophe inside a word."""
-    if not folded.isascii():
-        return _WORD.findall(folded)
-    words = folded.translate(_SEPARATORS).split()
-    if "'" not in folded:
-        return words
-    return [word for word in (w.strip("'") for w in words) if word]
-
-
-def _normalise(text: str) -> str:
-    """A query or table entry as words: "  Men’s  Shed!" → "men's shed", "tai-chi" → "tai chi"."""
-    return normalise_interest(" ".join(_split(_fold(text).replace("&", " and "))))
-
-
-def _key(word: str) -> str:
-    """What words are compared by: "men's" and "mens" are the same word."""
-    return word.replace("'", "")
-
-
-def _stem(key: str) -> str:
-    """A light suffix-stripper, enough for walks/walking/walkers → walk, classes → class."""
-    if len(key) <= 3:
-        return key
-    if key.endswith("ies") and len(key) > 4:
-        key = key[:-3] + "y"
-    elif key.endswith("sses"):
-        key = key[:-2]
-    elif key.endswith("s") and not key.endswith(("ss", "us", "is")):
-        key = key[:-1]
-    for suffix in ("ing", "er", "ed"):
-        if key.endswith(suffix) and len(key) - len(suffix) >= 3:
-            key = key[: -len(suffix)]
-            if len(key) > 3 and key[-1] == key[-2] and key[-1] not in "lsz":
-                key = key[:-1]  # knitting → knitt → knit
-            break
-    if key.endswith("e") and len(key) > 3:
-        key = key[:-1]  # dance and dancing → danc
-    return key
-
-
-def _max_edits(length: int) -> int:
-    if length < _MIN_TYPO_LENGTH:
-        return 0
-    return 2 if length >= _TWO_EDITS_FROM else 1
-
-
-def _typo_similarity(edits: int, a: str, b: str) -> float:
-    return 1.0 - edits / max(len(a), len(b))
-
-
-def _words(text: str) -> list[tuple[str, str]]:
-    """(key, display) for each word of a text that says something, in order."""
-    folded = _fold(text)
-    words = _split(folded)
-    keys = [_key(word) for word in words] if "'" in folded else words
-    return [
-        (key, word)
-        for key, word in zip(keys, words, strict=True)
-        if len(key) > 1 and key not in _FUNCTION_WORDS
-    ]
-
-
-@functools.lru_cache(maxsize=4096)
-def _interest_keys(interest: str) -> frozenset[str]:
-    return frozenset(key for key, _ in _words(interest))
-
-
-# ---- the synonym table -----------------------------------------------------------------------
-
-
-def _synonym_table(groups: Iterable[tuple[str, ...]]) -> dict[str, frozenset[str]]:
-    table: dict[str, set[str]] = {}
-    for group in groups:
-        members = [_normalise(member) for member in group]
-        for member in members:
-            table.setdefault(member, set()).update(m for m in members if m != member)
-    return {member: frozenset(others) for member, others in table.items()}
-
-
-SYNONYMS: dict[str, frozenset[str]] = _synonym_table(_SYNONYM_GROUPS)
-
-#: The table by key ("mens shed"), for looking up what was typed.
-_ENTRIES: dict[str, str] = {_key(entry): entry for entry in SYNONYMS}
-_LONGEST_ENTRY = max(len(entry.split()) for entry in SYNONYMS)
-#: Every word in the table, by first letter: the domain words typed words are corrected to.
-_LEXICON: frozenset[str] = frozenset(_key(w) for entry in SYNONYMS for w in entry.split())
-_LEXICON_BY_INITIAL: dict[str, list[str]] = {}
-for _word in sorted(_LEXICON):
-    _LEXICON_BY_INITIAL.setdefault(_word[0], []).append(_word)
-#: Table words by stem; a word that is an entry itself wins ("kniting" → knitting, not knit).
-_LEXICON_BY_STEM: dict[str, str] = {}
-for _word in sorted(_LEXICON, key=lambda word: (word not in _ENTRIES, word)):
-    _LEXICON_BY_STEM.setdefault(_stem(_word), _word)
-_DISPLAY: dict[str, str] = {_key(w): w for entry in SYNONYMS for w in entry.split()}
-
-
-@functools.lru_cache(maxsize=4096)
-def _correct(key: str) -> tuple[str, float]:
-    """The table word a typed word means, and how sure: itself at 1.0 if it is one."""
-    if key in _LEXICON or not key.isalpha():
-        return key, _TYPED
-    by_stem = _LEXICON_BY_STEM.get(_stem(key))
-    if by_stem is not None:
-        return by_stem, _STEM
-    allowed = _max_edits(len(key))
-    choices = _LEXICON_BY_INITIAL.get(key[0], [])
-    if allowed == 0 or not choices:
-        return key, _TYPED
-    found = process.extractOne(key, choices, scorer=OSA.distance, score_cutoff=allowed)
-    if found is None:
-        return key, _TYPED
-    word, edits, _ = found
-    return word, _typo_similarity(int(edits), key, word)
-
-
-# ---- query expansion ---------------------------------------------------------------------------
-
-_Weighted = tuple[str, float]  # a query term and its weight
-
-
-def _add(terms: dict[str, _Weighted], term: str, weight: float) -> None:
-    """Keep each term once (by key), at the highest weight it was reached with."""
-    key, weight = _key(term), round(weight, 4)
-    if key not in terms or terms[key][1] < weight:
-        terms[key] = (terms[key][0] if key in terms else term, weight)
-
-
-def _with_synonyms(terms: dict[str, _Weighted], entry: str, weight: float) -> None:
-    _add(terms, entry, weight)
-    for synonym in sorted(SYNONYMS.get(entry, ())):
-        _add(terms, synonym, _SYNONYM * weight)
-
-
-def _phrase_at(keys: list[str], start: int) -> tuple[str, int] | None:
-    """The longest table phrase of two or more words starting at ``start``, and its length."""
-    for length in range(min(_LONGEST_ENTRY, len(keys) - start), 1, -1):
-        entry = _ENTRIES.get(" ".join(keys[start : start + length]))
-        if entry is not None:
-            return entry, length
-    return None
-
-
-@functools.lru_cache(maxsize=1024)
-def _concepts(text: str) -> tuple[tuple[_Weighted, ...], ...]:
-    """The query as concepts, each the terms (with weights) that can stand for it."""
-    words = _normalise(text).split()
-    fixed = [_correct(_key(word)) for word in words]
-    keys = [key for key, _ in fixed]
-    if all(key in _FUNCTION_WORDS or key in _GENERIC_WORDS for key in keys):
-        skip = _FUNCTION_WORDS  # "club" alone: look for clubs
-    else:
-        skip = _FUNCTION_WORDS | _GENERIC_WORDS
-    concepts: list[tuple[_Weighted, ...]] = []
-    start = 0
-    while start < len(words):
-        terms: dict[str, _Weighted] = {}
-        phrase = _phrase_at(keys, start)
-        if phrase is not None:
-            entry, length = phrase
-            span = range(start, start + length)
-            _with_synonyms(terms, entry, min(fixed[i][1] for i in span))
-            for i in span:
-                if keys[i] not in skip:
-                    _add(terms, _DISPLAY.get(keys[i], keys[i]), _PHRASE_PART * fixed[i][1])
-                    _add(terms, words[i], _PHRASE_PART)
-        else:
-            length = 1
-            if keys[start] not in skip:
-                _add(terms, words[start], _TYPED)
-                entry = _DISPLAY.get(keys[start], keys[start])
-                if entry in SYNONYMS:
-                    _with_synonyms(terms, entry, fixed[start][1])
-                elif keys[start] != _key(words[start]):
-                    _add(terms, entry, fixed[start][1])
-        if terms:
-            concepts.append(tuple(terms.values()))
-        start += length
-    return tuple(concepts)
-
-
-def distinctive_words(text: str) -> list[str]:
-    """The words of the expanded query worth looking for in a database prefilter: not
-    function words ("and") nor words that only say "a group" ("club", "group")."""
-    words: dict[str, None] = {}
-    for term, _weight in expand_query(text):
-        for word in term.split():
-            key = _key(word)
-            if key not in _FUNCTION_WORDS and key not in _GENERIC_WORDS:
-                words[word] = None
-    return list(words)
-
-
-def expand_query(text: str) -> list[tuple[str, float]]:
-    """What a search looks for: the typed words and phrases, their corrections and synonyms,
-    each with a weight (1.0 as typed, 0.85 for a synonym), strongest first."""
-    terms: dict[str, _Weighted] = {}
-    for concept in _concepts(text):
-        for term, weight in concept:
-            _add(terms, term, weight)
-    return sorted(terms.values(), key=lambda term: -term[1])
-
-
 # ---- the memo: every row's words, and every word's rows -------------------------------------
 
 _FIELDS = 3  # interests, name, description: a posting is row * _FIELDS + field
@@ -401,7 +101,7 @@ def _row_words(candidate: Candidate) -> _RowWords:
     fields = (candidate.interests, (candidate.name,), (candidate.description,))
     for field, texts in enumerate(fields):
         for text in texts:
-            for key, display in _words(text):
+            for key, display in words_of(text):
                 words.setdefault((field, key), display)
     return [(field, key, display) for (field, key), display in words.items()]
 
@@ -459,7 +159,7 @@ class _Index:
             word_id = self.word_ids[key] = len(self.displays)
             self.displays.append(display)
             self.postings.append(array("i"))
-            self.by_stem.setdefault(_stem(key), []).append(word_id)
+            self.by_stem.setdefault(stem(key), []).append(word_id)
             keys, ids = self.by_initial.setdefault(key[0], ([], []))
             keys.append(key)
             ids.append(word_id)
@@ -467,15 +167,15 @@ class _Index:
 
     def similar(self, key: str) -> dict[int, float]:
         """Every held word ``key`` stands for, with its similarity."""
-        found = dict.fromkeys(self.by_stem.get(_stem(key), ()), _STEM)
-        allowed = 0 if key in _LEXICON else _max_edits(len(key))
+        found = dict.fromkeys(self.by_stem.get(stem(key), ()), STEM)
+        allowed = 0 if key in LEXICON else max_edits(len(key))
         if allowed and key[0] in self.by_initial:
             keys, ids = self.by_initial[key[0]]
             edits = process.cdist(
                 [key], keys, scorer=OSA.distance, score_cutoff=allowed, dtype=np.int32
             )[0]
             for at in np.flatnonzero((edits > 0) & (edits <= allowed)).tolist():
-                similarity = _typo_similarity(int(edits[at]), key, keys[at])
+                similarity = typo_similarity(int(edits[at]), key, keys[at])
                 found[ids[at]] = max(found.get(ids[at], 0.0), similarity)
         exact = self.word_ids.get(key)
         if exact is not None:
@@ -569,10 +269,10 @@ class _Plan:
 def _plan(text: str) -> _Plan:
     keys: dict[str, int] = {}
     concepts = []
-    for concept in _concepts(text):
+    for concept in query_concepts(text):
         terms = []
         for term, weight in concept:
-            words = dict.fromkeys(key for key, _ in _words(term))
+            words = dict.fromkeys(key for key, _ in words_of(term))
             if words:
                 atoms = tuple(keys.setdefault(key, len(keys)) for key in words)
                 terms.append(_Term(term, weight, atoms))
@@ -672,7 +372,7 @@ def _reasons(
             term = plan.concepts[c][t]
             shown = [found.displays[words[(atom, row, field)]] for atom in term.atoms]
             if field == _INTERESTS:
-                in_interests.setdefault(c, set()).update(_key(word) for word in shown)
+                in_interests.setdefault(c, set()).update(word_key(word) for word in shown)
             else:
                 elsewhere.setdefault(c, []).append(shown[0] if len(shown) == 1 else term.text)
         matched: dict[str, None] = {}
@@ -681,7 +381,7 @@ def _reasons(
         ):
             keys = in_interests.get(c, set())
             for interest in interests[j]:
-                if keys & _interest_keys(interest):
+                if keys & interest_keys(interest):
                     matched[normalise_interest(interest)] = None
             matched.update(dict.fromkeys(elsewhere.get(c, [])))
         explained.append(tuple(matched))

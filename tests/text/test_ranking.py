@@ -5,8 +5,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from assetmap.directory import fuzzy
-from assetmap.directory.fuzzy import SYNONYMS, Candidate, expand_query, rank_text
+from assetmap.text import ranking
+from assetmap.text.ranking import Candidate, rank_text
+from assetmap.text.words import SYNONYMS, expand_query
 
 GROUPS = [
     Candidate(
@@ -283,8 +284,8 @@ def test_ranking_without_explanations_keeps_the_order():
 def test_the_memo_of_rows_seen_never_changes_a_result(monkeypatch):
     queries = ["kniting", "men's shed", "chair exercise", "walking", "crafts walking"]
     expected = {q: rank_text(q, GROUPS) for q in queries}
-    monkeypatch.setattr(fuzzy, "_MAX_INDEXED_ROWS", 5)  # the memo starts afresh in every search
-    monkeypatch.setattr(fuzzy, "_ADD_BATCH", 2)
+    monkeypatch.setattr(ranking, "_MAX_INDEXED_ROWS", 5)  # the memo starts afresh in every search
+    monkeypatch.setattr(ranking, "_ADD_BATCH", 2)
     for q in queries:
         assert rank_text(q, GROUPS) == expected[q]
         assert rank_text(q, list(reversed(GROUPS))) == expected[q]

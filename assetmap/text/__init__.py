@@ -1,0 +1,1 @@
+"""Text that people type, matched the way they mean it: typos, stems and synonyms forgiven."""
