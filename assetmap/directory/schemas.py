@@ -1,4 +1,4 @@
-"""The listing contract (DESIGN.md): JSON in, validated, and JSON out.
+"""The listing contract (docs/architecture.md): JSON in, validated, and JSON out.
 
 Validation speaks plain English a person fixing a file can act on:
 ``capacity.total_places: must be a whole number ≥ 0``.
