@@ -7,167 +7,49 @@ blob. Unknown stays NULL: accessibility is never guessed, so its flags are nulla
 from __future__ import annotations
 
 import datetime as dt
-import enum
-from typing import Annotated, Any, cast
+from typing import Any
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
-    JSON,
     Date,
-    DateTime,
-    Enum,
     Float,
     ForeignKey,
     Index,
-    Integer,
-    MetaData,
     String,
-    Table,
     Text,
     Time,
-    TypeDecorator,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-SRID = 4326
-
-
-class Category(enum.StrEnum):
-    CREATIVE = "creative"
-    SOCIAL = "social"
-    ACTIVE = "active"
-    PRACTICAL = "practical"
-    LEARNING = "learning"
-    NATURE = "nature"
-    VOLUNTEERING = "volunteering"
-    PEER_SUPPORT = "peer_support"
-    FAITH_CULTURE = "faith_culture"
-    DIGITAL = "digital"
-
-
-class Status(enum.StrEnum):
-    OPEN = "open"
-    INVITATION_ONLY = "invitation_only"
-    WAITING_LIST = "waiting_list"
-    PAUSED = "paused"
-    CLOSED = "closed"
-
-
-class Day(enum.StrEnum):
-    MON = "mon"
-    TUE = "tue"
-    WED = "wed"
-    THU = "thu"
-    FRI = "fri"
-    SAT = "sat"
-    SUN = "sun"
-
-
-class Frequency(enum.StrEnum):
-    WEEKLY = "weekly"
-    FORTNIGHTLY = "fortnightly"
-    MONTHLY = "monthly"
-    OTHER = "other"
-
-
-class Gender(enum.StrEnum):
-    ANY = "any"
-    MEN = "men"
-    WOMEN = "women"
-
-
-class VerificationMethod(enum.StrEnum):
-    PHONE = "phone"
-    EMAIL = "email"
-    VISIT = "visit"
-    ORGANISER = "organiser"
-    IMPORT = "import"
-
-
-#: The accessibility questions of the listing contract, each yes / no / not known.
-ACCESSIBILITY_FLAGS: tuple[str, ...] = (
-    "step_free",
-    "wheelchair_accessible",
-    "accessible_toilet",
-    "hearing_loop",
-    "blue_badge_parking",
-    "seating_available",
-    "dementia_friendly",
-    "quiet_space",
+from assetmap.models.base import (
+    SRID,
+    Base,
+    Created,
+    IntPK,
+    JSONValue,
+    MaybeBool,
+    Name,
+    UTCDateTime,
+    stored_enum,
+    utcnow,
 )
-
-#: Each accessibility question in plain words, for pages and for match reasons.
-ACCESSIBILITY_NAMES: dict[str, str] = {
-    "step_free": "Step-free access",
-    "wheelchair_accessible": "Wheelchair accessible",
-    "accessible_toilet": "Accessible toilet",
-    "hearing_loop": "Hearing loop",
-    "blue_badge_parking": "Blue Badge parking",
-    "seating_available": "Seating available",
-    "dementia_friendly": "Dementia friendly",
-    "quiet_space": "Quiet space",
-}
-
-
-class UTCDateTime(TypeDecorator[dt.datetime]):
-    """Timestamps stored in UTC and handed back timezone-aware on both backends."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: pass an aware UTC datetime")
-        return value.astimezone(dt.UTC)
-
-    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=dt.UTC)
-        return value
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
-    """Store an enum by its value, as a string with a CHECK constraint on both backends."""
-    return Enum(
-        kind,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        validate_strings=True,
-        length=max(len(member.value) for member in kind),
-        values_callable=lambda members: [member.value for member in members],
-    )
-
-
-IntPK = Annotated[int, mapped_column(Integer, primary_key=True)]
-Created = Annotated[dt.datetime, mapped_column(UTCDateTime, default=utcnow, nullable=False)]
-Name = Annotated[str, mapped_column(String(200), nullable=False)]
-MaybeBool = Mapped[bool | None]
-JSONValue = JSON().with_variant(JSONB(), "postgresql")
-
-
-class Base(DeclarativeBase):
-    # Plain ``float`` columns are FLOAT, as the migrations create them. SQLAlchemy 2.1 maps
-    # ``float`` to DOUBLE by default (2.0 to FLOAT): without this the model would say DOUBLE
-    # on SQLite, and which one it said would depend on the SQLAlchemy version.
-    type_annotation_map = {float: Float()}
-    metadata = MetaData(
-        naming_convention={
-            "ix": "ix_%(column_0_label)s",
-            "uq": "uq_%(table_name)s_%(column_0_name)s",
-            "ck": "ck_%(table_name)s_%(constraint_name)s",
-            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-            "pk": "pk_%(table_name)s",
-        }
-    )
+from assetmap.models.enums import (
+    ACCESSIBILITY_FLAGS,
+    Category,
+    ChangeKind,
+    ChangeStatus,
+    Day,
+    Frequency,
+    Gender,
+    ProblemKind,
+    Role,
+    Status,
+    TaskOutcome,
+    TaskReason,
+    TaskStage,
+    VerificationMethod,
+)
 
 
 class Organisation(Base):
@@ -239,12 +121,14 @@ class Group(Base):
     venue_id: Mapped[int | None] = mapped_column(
         ForeignKey("venues.id", ondelete="SET NULL"), index=True
     )
-    status: Mapped[Status] = mapped_column(_enum(Status, "status"), default=Status.OPEN, index=True)
+    status: Mapped[Status] = mapped_column(
+        stored_enum(Status, "status"), default=Status.OPEN, index=True
+    )
     online: Mapped[bool] = mapped_column(default=False)
 
     min_age: Mapped[int | None]
     max_age: Mapped[int | None]
-    gender: Mapped[Gender] = mapped_column(_enum(Gender, "gender"), default=Gender.ANY)
+    gender: Mapped[Gender] = mapped_column(stored_enum(Gender, "gender"), default=Gender.ANY)
     languages: Mapped[list[str]] = mapped_column(JSONValue, default=list)
 
     cost_free: Mapped[bool | None] = mapped_column(index=True)
@@ -351,7 +235,7 @@ class GroupCategory(Base):
     group_id: Mapped[int] = mapped_column(
         ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
     )
-    category: Mapped[Category] = mapped_column(_enum(Category, "category"), primary_key=True)
+    category: Mapped[Category] = mapped_column(stored_enum(Category, "category"), primary_key=True)
 
     group: Mapped[Group] = relationship(back_populates="categories")
 
@@ -380,11 +264,11 @@ class ScheduleEntry(Base):
 
     id: Mapped[IntPK]
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
-    day: Mapped[Day] = mapped_column(_enum(Day, "day"))
+    day: Mapped[Day] = mapped_column(stored_enum(Day, "day"))
     start: Mapped[dt.time] = mapped_column(Time)
     end: Mapped[dt.time | None] = mapped_column(Time)
     frequency: Mapped[Frequency] = mapped_column(
-        _enum(Frequency, "frequency"), default=Frequency.WEEKLY
+        stored_enum(Frequency, "frequency"), default=Frequency.WEEKLY
     )
 
     group: Mapped[Group] = relationship(back_populates="schedule")
@@ -404,20 +288,13 @@ class Verification(Base):
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
     verified_on: Mapped[dt.date] = mapped_column(Date)
     verified_by: Mapped[str | None] = mapped_column(String(200))
-    method: Mapped[VerificationMethod] = mapped_column(_enum(VerificationMethod, "method"))
+    method: Mapped[VerificationMethod] = mapped_column(stored_enum(VerificationMethod, "method"))
     note: Mapped[str] = mapped_column(Text, default="")
     # False for a try that reached nobody: kept in the history, but verifies nothing.
     reached: Mapped[bool] = mapped_column(default=True)
     recorded_at: Mapped[Created]
 
     group: Mapped[Group] = relationship(back_populates="verifications")
-
-
-class ProblemKind(enum.StrEnum):
-    PHONE = "phone"
-    CLOSED = "closed"
-    TIMES = "times"
-    OTHER = "other"
 
 
 class ProblemReport(Base):
@@ -428,7 +305,7 @@ class ProblemReport(Base):
 
     id: Mapped[IntPK]
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[ProblemKind] = mapped_column(_enum(ProblemKind, "kind"))
+    kind: Mapped[ProblemKind] = mapped_column(stored_enum(ProblemKind, "kind"))
     details: Mapped[str] = mapped_column(Text, default="")
     sender_hash: Mapped[str] = mapped_column(String(64), index=True)
     reported_at: Mapped[Created]
@@ -460,13 +337,6 @@ class UnmetNeed(Base):
     __table_args__ = (Index("ix_unmet_needs_cell", "cell_lat", "cell_lon"),)
 
 
-class Role(enum.StrEnum):
-    LINK_WORKER = "link_worker"
-    ORGANISER = "organiser"
-    COMMUNITY_BUILDER = "community_builder"
-    ADMIN = "admin"
-
-
 class User(Base):
     """Someone who signs in. Organisers manage the groups of their organisations."""
 
@@ -476,7 +346,7 @@ class User(Base):
     # Stored lower-case: one account per address however it is typed.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
-    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    role: Mapped[Role] = mapped_column(stored_enum(Role, "role"))
     # An argon2 hash; empty until an invited person sets a password.
     password_hash: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(default=True)
@@ -546,18 +416,6 @@ class Revision(Base):
     via: Mapped[str] = mapped_column(String(100), default="")
 
 
-class ChangeKind(enum.StrEnum):
-    EDIT = "edit"
-    NEW = "new"
-    CLOSE = "close"
-
-
-class ChangeStatus(enum.StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-
-
 class PendingChange(Base):
     """An organiser's change, new group or request to close, waiting for an admin. The public
     keeps seeing the approved listing until it is approved."""
@@ -565,7 +423,7 @@ class PendingChange(Base):
     __tablename__ = "pending_changes"
 
     id: Mapped[IntPK]
-    kind: Mapped[ChangeKind] = mapped_column(_enum(ChangeKind, "change_kind"))
+    kind: Mapped[ChangeKind] = mapped_column(stored_enum(ChangeKind, "change_kind"))
     # None for a proposed new group until it is approved.
     group_id: Mapped[int | None] = mapped_column(
         ForeignKey("groups.id", ondelete="CASCADE"), index=True
@@ -580,37 +438,11 @@ class PendingChange(Base):
     proposed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     proposed_at: Mapped[Created]
     status: Mapped[ChangeStatus] = mapped_column(
-        _enum(ChangeStatus, "change_status"), default=ChangeStatus.PENDING, index=True
+        stored_enum(ChangeStatus, "change_status"), default=ChangeStatus.PENDING, index=True
     )
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     reason: Mapped[str] = mapped_column(Text, default="")
-
-
-class TaskStage(enum.StrEnum):
-    # Reminders are going to the listing's contact; link workers step in if nobody answers.
-    ORGANISER = "organiser"
-    # In the link workers' queue.
-    LINK_WORKER = "link_worker"
-
-
-class TaskReason(enum.StrEnum):
-    DUE = "due"
-    STALE = "stale"
-    PROBLEM = "problem"  # someone reported a problem
-    BOUNCED = "bounced"  # a reminder could not be delivered
-    NO_REPLY = "no_reply"  # the organiser answered none of the reminders
-    NO_CONTACT = "no_contact"  # no email address to remind
-    CHANGES = "changes"  # the organiser wrote what has changed
-
-
-class TaskOutcome(enum.StrEnum):
-    CONFIRMED = "confirmed"  # checked: nothing changed
-    UPDATED = "updated"  # checked and corrected
-    CLOSED = "closed"  # the group has stopped
-    PAUSED = "paused"  # unreachable too many times: paused and hidden from matching
-    ORGANISER = "organiser"  # the organiser answered a reminder
-    VERIFIED_ELSEWHERE = "verified_elsewhere"  # verified another way (import, organiser page)
 
 
 class VerificationTask(Base):
@@ -621,15 +453,15 @@ class VerificationTask(Base):
     id: Mapped[IntPK]
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
     opened_on: Mapped[dt.date] = mapped_column(Date)
-    reason: Mapped[TaskReason] = mapped_column(_enum(TaskReason, "task_reason"))
-    stage: Mapped[TaskStage] = mapped_column(_enum(TaskStage, "task_stage"))
+    reason: Mapped[TaskReason] = mapped_column(stored_enum(TaskReason, "task_reason"))
+    stage: Mapped[TaskStage] = mapped_column(stored_enum(TaskStage, "task_stage"))
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # Tries that reached nobody; at the policy's limit the listing is paused.
     attempts: Mapped[int] = mapped_column(default=0)
     last_attempt_on: Mapped[dt.date | None] = mapped_column(Date)
     closed_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
-    outcome: Mapped[TaskOutcome | None] = mapped_column(_enum(TaskOutcome, "task_outcome"))
+    outcome: Mapped[TaskOutcome | None] = mapped_column(stored_enum(TaskOutcome, "task_outcome"))
     closed_by: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str] = mapped_column(Text, default="")
 
@@ -716,51 +548,3 @@ class Postcode(Base):
     postcode: Mapped[str] = mapped_column(String(8), primary_key=True)
     lat: Mapped[float]
     lon: Mapped[float]
-
-
-def table_of(model: type[Base]) -> Table:
-    """A model's Table, typed as one (SQLAlchemy types ``__table__`` as any FromClause)."""
-    return cast(Table, model.__table__)
-
-
-__all__ = [
-    "ACCESSIBILITY_FLAGS",
-    "ACCESSIBILITY_NAMES",
-    "SRID",
-    "ApiToken",
-    "Base",
-    "Category",
-    "ChangeKind",
-    "ChangeStatus",
-    "Day",
-    "Frequency",
-    "FreshnessReminder",
-    "FreshnessScan",
-    "Gender",
-    "Group",
-    "GroupCategory",
-    "GroupInterest",
-    "ListingActivity",
-    "Membership",
-    "Organisation",
-    "OutboxMessage",
-    "PendingChange",
-    "Postcode",
-    "ProblemKind",
-    "ProblemReport",
-    "Revision",
-    "Role",
-    "ScheduleEntry",
-    "SchedulerLock",
-    "Status",
-    "TaskOutcome",
-    "TaskReason",
-    "TaskStage",
-    "UnmetNeed",
-    "User",
-    "Venue",
-    "Verification",
-    "VerificationMethod",
-    "VerificationTask",
-    "table_of",
-]
