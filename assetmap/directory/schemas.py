@@ -389,6 +389,8 @@ def listing_json(
     """A group row (with its venue and organisation columns) as the listing contract.
 
     ``freshness`` is left out: it changes with the date, so readers add it when serving.
+    Long on purpose: one literal in the contract's own order, so the code reads as the shape
+    it writes (and key order is what the API and exports show).
     """
     spare = (
         max(row.total_places - row.places_taken, 0)

@@ -335,6 +335,10 @@ def _open_tasks(
 def _hand_to_link_workers(
     session: Session, reminders: ReminderPolicy, today: dt.date
 ) -> dict[str, int]:
+    """Move waiting tasks to the link workers, one UPDATE per reason, counted by reason.
+
+    Kept whole (a little over 60 lines): the four reasons are the order in which a task is
+    labelled, so reading them one after another is the point."""
     tasks, sent = table_of(VerificationTask), table_of(FreshnessReminder)
     outbox = table_of(OutboxMessage)
     reported, _ = _flag_conditions()
@@ -403,6 +407,11 @@ def _hand_to_link_workers(
 
 
 def _queue_reminders(session: Session, reminders: ReminderPolicy, today: dt.date) -> dict[int, int]:
+    """Queue the next reminder round for tasks still waiting on organisers: later rounds
+    first, then first reminders, each as one INSERT … SELECT; counts by round.
+
+    Kept whole: the rounds share the waiting condition and the anti-join that stops a second
+    reminder within the period, which splitting would pass around in pieces."""
     if reminders.count == 0:
         return {}
     tasks, sent = table_of(VerificationTask), table_of(FreshnessReminder)

@@ -167,6 +167,9 @@ def queue(
 
 
 def _queue_select(session: Session, user: User, today: dt.date, wanted: QueueFilter) -> Select[Any]:
+    """The queue as one SELECT: open link-worker tasks with their listing, recent activity,
+    open reports and priority, filtered as ``wanted``. Long because the priority is one
+    expression over all of those columns, and it reads best in one place."""
     since = today - dt.timedelta(days=ACTIVITY_DAYS)
     activity = (
         select(

@@ -193,6 +193,9 @@ def journeys_over_routes(
     overheads. The quickest of the person's own ways is chosen; only where none is within
     their budget does the group's door-to-door transport (where its radius reaches them: the
     road route plus the pickup round) take over. ``door_to_door_needed`` leaves it the only way.
+
+    Long on purpose: every rule is a whole-array expression over all venues at once (no
+    per-venue loop), and the modes are compared in one stack at the end.
     """
     n = len(destinations)
     options: list[tuple[Mode, np.ndarray]] = []
