@@ -304,7 +304,7 @@ def _relevance(profile: Profile, backend: Backend) -> ColumnElement[bool] | None
             .exists()
         )
     if profile.interests:
-        net = text_prefilter(interest_text(profile), backend)
+        net = text_prefilter(profile_query(profile), backend)
         if net is not None:
             nets.append(net)
     return or_(*nets) if nets else None
@@ -519,7 +519,7 @@ def _judge_interests(
         scores = {
             m.id: m.score
             for m in rank_text(
-                interest_text(profile), candidates, min_score=scoring.MIN_TEXT_SCORE, explain=False
+                profile_query(profile), candidates, min_score=scoring.MIN_TEXT_SCORE, explain=False
             )
         }
         for r in kept:
@@ -537,7 +537,7 @@ def _interests_of(row: Row[Any]) -> tuple[str, ...]:
     return tuple(row.interests.split(INTEREST_SEPARATOR)) if row.interests else ()
 
 
-def interest_text(profile: Profile) -> str:
+def profile_query(profile: Profile) -> str:
     """The person's interests as one query: each is a concept the ranking looks for."""
     return ", ".join(profile.interests)
 
@@ -592,7 +592,7 @@ def _options(
             )
             for r in chosen
         ]
-        matched = {m.id: m for m in rank_text(interest_text(profile), candidates, min_score=0.0)}
+        matched = {m.id: m for m in rank_text(profile_query(profile), candidates, min_score=0.0)}
     options = []
     for r in chosen:
         journey = _journey_of(journeys, r.at, r.row)
@@ -622,4 +622,4 @@ def _options(
     return options
 
 
-__all__ = ["EXCLUSION_REASONS", "match"]
+__all__ = ["DEFAULT_PICKUP_RADIUS_KM", "EXCLUSION_REASONS", "match", "profile_query"]
