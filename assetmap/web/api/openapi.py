@@ -46,6 +46,7 @@ FLAG = _nullable({"type": "boolean", "description": "true, false, or null when n
 
 
 def _listing_schema() -> dict[str, Any]:
+    """A listing as the contract gives it (DESIGN.md), with today's freshness."""
     return _object(
         {
             "id": INT,
@@ -66,67 +67,11 @@ def _listing_schema() -> dict[str, Any]:
             ),
             "cost": _object({"free": FLAG, "amount_gbp": _nullable(NUM), "notes": STR}),
             "online": BOOL,
-            "venue": _nullable(
-                _object(
-                    {
-                        "name": STR,
-                        "address": _nullable(STR),
-                        "postcode": _nullable(STR),
-                        "lat": NUM,
-                        "lon": NUM,
-                    }
-                )
-            ),
-            "schedule": {
-                "type": "array",
-                "items": _object(
-                    {
-                        "day": {"type": "string", "enum": _values(Day)},
-                        "start": {"type": "string", "example": "10:00"},
-                        "end": _nullable({"type": "string", "example": "12:30"}),
-                        "frequency": {"type": "string", "enum": _values(Frequency)},
-                    }
-                ),
-            },
-            "capacity": _object(
-                {
-                    "total_places": _nullable(INT),
-                    "places_taken": _nullable(INT),
-                    "spare_places": _nullable(
-                        {**INT, "description": "total_places - places_taken (derived)"}
-                    ),
-                    "waiting_list": _nullable(INT),
-                    "complex_needs_places": _nullable(INT),
-                    "complexity_supported": _nullable(
-                        {
-                            **INT,
-                            "minimum": 1,
-                            "maximum": 3,
-                            "description": "1 no extra support needed … 3 complex needs",
-                        }
-                    ),
-                }
-            ),
+            "venue": _venue_schema(),
+            "schedule": _schedule_schema(),
+            "capacity": _capacity_schema(),
             "accessibility": _object({**{f: FLAG for f in ACCESSIBILITY_FLAGS}, "notes": STR}),
-            "transport": _object(
-                {
-                    "bus_stops": {
-                        "type": "array",
-                        "items": _object(
-                            {
-                                "name": STR,
-                                "distance_m": _nullable(INT),
-                                "routes": {"type": "array", "items": STR},
-                            }
-                        ),
-                    },
-                    "rail_station": _nullable(_object({"name": STR, "distance_m": _nullable(INT)})),
-                    "parking": FLAG,
-                    "door_to_door": _object(
-                        {"available": FLAG, "radius_km": _nullable(NUM), "notes": STR}
-                    ),
-                }
-            ),
+            "transport": _transport_schema(),
             "contact": _object(
                 {
                     "name": _nullable(STR),
@@ -138,20 +83,97 @@ def _listing_schema() -> dict[str, Any]:
             "referral": _object(
                 {"self_referral": FLAG, "link_worker_referral": FLAG, "notes": STR}
             ),
-            "last_verified_at": _nullable({"type": "string", "format": "date"}),
-            "verified_by": _nullable(STR),
-            "freshness": {"type": "string", "enum": _values(Freshness)},
-            "very_stale": {
-                "type": "boolean",
-                "description": "not verified for twice the expiry period or more (or never): "
-                "it may have stopped",
-            },
-            "distance_m": {
-                "type": "integer",
-                "description": "metres from the search centre (only with near or postcode)",
-            },
+            **_freshness_properties(),
         }
     )
+
+
+def _venue_schema() -> dict[str, Any]:
+    return _nullable(
+        _object(
+            {
+                "name": STR,
+                "address": _nullable(STR),
+                "postcode": _nullable(STR),
+                "lat": NUM,
+                "lon": NUM,
+            }
+        )
+    )
+
+
+def _schedule_schema() -> dict[str, Any]:
+    return {
+        "type": "array",
+        "items": _object(
+            {
+                "day": {"type": "string", "enum": _values(Day)},
+                "start": {"type": "string", "example": "10:00"},
+                "end": _nullable({"type": "string", "example": "12:30"}),
+                "frequency": {"type": "string", "enum": _values(Frequency)},
+            }
+        ),
+    }
+
+
+def _capacity_schema() -> dict[str, Any]:
+    return _object(
+        {
+            "total_places": _nullable(INT),
+            "places_taken": _nullable(INT),
+            "spare_places": _nullable(
+                {**INT, "description": "total_places - places_taken (derived)"}
+            ),
+            "waiting_list": _nullable(INT),
+            "complex_needs_places": _nullable(INT),
+            "complexity_supported": _nullable(
+                {
+                    **INT,
+                    "minimum": 1,
+                    "maximum": 3,
+                    "description": "1 no extra support needed … 3 complex needs",
+                }
+            ),
+        }
+    )
+
+
+def _transport_schema() -> dict[str, Any]:
+    return _object(
+        {
+            "bus_stops": {
+                "type": "array",
+                "items": _object(
+                    {
+                        "name": STR,
+                        "distance_m": _nullable(INT),
+                        "routes": {"type": "array", "items": STR},
+                    }
+                ),
+            },
+            "rail_station": _nullable(_object({"name": STR, "distance_m": _nullable(INT)})),
+            "parking": FLAG,
+            "door_to_door": _object({"available": FLAG, "radius_km": _nullable(NUM), "notes": STR}),
+        }
+    )
+
+
+def _freshness_properties() -> dict[str, Any]:
+    """What the API adds to a listing: how recently it was checked, and the distance."""
+    return {
+        "last_verified_at": _nullable({"type": "string", "format": "date"}),
+        "verified_by": _nullable(STR),
+        "freshness": {"type": "string", "enum": _values(Freshness)},
+        "very_stale": {
+            "type": "boolean",
+            "description": "not verified for twice the expiry period or more (or never): "
+            "it may have stopped",
+        },
+        "distance_m": {
+            "type": "integer",
+            "description": "metres from the search centre (only with near or postcode)",
+        },
+    }
 
 
 def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -219,7 +241,32 @@ def _match_request_schema() -> dict[str, Any]:
         }
     )
     location["description"] = "a postcode, or lat and lon"
-    mobility = _object(
+    return _object(
+        {
+            "location": location,
+            "interests": {"type": "array", "items": STR, "maxItems": 20},
+            "categories": {"type": "array", "items": {"type": "string", "enum": _values(Category)}},
+            "mobility": _mobility_schema(),
+            "complexity": {**INT, "minimum": 1, "maximum": 3, "default": 1},
+            "availability": {
+                "type": "array",
+                "items": _object(
+                    {"day": {"type": "string", "enum": _values(Day)}, "from": time, "to": time},
+                    ["day", "from", "to"],
+                ),
+            },
+            "max_cost_gbp": _nullable({**NUM, "minimum": 0}),
+            "gender": _nullable({"type": "string", "enum": ["men", "women", "any"]}),
+            "age": _nullable({**INT, "minimum": 0, "maximum": 120}),
+            "include_invitation_only": {**BOOL, "default": False},
+            "limit": {**INT, "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+        },
+        ["location"],
+    )
+
+
+def _mobility_schema() -> dict[str, Any]:
+    return _object(
         {
             "modes": {
                 "type": "array",
@@ -238,28 +285,6 @@ def _match_request_schema() -> dict[str, Any]:
             "needs": {"type": "array", "items": {"type": "string", "enum": ACCESSIBILITY_FLAGS}},
             "door_to_door_needed": {**BOOL, "default": False},
         }
-    )
-    return _object(
-        {
-            "location": location,
-            "interests": {"type": "array", "items": STR, "maxItems": 20},
-            "categories": {"type": "array", "items": {"type": "string", "enum": _values(Category)}},
-            "mobility": mobility,
-            "complexity": {**INT, "minimum": 1, "maximum": 3, "default": 1},
-            "availability": {
-                "type": "array",
-                "items": _object(
-                    {"day": {"type": "string", "enum": _values(Day)}, "from": time, "to": time},
-                    ["day", "from", "to"],
-                ),
-            },
-            "max_cost_gbp": _nullable({**NUM, "minimum": 0}),
-            "gender": _nullable({"type": "string", "enum": ["men", "women", "any"]}),
-            "age": _nullable({**INT, "minimum": 0, "maximum": 120}),
-            "include_invitation_only": {**BOOL, "default": False},
-            "limit": {**INT, "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
-        },
-        ["location"],
     )
 
 
