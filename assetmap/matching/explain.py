@@ -91,7 +91,7 @@ def _hhmm(value: dt.time | None) -> str:
     return value.strftime("%H:%M") if value else ""
 
 
-def _notes(row_text: str | None) -> str | None:
+def _transport_words(row_text: str | None) -> str | None:
     """The group's own words about its transport, or None when it gave none."""
     return (row_text or "").strip() or None
 
@@ -100,7 +100,9 @@ def journey_note(journey: Journey, door_to_door_notes: str | None = None) -> Not
     """How the person gets there: by their own means, or collected by the group."""
     minutes = max(1, round(journey.minutes))
     if journey.mode is Mode.DOOR_TO_DOOR:
-        return Note(R.COLLECTED_FROM_HOME, minutes=minutes, transport=_notes(door_to_door_notes))
+        return Note(
+            R.COLLECTED_FROM_HOME, minutes=minutes, transport=_transport_words(door_to_door_notes)
+        )
     routes = journey.routes if journey.mode is Mode.BUS else ()
     return Note(R.JOURNEY, minutes=minutes, mode=journey.mode.value, routes=routes)
 
@@ -120,7 +122,7 @@ def reasons(
     said += [Note(R.CATEGORY_MATCHED, category=category) for category in category_hits]
     said.append(journey_note(journey, row.door_to_door_notes))
     if journey.pickup_covers and journey.mode is not Mode.DOOR_TO_DOOR:
-        said.append(Note(R.PICKUP_AVAILABLE, transport=_notes(row.door_to_door_notes)))
+        said.append(Note(R.PICKUP_AVAILABLE, transport=_transport_words(row.door_to_door_notes)))
     said += [
         Note(R.ACCESS_MET, need=need)
         for need in profile.mobility.needs
