@@ -498,3 +498,26 @@ def iter_listings(
             text = feature_text(row.document, classify(row))
             yield json.loads(text)["properties"]
         last_id = rows[-1].id
+
+
+def common_interests(session: Session, limit: int) -> list[str]:
+    """The interests most groups that have not closed offer, most common first (ties by name):
+    suggestions for a box where a link worker types what a person enjoys."""
+    count = func.count(GroupInterest.group_id)
+    rows = session.execute(
+        select(GroupInterest.interest)
+        .join(Group, Group.id == GroupInterest.group_id)
+        .where(Group.status != Status.CLOSED)
+        .group_by(GroupInterest.interest)
+        .order_by(count.desc(), GroupInterest.interest)
+        .limit(limit)
+    )
+    return [interest for (interest,) in rows]
+
+
+def group_names(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    """The names of those of ``ids`` that are listed, by id (closed groups included)."""
+    if not ids:
+        return {}
+    rows = session.execute(select(Group.id, Group.name).where(Group.id.in_(list(ids))))
+    return {group_id: name for group_id, name in rows}

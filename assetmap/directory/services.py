@@ -9,15 +9,14 @@ the same venue by the same organisation is taken to be the same group.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from assetmap.db import allocate_ids, sync_id_sequence
+from assetmap.db import allocate_ids, chunks, sync_id_sequence
 from assetmap.directory.documents import groups_at_venues, refresh_documents
 from assetmap.directory.schemas import ListingIn, parse_listing
 from assetmap.errors import ValidationError
@@ -74,12 +73,6 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     group_ids: list[int] = field(default_factory=list)
-
-
-def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
 
 
 def validate_records(records: Sequence[Any], geocoder: Geocoder | None) -> list[ListingIn]:
@@ -156,7 +149,7 @@ def save_listings(
     the new version (``edits.edit_listing`` does, to refuse a stale edit atomically).
     """
     result = ImportResult()
-    for batch in _chunks(listings, WRITE_BATCH):
+    for batch in chunks(listings, WRITE_BATCH):
         _save_batch(session, batch, result, bump_versions)
         if progress:
             progress(len(batch))
@@ -214,7 +207,7 @@ def _save_batch(
 def _organisation_ids(session: Session, batch: Sequence[ListingIn]) -> dict[str, int]:
     names = sorted({listing.organisation for listing in batch if listing.organisation})
     found: dict[str, int] = {}
-    for chunk in _chunks(names, LOOKUP_CHUNK):
+    for chunk in chunks(names, LOOKUP_CHUNK):
         found.update(
             session.execute(
                 select(Organisation.name, Organisation.id).where(Organisation.name.in_(chunk))
@@ -258,7 +251,7 @@ def _venue_ids(
         }
     found: dict[tuple[str, str], tuple[int, Any]] = {}
     names = sorted({name for name, _ in wanted})
-    for chunk in _chunks(names, LOOKUP_CHUNK):
+    for chunk in chunks(names, LOOKUP_CHUNK):
         for row in session.execute(
             select(Venue.id, Venue.name, Venue.postcode, Venue.address, Venue.lat, Venue.lon).where(
                 Venue.name.in_(chunk)
@@ -306,10 +299,10 @@ def _existing_groups(
     by_external: dict[str, tuple[int, int]] = {}
     ids = [listing.id for listing in batch if listing.id is not None]
     externals = [listing.external_id for listing in batch if listing.external_id is not None]
-    for id_chunk in _chunks(ids, LOOKUP_CHUNK):
+    for id_chunk in chunks(ids, LOOKUP_CHUNK):
         for row in session.execute(select(Group.id, Group.version).where(Group.id.in_(id_chunk))):
             by_id[row.id] = (row.id, row.version)
-    for external_chunk in _chunks(externals, LOOKUP_CHUNK):
+    for external_chunk in chunks(externals, LOOKUP_CHUNK):
         for keyed in session.execute(
             select(Group.external_id, Group.id, Group.version).where(
                 Group.external_id.in_(external_chunk)
@@ -321,7 +314,7 @@ def _existing_groups(
         {listing.name for listing in batch if listing.id is None and listing.external_id is None}
     )
     by_natural: dict[tuple[str, int | None, int | None], tuple[int, int]] = {}
-    for name_chunk in _chunks(keyless_names, LOOKUP_CHUNK):
+    for name_chunk in chunks(keyless_names, LOOKUP_CHUNK):
         for named in session.execute(
             select(
                 Group.id, Group.version, Group.name, Group.organisation_id, Group.venue_id
@@ -408,7 +401,7 @@ def _group_values(
 def _replace_children(
     session: Session, batch: Sequence[ListingIn], group_ids: list[int], updated: set[int]
 ) -> None:
-    for chunk in _chunks(sorted(updated), LOOKUP_CHUNK):
+    for chunk in chunks(sorted(updated), LOOKUP_CHUNK):
         for model in (GroupCategory, GroupInterest, ScheduleEntry):
             session.execute(delete(model).where(model.group_id.in_(chunk)))
     categories, interests, schedule = [], [], []
@@ -447,7 +440,7 @@ def _record_verifications(
     """Keep the verification history behind ``last_verified_at`` when an import moves it."""
     updated_ids = [match[0] for match in existing if match is not None]
     latest: dict[int, dt.date | None] = {}
-    for chunk in _chunks(updated_ids, LOOKUP_CHUNK):
+    for chunk in chunks(updated_ids, LOOKUP_CHUNK):
         latest.update(
             session.execute(
                 select(Verification.group_id, func.max(Verification.verified_on))

@@ -1,8 +1,9 @@
-"""The words a link worker reads on each option: why it fits, and what to check first.
+"""Which notes an option carries: why it fits, and what to check first, as codes and values.
 
-Reasons are facts in the group's favour ("matches 'woodwork'", "14 min by bus (134)",
-"6 places free"). Warnings are everything uncertain or in the way, so nothing unknown is
-passed off as fine ("step-free access: not known", "not verified for 9 months: ring first").
+Reasons are facts in the group's favour (an interest matched, a journey of 14 minutes by bus
+134, 6 places free). Warnings are everything uncertain or in the way, so nothing unknown is
+passed off as fine (step-free access not known, not verified for 9 months). The words for
+each code are the web layer's (``assetmap.web.match.notes``): nothing here is English.
 """
 
 from __future__ import annotations
@@ -16,18 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from assetmap.geo.journeys import Mode
+from assetmap.matching.notes import Note, ReasonCode, WarningCode
 from assetmap.matching.profile import Profile, Window
-from assetmap.models import ACCESSIBILITY_NAMES, Day, Gender, Status
+from assetmap.models import Gender, Status
 from assetmap.verification.policy import Freshness
 
-DAY_SHORT = {day: day.value.capitalize() for day in Day}
-MODE_WORDS = {
-    Mode.WALK: "walk",
-    Mode.WHEELCHAIR: "by wheelchair",
-    Mode.SCOOTER: "by mobility scooter",
-    Mode.CAR: "by car",
-    Mode.TAXI: "by taxi",
-}
+R, W = ReasonCode, WarningCode
 
 
 @dataclass(frozen=True)
@@ -96,19 +91,20 @@ def _hhmm(value: dt.time | None) -> str:
     return value.strftime("%H:%M") if value else ""
 
 
-def _pounds(amount: float) -> str:
-    return f"£{amount:.2f}".replace(".00", "")
+def _transport_words(row_text: str | None) -> str | None:
+    """The group's own words about its transport, or None when it gave none."""
+    return (row_text or "").strip() or None
 
 
-def travel_text(journey: Journey, door_to_door_notes: str = "") -> str:
+def journey_note(journey: Journey, door_to_door_notes: str | None = None) -> Note:
+    """How the person gets there: by their own means, or collected by the group."""
     minutes = max(1, round(journey.minutes))
-    if journey.mode is Mode.BUS:
-        routes = f" ({', '.join(journey.routes)})" if journey.routes else ""
-        return f"{minutes} min by bus{routes}"
     if journey.mode is Mode.DOOR_TO_DOOR:
-        how = door_to_door_notes.strip() or "door-to-door transport"
-        return f"collected from home ({how}), about {minutes} min"
-    return f"{minutes} min {MODE_WORDS[journey.mode]}"
+        return Note(
+            R.COLLECTED_FROM_HOME, minutes=minutes, transport=_transport_words(door_to_door_notes)
+        )
+    routes = journey.routes if journey.mode is Mode.BUS else ()
+    return Note(R.JOURNEY, minutes=minutes, mode=journey.mode.value, routes=routes)
 
 
 # ---- the two lists ---------------------------------------------------------------------------
@@ -121,35 +117,35 @@ def reasons(
     matched_words: Sequence[str],
     category_hits: Sequence[str],
     sessions: Sequence[tuple[Any, ...]],
-) -> tuple[str, ...]:
-    said = [f"matches '{word}'" for word in matched_words]
-    said += [f"a {category.replace('_', ' ')} group" for category in category_hits]
-    said.append(travel_text(journey, row.door_to_door_notes))
+) -> tuple[Note, ...]:
+    said = [Note(R.INTEREST_MATCHED, word=word) for word in matched_words]
+    said += [Note(R.CATEGORY_MATCHED, category=category) for category in category_hits]
+    said.append(journey_note(journey, row.door_to_door_notes))
     if journey.pickup_covers and journey.mode is not Mode.DOOR_TO_DOOR:
-        notes = (row.door_to_door_notes or "").strip()
-        said.append(f"{notes} available" if notes else "door-to-door transport available")
+        said.append(Note(R.PICKUP_AVAILABLE, transport=_transport_words(row.door_to_door_notes)))
     said += [
-        ACCESSIBILITY_NAMES[need].lower()
+        Note(R.ACCESS_MET, need=need)
         for need in profile.mobility.needs
         if getattr(row, need) is True
     ]
     if profile.gender is not None and row.gender == profile.gender:
-        said.append(f"a group for {profile.gender.value}")
+        said.append(Note(R.GENDER_MATCHED, gender=profile.gender.value))
     if profile.complexity > 1 and row.complexity_supported is not None:
-        said.append("can support people who need extra help")
+        said.append(Note(R.EXTRA_HELP_SUPPORTED))
     spare = spare_places(row)
     if spare and row.status is not Status.WAITING_LIST:
-        said.append(f"{spare} place{'s' if spare != 1 else ''} free")
+        said.append(Note(R.PLACES_FREE, places=spare))
     if row.cost_free:
-        said.append("free")
+        said.append(Note(R.FREE))
     elif profile.max_cost_gbp is not None and row.cost_amount_gbp is not None:
-        said.append(f"{_pounds(row.cost_amount_gbp)} a session")
+        said.append(Note(R.COST, amount_gbp=float(row.cost_amount_gbp)))
     if profile.availability:
         fit = _fitting_session(sessions, profile.availability)
         if fit is not None:
             day, start, end = fit
-            until = f" to {_hhmm(end)}" if end else ""
-            said.append(f"{DAY_SHORT[day]} {_hhmm(start)}{until} fits their week")
+            said.append(
+                Note(R.SESSION_FITS, day=day.value, start=_hhmm(start), end=_hhmm(end) or None)
+            )
     return tuple(dict.fromkeys(said))
 
 
@@ -161,71 +157,59 @@ def warnings(
     sessions: Sequence[tuple[Any, ...]],
     today: dt.date,
     very_stale: bool = False,
-) -> tuple[str, ...]:
+) -> tuple[Note, ...]:
     said = [
-        f"{ACCESSIBILITY_NAMES[need].lower()}: not known"
+        Note(W.ACCESS_NOT_KNOWN, need=need)
         for need in profile.mobility.needs
         if getattr(row, need) is None
     ]
     if row.status is Status.INVITATION_ONLY:
-        said.append("invitation only: ask the organiser")
+        said.append(Note(W.INVITATION_ONLY))
     said += _capacity_warnings(row)
     said += _freshness_warnings(row, freshness, today, very_stale)
     if journey.stop_assumed:
-        said.append("no bus stop listed near the venue: the bus time is a rough guide")
+        said.append(Note(W.NO_STOP_LISTED))
     if journey.mode is Mode.DOOR_TO_DOOR:
-        said.append("transport must be booked with the group: ask how")
+        said.append(Note(W.TRANSPORT_TO_BOOK))
     if profile.complexity > 1 and row.complexity_supported is None:
-        said.append("support for complex needs: not known, ask the organiser")
+        said.append(Note(W.SUPPORT_NOT_KNOWN))
     if profile.max_cost_gbp is not None and row.cost_free is None and row.cost_amount_gbp is None:
-        said.append("cost: not known")
+        said.append(Note(W.COST_NOT_KNOWN))
     if profile.availability and not sessions:
-        said.append("session times: not known")
+        said.append(Note(W.SESSIONS_NOT_KNOWN))
     if profile.gender is None and row.gender is not Gender.ANY:
-        said.append(f"for {row.gender.value} only")
+        said.append(Note(W.SINGLE_GENDER, gender=row.gender.value))
     if profile.age is None and (row.min_age is not None or row.max_age is not None):
-        said.append(_ages(row.min_age, row.max_age))
+        said.append(Note(W.AGE_RANGE, min_age=row.min_age, max_age=row.max_age))
     return tuple(dict.fromkeys(said))
 
 
-def _capacity_warnings(row: Any) -> list[str]:
+def _capacity_warnings(row: Any) -> list[Note]:
     spare = spare_places(row)
     waiting = row.waiting_list or 0
     if row.status is Status.WAITING_LIST or spare == 0:
         if waiting:
-            return [f"waiting list of {waiting}"]
-        return ["full at the moment: ask about a waiting list"]
+            return [Note(W.WAITING_LIST, waiting=waiting)]
+        return [Note(W.FULL)]
     if spare is None:
-        return ["spare places: not known"]
+        return [Note(W.PLACES_NOT_KNOWN)]
     return []
 
 
 def _freshness_warnings(
     row: Any, freshness: Freshness, today: dt.date, very_stale: bool = False
-) -> list[str]:
+) -> list[Note]:
     said = []
     verified = row.last_verified_at
     if verified is None:
-        said.append("never verified: ring first")
+        said.append(Note(W.NEVER_VERIFIED))
     elif very_stale:
-        months = (today - verified).days // 30
-        said.append(
-            f"not verified for {months} months: it may have stopped; ring before suggesting it"
-        )
+        said.append(Note(W.MAY_HAVE_STOPPED, months=(today - verified).days // 30))
     elif freshness is not Freshness.FRESH and (today - verified).days >= 60:
-        months = (today - verified).days // 30
-        said.append(f"not verified for {months} months: ring first")
+        said.append(Note(W.NOT_VERIFIED, months=(today - verified).days // 30))
     if row.reported_on is not None and (verified is None or row.reported_on >= verified):
-        said.append(f"a problem was reported on {row.reported_on:%-d %b %Y}: ring first")
+        said.append(Note(W.PROBLEM_REPORTED, date=row.reported_on.isoformat()))
     bounced = getattr(row, "bounced_on", None)
     if bounced is not None and (verified is None or bounced >= verified):
-        said.append(f"our email to the group bounced on {bounced:%-d %b %Y}: ring first")
+        said.append(Note(W.EMAIL_BOUNCED, date=bounced.isoformat()))
     return said
-
-
-def _ages(low: int | None, high: int | None) -> str:
-    if low is not None and high is not None:
-        return f"for ages {low} to {high}"
-    if low is not None:
-        return f"for ages {low} and over"
-    return f"for ages up to {high}"

@@ -41,3 +41,8 @@ class Profile:
     gender: Gender | None = None
     age: int | None = None
     include_invitation_only: bool = False
+
+
+def profile_query(profile: Profile) -> str:
+    """The person's interests as one query: each is a concept the ranking looks for."""
+    return ", ".join(profile.interests)

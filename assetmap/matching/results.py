@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assetmap.geo.journeys import Mode
+from assetmap.matching.notes import Note
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,9 @@ class Option:
     score: float
     components: Components
     travel: Travel
-    reasons: tuple[str, ...]
-    warnings: tuple[str, ...]
+    #: Why it fits, and what to check first: codes with values (words are the web layer's).
+    reasons: tuple[Note, ...]
+    warnings: tuple[Note, ...]
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@
 Each part runs from 0 to 1:
 
 * **interest**: the fuzzy text match of the person's interests against the group's interests,
-  name and description (typos and synonyms included: ``directory.fuzzy``), and whether the
+  name and description (typos and synonyms included: ``text.ranking``), and whether the
   group is in a category they asked for. With both asked for: 0.75 × text + 0.25 × category;
   with one, that one; with neither, 1 (no preference). A group scoring 0 here is left out:
   it has nothing to do with what the person wants.

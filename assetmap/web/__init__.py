@@ -20,7 +20,7 @@ from assetmap.web import (
     formatting,
     listing_check,
     manage,
-    match_pages,
+    match,
     public,
     security,
     staff,
@@ -31,7 +31,7 @@ from assetmap.web import (
 BLUEPRINTS = (
     api.api,
     public.public,
-    match_pages.match_pages,
+    match.match_pages,
     manage.manage,
     staff.staff,
     listing_check.listing_check,

@@ -1,16 +1,26 @@
-"""The OpenAPI 3 description of /api/v1, built from the same vocabularies the code checks."""
+"""The OpenAPI 3 description of /api/v1, built from the same vocabularies the code checks.
+
+The document is assembled from one function per schema and per path, so each part reads on
+its own; the codes of reasons and warnings come from the engine's enumerations, each with its
+meaning here, so a code the engine gains without a meaning fails to build the document.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask import jsonify, url_for
+from flask.typing import ResponseReturnValue
+
 from assetmap.config import Config
 from assetmap.directory.queries import TimeOfDay
 from assetmap.geo.journeys import PERSON_MODES, Mode, Pace
 from assetmap.matching import EXCLUSION_REASONS
+from assetmap.matching.notes import NoteCode, ReasonCode, WarningCode
 from assetmap.matching.requests import DEFAULT_LIMIT, MAX_LIMIT, MAX_TRAVEL_MINUTES
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Frequency, Gender, Status
 from assetmap.verification.policy import Freshness
+from assetmap.web.context import app_config
 
 
 def _values(kind: type[Any]) -> list[str]:
@@ -36,6 +46,7 @@ FLAG = _nullable({"type": "boolean", "description": "true, false, or null when n
 
 
 def _listing_schema() -> dict[str, Any]:
+    """A listing as the contract gives it (DESIGN.md), with today's freshness."""
     return _object(
         {
             "id": INT,
@@ -56,67 +67,11 @@ def _listing_schema() -> dict[str, Any]:
             ),
             "cost": _object({"free": FLAG, "amount_gbp": _nullable(NUM), "notes": STR}),
             "online": BOOL,
-            "venue": _nullable(
-                _object(
-                    {
-                        "name": STR,
-                        "address": _nullable(STR),
-                        "postcode": _nullable(STR),
-                        "lat": NUM,
-                        "lon": NUM,
-                    }
-                )
-            ),
-            "schedule": {
-                "type": "array",
-                "items": _object(
-                    {
-                        "day": {"type": "string", "enum": _values(Day)},
-                        "start": {"type": "string", "example": "10:00"},
-                        "end": _nullable({"type": "string", "example": "12:30"}),
-                        "frequency": {"type": "string", "enum": _values(Frequency)},
-                    }
-                ),
-            },
-            "capacity": _object(
-                {
-                    "total_places": _nullable(INT),
-                    "places_taken": _nullable(INT),
-                    "spare_places": _nullable(
-                        {**INT, "description": "total_places - places_taken (derived)"}
-                    ),
-                    "waiting_list": _nullable(INT),
-                    "complex_needs_places": _nullable(INT),
-                    "complexity_supported": _nullable(
-                        {
-                            **INT,
-                            "minimum": 1,
-                            "maximum": 3,
-                            "description": "1 no extra support needed … 3 complex needs",
-                        }
-                    ),
-                }
-            ),
+            "venue": _venue_schema(),
+            "schedule": _schedule_schema(),
+            "capacity": _capacity_schema(),
             "accessibility": _object({**{f: FLAG for f in ACCESSIBILITY_FLAGS}, "notes": STR}),
-            "transport": _object(
-                {
-                    "bus_stops": {
-                        "type": "array",
-                        "items": _object(
-                            {
-                                "name": STR,
-                                "distance_m": _nullable(INT),
-                                "routes": {"type": "array", "items": STR},
-                            }
-                        ),
-                    },
-                    "rail_station": _nullable(_object({"name": STR, "distance_m": _nullable(INT)})),
-                    "parking": FLAG,
-                    "door_to_door": _object(
-                        {"available": FLAG, "radius_km": _nullable(NUM), "notes": STR}
-                    ),
-                }
-            ),
+            "transport": _transport_schema(),
             "contact": _object(
                 {
                     "name": _nullable(STR),
@@ -128,20 +83,97 @@ def _listing_schema() -> dict[str, Any]:
             "referral": _object(
                 {"self_referral": FLAG, "link_worker_referral": FLAG, "notes": STR}
             ),
-            "last_verified_at": _nullable({"type": "string", "format": "date"}),
-            "verified_by": _nullable(STR),
-            "freshness": {"type": "string", "enum": _values(Freshness)},
-            "very_stale": {
-                "type": "boolean",
-                "description": "not verified for twice the expiry period or more (or never): "
-                "it may have stopped",
-            },
-            "distance_m": {
-                "type": "integer",
-                "description": "metres from the search centre (only with near or postcode)",
-            },
+            **_freshness_properties(),
         }
     )
+
+
+def _venue_schema() -> dict[str, Any]:
+    return _nullable(
+        _object(
+            {
+                "name": STR,
+                "address": _nullable(STR),
+                "postcode": _nullable(STR),
+                "lat": NUM,
+                "lon": NUM,
+            }
+        )
+    )
+
+
+def _schedule_schema() -> dict[str, Any]:
+    return {
+        "type": "array",
+        "items": _object(
+            {
+                "day": {"type": "string", "enum": _values(Day)},
+                "start": {"type": "string", "example": "10:00"},
+                "end": _nullable({"type": "string", "example": "12:30"}),
+                "frequency": {"type": "string", "enum": _values(Frequency)},
+            }
+        ),
+    }
+
+
+def _capacity_schema() -> dict[str, Any]:
+    return _object(
+        {
+            "total_places": _nullable(INT),
+            "places_taken": _nullable(INT),
+            "spare_places": _nullable(
+                {**INT, "description": "total_places - places_taken (derived)"}
+            ),
+            "waiting_list": _nullable(INT),
+            "complex_needs_places": _nullable(INT),
+            "complexity_supported": _nullable(
+                {
+                    **INT,
+                    "minimum": 1,
+                    "maximum": 3,
+                    "description": "1 no extra support needed … 3 complex needs",
+                }
+            ),
+        }
+    )
+
+
+def _transport_schema() -> dict[str, Any]:
+    return _object(
+        {
+            "bus_stops": {
+                "type": "array",
+                "items": _object(
+                    {
+                        "name": STR,
+                        "distance_m": _nullable(INT),
+                        "routes": {"type": "array", "items": STR},
+                    }
+                ),
+            },
+            "rail_station": _nullable(_object({"name": STR, "distance_m": _nullable(INT)})),
+            "parking": FLAG,
+            "door_to_door": _object({"available": FLAG, "radius_km": _nullable(NUM), "notes": STR}),
+        }
+    )
+
+
+def _freshness_properties() -> dict[str, Any]:
+    """What the API adds to a listing: how recently it was checked, and the distance."""
+    return {
+        "last_verified_at": _nullable({"type": "string", "format": "date"}),
+        "verified_by": _nullable(STR),
+        "freshness": {"type": "string", "enum": _values(Freshness)},
+        "very_stale": {
+            "type": "boolean",
+            "description": "not verified for twice the expiry period or more (or never): "
+            "it may have stopped",
+        },
+        "distance_m": {
+            "type": "integer",
+            "description": "metres from the search centre (only with near or postcode)",
+        },
+    }
 
 
 def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -209,7 +241,32 @@ def _match_request_schema() -> dict[str, Any]:
         }
     )
     location["description"] = "a postcode, or lat and lon"
-    mobility = _object(
+    return _object(
+        {
+            "location": location,
+            "interests": {"type": "array", "items": STR, "maxItems": 20},
+            "categories": {"type": "array", "items": {"type": "string", "enum": _values(Category)}},
+            "mobility": _mobility_schema(),
+            "complexity": {**INT, "minimum": 1, "maximum": 3, "default": 1},
+            "availability": {
+                "type": "array",
+                "items": _object(
+                    {"day": {"type": "string", "enum": _values(Day)}, "from": time, "to": time},
+                    ["day", "from", "to"],
+                ),
+            },
+            "max_cost_gbp": _nullable({**NUM, "minimum": 0}),
+            "gender": _nullable({"type": "string", "enum": ["men", "women", "any"]}),
+            "age": _nullable({**INT, "minimum": 0, "maximum": 120}),
+            "include_invitation_only": {**BOOL, "default": False},
+            "limit": {**INT, "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+        },
+        ["location"],
+    )
+
+
+def _mobility_schema() -> dict[str, Any]:
+    return _object(
         {
             "modes": {
                 "type": "array",
@@ -228,28 +285,6 @@ def _match_request_schema() -> dict[str, Any]:
             "needs": {"type": "array", "items": {"type": "string", "enum": ACCESSIBILITY_FLAGS}},
             "door_to_door_needed": {**BOOL, "default": False},
         }
-    )
-    return _object(
-        {
-            "location": location,
-            "interests": {"type": "array", "items": STR, "maxItems": 20},
-            "categories": {"type": "array", "items": {"type": "string", "enum": _values(Category)}},
-            "mobility": mobility,
-            "complexity": {**INT, "minimum": 1, "maximum": 3, "default": 1},
-            "availability": {
-                "type": "array",
-                "items": _object(
-                    {"day": {"type": "string", "enum": _values(Day)}, "from": time, "to": time},
-                    ["day", "from", "to"],
-                ),
-            },
-            "max_cost_gbp": _nullable({**NUM, "minimum": 0}),
-            "gender": _nullable({"type": "string", "enum": ["men", "women", "any"]}),
-            "age": _nullable({**INT, "minimum": 0, "maximum": 120}),
-            "include_invitation_only": {**BOOL, "default": False},
-            "limit": {**INT, "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
-        },
-        ["location"],
     )
 
 
@@ -270,8 +305,8 @@ def _match_response_schema() -> dict[str, Any]:
                 },
                 ["minutes", "mode"],
             ),
-            "reasons": {"type": "array", "items": STR},
-            "warnings": {"type": "array", "items": STR},
+            "reasons": {"type": "array", "items": {"$ref": "#/components/schemas/Reason"}},
+            "warnings": {"type": "array", "items": {"$ref": "#/components/schemas/Warning"}},
         },
         ["group", "score", "components", "travel", "reasons", "warnings"],
     )
@@ -302,10 +337,66 @@ def _error_response(description: str) -> dict[str, Any]:
     }
 
 
-def openapi_document(config: Config, groups_url: str) -> dict[str, Any]:
-    """The whole OpenAPI 3.0 document for this API."""
-    server = groups_url.rsplit("/groups", 1)[0]
-    feature = _object(
+#: What each code means, and (in brackets) the values it carries.
+NOTE_MEANINGS: dict[NoteCode, str] = {
+    ReasonCode.INTEREST_MATCHED: "one of the person's interests is in the group's words (`word`)",
+    ReasonCode.CATEGORY_MATCHED: "the group is in a kind they asked for (`category`)",
+    ReasonCode.JOURNEY: "how long the journey takes and how (`minutes`, `mode`; `routes` at "
+    "the venue's nearest stop when by bus)",
+    ReasonCode.COLLECTED_FROM_HOME: "the group's own transport collects the person "
+    "(`minutes`; `transport`: the group's words for it, or null)",
+    ReasonCode.PICKUP_AVAILABLE: "within reach anyway, and the group could also collect them "
+    "(`transport`, or null)",
+    ReasonCode.ACCESS_MET: "the venue is known to meet one of their access needs (`need`)",
+    ReasonCode.GENDER_MATCHED: "a group for the person's gender (`gender`)",
+    ReasonCode.EXTRA_HELP_SUPPORTED: "the group can give the extra support they need",
+    ReasonCode.PLACES_FREE: "places free now (`places`)",
+    ReasonCode.FREE: "free to attend",
+    ReasonCode.COST: "what a session costs, within their budget (`amount_gbp`)",
+    ReasonCode.SESSION_FITS: "the first session in their free times (`day`, `start`, `end` "
+    "or null)",
+    WarningCode.ACCESS_NOT_KNOWN: "not known whether the venue meets an access need (`need`)",
+    WarningCode.INVITATION_ONLY: "joined by invitation: ask the organiser",
+    WarningCode.WAITING_LIST: "full, with people waiting (`waiting`)",
+    WarningCode.FULL: "full, no waiting list known",
+    WarningCode.PLACES_NOT_KNOWN: "not known whether there are places free",
+    WarningCode.NEVER_VERIFIED: "the listing has never been checked",
+    WarningCode.MAY_HAVE_STOPPED: "not checked for so long it may have stopped (`months`)",
+    WarningCode.NOT_VERIFIED: "not checked recently (`months`)",
+    WarningCode.PROBLEM_REPORTED: "someone reported a problem since the last check (`date`)",
+    WarningCode.EMAIL_BOUNCED: "our email to the group bounced since the last check (`date`)",
+    WarningCode.NO_STOP_LISTED: "no bus stop listed near the venue: the bus time is a guess",
+    WarningCode.TRANSPORT_TO_BOOK: "the group's transport must be booked with the group",
+    WarningCode.SUPPORT_NOT_KNOWN: "not known whether the group supports complex needs",
+    WarningCode.COST_NOT_KNOWN: "not known what it costs",
+    WarningCode.SESSIONS_NOT_KNOWN: "no session times listed",
+    WarningCode.SINGLE_GENDER: "for one gender only, and theirs was not given (`gender`)",
+    WarningCode.AGE_RANGE: "for some ages only, and theirs was not given (`min_age`, `max_age`, "
+    "either may be null)",
+}
+
+
+def _note_schema(kind: str, codes: type[ReasonCode] | type[WarningCode]) -> dict[str, Any]:
+    """A reason or a warning: a code from the engine's list, its words, and their values."""
+    listed = "\n".join(f"- `{code.value}`: {NOTE_MEANINGS[code]}" for code in codes)
+    schema = _object(
+        {
+            "code": {"type": "string", "enum": [code.value for code in codes]},
+            "text": {**STR, "description": "the link worker's words for it"},
+            "values": {
+                "type": "object",
+                "additionalProperties": True,
+                "description": "what the words are made from (see each code)",
+            },
+        },
+        ["code", "text", "values"],
+    )
+    schema["description"] = f"{kind}. Codes:\n{listed}"
+    return schema
+
+
+def _feature_schema() -> dict[str, Any]:
+    return _object(
         {
             "type": {"type": "string", "enum": ["Feature"]},
             "id": INT,
@@ -326,7 +417,10 @@ def openapi_document(config: Config, groups_url: str) -> dict[str, Any]:
         },
         ["type", "id", "geometry", "properties"],
     )
-    collection = _object(
+
+
+def _collection_schema() -> dict[str, Any]:
+    return _object(
         {
             "type": {"type": "string", "enum": ["FeatureCollection"]},
             "numberMatched": INT,
@@ -339,7 +433,10 @@ def openapi_document(config: Config, groups_url: str) -> dict[str, Any]:
         },
         ["type", "numberMatched", "numberReturned", "features"],
     )
-    error = _object(
+
+
+def _error_schema() -> dict[str, Any]:
+    return _object(
         {
             "error": _object(
                 {"code": STR, "message": STR, "field": _nullable(STR)},
@@ -348,6 +445,101 @@ def openapi_document(config: Config, groups_url: str) -> dict[str, Any]:
         },
         ["error"],
     )
+
+
+def _content(media_type: str, schema: str) -> dict[str, Any]:
+    return {media_type: {"schema": {"$ref": f"#/components/schemas/{schema}"}}}
+
+
+def _groups_path(config: Config) -> dict[str, Any]:
+    return {
+        "get": {
+            "summary": "Find groups",
+            "operationId": "listGroups",
+            "parameters": _search_parameters(config),
+            "responses": {
+                "200": {
+                    "description": "matching groups as GeoJSON",
+                    "content": _content("application/geo+json", "FeatureCollection"),
+                },
+                "400": _error_response("a parameter is not valid; `field` names it"),
+            },
+        }
+    }
+
+
+def _group_path() -> dict[str, Any]:
+    group_id = {"name": "id", "in": "path", "required": True, "schema": INT}
+    return {
+        "patch": {
+            "summary": "Change part of a group (JSON merge patch)",
+            "operationId": "patchGroup",
+            "description": "Needs an API token (`assetmap create-token`). Admins may "
+            "change any group at once; organisers' changes to their organisations' "
+            "groups wait for an admin (202), except a trusted organisation's changes "
+            "to schedule, capacity and status. `If-Match` "
+            "carries the ETag from GET: a change based on an older version is refused "
+            "(412) with the fields changed since.",
+            "security": [{"token": []}],
+            "parameters": [
+                group_id,
+                {"name": "If-Match", "in": "header", "required": True, "schema": STR},
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {"application/merge-patch+json": {"schema": {"type": "object"}}},
+            },
+            "responses": {
+                "200": {
+                    "description": "the changed group, with its new ETag",
+                    "content": _content("application/geo+json", "Feature"),
+                },
+                "202": {"description": "accepted: waits for an admin's approval"},
+                "400": _error_response("the change is not valid; `field` names it"),
+                "401": _error_response("no valid API token"),
+                "403": _error_response("not yours to change"),
+                "404": _error_response("no group has this id"),
+                "412": _error_response("changed since your version: see `changed`"),
+                "428": _error_response("If-Match is missing"),
+            },
+        },
+        "get": {
+            "summary": "One group",
+            "operationId": "getGroup",
+            "parameters": [group_id],
+            "responses": {
+                "200": {
+                    "description": "the group as a GeoJSON Feature",
+                    "content": _content("application/geo+json", "Feature"),
+                },
+                "404": _error_response("no group has this id"),
+            },
+        },
+    }
+
+
+def _match_path() -> dict[str, Any]:
+    return {
+        "post": {
+            "summary": "Rank groups for a person, explained",
+            "operationId": "match",
+            "requestBody": {
+                "required": True,
+                "content": _content("application/json", "MatchRequest"),
+            },
+            "responses": {
+                "200": {
+                    "description": "the best groups first, with reasons and warnings",
+                    "content": _content("application/json", "MatchResponse"),
+                },
+                "400": _error_response("the profile is not valid; `field` names the part"),
+            },
+        }
+    }
+
+
+def openapi_document(config: Config, groups_url: str) -> dict[str, Any]:
+    """The whole OpenAPI 3.0 document for this API."""
     return {
         "openapi": "3.0.3",
         "info": {
@@ -356,105 +548,11 @@ def openapi_document(config: Config, groups_url: str) -> dict[str, Any]:
             "description": "Community groups for social prescribing: where, when, for whom, "
             "how accessible, how full, and how recently checked.",
         },
-        "servers": [{"url": server}],
+        "servers": [{"url": groups_url.rsplit("/groups", 1)[0]}],
         "paths": {
-            "/groups": {
-                "get": {
-                    "summary": "Find groups",
-                    "operationId": "listGroups",
-                    "parameters": _search_parameters(config),
-                    "responses": {
-                        "200": {
-                            "description": "matching groups as GeoJSON",
-                            "content": {
-                                "application/geo+json": {
-                                    "schema": {"$ref": "#/components/schemas/FeatureCollection"}
-                                }
-                            },
-                        },
-                        "400": _error_response("a parameter is not valid; `field` names it"),
-                    },
-                }
-            },
-            "/groups/{id}": {
-                "patch": {
-                    "summary": "Change part of a group (JSON merge patch)",
-                    "operationId": "patchGroup",
-                    "description": "Needs an API token (`assetmap create-token`). Admins may "
-                    "change any group at once; organisers' changes to their organisations' "
-                    "groups wait for an admin (202), except a trusted organisation's changes "
-                    "to schedule, capacity and status. `If-Match` "
-                    "carries the ETag from GET: a change based on an older version is refused "
-                    "(412) with the fields changed since.",
-                    "security": [{"token": []}],
-                    "parameters": [
-                        {"name": "id", "in": "path", "required": True, "schema": INT},
-                        {"name": "If-Match", "in": "header", "required": True, "schema": STR},
-                    ],
-                    "requestBody": {
-                        "required": True,
-                        "content": {"application/merge-patch+json": {"schema": {"type": "object"}}},
-                    },
-                    "responses": {
-                        "200": {
-                            "description": "the changed group, with its new ETag",
-                            "content": {
-                                "application/geo+json": {
-                                    "schema": {"$ref": "#/components/schemas/Feature"}
-                                }
-                            },
-                        },
-                        "202": {"description": "accepted: waits for an admin's approval"},
-                        "400": _error_response("the change is not valid; `field` names it"),
-                        "401": _error_response("no valid API token"),
-                        "403": _error_response("not yours to change"),
-                        "404": _error_response("no group has this id"),
-                        "412": _error_response("changed since your version: see `changed`"),
-                        "428": _error_response("If-Match is missing"),
-                    },
-                },
-                "get": {
-                    "summary": "One group",
-                    "operationId": "getGroup",
-                    "parameters": [{"name": "id", "in": "path", "required": True, "schema": INT}],
-                    "responses": {
-                        "200": {
-                            "description": "the group as a GeoJSON Feature",
-                            "content": {
-                                "application/geo+json": {
-                                    "schema": {"$ref": "#/components/schemas/Feature"}
-                                }
-                            },
-                        },
-                        "404": _error_response("no group has this id"),
-                    },
-                },
-            },
-            "/match": {
-                "post": {
-                    "summary": "Rank groups for a person, explained",
-                    "operationId": "match",
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {"$ref": "#/components/schemas/MatchRequest"}
-                            }
-                        },
-                    },
-                    "responses": {
-                        "200": {
-                            "description": "the best groups first, with reasons and warnings",
-                            "content": {
-                                "application/json": {
-                                    "schema": {"$ref": "#/components/schemas/MatchResponse"}
-                                }
-                            },
-                        },
-                        "400": _error_response("the profile is not valid; `field` names the part"),
-                    },
-                }
-            },
+            "/groups": _groups_path(config),
+            "/groups/{id}": _group_path(),
+            "/match": _match_path(),
             "/openapi.json": {
                 "get": {
                     "summary": "This description",
@@ -467,11 +565,18 @@ def openapi_document(config: Config, groups_url: str) -> dict[str, Any]:
             "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
             "schemas": {
                 "Listing": _listing_schema(),
-                "Feature": feature,
-                "FeatureCollection": collection,
-                "Error": error,
+                "Feature": _feature_schema(),
+                "FeatureCollection": _collection_schema(),
+                "Error": _error_schema(),
                 "MatchRequest": _match_request_schema(),
                 "MatchResponse": _match_response_schema(),
+                "Reason": _note_schema("Why the group fits", ReasonCode),
+                "Warning": _note_schema("What to check before referring", WarningCode),
             },
         },
     }
+
+
+def openapi() -> ResponseReturnValue:
+    """GET /openapi.json: this description, with this server's address."""
+    return jsonify(openapi_document(app_config(), url_for("api.list_groups", _external=True)))

@@ -11,7 +11,9 @@ from assetmap.db import Database
 from assetmap.geo.journeys import Mobility, Mode
 from assetmap.geo.spatial import Point
 from assetmap.matching import MatchResult, Profile, Window, match
+from assetmap.matching.notes import Note
 from assetmap.models import Category, Day, Gender, Group, UnmetNeed
+from assetmap.web.match.notes import worker_text
 from tests.factories import POSTCODES, TODAY, listing
 
 HOME = Point(*POSTCODES["NW5 1AA"])
@@ -55,6 +57,11 @@ def run(database: Database, limit: int = 10, **profile: Any) -> MatchResult:
     return result
 
 
+def said(notes: tuple[Note, ...]) -> list[str]:
+    """The notes in the link worker's words: what the engine once wrote and the API's text."""
+    return [worker_text(note) for note in notes]
+
+
 def names(result: MatchResult) -> list[str]:
     return [option.listing["name"] for option in result.options]
 
@@ -86,7 +93,7 @@ def test_invitation_only_groups_are_left_out_unless_asked_for(database, add_grou
     assert run(database).excluded == {"invitation_only": 1}
     asked = run(database, include_invitation_only=True)
     assert sorted(names(asked)) == ["By invitation", "Open"]
-    assert "invitation only: ask the organiser" in only(asked, "By invitation").warnings
+    assert "invitation only: ask the organiser" in said(only(asked, "By invitation").warnings)
 
 
 def test_an_access_need_the_venue_is_known_not_to_meet_excludes(database, add_groups) -> None:
@@ -98,9 +105,9 @@ def test_an_access_need_the_venue_is_known_not_to_meet_excludes(database, add_gr
     result = run(database, mobility=Mobility(needs=("step_free",)))
     assert sorted(names(result)) == ["Not known", "Step-free"]
     assert result.excluded == {"needs_not_met": 1}
-    assert "step-free access" in only(result, "Step-free").reasons
-    assert "step-free access: not known" in only(result, "Not known").warnings
-    assert not any("not known" in w for w in only(result, "Step-free").warnings)
+    assert "step-free access" in said(only(result, "Step-free").reasons)
+    assert "step-free access: not known" in said(only(result, "Not known").warnings)
+    assert not any("not known" in w for w in said(only(result, "Step-free").warnings))
 
 
 def test_beyond_the_travel_budget_is_too_far(database, add_groups) -> None:
@@ -109,7 +116,7 @@ def test_beyond_the_travel_budget_is_too_far(database, add_groups) -> None:
     result = run(database, mobility=Mobility(modes=(Mode.WALK,), max_travel_minutes=15))
     assert names(result) == ["Round the corner"]
     assert result.excluded == {"too_far": 1}
-    assert "3 min walk" in only(result, "Round the corner").reasons
+    assert "3 min walk" in said(only(result, "Round the corner").reasons)
 
 
 def test_groups_outside_any_reach_are_never_considered(database, add_groups) -> None:
@@ -128,9 +135,8 @@ def test_complexity_above_what_the_group_supports_excludes(database, add_groups)
     result = run(database, complexity=3)
     assert sorted(names(result)) == ["Complex needs welcome", "Not said"]
     assert result.excluded == {"complexity": 2}
-    assert (
-        "support for complex needs: not known, ask the organiser"
-        in only(result, "Not said").warnings
+    assert "support for complex needs: not known, ask the organiser" in said(
+        only(result, "Not said").warnings
     )
     # Someone needing no extra support can go to any of them.
     assert len(run(database, complexity=1).options) == 4
@@ -146,8 +152,8 @@ def test_no_session_in_the_persons_free_times_excludes(database, add_groups) -> 
     result = run(database, availability=free)
     assert sorted(names(result)) == ["Times not listed", "Tuesday morning"]
     assert result.excluded == {"no_session": 1}
-    assert "Tue 10:00 to 12:30 fits their week" in only(result, "Tuesday morning").reasons
-    assert "session times: not known" in only(result, "Times not listed").warnings
+    assert "Tue 10:00 to 12:30 fits their week" in said(only(result, "Tuesday morning").reasons)
+    assert "session times: not known" in said(only(result, "Times not listed").warnings)
     # A session running past the end of their window does not fit.
     short = (Window(Day.TUE, dt.time(9), dt.time(12)),)
     assert names(run(database, availability=short)) == ["Times not listed"]
@@ -163,8 +169,8 @@ def test_over_the_persons_budget_excludes(database, add_groups) -> None:
     result = run(database, max_cost_gbp=3)
     assert sorted(names(result)) == ["Cost not known", "Free", "Two pounds"]
     assert result.excluded == {"cost": 1}
-    assert "£2 a session" in only(result, "Two pounds").reasons
-    assert "cost: not known" in only(result, "Cost not known").warnings
+    assert "£2 a session" in said(only(result, "Two pounds").reasons)
+    assert "cost: not known" in said(only(result, "Cost not known").warnings)
 
 
 def test_audience_mismatch_excludes(database, add_groups) -> None:
@@ -177,11 +183,11 @@ def test_audience_mismatch_excludes(database, add_groups) -> None:
     result = run(database, gender=Gender.MEN, age=40)
     assert sorted(names(result)) == ["Anyone", "Men's shed"]
     assert result.excluded == {"audience": 2}
-    assert "a group for men" in only(result, "Men's shed").reasons
+    assert "a group for men" in said(only(result, "Men's shed").reasons)
     # Not knowing the person's gender or age keeps such groups, with a warning.
     unknown = run(database)
-    assert "for women only" in only(unknown, "Women's circle").warnings
-    assert "for ages 50 and over" in only(unknown, "Over 50s").warnings
+    assert "for women only" in said(only(unknown, "Women's circle").warnings)
+    assert "for ages 50 and over" in said(only(unknown, "Over 50s").warnings)
 
 
 def test_groups_unrelated_to_the_persons_interests_are_left_out(database, add_groups) -> None:
@@ -193,10 +199,10 @@ def test_groups_unrelated_to_the_persons_interests_are_left_out(database, add_gr
     result = run(database, interests=("woodwrok",))  # a typo still finds woodwork
     assert names(result) == ["Woodwork club"]
     assert result.excluded == {"interests_not_matched": 2}
-    assert "matches 'woodwork'" in result.options[0].reasons
+    assert "matches 'woodwork'" in said(result.options[0].reasons)
     by_category = run(database, categories=(Category.CREATIVE,))
     assert sorted(names(by_category)) == ["Knit and natter", "Woodwork club"]
-    assert "a creative group" in by_category.options[0].reasons
+    assert "a creative group" in said(by_category.options[0].reasons)
 
 
 def test_synonyms_and_categories_both_count_towards_interest(database, add_groups) -> None:
@@ -232,8 +238,8 @@ def test_mr_p_a_far_group_with_a_minibus_is_reachable_a_far_walking_group_is_not
     assert names(result) == ["Men's group with minibus"]
     (option,) = result.options
     assert option.travel.mode is Mode.DOOR_TO_DOOR
-    assert option.reasons[1].startswith("collected from home (minibus)")
-    assert "transport must be booked with the group: ask how" in option.warnings
+    assert said(option.reasons)[1].startswith("collected from home (minibus)")
+    assert "transport must be booked with the group: ask how" in said(option.warnings)
     # The walking group is far beyond 200 metres: not even looked at.
     assert result.considered == 1
 
@@ -251,7 +257,7 @@ def test_a_nearby_group_that_also_collects_says_so(database, add_groups) -> None
     add_groups(group("Shed", transport=collects))
     (option,) = run(database).options
     assert option.travel.mode is Mode.WALK
-    assert "minibus pickup available" in option.reasons
+    assert "minibus pickup available" in said(option.reasons)
 
 
 # ---- ordering ------------------------------------------------------------------------------
@@ -277,10 +283,10 @@ def test_when_interests_and_journeys_tie_spare_places_rank_first(database, add_g
     )
     result = run(database)
     assert names(result) == ["Roomy", "One left", "Unknown", "Full"]
-    assert "10 places free" in result.options[0].reasons
-    assert "1 place free" in result.options[1].reasons
-    assert "spare places: not known" in result.options[2].warnings
-    assert "waiting list of 5" in result.options[3].warnings
+    assert "10 places free" in said(result.options[0].reasons)
+    assert "1 place free" in said(result.options[1].reasons)
+    assert "spare places: not known" in said(result.options[2].warnings)
+    assert "waiting list of 5" in said(result.options[3].warnings)
 
 
 def test_stale_listings_rank_lower_and_say_how_old(database, add_groups) -> None:
@@ -290,7 +296,7 @@ def test_stale_listings_rank_lower_and_say_how_old(database, add_groups) -> None
     assert names(result) == ["Checked last month", "Not checked"]
     stale = result.options[1]
     assert stale.components.freshness < result.options[0].components.freshness
-    assert "not verified for 8 months: ring first" in stale.warnings
+    assert "not verified for 8 months: ring first" in said(stale.warnings)
     assert stale.listing["freshness"] == "stale"
 
 
@@ -305,9 +311,8 @@ def test_very_stale_listings_sink_and_warn_strongly(database, add_groups) -> Non
     assert names(result) == ["Stale, further away", "Very stale"]
     very = result.options[1]
     assert very.components.freshness == 0
-    assert (
-        "not verified for 13 months: it may have stopped; ring before suggesting it"
-        in very.warnings
+    assert "not verified for 13 months: it may have stopped; ring before suggesting it" in said(
+        very.warnings
     )
     assert very.listing["freshness"] == "stale"
 
@@ -318,7 +323,7 @@ def test_a_reported_problem_is_a_warning(database, add_groups) -> None:
         session.execute(update(Group).where(Group.id == gid).values(reported_on=TODAY))
         session.commit()
     (option,) = run(database).options
-    assert any(w.startswith("a problem was reported on") for w in option.warnings)
+    assert any(w.startswith("a problem was reported on") for w in said(option.warnings))
 
 
 def test_bus_reasons_name_the_routes_and_an_unlisted_stop_is_a_warning(
@@ -332,9 +337,9 @@ def test_bus_reasons_name_the_routes_and_an_unlisted_stop_is_a_warning(
     result = run(database, mobility=Mobility(modes=(Mode.BUS,), max_travel_minutes=40))
     by_bus = only(result, "By the 134")
     assert by_bus.travel.mode is Mode.BUS and by_bus.travel.routes == ("C11",)
-    assert any(r.endswith("min by bus (C11)") for r in by_bus.reasons)
+    assert any(r.endswith("min by bus (C11)") for r in said(by_bus.reasons))
     warning = "no bus stop listed near the venue: the bus time is a rough guide"
-    assert warning in only(result, "No stop listed").warnings
+    assert warning in said(only(result, "No stop listed").warnings)
 
 
 def test_the_result_carries_the_listing_scores_and_limit(database, add_groups) -> None:

@@ -1,0 +1,65 @@
+"""POST /api/v1/match: a person's profile in, the best groups out, each explained.
+
+Reasons and warnings are the engine's notes: each is ``{"code", "text", "values"}``, with
+``text`` the link worker's words (what the API sent before codes) and ``values`` what those
+words are made from, so a client can word the code its own way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, request
+from flask.typing import ResponseReturnValue
+
+from assetmap.errors import ValidationError
+from assetmap.matching import MatchResult, Option
+from assetmap.matching.notes import Note
+from assetmap.matching.requests import parse_match_request
+from assetmap.matching.service import run_match
+from assetmap.web.context import db_session, today
+from assetmap.web.match.deps import match_deps
+from assetmap.web.match.notes import worker_text
+
+
+def match_groups() -> ResponseReturnValue:
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ValidationError("send the profile as a JSON object (Content-Type: application/json)")
+    match_request = parse_match_request(data)
+    session = db_session()
+    matched = run_match(session, match_request, match_deps(session), today())
+    return jsonify(result_json(matched.result))
+
+
+def note_json(note: Note) -> dict[str, Any]:
+    """One reason or warning: its code, the link worker's words, and the values behind them."""
+    values = {
+        name: list(value) if isinstance(value, tuple) else value
+        for name, value in note.values.items()
+    }
+    return {"code": note.code.value, "text": worker_text(note), "values": values}
+
+
+def option_json(option: Option) -> dict[str, Any]:
+    """One result in the API's shape (DESIGN.md, match response)."""
+    travel: dict[str, Any] = {"minutes": option.travel.minutes, "mode": option.travel.mode.value}
+    if option.travel.routes:
+        travel["routes"] = list(option.travel.routes)
+    return {
+        "group": option.listing,
+        "score": option.score,
+        "components": option.components.as_dict(),
+        "travel": travel,
+        "reasons": [note_json(note) for note in option.reasons],
+        "warnings": [note_json(note) for note in option.warnings],
+    }
+
+
+def result_json(result: MatchResult) -> dict[str, Any]:
+    return {
+        "results": [option_json(option) for option in result.options],
+        "considered": result.considered,
+        "excluded": result.excluded,
+        "unmet_need_recorded": result.unmet_need_recorded,
+    }

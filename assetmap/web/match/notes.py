@@ -1,0 +1,204 @@
+"""The words for the engine's notes: one place that turns each code and its values into English.
+
+Every code has the link worker's sentence (the match page shows it, the API sends it as
+``text``). Where the person's printed plan says it differently, the code has the person's
+sentence too; and what nobody knows yet ("step-free access: not known") names the thing to ask
+about, so the plan gathers those into one line. A code without words here fails the tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from assetmap.geo.journeys import Mode
+from assetmap.matching.notes import Note, NoteCode, ReasonCode, WarningCode
+from assetmap.models import ACCESSIBILITY_NAMES
+from assetmap.web.formatting import DAY_NAMES
+
+R, W = ReasonCode, WarningCode
+
+#: How a journey goes, after the minutes ("14 min by car"); the bus and being collected from
+#: home are worded with their routes and the group's transport.
+MODE_WORDS = {
+    Mode.WALK: "walk",
+    Mode.WHEELCHAIR: "by wheelchair",
+    Mode.SCOOTER: "by mobility scooter",
+    Mode.CAR: "by car",
+    Mode.TAXI: "by taxi",
+}
+
+Say = Callable[[Note], str]
+
+
+@dataclass(frozen=True)
+class Words:
+    """How one code is said."""
+
+    #: The link worker's words, lower case, as the engine once wrote them.
+    worker: Say
+    #: The person's sentence on the plan, when it is not the link worker's.
+    person: Say | None = None
+    #: For a fact nobody knows yet: the thing to ask about ("step-free access").
+    ask_about: Say | None = None
+
+
+def _not_known(thing: Say) -> Words:
+    return Words(worker=lambda note: f"{thing(note)}: not known", ask_about=thing)
+
+
+def _need(note: Note) -> str:
+    return ACCESSIBILITY_NAMES[str(note["need"])].lower()
+
+
+def _date(note: Note) -> str:
+    return f"{dt.date.fromisoformat(str(note['date'])):%-d %b %Y}"
+
+
+def _cost(note: Note) -> str:
+    amount = note["amount_gbp"]
+    assert isinstance(amount, int | float)
+    return f"£{amount:.2f}".replace(".00", "") + " a session"
+
+
+def _journey(note: Note) -> str:
+    minutes, mode = note["minutes"], Mode(str(note["mode"]))
+    if mode is Mode.BUS:
+        routes = note["routes"]
+        listed = f" ({', '.join(routes)})" if isinstance(routes, tuple) and routes else ""
+        return f"{minutes} min by bus{listed}"
+    return f"{minutes} min {MODE_WORDS[mode]}"
+
+
+def _session(note: Note) -> str:
+    day = DAY_NAMES[str(note["day"])][:3]
+    until = f" to {note['end']}" if note["end"] else ""
+    return f"{day} {note['start']}{until} fits their week"
+
+
+def _ages(note: Note) -> str:
+    low, high = note["min_age"], note["max_age"]
+    if low is not None and high is not None:
+        return f"for ages {low} to {high}"
+    if low is not None:
+        return f"for ages {low} and over"
+    return f"for ages up to {high}"
+
+
+def _places(note: Note) -> str:
+    places = note["places"]
+    return f"{places} place{'s' if places != 1 else ''} free"
+
+
+_RING = "Ring before you go"
+
+WORDS: dict[NoteCode, Words] = {
+    R.INTEREST_MATCHED: Words(lambda n: f"matches '{n['word']}'"),
+    R.CATEGORY_MATCHED: Words(lambda n: f"a {str(n['category']).replace('_', ' ')} group"),
+    R.JOURNEY: Words(_journey),
+    R.COLLECTED_FROM_HOME: Words(
+        lambda n: (
+            f"collected from home ({n['transport'] or 'door-to-door transport'}), "
+            f"about {n['minutes']} min"
+        )
+    ),
+    R.PICKUP_AVAILABLE: Words(lambda n: f"{n['transport'] or 'door-to-door transport'} available"),
+    R.ACCESS_MET: Words(_need),
+    R.GENDER_MATCHED: Words(lambda n: f"a group for {n['gender']}"),
+    R.EXTRA_HELP_SUPPORTED: Words(lambda n: "can support people who need extra help"),
+    R.PLACES_FREE: Words(_places),
+    R.FREE: Words(lambda n: "free"),
+    R.COST: Words(_cost),
+    R.SESSION_FITS: Words(_session),
+    W.ACCESS_NOT_KNOWN: _not_known(_need),
+    W.INVITATION_ONLY: Words(lambda n: "invitation only: ask the organiser"),
+    W.WAITING_LIST: Words(
+        lambda n: f"waiting list of {n['waiting']}",
+        person=lambda n: f"There is a waiting list ({n['waiting']} people)",
+    ),
+    W.FULL: Words(lambda n: "full at the moment: ask about a waiting list"),
+    W.PLACES_NOT_KNOWN: _not_known(lambda n: "spare places"),
+    W.NEVER_VERIFIED: Words(
+        lambda n: "never verified: ring first", person=lambda n: f"{_RING}: not checked yet"
+    ),
+    W.MAY_HAVE_STOPPED: Words(
+        lambda n: (
+            f"not verified for {n['months']} months: it may have stopped; ring before suggesting it"
+        ),
+        person=lambda n: f"{_RING}: last checked {n['months']} months ago, it may have stopped",
+    ),
+    W.NOT_VERIFIED: Words(
+        lambda n: f"not verified for {n['months']} months: ring first",
+        person=lambda n: f"{_RING}: last checked {n['months']} months ago",
+    ),
+    W.PROBLEM_REPORTED: Words(
+        lambda n: f"a problem was reported on {_date(n)}: ring first",
+        person=lambda n: f"{_RING}: something may have changed ({_date(n)})",
+    ),
+    W.EMAIL_BOUNCED: Words(
+        lambda n: f"our email to the group bounced on {_date(n)}: ring first",
+        person=lambda n: f"{_RING}: the group's details may have changed",
+    ),
+    W.NO_STOP_LISTED: Words(
+        lambda n: "no bus stop listed near the venue: the bus time is a rough guide"
+    ),
+    W.TRANSPORT_TO_BOOK: Words(lambda n: "transport must be booked with the group: ask how"),
+    W.SUPPORT_NOT_KNOWN: Words(lambda n: "support for complex needs: not known, ask the organiser"),
+    W.COST_NOT_KNOWN: _not_known(lambda n: "cost"),
+    W.SESSIONS_NOT_KNOWN: _not_known(lambda n: "session times"),
+    W.SINGLE_GENDER: Words(lambda n: f"for {n['gender']} only"),
+    W.AGE_RANGE: Words(_ages),
+}
+
+#: The notes that say how the person gets there (a card shows them as its travel line).
+JOURNEY_CODES = frozenset({R.JOURNEY, R.COLLECTED_FROM_HOME})
+
+
+def sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def worker_text(note: Note) -> str:
+    """The link worker's words, as the API's ``text`` gives them ("step-free access: not
+    known")."""
+    return WORDS[note.code].worker(note)
+
+
+def worker_sentence(note: Note) -> str:
+    """The link worker's words as a card lists them ("Step-free access: not known")."""
+    return sentence(worker_text(note))
+
+
+def person_sentence(note: Note) -> str:
+    """What the plan tells the person: their own words where there are some, else the link
+    worker's."""
+    words = WORDS[note.code]
+    return sentence(words.person(note) if words.person else words.worker(note))
+
+
+def person_checks(warnings: Sequence[Note]) -> list[str]:
+    """What to check, for the person: the things nobody knows yet asked about in one line
+    first ("Ask about step-free access, hearing loop and quiet space"), then the rest."""
+    unknown = [ask(note) for note in warnings if (ask := WORDS[note.code].ask_about)]
+    said = [person_sentence(note) for note in warnings if not WORDS[note.code].ask_about]
+    if unknown:
+        said.insert(0, f"Ask about {and_list(unknown)}")
+    return said
+
+
+def and_list(things: Sequence[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return things[0] if len(things) == 1 else f"{', '.join(things[:-1])} and {things[-1]}"
+
+
+__all__ = [
+    "JOURNEY_CODES",
+    "MODE_WORDS",
+    "WORDS",
+    "Words",
+    "person_checks",
+    "person_sentence",
+    "worker_sentence",
+    "worker_text",
+]

@@ -1,0 +1,148 @@
+"""The match page and the plan: parse the query string, make one call to the matching service,
+render.
+
+The plan re-runs the match for the same profile (never recording an unmet need) and shows only
+the groups chosen, in the order chosen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import urlencode
+
+from flask import Blueprint, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+
+from assetmap.directory.queries import common_interests
+from assetmap.errors import ValidationError
+from assetmap.matching.requests import MAX_LIMIT, MatchRequest
+from assetmap.matching.service import run_match, run_plan
+from assetmap.web.context import app_config, db_session, read_session, today
+from assetmap.web.maps import build_map
+from assetmap.web.match.deps import match_deps
+from assetmap.web.match.form import form_choices
+from assetmap.web.match.plan import missing_names, plan_item
+from assetmap.web.match.query import (
+    FormInvalid,
+    chosen_ids,
+    located_error,
+    profile_args,
+    search_request,
+)
+from assetmap.web.match.results import FEW_RESULTS, MatchPage
+
+match_pages = Blueprint("match_pages", __name__)
+
+#: Results on the page: enough to choose three to five from.
+PAGE_LIMIT = 10
+#: The plan re-runs the match with room to spare, so a chosen group that slipped a place or
+#: two since the search (a place taken, a day passing) is still found.
+PLAN_LIMIT = MAX_LIMIT
+#: Popular interests offered as suggestions in the interests box.
+SUGGESTIONS = 60
+#: Searches remembered per browser session (for one day) so a reload does not count twice.
+REMEMBERED = 50
+
+
+@match_pages.get("/match")
+def match_form() -> ResponseReturnValue:
+    page = MatchPage(args=request.args, chosen=request.args.getlist("choose"))
+    if page.searched:
+        _add_search_results(page, record=True)
+    return _render_form(page)
+
+
+@match_pages.get("/match/plan")
+def plan() -> ResponseReturnValue:
+    page = MatchPage(args=request.args, chosen=request.args.getlist("choose"))
+    ids, choice_error = chosen_ids(page.chosen, page.args.get("order"))
+    if choice_error is not None:
+        # Back to the results, as they were, with the error: nothing is recorded.
+        page.errors.append(choice_error)
+        _add_search_results(page, record=False)
+        return _render_form(page)
+    try:
+        match_request = search_request(page.args, PLAN_LIMIT)
+    except FormInvalid as invalid:
+        page.errors.append(invalid.error)
+        return _render_form(page)
+    try:
+        planned = run_plan(db_session(), match_request, match_deps(db_session()), today(), ids)
+    except ValidationError as error:
+        page.errors.append(located_error(error, match_request))
+        return _render_form(page)
+    return render_template(
+        "match/plan.html",
+        items=[plan_item(number, option) for number, option in enumerate(planned.options, 1)],
+        missing=missing_names(planned.missing),
+        back_url=url_for("match_pages.match_form")
+        + _query(profile_args(page.args), ids)
+        + "#results",
+        today=today(),
+    )
+
+
+def _add_search_results(page: MatchPage, *, record: bool) -> None:
+    """Run the search the page's query string describes and add its results (or the form
+    error it makes) to ``page``. With ``record``, the search counts: an unmet need (once a
+    day per browser) and each group offered."""
+    try:
+        match_request = search_request(page.args, PAGE_LIMIT)
+    except FormInvalid as invalid:
+        page.errors.append(invalid.error)
+        return
+    key = _fingerprint(match_request)
+    seen = key in _recorded_today()
+    try:
+        matched = run_match(
+            db_session(),
+            match_request,
+            match_deps(db_session()),
+            today(),
+            record_unmet=record and not seen,
+            count_activity=record,
+        )
+    except ValidationError as error:
+        page.errors.append(located_error(error, match_request))
+        return
+    if matched.result.unmet_need_recorded:
+        _remember(key)
+    page.show(matched, seen=seen)
+
+
+def _render_form(page: MatchPage) -> ResponseReturnValue:
+    centre = page.centre or app_config().map_centre
+    return render_template(
+        "match/form.html",
+        page=page,
+        map=build_map(app_config(), centre, 13) if page.cards else None,
+        plan_args=profile_args(page.args),
+        suggestions=common_interests(read_session(), SUGGESTIONS),
+        few_results=FEW_RESULTS,
+        today=today(),
+        **form_choices(),
+    ), (400 if page.errors else 200)
+
+
+def _query(args: list[tuple[str, str]], chosen: list[int]) -> str:
+    return "?" + urlencode([*args, *(("choose", str(id_)) for id_ in chosen)])
+
+
+# ---- not counting the same unmet need twice -------------------------------------------------
+
+
+def _fingerprint(match_request: MatchRequest) -> str:
+    return hashlib.sha256(match_request.model_dump_json().encode()).hexdigest()[:16]
+
+
+def _recorded_today() -> list[str]:
+    store = session.get("match_recorded")
+    if isinstance(store, dict) and store.get("day") == today().isoformat():
+        keys = store.get("keys")
+        return list(keys) if isinstance(keys, list) else []
+    return []
+
+
+def _remember(key: str) -> None:
+    keys = [*_recorded_today(), key][-REMEMBERED:]
+    session["match_recorded"] = {"day": today().isoformat(), "keys": keys}
