@@ -350,7 +350,7 @@ def bench_matching(backends: list[tuple[str, str]], size: int, rounds: int) -> N
                 "",
                 f"{dt.date.today().isoformat()} · {machine()} · {size:,} synthetic listings · "
                 f"{max(rounds // 2, 20)} profiles per row, each from a random venue's location · "
-                "times in ms through the Flask app (validation, "
+                "times in ms through the matching service and the endpoint's JSON (validation, "
                 "spatial candidates, constraints in SQL, travel times, fuzzy interest fit, "
                 "scores, reasons, JSON). *considered* is the groups within reach (and near "
                 "misses) that the constraints weighed. Each row runs its places twice: *first "

@@ -158,7 +158,9 @@ def queue(
             case((VerificationTask.last_attempt_on == today, 1), else_=0),
             statement.selected_columns.priority.desc(),
             VerificationTask.opened_on,
-            VerificationTask.id,
+            # Tasks the scan opened together have ids in whatever order its INSERT … SELECT
+            # produced (on PostgreSQL, the join's): the listing's id makes ties stable.
+            VerificationTask.group_id,
         )
         .limit(limit)
         .offset(offset)

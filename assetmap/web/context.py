@@ -17,6 +17,7 @@ from assetmap.db import Backend, Database
 from assetmap.geo.geocoders import geocoder_for
 from assetmap.geo.interfaces import Geocoder, TravelTimeProvider
 from assetmap.geo.travel import travel_provider_for
+from assetmap.matching.service import MatchDeps
 from assetmap.verification.policy import FreshnessPolicy
 
 _CONFIG = "assetmap.config"
@@ -83,6 +84,18 @@ def geocoder(session: Session | None = None) -> Geocoder:
     if id(session) not in built:
         built[id(session)] = geocoder_for(app_config(), session)
     return built[id(session)]
+
+
+def match_deps(session: Session) -> MatchDeps:
+    """What the matching service works with in this request; the person's postcode is looked
+    up over ``session``."""
+    return MatchDeps(
+        backend=backend(),
+        policy=freshness_policy(),
+        travel=travel(),
+        geocoder=geocoder(session),
+        max_pickup_radius_km=app_config().max_pickup_radius_km,
+    )
 
 
 def today() -> dt.date:

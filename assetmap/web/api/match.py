@@ -17,8 +17,7 @@ from assetmap.matching import MatchResult, Option
 from assetmap.matching.notes import Note
 from assetmap.matching.requests import parse_match_request
 from assetmap.matching.service import run_match
-from assetmap.web.context import db_session, today
-from assetmap.web.match.deps import match_deps
+from assetmap.web.context import db_session, match_deps, today
 from assetmap.web.match.notes import worker_text
 
 

@@ -17,9 +17,8 @@ from assetmap.directory.queries import common_interests
 from assetmap.errors import ValidationError
 from assetmap.matching.requests import MAX_LIMIT, MatchRequest
 from assetmap.matching.service import run_match, run_plan
-from assetmap.web.context import app_config, db_session, read_session, today
+from assetmap.web.context import app_config, db_session, match_deps, read_session, today
 from assetmap.web.maps import build_map
-from assetmap.web.match.deps import match_deps
 from assetmap.web.match.form import form_choices
 from assetmap.web.match.plan import missing_names, plan_item
 from assetmap.web.match.query import (
