@@ -98,17 +98,12 @@ ACCESSIBILITY_FLAGS: tuple[str, ...] = (
     "quiet_space",
 )
 
-#: Each accessibility question in plain words, for pages and for match reasons.
+#: Temporary, for matching/explain.py only, which still writes English: the words pages use
+#: are ``assetmap.web.wording.ACCESS_NAMES`` (a test keeps the two the same). Delete this
+#: once explain.py returns codes rather than words.
 ACCESSIBILITY_NAMES: dict[str, str] = {
-    "step_free": "Step-free access",
-    "wheelchair_accessible": "Wheelchair accessible",
-    "accessible_toilet": "Accessible toilet",
-    "hearing_loop": "Hearing loop",
-    "blue_badge_parking": "Blue Badge parking",
-    "seating_available": "Seating available",
-    "dementia_friendly": "Dementia friendly",
-    "quiet_space": "Quiet space",
-}
+    flag: flag.replace("_", " ").capitalize() for flag in ACCESSIBILITY_FLAGS
+} | {"step_free": "Step-free access", "blue_badge_parking": "Blue Badge parking"}
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -513,6 +508,23 @@ class Revision(Base):
     via: Mapped[str] = mapped_column(String(100), default="")
 
 
+class TrustChange(Base):
+    """An admin marked an organisation trusted, or no longer trusted: the audit trail behind
+    ``Organisation.trusted`` (whose organisers' minor edits then skip moderation)."""
+
+    __tablename__ = "trust_changes"
+
+    id: Mapped[IntPK]
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    trusted: Mapped[bool]
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Kept as well as the id: the trail still says who after their account is removed.
+    user_name: Mapped[str] = mapped_column(String(254))
+    changed_at: Mapped[Created]
+
+
 class ChangeKind(enum.StrEnum):
     EDIT = "edit"
     NEW = "new"
@@ -723,6 +735,7 @@ __all__ = [
     "TaskOutcome",
     "TaskReason",
     "TaskStage",
+    "TrustChange",
     "UnmetNeed",
     "User",
     "Venue",

@@ -282,7 +282,7 @@ def test_an_admin_sees_every_group_and_the_moderation_queue(client, world) -> No
 
 
 def test_an_admin_pages_through_every_group(client, world, monkeypatch) -> None:
-    from assetmap.web import manage
+    from assetmap.web.manage import views as manage
 
     monkeypatch.setattr(manage, "PAGE_SIZE", 1)
     sign_in(client, world["admin"])

@@ -20,7 +20,8 @@ from assetmap.directory.edits import edit_listing
 from assetmap.directory.moderation import ask_to_close, propose_group, submit_change
 from assetmap.geo.geocoders import GazetteerGeocoder
 from assetmap.models import ChangeStatus, Group, Organisation, PendingChange, Revision, User
-from assetmap.web.staff import field_name, value_text
+from assetmap.web.wording import field_label as field_name
+from assetmap.web.wording import value_text
 from tests.factories import listing
 from tests.web.conftest import AXE, SCREENSHOTS
 from tests.web.test_auth import csrf_token
@@ -502,7 +503,7 @@ def test_history_shows_who_when_and_what_newest_first(app, database, world) -> N
     rows = re.findall(r'<tr class="nhsuk-table__row" id="revision-\d+">(.*?)</tr>', page, re.S)
     text = [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in rows]
     assert re.search(r"Who import What Total places Before 20 After 25", text[0])
-    assert re.search(r"Who Ada Admin What Phone Before 020 7946 0000 After 020 1111 2222", text[-1])
+    assert re.search(r"Who Ada Admin What Phone number Before 020 7946 0000 After 020 1111 2222", text[-1])
     assert "Restore this value" not in page  # only admins put values back
 
 
@@ -520,7 +521,7 @@ def test_an_admin_restores_an_earlier_value_from_the_history(app, world) -> None
     assert response.headers["Location"].endswith(f"/groups/{world.ours}/history")
     assert current(admin, world.ours)["contact"]["phone"] == "020 7946 0000"
     page = html(admin.get(f"/groups/{world.ours}/history"))
-    assert "Phone is back to its earlier value: 020 7946 0000." in page
+    assert "Phone number is back to its earlier value: 020 7946 0000." in page
 
 
 def test_a_restore_the_listing_cannot_take_says_why(app, database, world) -> None:
