@@ -131,3 +131,18 @@ def notes_by_field(form: ListingForm, notes: Mapping[str, str]) -> dict[str, str
         if target is not None:
             found[target.id] = note
     return found
+
+
+@dataclass(frozen=True)
+class FormState:
+    """What the field macros (templates/_macros/fields.html) show beside each field, by
+    form-field id: its error, and what someone else saved there meanwhile."""
+
+    errors: Mapping[str, str] = field(default_factory=dict)
+    notes: Mapping[str, str] = field(default_factory=dict)
+
+    def error_for(self, field_id: str) -> str | None:
+        return self.errors.get(field_id)
+
+    def note_for(self, field_id: str) -> str | None:
+        return self.notes.get(field_id)

@@ -44,18 +44,11 @@ from assetmap.models import ChangeKind, Group, Organisation, Role, Status, User
 from assetmap.web.auth import acting_user, roles_required
 from assetmap.web.context import app_config, db_session, freshness_policy, geocoder, today
 from assetmap.web.manage.convert import ListingFromForm, form_data, listing_from_form, text
-from assetmap.web.manage.errors import FormErrors, form_errors, notes_by_field
-from assetmap.web.manage.forms import (
-    SUPPORT_CHOICES,
-    YES_NO_UNKNOWN,
-    ListingForm,
-    NewListingForm,
-    choices,
-)
+from assetmap.web.manage.errors import FormErrors, FormState, form_errors, notes_by_field
+from assetmap.web.manage.forms import ListingForm, NewListingForm, choices
 from assetmap.web.maps import build_map
 from assetmap.web.wording import (
     ACCESS_NAMES,
-    GENDER_NAMES,
     STATUS_NAMES,
     field_label,
     months_ago,
@@ -191,22 +184,21 @@ def _render_form(
 ) -> ResponseReturnValue:
     session, user = db_session(), acting_user()
     pending = waiting_changes(session, [group.id]) if group is not None else {}
+    errors = errors or FormErrors()
     return render_template(
         "manage/edit.html",
         form=form,
         group=group,
         listing=listing,
-        errors=errors or FormErrors(),
+        errors=errors,
+        state=FormState(errors.by_field, notes_by_field(form, notes or {})),
         stale=stale,
-        notes=notes_by_field(form, notes or {}),
         close_error=close_error,
+        close_state=FormState({"reason": close_error} if close_error else {}),
         pending=[_waiting_text(c) for c in pending.get(group.id, [])] if group else [],
         save_note=_save_note(session, user, group),
         map=_venue_map(listing),
         access_names=ACCESS_NAMES,
-        support_labels=dict(SUPPORT_CHOICES),
-        gender_labels=GENDER_NAMES,
-        yes_no_unknown=YES_NO_UNKNOWN,
     ), status
 
 
