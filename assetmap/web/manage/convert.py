@@ -127,41 +127,42 @@ def listing_from_form(form: ListingForm) -> ListingFromForm:
     return ListingFromForm(listing, {"schedule": session_rows, "transport.bus_stops": stop_rows})
 
 
+def _filled_rows(entries: list[Any], boxes: tuple[str, ...]) -> list[tuple[int, Any]]:
+    """(row number, row form) for the rows of a FieldList with any of ``boxes`` filled in."""
+    return [
+        (index, row.form)
+        for index, row in enumerate(entries)
+        if any(text(row.form[box].data) for box in boxes)
+    ]
+
+
 def _sessions(form: ListingForm) -> tuple[list[dict[str, Any]], list[int]]:
     """The session rows filled in, and their row numbers."""
-    sessions, rows = [], []
-    for index, row in enumerate(form.schedule.entries):
-        part = row.form
-        if not (text(part.day.data) or text(part.start.data) or text(part.end.data)):
-            continue
-        rows.append(index)
-        sessions.append(
-            {
-                "day": text(part.day.data),
-                "start": _time(part.start.data),
-                "end": _time(part.end.data) or None,
-                "frequency": text(part.frequency.data) or Frequency.WEEKLY.value,
-            }
-        )
-    return sessions, rows
+    rows = _filled_rows(form.schedule.entries, ("day", "start", "end"))
+    sessions = [
+        {
+            "day": text(part.day.data),
+            "start": _time(part.start.data),
+            "end": _time(part.end.data) or None,
+            "frequency": text(part.frequency.data) or Frequency.WEEKLY.value,
+        }
+        for _, part in rows
+    ]
+    return sessions, [index for index, _ in rows]
 
 
 def _bus_stops(form: ListingForm) -> tuple[list[dict[str, Any]], list[int]]:
     """The bus-stop rows filled in, and their row numbers."""
-    stops, rows = [], []
-    for index, row in enumerate(form.transport.form.bus_stops.entries):
-        part = row.form
-        if not (text(part.name.data) or text(part.distance_m.data) or text(part.routes.data)):
-            continue
-        rows.append(index)
-        stops.append(
-            {
-                "name": text(part.name.data),
-                "distance_m": _whole_number(part.distance_m.data),
-                "routes": _words(part.routes.data),
-            }
-        )
-    return stops, rows
+    rows = _filled_rows(form.transport.form.bus_stops.entries, ("name", "distance_m", "routes"))
+    stops = [
+        {
+            "name": text(part.name.data),
+            "distance_m": _whole_number(part.distance_m.data),
+            "routes": _words(part.routes.data),
+        }
+        for _, part in rows
+    ]
+    return stops, [index for index, _ in rows]
 
 
 def _venue(form: ListingForm) -> dict[str, Any] | None:

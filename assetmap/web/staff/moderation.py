@@ -175,7 +175,7 @@ def change_page(change_id: int) -> ResponseReturnValue:
     return _change_page(change_id)
 
 
-def _what(change: PendingChange) -> str:
+def _change_in_words(change: PendingChange) -> str:
     return ChangeSummary.of(change_row(db_session(), change.id)).what
 
 
@@ -198,7 +198,7 @@ def approve_change(change_id: int) -> ResponseReturnValue:
         session.rollback()
         message = f"It cannot be approved as it is: {problem.message}."
         return _change_page(change_id, status=problem.http_status, error=message)
-    what = _what(change)
+    what = _change_in_words(change)
     session.commit()
     flash(f"Approved {what}. It is live now.", "success")
     return redirect(url_for("staff.moderation_queue"))
@@ -231,7 +231,7 @@ def reject_change(change_id: int) -> ResponseReturnValue:
     except Conflict as conflict:
         session.rollback()
         return _change_page(change_id, status=409, error=f"{conflict.message.capitalize()}.")
-    what = _what(change)
+    what = _change_in_words(change)
     session.commit()
     flash(f"Not approved: {what}. We have told the organiser why.", "success")
     return redirect(url_for("staff.moderation_queue"))
