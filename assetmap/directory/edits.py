@@ -5,6 +5,11 @@ version with ``UPDATE … WHERE id = :id AND version = :based_on``: on PostgreSQ
 makes a concurrent edit wait and then find the version moved on; on SQLite writers take turns.
 Either way the second of two edits based on the same version is refused with what changed
 in between, and nothing of it is written.
+
+A whole listing sent back by a form is compared with the stored one (``values_agree``,
+``patch_between``) so only what really changed is proposed; after a refused (stale) save,
+``merge_after_stale`` takes in the other person's changes wherever this person left the field
+as it was, from the revision history.
 """
 
 from __future__ import annotations
