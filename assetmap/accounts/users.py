@@ -164,3 +164,9 @@ class Permissions:
     def may_see_history(self) -> bool:
         """Staff: everyone signed in but organisers, who see their own groups' history."""
         return self.role in (Role.ADMIN, Role.LINK_WORKER, Role.COMMUNITY_BUILDER)
+
+    def may_see_history_of(self, organisation_id: int | None) -> bool:
+        """Whether this user may read the history of a group of ``organisation_id``."""
+        if self.may_see_history:
+            return True
+        return self.role is Role.ORGANISER and organisation_id in self.organisation_ids

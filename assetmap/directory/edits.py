@@ -5,6 +5,11 @@ version with ``UPDATE … WHERE id = :id AND version = :based_on``: on PostgreSQ
 makes a concurrent edit wait and then find the version moved on; on SQLite writers take turns.
 Either way the second of two edits based on the same version is refused with what changed
 in between, and nothing of it is written.
+
+A whole listing sent back by a form is compared with the stored one (``values_agree``,
+``patch_between``) so only what really changed is proposed; after a refused (stale) save,
+``merge_after_stale`` takes in the other person's changes wherever this person left the field
+as it was, from the revision history.
 """
 
 from __future__ import annotations
@@ -14,14 +19,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from assetmap.directory.documents import build_documents
+from assetmap.directory.schemas import parse_listing
 from assetmap.directory.services import ImportRejected, save_listings, validate_records
 from assetmap.errors import Conflict, NotFound, ValidationError
 from assetmap.geo.interfaces import Geocoder
-from assetmap.models import Group, Revision
+from assetmap.geo.postcodes import is_postcode
+from assetmap.models import Group, Revision, User
 
 #: Derived or managed elsewhere: never set by an edit.
 READ_ONLY = frozenset({"id", "freshness", "spare_places", "last_verified_at", "verified_by"})
@@ -176,3 +183,167 @@ def values_at(session: Session, group_id: int, version: int, paths: list[str]) -
     ):
         values[path] = json.loads(old)  # the earliest change is read last and wins
     return values
+
+
+# ---- comparing a proposed listing with the stored one ---------------------------------------
+
+#: Lists whose order means nothing: compared as sets.
+UNORDERED_LISTS = frozenset({"categories", "interests"})
+#: Derived from other fields: never worth saying someone changed it.
+DERIVED_PATHS = frozenset({"capacity.spare_places"})
+
+
+def values_agree(a: Any, b: Any, key: str = "") -> bool:
+    """Whether two values of the field ``key`` say the same thing: "" and null alike, line
+    endings ignored, and sets of words in any order."""
+    if a in (None, "") and b in (None, ""):
+        return True
+    if isinstance(a, str) and isinstance(b, str):
+        return a.replace("\r\n", "\n") == b.replace("\r\n", "\n")
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, list) and isinstance(b, list):
+        if key in UNORDERED_LISTS:
+            return sorted(map(str, a)) == sorted(map(str, b))
+        return len(a) == len(b) and all(values_agree(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return all(
+            values_agree(a.get(k), b.get(k), k) for k in a.keys() | b.keys() if k != "spare_places"
+        )
+    return bool(a == b)
+
+
+def patch_between(proposed: Mapping[str, Any], stored: Mapping[str, Any]) -> dict[str, Any]:
+    """The merge patch taking ``stored`` to ``proposed``, for the keys ``proposed`` has.
+
+    Only what really differs is in it, so a trusted organisation's change to places or times
+    stays a minor change rather than touching every field the form sent back unchanged."""
+    patch: dict[str, Any] = {}
+    for key, value in proposed.items():
+        before = stored.get(key)
+        if isinstance(value, Mapping) and isinstance(before, Mapping):
+            if sub := patch_between(value, before):
+                patch[key] = sub
+        elif not values_agree(value, before, key):
+            patch[key] = value
+    return patch
+
+
+def place_venue(
+    listing: dict[str, Any], stored_venue: Mapping[str, Any] | None, geocoder: Geocoder
+) -> None:
+    """Give the proposed venue coordinates: a pin placed on the map, else its postcode's.
+
+    A form without JavaScript sends the old pin back in hidden fields, so a new postcode with
+    the pin unmoved means the pin is stale: the postcode is looked up afresh. Raises
+    ValidationError on ``venue.postcode`` when the postcode is not known.
+    """
+    venue = listing.get("venue")
+    if not venue or not venue.get("postcode") or not is_postcode(venue["postcode"]):
+        return
+    pinned = venue.get("lat") is not None and venue.get("lon") is not None
+    if pinned and stored_venue and venue["postcode"] != stored_venue.get("postcode"):
+        pinned = not (
+            values_agree(venue["lat"], stored_venue.get("lat"))
+            and values_agree(venue["lon"], stored_venue.get("lon"))
+        )
+    if pinned:
+        return
+    place = geocoder.geocode(venue["postcode"])
+    if place is None:
+        raise ValidationError(
+            "venue.postcode: we could not find this postcode: check it, or click the map to "
+            "show where the group meets",
+            field="venue.postcode",
+        )
+    venue["lat"], venue["lon"] = place.lat, place.lon
+
+
+def listing_problems(
+    error: ValidationError, whole: Mapping[str, Any] | None
+) -> list[tuple[str, str]]:
+    """Every (path, message) problem with ``whole``, the listing as it would be, so a form
+    can show them all at once; the problem raised comes first when the check misses it."""
+    found: list[tuple[str, str]] = []
+    if whole is not None:
+        _, found = parse_listing(dict(whole))
+    raised = (error.field or "", error.message)
+    if not any(path == raised[0] for path, _ in found):
+        found.insert(0, raised)
+    return found
+
+
+# ---- two people saving at once ----------------------------------------------------------------
+
+
+@dataclass
+class StaleMerge:
+    """A proposed listing with someone else's intervening changes taken in.
+
+    ``listing`` takes their value wherever this person left the field as it was;
+    ``theirs`` is each field they changed with its value now; ``both`` the fields this
+    person changed as well (their own input is kept there)."""
+
+    listing: dict[str, Any]
+    theirs: dict[str, Any] = field(default_factory=dict)
+    both: list[str] = field(default_factory=list)
+
+
+def merge_after_stale(
+    session: Session, group_id: int, stale: StaleEdit, proposed: dict[str, Any]
+) -> StaleMerge:
+    """Three-way merge of ``proposed`` (based on ``stale.based_on``) with the listing now.
+
+    The base values come from the revision history, so a field counts as changed by this
+    person only if what they sent differs from the field at the version they opened.
+    ``proposed`` is changed in place and returned as the merge's ``listing``."""
+    now = flatten(current_listing(session, group_id))
+    changed = [path for path in stale.changed if path not in DERIVED_PATHS]
+    base = values_at(session, group_id, stale.based_on, changed)
+    ours = flatten(proposed)
+    merge = StaleMerge(listing=proposed)
+    for path in changed:
+        merge.theirs[path] = now.get(path)
+        if path not in ours:
+            continue
+        if values_agree(ours[path], base.get(path), path.rsplit(".", 1)[-1]):
+            _set_path(proposed, path, now.get(path))
+        else:
+            merge.both.append(path)
+    return merge
+
+
+def _set_path(listing: dict[str, Any], path: str, value: Any) -> None:
+    *parents, leaf = path.split(".")
+    level = listing
+    for part in parents:
+        if not isinstance(level.get(part), dict):
+            return
+        level = level[part]
+    level[leaf] = value
+
+
+# ---- a listing's history ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    revision: Revision
+    #: Who made the change: their name (or email), None if nobody signed in or the
+    #: account has been removed since (``revision.via`` then says how it came).
+    who: str | None
+
+
+def listing_history(
+    session: Session, group_id: int, *, offset: int, limit: int
+) -> list[HistoryEntry]:
+    """Changes to a listing, newest first."""
+    found = session.execute(
+        select(Revision, func.coalesce(func.nullif(User.name, ""), User.email))
+        .outerjoin(User, User.id == Revision.user_id)
+        .where(Revision.group_id == group_id)
+        .order_by(Revision.changed_at.desc(), Revision.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return [HistoryEntry(revision, who) for revision, who in found]

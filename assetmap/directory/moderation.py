@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session, aliased
 
 from assetmap.accounts.users import Permissions
 from assetmap.directory.documents import refresh_documents
@@ -29,6 +29,8 @@ from assetmap.directory.edits import (
     edit_listing,
     flatten,
     merge_patch,
+    patch_between,
+    place_venue,
 )
 from assetmap.directory.schemas import parse_listing
 from assetmap.directory.services import ImportRejected, save_listings, validate_records
@@ -186,7 +188,188 @@ def propose_group(
     return Submitted(pending=pending)
 
 
+def submit_edited_listing(
+    session: Session,
+    user: User,
+    group_id: int,
+    proposed: dict[str, Any],
+    *,
+    based_on: int,
+    geocoder: Geocoder,
+) -> Submitted | None:
+    """A whole listing from the organiser's form, as an edit of what is stored: only the
+    fields that differ are submitted (``submit_change``). None if nothing differs.
+
+    The venue is placed first (``place_venue``): ``proposed`` gets its coordinates."""
+    stored = current_listing(session, group_id)
+    place_venue(proposed, stored.get("venue"), geocoder)
+    patch = patch_between(proposed, stored)
+    if not patch:
+        return None
+    return submit_change(session, user, group_id, patch, based_on=based_on, geocoder=geocoder)
+
+
+def propose_new_listing(
+    session: Session, user: User, listing: dict[str, Any], geocoder: Geocoder
+) -> Submitted:
+    """A new group from the organiser's form: its venue placed, then ``propose_group``."""
+    place_venue(listing, None, geocoder)
+    return propose_group(session, user, listing, geocoder)
+
+
 # ---- the admin's side ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    """One proposed change with the names around it, as the moderation pages list it.
+
+    Names are None where what they name has gone: a removed group or account."""
+
+    id: int
+    kind: ChangeKind
+    status: ChangeStatus
+    group_id: int | None
+    #: The group's name; for a new group not yet approved, the name it proposes.
+    group_name: str | None
+    organisation: str | None
+    proposer: str | None
+    proposed_at: dt.datetime
+    note: str
+    decider: str | None
+    decided_at: dt.datetime | None
+    reason: str
+    based_on: int | None
+    patch: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ModerationQueue:
+    waiting: list[ChangeRow]
+    #: How many changes wait in all (``waiting`` is one page of them).
+    total: int
+    recently_decided: list[ChangeRow]
+
+
+def moderation_queue(
+    session: Session, *, offset: int, limit: int, recently_decided: int
+) -> ModerationQueue:
+    """The changes waiting, oldest first (a page of them), and the latest decided."""
+    waiting = PendingChange.status == ChangeStatus.PENDING
+    return ModerationQueue(
+        waiting=change_rows(
+            session,
+            waiting,
+            order=(PendingChange.proposed_at, PendingChange.id),
+            limit=limit,
+            offset=offset,
+        ),
+        total=session.scalar(select(func.count()).select_from(PendingChange).where(waiting)) or 0,
+        recently_decided=change_rows(
+            session,
+            PendingChange.status != ChangeStatus.PENDING,
+            order=(PendingChange.decided_at.desc(), PendingChange.id.desc()),
+            limit=recently_decided,
+        ),
+    )
+
+
+def change_row(session: Session, change_id: int) -> ChangeRow:
+    """One change as ``change_rows`` gives it; NotFound if there is none."""
+    rows = change_rows(session, PendingChange.id == change_id, order=(PendingChange.id,))
+    if not rows:
+        raise NotFound(f"no change has id {change_id}")
+    return rows[0]
+
+
+def change_rows(
+    session: Session,
+    *where: ColumnElement[bool],
+    order: Sequence[Any],
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[ChangeRow]:
+    """Proposed changes with their group, organisation, proposer and decider, in one query
+    (outer joins: any of those may have been removed since)."""
+    proposer, decider = aliased(User), aliased(User)
+    query = (
+        select(
+            PendingChange,
+            Group.name,
+            Organisation.name,
+            func.coalesce(func.nullif(proposer.name, ""), proposer.email),
+            func.coalesce(func.nullif(decider.name, ""), decider.email),
+        )
+        .outerjoin(Group, Group.id == PendingChange.group_id)
+        .outerjoin(Organisation, Organisation.id == PendingChange.organisation_id)
+        .outerjoin(proposer, proposer.id == PendingChange.proposed_by)
+        .outerjoin(decider, decider.id == PendingChange.decided_by)
+        .where(*where)
+        .order_by(*order)
+        .offset(offset)
+        .limit(limit)
+    )
+    rows = []
+    for change, group_name, organisation, proposed_by, decided_by in session.execute(query):
+        patch = json.loads(change.patch)
+        patch = patch if isinstance(patch, dict) else {}
+        if change.kind is ChangeKind.NEW:
+            group_name = group_name or patch.get("name") or None
+        rows.append(
+            ChangeRow(
+                id=change.id,
+                kind=change.kind,
+                status=change.status,
+                group_id=change.group_id,
+                group_name=group_name,
+                organisation=organisation or patch.get("organisation") or None,
+                proposer=proposed_by,
+                proposed_at=change.proposed_at,
+                note=change.note,
+                decider=decided_by,
+                decided_at=change.decided_at,
+                reason=change.reason,
+                based_on=change.based_on,
+                patch=patch,
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class ChangeReview:
+    """What an admin reviews a change by: for one still waiting, its fields against the
+    listing now, and (when the listing moved on since it was proposed) the fields changed
+    in between; for one decided, what it proposed as sent."""
+
+    row: ChangeRow
+    fields: list[FieldChange]
+    changed_since: list[str] | None
+
+
+def review_change(session: Session, change_id: int) -> ChangeReview:
+    """NotFound if there is no such change."""
+    row = change_row(session, change_id)
+    if row.status is not ChangeStatus.PENDING:
+        # Decided: what was proposed, as sent (the listing has moved on since).
+        sent = [
+            FieldChange(path, None, value) for path, value in sorted(flatten(row.patch).items())
+        ]
+        return ChangeReview(row, [f for f in sent if not _derived(f.field)], None)
+    change = session.get(PendingChange, change_id)
+    assert change is not None
+    fields = [f for f in pending_diff(session, change) if not _derived(f.field)]
+    moved_on = None
+    if row.group_id is not None and row.based_on is not None:
+        current = session.scalar(select(Group.version).where(Group.id == row.group_id))
+        if current is not None and current != row.based_on:
+            moved_on = changed_since(session, row.group_id, row.based_on)
+    return ChangeReview(row, fields, moved_on)
+
+
+def _derived(path: str) -> bool:
+    """Derived values (spare places, freshness) follow from the others: not changes."""
+    return path.split(".")[-1] in READ_ONLY
 
 
 @dataclass(frozen=True)
@@ -325,14 +508,23 @@ def _tell_proposer(session: Session, change: PendingChange, subject: str, body: 
 
 __all__ = [
     "MINOR_FIELDS",
+    "ChangeReview",
+    "ChangeRow",
     "FieldChange",
+    "ModerationQueue",
     "StaleEdit",
     "Submitted",
     "approve",
     "ask_to_close",
+    "change_row",
+    "change_rows",
+    "moderation_queue",
     "pending_diff",
     "propose_group",
+    "propose_new_listing",
     "reject",
     "restore",
+    "review_change",
     "submit_change",
+    "submit_edited_listing",
 ]

@@ -379,6 +379,15 @@ def _hhmm(value: dt.time | None) -> str | None:
     return value.strftime("%H:%M") if value is not None else None
 
 
+def spare_places(total_places: int | None, places_taken: int | None) -> int | None:
+    """Places free: never below nought, and unknown unless both numbers are known.
+
+    The one definition for listings, the organiser's dashboard and the matcher."""
+    if total_places is None or places_taken is None:
+        return None
+    return max(total_places - places_taken, 0)
+
+
 def listing_json(
     row: Any,
     *,
@@ -392,11 +401,7 @@ def listing_json(
     Long on purpose: one literal in the contract's own order, so the code reads as the shape
     it writes (and key order is what the API and exports show).
     """
-    spare = (
-        max(row.total_places - row.places_taken, 0)
-        if row.total_places is not None and row.places_taken is not None
-        else None
-    )
+    spare = spare_places(row.total_places, row.places_taken)
     venue = (
         {
             "name": row.venue_name,

@@ -9,7 +9,6 @@ blob. Unknown stays NULL: accessibility is never guessed, so its flags are nulla
 from assetmap.models.base import SRID, Base, UTCDateTime, table_of, utcnow
 from assetmap.models.enums import (
     ACCESSIBILITY_FLAGS,
-    ACCESSIBILITY_NAMES,
     Category,
     ChangeKind,
     ChangeStatus,
@@ -41,6 +40,7 @@ from assetmap.models.tables import (
     Revision,
     ScheduleEntry,
     SchedulerLock,
+    TrustChange,
     UnmetNeed,
     User,
     Venue,
@@ -50,7 +50,6 @@ from assetmap.models.tables import (
 
 __all__ = [
     "ACCESSIBILITY_FLAGS",
-    "ACCESSIBILITY_NAMES",
     "SRID",
     "ApiToken",
     "Base",
@@ -81,6 +80,7 @@ __all__ = [
     "TaskOutcome",
     "TaskReason",
     "TaskStage",
+    "TrustChange",
     "UTCDateTime",
     "UnmetNeed",
     "User",

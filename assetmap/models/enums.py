@@ -70,19 +70,6 @@ ACCESSIBILITY_FLAGS: tuple[str, ...] = (
 )
 
 
-#: Each accessibility question in plain words, for pages and for match reasons.
-ACCESSIBILITY_NAMES: dict[str, str] = {
-    "step_free": "Step-free access",
-    "wheelchair_accessible": "Wheelchair accessible",
-    "accessible_toilet": "Accessible toilet",
-    "hearing_loop": "Hearing loop",
-    "blue_badge_parking": "Blue Badge parking",
-    "seating_available": "Seating available",
-    "dementia_friendly": "Dementia friendly",
-    "quiet_space": "Quiet space",
-}
-
-
 class ProblemKind(enum.StrEnum):
     PHONE = "phone"
     CLOSED = "closed"

@@ -416,6 +416,23 @@ class Revision(Base):
     via: Mapped[str] = mapped_column(String(100), default="")
 
 
+class TrustChange(Base):
+    """An admin marked an organisation trusted, or no longer trusted: the audit trail behind
+    ``Organisation.trusted`` (whose organisers' minor edits then skip moderation)."""
+
+    __tablename__ = "trust_changes"
+
+    id: Mapped[IntPK]
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    trusted: Mapped[bool]
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Kept as well as the id: the trail still says who after their account is removed.
+    user_name: Mapped[str] = mapped_column(String(254))
+    changed_at: Mapped[Created]
+
+
 class PendingChange(Base):
     """An organiser's change, new group or request to close, waiting for an admin. The public
     keeps seeing the approved listing until it is approved."""

@@ -17,7 +17,6 @@ from assetmap.web import (
     api,
     auth,
     context,
-    formatting,
     listing_check,
     manage,
     match,
@@ -25,6 +24,7 @@ from assetmap.web import (
     security,
     staff,
     verify,
+    wording,
 )
 
 #: Every page and the API, in the order their routes are matched.
@@ -47,7 +47,7 @@ def init_app(app: Flask, config: Config) -> None:
     # The JSON API authenticates each write with a token, not a cookie: no CSRF to guard.
     auth.csrf.exempt(api.api)
     auth.init_auth(app, config)
-    formatting.register(app)
+    wording.register(app)
     security.init_security(app)
     # The NHS.UK stylesheet asks for its icons at /assets/; they are in our static folder.
     app.add_url_rule(

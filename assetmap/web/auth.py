@@ -8,7 +8,9 @@ several workers, point it at a shared store (e.g. ``redis://…``).
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import (
@@ -17,6 +19,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -40,11 +43,13 @@ from assetmap.errors import AssetmapError, ValidationError
 from assetmap.models import Role, User
 from assetmap.outbox.services import queue_email
 from assetmap.web.context import db_session
+from assetmap.web.wording import ROLE_NAMES
 
 auth = Blueprint("auth", __name__)
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 login_manager = LoginManager()
+View = TypeVar("View", bound=Callable[..., ResponseReturnValue])
 
 LOGIN_LIMIT = "10 per minute"
 LOGIN_LIMIT_PER_EMAIL = "5 per minute"
@@ -63,6 +68,56 @@ class SignedIn(UserMixin):
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
+
+
+# ---- who is signed in, and what they may open ----------------------------------------------
+
+
+def signed_in_user() -> User | None:
+    """The signed-in person as a model in the request's session, or None for anyone not
+    signed in (or whose account has gone or been disabled since they signed in).
+
+    Flask-Login's ``current_user`` holds only an id and a role; the domain calls that check
+    what someone may do want the model. Loaded once per request, into ``g.user``."""
+    if "user" not in g:
+        g.user = None
+        if current_user.is_authenticated:
+            user = db_session().get(User, current_user.id)
+            g.user = user if user is not None and user.active else None
+    found: User | None = g.user
+    return found
+
+
+def acting_user() -> User:
+    """The person a view acts for: sign in first if nobody is signed in, 403 if their
+    account has gone or been disabled."""
+    user = signed_in_user()
+    if user is None:
+        if not current_user.is_authenticated:
+            abort(login_manager.unauthorized())
+        abort(403)
+    return user
+
+
+def roles_required(*roles: Role) -> Callable[[View], View]:
+    """Only people with one of ``roles`` may open the view: anyone not signed in is sent to
+    sign in first, anyone signed in with another role gets 403. The view then finds the
+    person with ``acting_user()``."""
+    allowed = frozenset(roles)
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()  # type: ignore[no-any-return]
+            if current_user.role not in allowed:
+                abort(403)
+            acting_user()
+            return view(*args, **kwargs)
+
+        return guarded  # type: ignore[return-value]
+
+    return decorate
 
 
 def init_auth(app: Flask, config: Config) -> None:
@@ -150,14 +205,6 @@ def logout() -> ResponseReturnValue:
 # ---- invitations and password resets --------------------------------------------------------
 
 
-ROLE_NAMES = {
-    Role.LINK_WORKER: "Link worker",
-    Role.ORGANISER: "Group organiser",
-    Role.COMMUNITY_BUILDER: "Community builder",
-    Role.ADMIN: "Admin",
-}
-
-
 class InviteForm(FlaskForm):
     email = EmailField("Email address", validators=[DataRequired(), Length(max=254)])
     name = StringField("Name", validators=[Length(max=200)])
@@ -185,9 +232,8 @@ def _link(token: str) -> str:
 
 
 @auth.route("/admin/users/invite", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
 def invite() -> ResponseReturnValue:
-    if (refused := require_role(Role.ADMIN)) is not None:
-        return refused
     form = InviteForm()
     error: ValidationError | None = None
     if form.validate_on_submit():
@@ -207,7 +253,7 @@ def invite() -> ResponseReturnValue:
                 user.email,
                 "You are invited to assetmap",
                 f"Hello{' ' + user.name if user.name else ''},\n\n"
-                f"{current_user.name} has made you an assetmap account "
+                f"{acting_user().name or acting_user().email} has made you an assetmap account "
                 f"({ROLE_NAMES[user.role].lower()}). Choose your password here within a "
                 f"week:\n\n{_link(token)}\n\nIf you did not expect this, ignore it.\n",
             )
@@ -284,12 +330,3 @@ def reset() -> ResponseReturnValue:
         return render_template("auth/reset_sent.html")
     status = 400 if request.method == "POST" else 200
     return render_template("auth/reset.html", form=form), status
-
-
-def require_role(*roles: Role) -> Any:
-    """403 unless someone with one of ``roles`` is signed in (401 → sign in first)."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if current_user.role not in roles:
-        abort(403)
-    return None

@@ -17,7 +17,7 @@ from assetmap.directory.queries import TimeOfDay, get_feature, search_groups
 from assetmap.directory.reports import report_problem, sender_hash
 from assetmap.errors import AssetmapError, NotFound, ValidationError
 from assetmap.geo.postcodes import is_postcode
-from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Group, ProblemKind, Status
+from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Group, Status
 from assetmap.verification.policy import Freshness
 from assetmap.web.context import (
     app_config,
@@ -28,25 +28,21 @@ from assetmap.web.context import (
     read_session,
     today,
 )
-from assetmap.web.formatting import ACCESS_NAMES as ACCESS_LABELS
-from assetmap.web.formatting import CATEGORY_NAMES as CATEGORY_LABELS
-from assetmap.web.formatting import DAY_NAMES as DAY_LABELS
-from assetmap.web.formatting import STATUS_NAMES as STATUS_LABELS
 from assetmap.web.maps import build_map
 from assetmap.web.params import parse_group_query
+from assetmap.web.wording import (
+    ACCESS_NAMES,
+    CATEGORY_NAMES,
+    DAY_NAMES,
+    PROBLEM_NAMES,
+    STATUS_NAMES,
+)
 
 public = Blueprint("public", __name__)
 
 PAGE_SIZE = 50
 # Statuses a link worker can add to the open groups shown by default.
 INCLUDABLE = (Status.INVITATION_ONLY, Status.WAITING_LIST)
-# The middle of Camden, where the map opens before anyone searches.
-PROBLEM_LABELS = {
-    ProblemKind.PHONE: "The phone number or email does not work",
-    ProblemKind.CLOSED: "The group has stopped or closed",
-    ProblemKind.TIMES: "The days or times have changed",
-    ProblemKind.OTHER: "Something else",
-}
 
 
 @dataclass
@@ -106,13 +102,13 @@ def _locate(place: str) -> MultiDict[str, str]:
 def _chips(args: MultiDict[str, str]) -> list[Chip]:
     """One removable chip per chosen filter: a link to the same search without it."""
     labels: dict[str, Any] = {
-        "category": lambda v: CATEGORY_LABELS.get(v, v),
-        "day": lambda v: DAY_LABELS.get(v, v),
+        "category": lambda v: CATEGORY_NAMES.get(v, v),
+        "day": lambda v: DAY_NAMES.get(v, v),
         "time": str.capitalize,
-        "include": lambda v: f"Include {STATUS_LABELS.get(v, str(v)).lower()}",
+        "include": lambda v: f"Include {STATUS_NAMES.get(v, str(v)).lower()}",
         "freshness": lambda v: f"{v.capitalize()} listings",
         "free": lambda v: "Free only",
-        **{flag: (lambda v, f=flag: ACCESS_LABELS[f]) for flag in ACCESSIBILITY_FLAGS},
+        **{flag: (lambda v, f=flag: ACCESS_NAMES[f]) for flag in ACCESSIBILITY_FLAGS},
         "q": lambda v: f"“{v}”",
     }
     chips = []
@@ -227,6 +223,6 @@ def report(group_id: int) -> ResponseReturnValue:
         "public/report.html",
         listing=listing,
         error=error,
-        labels=PROBLEM_LABELS,
+        labels=PROBLEM_NAMES,
         form=request.form,
     ), (error.http_status if error else 200)

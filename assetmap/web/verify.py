@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from assetmap.directory.edits import StaleEdit
@@ -27,81 +24,37 @@ from assetmap.models import (
     Group,
     Role,
     Status,
-    TaskOutcome,
-    TaskReason,
     TaskStage,
     User,
     VerificationMethod,
     VerificationTask,
 )
 from assetmap.verification.policy import policy_summary
-from assetmap.web.auth import require_role
+from assetmap.web.auth import acting_user, roles_required
 from assetmap.web.context import db_session, freshness_policy, today
-from assetmap.web.formatting import CATEGORY_NAMES, STATUS_NAMES
+from assetmap.web.wording import (
+    CATEGORY_NAMES,
+    CHECK_METHOD_NAMES,
+    STATUS_NAMES,
+    TASK_OUTCOME_NAMES,
+    TASK_REASON_NAMES,
+    field_label,
+)
 
 verify = Blueprint("verify", __name__)
 
-STAFF = (Role.LINK_WORKER, Role.COMMUNITY_BUILDER, Role.ADMIN)
 PAGE_SIZE = 25
+staff_only = roles_required(Role.LINK_WORKER, Role.COMMUNITY_BUILDER, Role.ADMIN)
 
-REASON_WORDS = {
-    TaskReason.DUE: "Due for its regular check",
-    TaskReason.STALE: "Past its check date",
-    TaskReason.PROBLEM: "Someone reported a problem",
-    TaskReason.BOUNCED: "Our reminder email bounced",
-    TaskReason.NO_REPLY: "The organiser did not answer the reminders",
-    TaskReason.NO_CONTACT: "No email address to remind",
-    TaskReason.CHANGES: "The organiser sent changes to make",
-}
-OUTCOME_WORDS = {
-    TaskOutcome.CONFIRMED: "Confirmed, nothing changed",
-    TaskOutcome.UPDATED: "Updated",
-    TaskOutcome.CLOSED: "Closed: the group has stopped",
-    TaskOutcome.PAUSED: "Paused: nobody could be reached",
-    TaskOutcome.ORGANISER: "The organiser answered a reminder",
-    TaskOutcome.VERIFIED_ELSEWHERE: "Verified another way",
-}
+#: What the link worker found, as the record form's choices.
 RESULT_WORDS = {
     "confirmed": "Still running, nothing has changed",
     "updated": "Still running, some details have changed",
     "closed": "The group has stopped",
     "unreachable": "Could not reach anyone",
 }
-METHOD_WORDS = {
-    VerificationMethod.PHONE: "By phone",
-    VerificationMethod.EMAIL: "By email",
-    VerificationMethod.VISIT: "In person",
-}
-CORRECTION_LABELS = {
-    "contact.name": "Contact name",
-    "contact.phone": "Phone number",
-    "contact.email": "Email address",
-    "contact.website": "Website",
-    "status": "Status",
-    "capacity.total_places": "Places in total",
-    "capacity.places_taken": "Places taken",
-    "capacity.waiting_list": "People on the waiting list",
-}
 NUMBER_FIELDS = {"capacity.total_places", "capacity.places_taken", "capacity.waiting_list"}
 EDITABLE_STATUSES = (Status.OPEN, Status.INVITATION_ONLY, Status.WAITING_LIST, Status.PAUSED)
-
-
-def _staff_only(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
-    @functools.wraps(view)
-    def guarded(*args: Any, **kwargs: Any) -> ResponseReturnValue:
-        denied = require_role(*STAFF)
-        if denied is not None:
-            return denied  # type: ignore[no-any-return]
-        return view(*args, **kwargs)
-
-    return guarded
-
-
-def _me() -> User:
-    user = db_session().get(User, current_user.id)
-    if user is None or not user.active:
-        abort(403)
-    return user
 
 
 def _filter(args: MultiDict[str, str]) -> tuple[QueueFilter, str | None]:
@@ -122,14 +75,14 @@ def _filter(args: MultiDict[str, str]) -> tuple[QueueFilter, str | None]:
 
 
 @verify.get("/verify")
-@_staff_only
+@staff_only
 def queue() -> ResponseReturnValue:
     wanted, problem = _filter(request.args)
     try:
         page = max(int(request.args.get("page") or 1), 1)
     except ValueError:
         page = 1
-    me = _me()
+    me = acting_user()
     found, total = tasks.queue(
         db_session(), me, today(), wanted, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
     )
@@ -147,8 +100,8 @@ def queue() -> ResponseReturnValue:
         me=me,
         today=today(),
         done=done,
-        reason_words=REASON_WORDS,
-        outcome_words=OUTCOME_WORDS,
+        reason_words=TASK_REASON_NAMES,
+        outcome_words=TASK_OUTCOME_NAMES,
         categories=CATEGORY_NAMES,
         limit=UNREACHABLE_LIMIT,
         stage_organiser=TaskStage.ORGANISER,
@@ -156,11 +109,11 @@ def queue() -> ResponseReturnValue:
 
 
 @verify.post("/verify/<int:task_id>/claim")
-@_staff_only
+@staff_only
 def claim(task_id: int) -> ResponseReturnValue:
     session = db_session()
     try:
-        tasks.claim(session, _me(), task_id)
+        tasks.claim(session, acting_user(), task_id)
         session.commit()
     except (Forbidden, ValidationError) as error:
         session.rollback()
@@ -172,10 +125,10 @@ def claim(task_id: int) -> ResponseReturnValue:
 
 
 @verify.post("/verify/<int:task_id>/release")
-@_staff_only
+@staff_only
 def release(task_id: int) -> ResponseReturnValue:
     session = db_session()
-    tasks.release(session, _me(), task_id)
+    tasks.release(session, acting_user(), task_id)
     session.commit()
     return redirect(url_for("verify.queue"))
 
@@ -209,7 +162,7 @@ def _render_task(
     form: MultiDict[str, str] | None = None,
     error: AssetmapError | None = None,
 ) -> ResponseReturnValue:
-    me = _me()
+    me = acting_user()
     current = _current_values(group)
     shown = dict(current)
     if form is not None:
@@ -225,12 +178,12 @@ def _render_task(
         error=error,
         anchor=_anchor(error),
         today=today(),
-        reason_words=REASON_WORDS,
-        outcome_words=OUTCOME_WORDS,
+        reason_words=TASK_REASON_NAMES,
+        outcome_words=TASK_OUTCOME_NAMES,
         result_words=RESULT_WORDS,
-        method_words={m: METHOD_WORDS[m] for m in WORKER_METHODS},
-        labels=CORRECTION_LABELS,
-        statuses={s.value: STATUS_NAMES[s.value] for s in EDITABLE_STATUSES},
+        method_words={m: CHECK_METHOD_NAMES[m] for m in WORKER_METHODS},
+        labels={path: field_label(path) for path in CORRECTABLE},
+        statuses={s.value: STATUS_NAMES[s] for s in EDITABLE_STATUSES},
         limit=UNREACHABLE_LIMIT,
         history=group.verifications[-5:],
     ), (error.http_status if error else 200)
@@ -247,7 +200,7 @@ def _anchor(error: AssetmapError | None) -> str:
 
 
 @verify.get("/verify/<int:task_id>")
-@_staff_only
+@staff_only
 def task(task_id: int) -> ResponseReturnValue:
     found, group = _task_or_404(task_id)
     return _render_task(found, group)
@@ -277,7 +230,7 @@ def _corrections(form: MultiDict[str, str], group: Group) -> dict[str, Any]:
 
 
 @verify.post("/verify/<int:task_id>")
-@_staff_only
+@staff_only
 def record(task_id: int) -> ResponseReturnValue:
     found, group = _task_or_404(task_id)
     session = db_session()
@@ -294,7 +247,7 @@ def record(task_id: int) -> ResponseReturnValue:
         changes = _corrections(form, group) if result == "updated" else None
         tasks.record_outcome(
             session,
-            _me(),
+            acting_user(),
             task_id,
             Outcome(result, method, form.get("note", ""), changes, version),
             today(),
@@ -320,7 +273,7 @@ def record(task_id: int) -> ResponseReturnValue:
 
 
 @verify.get("/admin/freshness")
-@_staff_only
+@staff_only
 def dashboard() -> ResponseReturnValue:
     policy = freshness_policy()
     return render_template(
@@ -328,7 +281,7 @@ def dashboard() -> ResponseReturnValue:
         board=build_dashboard(db_session(), policy, today()),
         policy=policy_summary(policy),
         categories=CATEGORY_NAMES,
-        outcome_words=OUTCOME_WORDS,
+        outcome_words=TASK_OUTCOME_NAMES,
         stages={
             TaskStage.ORGANISER: "Waiting for the organiser to reply",
             TaskStage.LINK_WORKER: "In the link workers' queue",

@@ -10,7 +10,19 @@ import pytest
 from sqlalchemy import select
 
 from assetmap.db import Database
-from assetmap.directory.edits import StaleEdit, current_listing, edit_listing, merge_patch
+from assetmap.directory.edits import (
+    StaleEdit,
+    changed_since,
+    current_listing,
+    edit_listing,
+    listing_history,
+    listing_problems,
+    merge_after_stale,
+    merge_patch,
+    patch_between,
+    place_venue,
+    values_agree,
+)
 from assetmap.errors import NotFound, ValidationError
 from assetmap.geo.geocoders import GazetteerGeocoder
 from assetmap.models import Group, Revision
@@ -163,3 +175,100 @@ def test_two_people_saving_at_once_lose_no_update(database, add_groups) -> None:
     assert outcome["second"] == ["capacity.places_taken", "capacity.spare_places"]
     new_version, now = stored(database, gid)
     assert (new_version, now["capacity"]["places_taken"]) == (version + 1, 19)
+
+
+# ---- comparing what is proposed with what is stored ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "key", "agree"),
+    [
+        ("", None, "", True),
+        ("two\r\nlines", "two\nlines", "", True),
+        (False, None, "", False),  # "no" is not "not known"
+        (True, 1, "", False),
+        (["knit", "tea"], ["tea", "knit"], "interests", True),
+        (["knit", "tea"], ["tea", "knit"], "schedule", False),  # a list whose order matters
+        ({"total_places": 20, "spare_places": 3}, {"total_places": 20}, "", True),
+        (20, 21, "", False),
+    ],
+)
+def test_values_agree_where_they_say_the_same(a, b, key, agree) -> None:
+    assert values_agree(a, b, key) is agree
+
+
+def test_the_patch_between_holds_only_what_differs() -> None:
+    stored = {"name": "Shed", "capacity": {"total_places": 20, "places_taken": 14}, "notes": ""}
+    proposed = {"name": "Shed", "capacity": {"total_places": 20, "places_taken": 15}, "notes": None}
+    assert patch_between(proposed, stored) == {"capacity": {"places_taken": 15}}
+    assert patch_between(stored, stored) == {}
+
+
+class _Geocoder:
+    def __init__(self, known: dict[str, tuple[float, float]]) -> None:
+        self.known, self.asked = known, []
+
+    def geocode(self, text: str) -> Any:
+        self.asked.append(text)
+        found = self.known.get(text)
+        return None if found is None else type("Place", (), {"lat": found[0], "lon": found[1]})
+
+
+def test_a_venue_is_placed_by_its_pin_or_else_its_postcode() -> None:
+    geocoder = _Geocoder({"NW5 2AA": (51.55, -0.14)})
+    pinned = {"venue": {"postcode": "NW5 1AA", "lat": 51.5, "lon": -0.1}}
+    place_venue(pinned, None, geocoder)  # type: ignore[arg-type]
+    assert (pinned["venue"]["lat"], geocoder.asked) == (51.5, [])
+    # A new postcode with the old pin sent back unmoved: the pin is stale.
+    moved = {"venue": {"postcode": "NW5 2AA", "lat": 51.5, "lon": -0.1}}
+    place_venue(moved, {"postcode": "NW5 1AA", "lat": 51.5, "lon": -0.1}, geocoder)  # type: ignore[arg-type]
+    assert (moved["venue"]["lat"], moved["venue"]["lon"]) == (51.55, -0.14)
+    unknown = {"venue": {"postcode": "NW5 9ZZ", "lat": None, "lon": None}}
+    with pytest.raises(ValidationError) as raised:
+        place_venue(unknown, None, geocoder)  # type: ignore[arg-type]
+    assert raised.value.field == "venue.postcode"
+
+
+def test_listing_problems_lists_every_problem_with_the_one_raised_first() -> None:
+    whole = listing("Shed", at="NW5 2AA") | {"name": "", "categories": []}
+    raised = ValidationError("venue.postcode: not known", field="venue.postcode")
+    problems = listing_problems(raised, whole)
+    assert problems[0] == ("venue.postcode", "venue.postcode: not known")
+    assert {path for path, _ in problems} >= {"name", "categories"}
+
+
+def test_after_a_stale_save_only_the_fields_this_person_changed_keep_their_input(
+    database, add_groups
+) -> None:
+    (group_id,) = add_groups(listing("Men's Shed", at="NW5 2AA"))
+    version, opened = stored(database, group_id)
+    # Someone else saves places taken and the description first.
+    edit(
+        database,
+        group_id,
+        {"capacity": {"places_taken": 16}, "description": "Theirs"},
+        based_on=version,
+    )
+    mine = json.loads(json.dumps(opened))
+    mine["description"] = "Mine"  # changed by both
+    mine["name"] = "The Shed"  # changed by this person only
+    with database.session() as session:
+        stale = StaleEdit(version, version + 1, changed_since(session, group_id, version))
+        merge = merge_after_stale(session, group_id, stale, mine)
+    assert merge.listing["capacity"]["places_taken"] == 16  # theirs, taken in
+    assert merge.listing["description"] == "Mine"  # both changed it: this person's kept
+    assert merge.listing["name"] == "The Shed"
+    assert merge.both == ["description"]
+    assert merge.theirs == {"capacity.places_taken": 16, "description": "Theirs"}
+
+
+def test_a_listings_history_is_newest_first_with_who(database, add_groups) -> None:
+    (group_id,) = add_groups(listing("Men's Shed", at="NW5 2AA"))
+    version, _ = stored(database, group_id)
+    edit(database, group_id, {"name": "The Shed"}, based_on=version)
+    edit(database, group_id, {"name": "Shed"}, based_on=version + 1)
+    with database.session() as session:
+        entries = listing_history(session, group_id, offset=0, limit=10)
+    names = [json.loads(e.revision.new_value) for e in entries if e.revision.field == "name"]
+    assert names == ["Shed", "The Shed"]
+    assert all(entry.who is None for entry in entries)  # nobody signed in: an import or a script

@@ -13,13 +13,17 @@ from assetmap.directory.edits import StaleEdit, current_listing, edit_listing
 from assetmap.directory.moderation import (
     approve,
     ask_to_close,
+    change_row,
+    moderation_queue,
     pending_diff,
     propose_group,
     reject,
     restore,
+    review_change,
     submit_change,
+    submit_edited_listing,
 )
-from assetmap.errors import Conflict, Forbidden, ValidationError
+from assetmap.errors import Conflict, Forbidden, NotFound, ValidationError
 from assetmap.geo.geocoders import GazetteerGeocoder
 from assetmap.models import (
     ChangeStatus,
@@ -281,3 +285,71 @@ def test_an_admins_correction_verifies_nothing(database, world) -> None:
         assert session.get(Group, world["ours"]).last_verified_at != TODAY
         session.refresh(task)
         assert task.closed_on is None
+
+
+# ---- the moderation queue's rows and a whole listing from the organiser's form ---------------
+
+
+def test_the_queue_names_who_proposed_and_says_when_they_are_gone(database, world) -> None:
+    with database.sessions() as session:
+        submit(session, "jo@example.org", world["ours"], {"capacity": {"places_taken": 3}})
+        propose_group(
+            session,
+            user(session, "jo@example.org"),
+            listing("Tuesday Walks", at="NW5 1AA", organisation=OURS),
+            GazetteerGeocoder(session),
+        )
+        session.commit()
+        queue = moderation_queue(session, offset=0, limit=10, recently_decided=5)
+        assert queue.total == 2 and queue.recently_decided == []
+        edit_row, new_row = queue.waiting
+        assert (edit_row.group_name, edit_row.organisation) == ("Men's Shed", OURS)
+        assert (new_row.group_id, new_row.group_name) == (None, "Tuesday Walks")
+        assert edit_row.proposer == new_row.proposer == "jo@example.org"
+        session.delete(user(session, "jo@example.org"))
+        session.commit()
+        assert change_row(session, edit_row.id).proposer is None
+        with pytest.raises(NotFound):
+            change_row(session, 9999)
+
+
+def test_a_decided_change_is_reviewed_as_it_was_sent(database, world) -> None:
+    with database.sessions() as session:
+        pending = submit(session, "jo@example.org", world["ours"], {"name": "The Shed"}).pending
+        review = review_change(session, pending.id)
+        assert [(f.field, f.old, f.new) for f in review.fields] == [
+            ("name", "Men's Shed", "The Shed")
+        ]
+        assert review.changed_since is None
+        reject(session, user(session, "admin@example.org"), pending.id, "Keep the old name")
+        session.commit()
+        decided = review_change(session, pending.id)
+        assert decided.row.decider == "admin@example.org"
+        assert [(f.field, f.new) for f in decided.fields] == [("name", "The Shed")]
+
+
+def test_a_whole_listing_from_the_form_submits_only_what_differs(database, world) -> None:
+    with database.sessions() as session:
+        jo = user(session, "jo@example.org")
+        version = version_of(session, world["ours"])
+        proposed = current_listing(session, world["ours"])
+        same = submit_edited_listing(
+            session,
+            jo,
+            world["ours"],
+            dict(proposed),
+            based_on=version,
+            geocoder=GazetteerGeocoder(session),
+        )
+        assert same is None
+        proposed["capacity"] = {**proposed["capacity"], "places_taken": 3}
+        submitted = submit_edited_listing(
+            session,
+            jo,
+            world["ours"],
+            proposed,
+            based_on=version,
+            geocoder=GazetteerGeocoder(session),
+        )
+        assert submitted is not None and submitted.pending is not None
+        assert json.loads(submitted.pending.patch) == {"capacity": {"places_taken": 3}}

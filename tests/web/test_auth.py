@@ -1,4 +1,5 @@
-"""Signing in and out: generic failures, throttling, CSRF, cookies, safe redirects."""
+"""Signing in and out: generic failures, throttling, CSRF, cookies, safe redirects; the one
+roles_required guard and the acting user behind every signed-in page."""
 
 from __future__ import annotations
 
@@ -6,9 +7,13 @@ import re
 from typing import Any
 
 import pytest
+from flask import Blueprint
+from sqlalchemy import select
 
+from assetmap import create_app
 from assetmap.accounts.users import create_user
-from assetmap.models import Organisation
+from assetmap.models import Organisation, Role, User
+from assetmap.web.auth import acting_user, limiter, roles_required
 
 PASSWORD = "correct horse battery"
 
@@ -116,3 +121,72 @@ def test_the_problem_report_form_needs_its_token(client, add_groups) -> None:
     token = csrf_token(client, f"/groups/{gid}/report")
     accepted = client.post(f"/groups/{gid}/report", data={"kind": "phone", "csrf_token": token})
     assert accepted.status_code in (200, 302)
+
+
+# ---- roles_required and the acting user ------------------------------------------------------
+
+ROLE_EMAILS = {role: f"{role.value}@example.org" for role in Role}
+PROBES = {
+    "/__probe__/admins": {Role.ADMIN},
+    "/__probe__/staff": {Role.LINK_WORKER, Role.COMMUNITY_BUILDER, Role.ADMIN},
+    "/__probe__/organisers": {Role.ORGANISER, Role.ADMIN},
+}
+
+
+@pytest.fixture
+def probed_app(config, database):
+    """A fresh app with a view behind each combination of roles the pages use."""
+    app = create_app(config)
+    probe = Blueprint("probe", __name__)
+    for path, roles in PROBES.items():
+
+        def view() -> str:
+            return f"acting for {acting_user().email}"
+
+        probe.add_url_rule(path, path, roles_required(*roles)(view))
+    app.register_blueprint(probe)
+    with database.session() as session:
+        session.add(Organisation(name="Kentish Town Community Centre"))
+        session.flush()
+        for role, email in ROLE_EMAILS.items():
+            create_user(
+                session,
+                email,
+                role,
+                password=PASSWORD,
+                organisations=["Kentish Town Community Centre"] if role is Role.ORGANISER else [],
+            )
+    limiter.reset()
+    yield app
+    app.extensions["assetmap.database"].dispose()
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_roles_required_lets_in_only_the_roles_it_names(probed_app, role) -> None:
+    client = probed_app.test_client()
+    assert sign_in(client, ROLE_EMAILS[role]).status_code == 302
+    for path, roles in PROBES.items():
+        response = client.get(path)
+        if role in roles:
+            assert response.status_code == 200, (role, path)
+            assert response.get_data(as_text=True) == f"acting for {ROLE_EMAILS[role]}"
+        else:
+            assert response.status_code == 403, (role, path)
+
+
+def test_roles_required_sends_anyone_not_signed_in_to_sign_in(probed_app) -> None:
+    client = probed_app.test_client()
+    for path in PROBES:
+        response = client.get(path)
+        assert response.status_code == 302
+        assert "/login?next=" in response.headers["Location"]
+
+
+def test_a_disabled_account_is_signed_out_at_its_next_request(probed_app, database) -> None:
+    client = probed_app.test_client()
+    sign_in(client, ROLE_EMAILS[Role.ADMIN])
+    assert client.get("/__probe__/admins").status_code == 200
+    with database.session() as session:
+        session.scalar(select(User).where(User.email == ROLE_EMAILS[Role.ADMIN])).active = False
+    response = client.get("/__probe__/admins")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]

@@ -27,8 +27,7 @@ from assetmap.models import (
 )
 from tests.factories import TODAY, listing
 from tests.web.conftest import screenshot
-from tests.web.test_auth import csrf_token
-from tests.web.test_staff import (
+from tests.web.staff.helpers import (
     EMAILS,
     ESCAPED,
     XSS,
@@ -39,6 +38,7 @@ from tests.web.test_staff import (
     sign_in,
     watch_csp,
 )
+from tests.web.test_auth import csrf_token
 
 DUE = (TODAY - dt.timedelta(days=170)).isoformat()
 STALE = (TODAY - dt.timedelta(days=250)).isoformat()

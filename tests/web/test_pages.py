@@ -175,3 +175,29 @@ def test_search_works_with_javascript_off(browser, server, groups):
     page.goto("/?place=NW5+1AA&q=walking&radius_km=5")
     assert result_names(page) == ["Camden Walking Group"]
     context.close()
+
+
+def test_the_nhsuk_frontend_starts_on_every_page(page: Page, database):
+    """Its script runs from our own static file under the strict CSP: the error summary takes
+    focus when the page loads and its link takes focus to the field (both the script's doing:
+    the markup alone does neither)."""
+    said: list[str] = []
+    page.on("console", lambda message: said.append(message.text))
+    page.on("pageerror", lambda error: said.append(f"page error: {error}"))
+    page.goto("/login")
+    expect(page.locator("body")).to_have_class(re.compile(r"\bnhsuk-frontend-supported\b"))
+    page.fill("#email", "nobody@example.org")
+    page.fill("#password", "not the password")
+    click_and_wait(page, "button:has-text('Sign in')")
+    summary = page.locator(".nhsuk-error-summary")
+    expect(summary).to_have_attribute("data-nhsuk-error-summary-init", "")
+    expect(summary).to_be_focused()
+    summary.locator("a").first.click()
+    expect(page.locator("#email")).to_be_focused()
+    problems = [
+        text
+        for text in said
+        if "NHS.UK frontend" in text or "Refused to" in text or text.startswith("page error")
+    ]
+    assert problems == []
+    assert axe_violations(page) == []

@@ -43,23 +43,3 @@
   }
 })();
 
-// The error summary, as the NHS.UK frontend's own script would do it: it takes focus when the
-// page loads, and each link shows the whole field (label, hint, error) before focusing it.
-(function () {
-  "use strict";
-  var summary = document.querySelector(".nhsuk-error-summary");
-  if (!summary) { return; }
-  summary.focus();
-  summary.addEventListener("click", function (event) {
-    var link = event.target.closest ? event.target.closest("a[href^='#']") : null;
-    var input = link ? document.getElementById(link.hash.slice(1)) : null;
-    if (!input) { return; }
-    event.preventDefault();
-    var group = input.closest(".nhsuk-form-group") || input;
-    group.scrollIntoView();
-    input.focus({ preventScroll: true });
-    if (window.history && window.history.replaceState) {
-      window.history.replaceState(null, "", link.hash);
-    }
-  });
-})();

@@ -7,8 +7,8 @@ from typing import Any
 from assetmap.directory.queries import TimeOfDay
 from assetmap.geo.journeys import PERSON_MODES, Mode, Pace
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day
-from assetmap.web.formatting import CATEGORY_NAMES, DAY_NAMES
 from assetmap.web.match.query import MAX_CHOSEN
+from assetmap.web.wording import CATEGORY_NAMES, DAY_NAMES
 
 MODE_LABELS = {
     Mode.WALK: "Walking",

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 
 from assetmap.geo.journeys import Mode
 from assetmap.matching.notes import Note, NoteCode, ReasonCode, WarningCode
-from assetmap.models import ACCESSIBILITY_NAMES
-from assetmap.web.formatting import DAY_NAMES
+from assetmap.web.wording import ACCESS_NAMES, DAY_NAMES
 
 R, W = ReasonCode, WarningCode
 
@@ -49,7 +48,7 @@ def _not_known(thing: Say) -> Words:
 
 
 def _need(note: Note) -> str:
-    return ACCESSIBILITY_NAMES[str(note["need"])].lower()
+    return ACCESS_NAMES[str(note["need"])].lower()
 
 
 def _date(note: Note) -> str:

@@ -12,9 +12,9 @@ from markupsafe import Markup
 
 from assetmap.geo.journeys import Mode
 from assetmap.matching import Option
-from assetmap.web.formatting import distance_text
 from assetmap.web.match.notes import person_checks
 from assetmap.web.match.results import travel_line
+from assetmap.web.wording import distance_text
 
 
 @dataclass

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from assetmap.web.formatting import (
+from assetmap.web.wording import (
     distance_text,
     months_ago,
     next_session,

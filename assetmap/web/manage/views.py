@@ -1,0 +1,421 @@
+"""The organiser's pages: their groups at a glance, "still running", editing and proposing.
+
+Organisers see and change their own organisations' groups; admins see and change any group.
+An edit posts the whole form with the version it was opened at; the form is read into a
+listing (``convert``) and handed whole to ``moderation.submit_edited_listing``, which keeps
+only what differs from the stored listing. Nothing is written unless the whole change is
+accepted; the contract's problems come back next to their fields (``errors``).
+
+If someone else saved the listing in between, the form comes back (409) with what they
+changed (``edits.merge_after_stale``), and the version moves on so a second save, after
+checking, goes through.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from assetmap.accounts.users import Permissions
+from assetmap.directory.edits import (
+    StaleEdit,
+    current_listing,
+    listing_problems,
+    merge_after_stale,
+    merge_patch,
+    patch_between,
+)
+from assetmap.directory.moderation import (
+    ask_to_close,
+    propose_new_listing,
+    submit_edited_listing,
+)
+from assetmap.directory.my_groups import GroupSummary, WaitingChange, my_groups, waiting_changes
+from assetmap.errors import Forbidden, NotFound, ValidationError
+from assetmap.freshness.answers import confirm_still_running
+from assetmap.models import ChangeKind, Group, Organisation, Role, Status, User
+from assetmap.web.auth import acting_user, roles_required
+from assetmap.web.context import app_config, db_session, freshness_policy, geocoder, today
+from assetmap.web.manage.convert import ListingFromForm, form_data, listing_from_form, text
+from assetmap.web.manage.errors import FormErrors, FormState, form_errors, notes_by_field
+from assetmap.web.manage.forms import ListingForm, NewListingForm, choices
+from assetmap.web.maps import build_map
+from assetmap.web.wording import (
+    ACCESS_NAMES,
+    STATUS_NAMES,
+    field_label,
+    months_ago,
+    spare_places_text,
+    value_text,
+)
+
+manage = Blueprint("manage", __name__, url_prefix="/my")
+
+PAGE_SIZE = 50
+#: The statuses an organiser chooses between; closing goes through "ask to close".
+EDITABLE_STATUSES = [Status.OPEN, Status.INVITATION_ONLY, Status.WAITING_LIST, Status.PAUSED]
+#: The endpoint of the admins' moderation queue (web/staff).
+MODERATION_QUEUE = "staff.moderation_queue"
+organisers_and_admins = roles_required(Role.ORGANISER, Role.ADMIN)
+
+
+# ---- pieces of the pages --------------------------------------------------------------------
+
+
+@dataclass
+class GroupRow:
+    """One group on the dashboard, in words."""
+
+    id: int
+    name: str
+    organisation: str | None
+    status: str
+    freshness: str
+    checked: str
+    places: str | None
+    pending: list[str]
+
+
+@dataclass
+class StaleNotice:
+    """What someone else changed, for the 409 page."""
+
+    changes: list[tuple[str, str]]  # (label, value now)
+    both: list[str]  # labels of fields this person changed too
+
+
+def _waiting_text(change: WaitingChange) -> str:
+    sent = change.proposed_at.strftime("%-d %B %Y")
+    if change.kind is ChangeKind.CLOSE:
+        return f"You asked on {sent} to close it: waiting for an admin's approval."
+    parts = sorted({field_label(key) for key in change.fields})
+    return f"Changes sent on {sent} ({', '.join(parts)}) wait for an admin's approval."
+
+
+def _group_row(group: GroupSummary) -> GroupRow:
+    last = group.last_verified_at.isoformat() if group.last_verified_at else None
+    capacity = {"spare_places": group.spare_places, "waiting_list": group.waiting_list}
+    return GroupRow(
+        id=group.id,
+        name=group.name,
+        organisation=group.organisation,
+        status=group.status.value,
+        freshness=group.freshness.value,
+        checked=months_ago(last, today()),
+        places=spare_places_text(capacity),
+        pending=[_waiting_text(change) for change in group.waiting],
+    )
+
+
+def _editable_group(session: Session, user: User, group_id: int) -> Group:
+    group = session.get(Group, group_id)
+    if group is None:
+        abort(404)
+    if not Permissions.of(session, user).may_edit(group):
+        abort(403)
+    return group
+
+
+def _version(form: ListingForm) -> int:
+    typed = text(form.version.data)
+    if not typed.isdigit():
+        abort(400)
+    return int(typed)
+
+
+def _save_note(session: Session, user: User, group: Group | None) -> str:
+    """What happens when this person saves: live at once, or checked by an admin first."""
+    if user.role is Role.ADMIN:
+        return "Your changes go live as soon as you save them."
+    organisation = (
+        session.get(Organisation, group.organisation_id)
+        if group is not None and group.organisation_id
+        else None
+    )
+    if organisation is not None and organisation.trusted:
+        return (
+            "Changes to sessions, places and status go live as soon as you save them. "
+            "Other changes are checked by an admin first."
+        )
+    return (
+        "An admin checks changes before they go live. Until then the public listing stays as it is."
+    )
+
+
+def _offer_statuses(form: ListingForm, current_status: str | None, user: User) -> None:
+    """The status radios: closing is for admins, or shown when the group is closed already."""
+    statuses = list(EDITABLE_STATUSES)
+    if current_status == Status.CLOSED.value or user.role is Role.ADMIN:
+        statuses.append(Status.CLOSED)
+    form.status.choices = choices((s.value, STATUS_NAMES[s]) for s in statuses)
+
+
+def _venue_map(listing: Mapping[str, Any]) -> Any:
+    venue = listing.get("venue") or {}
+    lat, lon = venue.get("lat"), venue.get("lon")
+    if isinstance(lat, int | float) and isinstance(lon, int | float):
+        return build_map(app_config(), (lat, lon), 16, marker=True)
+    return build_map(app_config(), app_config().map_centre, 13)
+
+
+def _edit_form(listing: Mapping[str, Any], version: int, user: User) -> ListingForm:
+    form = ListingForm(formdata=None, data=form_data(listing, version))
+    _offer_statuses(form, listing.get("status"), user)
+    return form
+
+
+def _render_form(
+    *,
+    form: ListingForm,
+    group: Group | None,
+    listing: Mapping[str, Any],
+    errors: FormErrors | None = None,
+    stale: StaleNotice | None = None,
+    notes: Mapping[str, str] | None = None,
+    close_error: str | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    session, user = db_session(), acting_user()
+    pending = waiting_changes(session, [group.id]) if group is not None else {}
+    errors = errors or FormErrors()
+    return render_template(
+        "manage/edit.html",
+        form=form,
+        group=group,
+        listing=listing,
+        errors=errors,
+        state=FormState(errors.by_field, notes_by_field(form, notes or {})),
+        stale=stale,
+        close_error=close_error,
+        close_state=FormState({"reason": close_error} if close_error else {}),
+        pending=[_waiting_text(c) for c in pending.get(group.id, [])] if group else [],
+        save_note=_save_note(session, user, group),
+        map=_venue_map(listing),
+        access_names=ACCESS_NAMES,
+    ), status
+
+
+# ---- the views -------------------------------------------------------------------------------
+
+
+@manage.get("/groups")
+@organisers_and_admins
+def dashboard() -> ResponseReturnValue:
+    user = acting_user()
+    try:
+        page = max(int(request.args.get("page") or 1), 1)
+    except ValueError:
+        page = 1
+    found = my_groups(
+        db_session(),
+        user,
+        classify=freshness_policy().classifier(today()),
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
+    is_admin = user.role is Role.ADMIN
+    return render_template(
+        "manage/dashboard.html",
+        rows=[_group_row(group) for group in found.groups],
+        total=found.total,
+        page=page,
+        pages=max(math.ceil(found.total / PAGE_SIZE), 1),
+        is_admin=is_admin,
+        moderation_url=url_for(MODERATION_QUEUE) if is_admin else None,
+        proposals=[
+            f"{p.name or 'A new group'} (sent {p.proposed_at.strftime('%-d %B %Y')})"
+            for p in found.proposed
+        ],
+        organisations=found.organisations,
+    )
+
+
+@manage.post("/groups/<int:group_id>/confirm")
+@organisers_and_admins
+def confirm(group_id: int) -> ResponseReturnValue:
+    session, user = db_session(), acting_user()
+    group = _editable_group(session, user, group_id)
+    try:
+        confirm_still_running(session, user, group_id, today())
+    except Forbidden:
+        session.rollback()
+        abort(403)
+    except NotFound:
+        session.rollback()
+        abort(404)
+    name = group.name
+    session.commit()
+    flash(f"Thank you. {name} is marked as checked today.", "success")
+    return redirect(url_for("manage.dashboard"))
+
+
+@manage.get("/groups/<int:group_id>/edit")
+@organisers_and_admins
+def edit_form(group_id: int) -> ResponseReturnValue:
+    session, user = db_session(), acting_user()
+    group = _editable_group(session, user, group_id)
+    stored = current_listing(session, group_id)
+    form = _edit_form(stored, group.version, user)
+    return _render_form(form=form, group=group, listing=stored)
+
+
+@manage.post("/groups/<int:group_id>/edit")
+@organisers_and_admins
+def edit(group_id: int) -> ResponseReturnValue:
+    session, user = db_session(), acting_user()
+    group = _editable_group(session, user, group_id)
+    stored = current_listing(session, group_id)
+    form = ListingForm()
+    _offer_statuses(form, stored.get("status"), user)
+    based_on = _version(form)
+    proposed = listing_from_form(form)
+    try:
+        submitted = submit_edited_listing(
+            session, user, group_id, proposed.listing, based_on=based_on, geocoder=geocoder(session)
+        )
+    except StaleEdit as stale:
+        session.rollback()
+        return _after_stale(group, stale, proposed.listing, stored.get("status"))
+    except Forbidden:
+        session.rollback()
+        abort(403)
+    except ValidationError as error:
+        session.rollback()
+        # Check the whole listing as it would be, to show every problem at once.
+        whole = merge_patch(stored, patch_between(proposed.listing, stored))
+        return _with_problems(form, group, proposed, listing_problems(error, whole))
+    if submitted is None:
+        flash(
+            f"You did not change anything in {group.name}. If it is still running as "
+            "listed, use “Still running, nothing changed”.",
+            "info",
+        )
+        return redirect(url_for("manage.dashboard"))
+    session.commit()
+    if submitted.applied is not None:
+        flash(f"Saved. The changes to {group.name} are live now.", "success")
+    else:
+        flash(
+            f"Sent to an admin for approval: the public listing of {group.name} stays as it "
+            "was until then.",
+            "info",
+        )
+    return redirect(url_for("manage.dashboard"))
+
+
+def _after_stale(
+    group: Group, stale: StaleEdit, proposed: dict[str, Any], status: str | None
+) -> ResponseReturnValue:
+    """The form again (409) with the other person's changes merged in and named."""
+    merge = merge_after_stale(db_session(), group.id, stale, proposed)
+    shown = {path: str(value_text(path, value)) for path, value in merge.theirs.items()}
+    notice = StaleNotice(
+        changes=[(field_label(path), text) for path, text in shown.items()],
+        both=[field_label(path) for path in merge.both],
+    )
+    again = ListingForm(formdata=None, data=form_data(merge.listing, stale.current))
+    _offer_statuses(again, status, acting_user())
+    return _render_form(
+        form=again,
+        group=group,
+        listing=merge.listing,
+        stale=notice,
+        notes={path: shown[path] for path in merge.both},
+        status=409,
+    )
+
+
+def _with_problems(
+    form: ListingForm,
+    group: Group | None,
+    proposed: ListingFromForm,
+    problems: list[tuple[str, str]],
+) -> ResponseReturnValue:
+    return _render_form(
+        form=form,
+        group=group,
+        listing=proposed.listing,
+        errors=form_errors(form, problems, proposed.rows),
+        status=400,
+    )
+
+
+@manage.post("/groups/<int:group_id>/close")
+@organisers_and_admins
+def close(group_id: int) -> ResponseReturnValue:
+    session, user = db_session(), acting_user()
+    group = _editable_group(session, user, group_id)
+    try:
+        ask_to_close(session, user, group_id, request.form.get("reason", "")[:5000])
+    except Forbidden:
+        session.rollback()
+        abort(403)
+    except ValidationError:
+        session.rollback()
+        stored = current_listing(session, group_id)
+        return _render_form(
+            form=_edit_form(stored, group.version, user),
+            group=group,
+            listing=stored,
+            close_error="Say why the group is closing",
+            status=400,
+        )
+    name = group.name
+    session.commit()
+    flash(
+        f"Your request to close {name} was sent to an admin. It stays listed until they "
+        "approve it.",
+        "info",
+    )
+    return redirect(url_for("manage.dashboard"))
+
+
+def _new_form(session: Session, user: User, formdata: bool) -> NewListingForm:
+    """The new-group form, offering the organisations this person may add groups to."""
+    query = select(Organisation.name).order_by(Organisation.name)
+    if user.role is not Role.ADMIN:
+        ids = sorted(Permissions.of(session, user).organisation_ids)
+        query = query.where(Organisation.id.in_(ids))
+    blank = {"status": Status.OPEN.value}
+    form = NewListingForm() if formdata else NewListingForm(formdata=None, data=form_data(blank))
+    form.organisation.choices = choices((name, name) for name in session.scalars(query))
+    _offer_statuses(form, None, user)
+    return form
+
+
+@manage.get("/groups/new")
+@organisers_and_admins
+def new_form() -> ResponseReturnValue:
+    form = _new_form(db_session(), acting_user(), formdata=False)
+    return _render_form(form=form, group=None, listing={"status": Status.OPEN.value})
+
+
+@manage.post("/groups/new")
+@organisers_and_admins
+def new() -> ResponseReturnValue:
+    session, user = db_session(), acting_user()
+    form = _new_form(session, user, formdata=True)
+    proposed = listing_from_form(form)
+    proposed.listing = {"organisation": text(form.organisation.data) or None, **proposed.listing}
+    try:
+        propose_new_listing(session, user, proposed.listing, geocoder(session))
+    except Forbidden:
+        session.rollback()
+        abort(403)
+    except ValidationError as error:
+        session.rollback()
+        return _with_problems(form, None, proposed, listing_problems(error, proposed.listing))
+    session.commit()
+    flash(
+        f"Thank you. {proposed.listing['name']} was sent for approval: it will be on the map "
+        "once an admin approves it.",
+        "info",
+    )
+    return redirect(url_for("manage.dashboard"))

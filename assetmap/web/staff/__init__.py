@@ -1,0 +1,12 @@
+"""Pages for staff: the admin's moderation queue, trusted organisations, and a listing's history.
+
+Admins see organisers' changes waiting for approval, field by field against the listing as it
+is now, and approve or reject them (``moderation``); they mark organisations as trusted
+(``organisations``) and put back earlier values (``history``). Link workers, community
+builders and admins read any listing's history; organisers read their own groups' history.
+"""
+
+from assetmap.web.staff import history, moderation, organisations
+from assetmap.web.staff.blueprint import staff
+
+__all__ = ["history", "moderation", "organisations", "staff"]
