@@ -309,16 +309,22 @@ EARLIER_0006 = {
 def test_a_database_made_by_an_earlier_0006_ends_with_the_fresh_schema(
     commit: str, blank_database: Callable[[], Database], fresh: Snapshot
 ) -> None:
+    # What 0007 has to add is measured against a fresh database at 0007, not at head: later
+    # migrations add tables of their own that no version of 0006 ever had.
+    caught_up = blank_database()
+    schema.upgrade(caught_up, "0007")
+    at_0007 = snapshot(caught_up)
+
     database = blank_database()
     schema.upgrade(database, "0005")
     run_upgrade(database, load_historic(commit))
     stamp(database, "0006")
 
     early = snapshot(database)
-    assert early.keys() - fresh.keys() == set()
+    assert early.keys() - at_0007.keys() == set()
     gaps = {
         key
-        for key in fresh.keys() - early.keys()
+        for key in at_0007.keys() - early.keys()
         if key[1] == "table" or (key[0], "table", "") in early
     }
     assert gaps == EARLIER_0006[commit]
