@@ -21,8 +21,8 @@ from assetmap import PROJECT_ROOT, schema
 from assetmap.accounts.users import create_api_token, create_user, normalise_email
 from assetmap.config import Config
 from assetmap.db import Database
+from assetmap.directory.importing import ImportRejected, import_listings
 from assetmap.directory.queries import iter_listings
-from assetmap.directory.services import ImportRejected, import_listings
 from assetmap.errors import AssetmapError
 from assetmap.geo.gazetteer import import_postcodes, read_postcode_csv
 from assetmap.geo.geocoders import geocoder_for

@@ -22,7 +22,7 @@ from assetmap import schema
 from assetmap.cli import progress_bar
 from assetmap.config import Config
 from assetmap.db import Database
-from assetmap.directory.services import save_listings, validate_records
+from assetmap.directory.importing import save_listings, validate_records
 from assetmap.geo.geocoders import GazetteerGeocoder
 from seed.synthetic import generate_listings
 

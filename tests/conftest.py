@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from assetmap import create_app, schema
 from assetmap.config import Config
 from assetmap.db import Backend, Database
-from assetmap.directory.services import import_listings
+from assetmap.directory.importing import import_listings
 from assetmap.geo.geocoders import GazetteerGeocoder
 from assetmap.models import Base, Postcode
 from tests.factories import POSTCODES

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from assetmap.directory.schemas import listing_json
+from assetmap.directory.contract import listing_json
 from assetmap.models import (
     Group,
     GroupCategory,

@@ -22,9 +22,9 @@ from typing import Any
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
+from assetmap.directory.contract import parse_listing
 from assetmap.directory.documents import build_documents
-from assetmap.directory.schemas import parse_listing
-from assetmap.directory.services import ImportRejected, save_listings, validate_records
+from assetmap.directory.importing import ImportRejected, save_listings, validate_records
 from assetmap.errors import Conflict, NotFound, ValidationError
 from assetmap.geo.interfaces import Geocoder
 from assetmap.geo.postcodes import is_postcode

@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, aliased
 
 from assetmap.accounts.users import Permissions
+from assetmap.directory.contract import parse_listing
 from assetmap.directory.documents import refresh_documents
 from assetmap.directory.edits import (
     READ_ONLY,
@@ -32,8 +33,7 @@ from assetmap.directory.edits import (
     patch_between,
     place_venue,
 )
-from assetmap.directory.schemas import parse_listing
-from assetmap.directory.services import ImportRejected, save_listings, validate_records
+from assetmap.directory.importing import ImportRejected, save_listings, validate_records
 from assetmap.errors import Conflict, Forbidden, NotFound, ValidationError
 from assetmap.geo.interfaces import Geocoder
 from assetmap.models import (

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from assetmap.accounts.users import Permissions
-from assetmap.directory.schemas import spare_places
+from assetmap.directory.contract import spare_places
 from assetmap.models import (
     ChangeKind,
     ChangeStatus,

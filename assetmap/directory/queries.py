@@ -32,8 +32,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from assetmap.db import Backend
+from assetmap.directory.contract import MAX_ID
 from assetmap.directory.documents import feature_text
-from assetmap.directory.schemas import MAX_ID
 from assetmap.errors import NotFound
 from assetmap.geo.spatial import BBox, Point, circle_bbox, spatial_dialect
 from assetmap.models import (

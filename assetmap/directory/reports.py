@@ -13,7 +13,7 @@ import hashlib
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from assetmap.directory.schemas import MAX_ID
+from assetmap.directory.contract import MAX_ID
 from assetmap.errors import NotFound, TooManyRequests, ValidationError
 from assetmap.models import Group, ProblemKind, ProblemReport, TaskReason
 from assetmap.verification.records import task_for_link_workers

@@ -1,4 +1,4 @@
-"""The match request of DESIGN.md, validated with errors that name the field.
+"""The match request (described in the OpenAPI document), validated with errors that name the field.
 
 The API and the match page both build a :class:`MatchRequest`; the caller then turns its
 location (a postcode, or lat/lon) into a point and calls :meth:`MatchRequest.profile`.
@@ -12,7 +12,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import PydanticCustomError
 
-from assetmap.directory.schemas import (
+from assetmap.directory.contract import (
     Latitude,
     Longitude,
     decimal_number,

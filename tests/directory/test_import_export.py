@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from assetmap.directory.importing import ImportRejected, import_listings
 from assetmap.directory.queries import iter_listings
-from assetmap.directory.services import ImportRejected, import_listings
 from assetmap.geo.geocoders import GazetteerGeocoder
 from assetmap.models import Group, Organisation, ScheduleEntry, Venue, Verification
 from assetmap.verification.policy import FreshnessPolicy

@@ -7,9 +7,9 @@ import datetime as dt
 from sqlalchemy import select
 
 from assetmap.accounts.users import create_user
+from assetmap.directory.contract import spare_places
 from assetmap.directory.moderation import ask_to_close, propose_group
 from assetmap.directory.my_groups import my_groups
-from assetmap.directory.schemas import spare_places
 from assetmap.geo.geocoders import GazetteerGeocoder
 from assetmap.models import ChangeKind, Group, User
 from assetmap.verification.policy import Freshness

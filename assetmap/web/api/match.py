@@ -41,7 +41,7 @@ def note_json(note: Note) -> dict[str, Any]:
 
 
 def option_json(option: Option) -> dict[str, Any]:
-    """One result in the API's shape (DESIGN.md, match response)."""
+    """One result in the shape of the match response (the OpenAPI document describes it)."""
     travel: dict[str, Any] = {"minutes": option.travel.minutes, "mode": option.travel.mode.value}
     if option.travel.routes:
         travel["routes"] = list(option.travel.routes)

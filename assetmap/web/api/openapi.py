@@ -46,7 +46,7 @@ FLAG = _nullable({"type": "boolean", "description": "true, false, or null when n
 
 
 def _listing_schema() -> dict[str, Any]:
-    """A listing as the contract gives it (DESIGN.md), with today's freshness."""
+    """A listing as the contract gives it (docs/architecture.md), with today's freshness."""
     return _object(
         {
             "id": INT,

@@ -1,4 +1,4 @@
-"""The match form's query string as the match request of DESIGN.md, and errors back on the form.
+"""The match form's query string as the match request the API takes, and errors back on the form.
 
 The form submits with GET, so results can be linked to and Back works. Its answers are turned
 into the API's request and checked by the same contract; a contract error ("mobility.
@@ -190,7 +190,7 @@ def _overrun(end: dt.time) -> dt.time:
 
 
 def request_data(args: MultiDict[str, str]) -> dict[str, Any]:
-    """The match request (DESIGN.md) the form's query string describes."""
+    """The match request (as the API takes it) the form's query string describes."""
     postcode = (args.get("postcode") or "").strip()
     if not postcode:
         raise ValidationError("Enter the person's postcode", field="location.postcode")

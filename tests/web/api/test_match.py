@@ -1,4 +1,4 @@
-"""POST /api/v1/match: the contract of DESIGN.md, and bad profiles as 400s that name the field."""
+"""POST /api/v1/match: the match contract, and bad profiles as 400s that name the field."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from assetmap.directory.schemas import parse_listing
+from assetmap.directory.contract import parse_listing
 from tests.factories import listing
 
 

@@ -17,8 +17,8 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from assetmap.db import allocate_ids, chunks, sync_id_sequence
+from assetmap.directory.contract import ListingIn, parse_listing
 from assetmap.directory.documents import groups_at_venues, refresh_documents
-from assetmap.directory.schemas import ListingIn, parse_listing
 from assetmap.errors import ValidationError
 from assetmap.geo.interfaces import Geocoder
 from assetmap.geo.spatial import point_ewkt
