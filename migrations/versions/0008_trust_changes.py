@@ -1,7 +1,7 @@
 """The audit trail of trusted organisations: who marked one trusted, or no longer, and when.
 
 Revision ID: 0008
-Revises: 0006 (0007 is being written on another branch: at merge, 0008 revises 0007)
+Revises: 0007
 Create Date: 2026-12-01
 """
 
