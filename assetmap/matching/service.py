@@ -77,12 +77,16 @@ def run_match(
     deps: MatchDeps,
     today: dt.date,
     *,
-    record_unmet: bool = True,
+    record_unmet: bool = False,
     count_activity: bool = True,
 ) -> Matched:
     """Match and commit: the anonymous unmet-need row, if the engine recorded one, and the
-    count of how often each offered group came up. A search shown again (a reload, a plan
-    sent back with an error) passes ``record_unmet``/``count_activity`` False."""
+    count of how often each offered group came up.
+
+    Only a signed-in link worker's search is demand that gap analysis can trust, so callers
+    pass ``record_unmet`` for those alone (never for an anonymous page or API call, nor for a
+    search shown again: a reload, a plan sent back with an error). A search shown again also
+    passes ``count_activity`` False."""
     where = locate(request, deps.geocoder)
     result = _match(session, request, deps, today, where, record_unmet=record_unmet)
     if count_activity:

@@ -59,7 +59,11 @@ def test_a_match_is_located_recorded_and_committed(database, knitting) -> None:
     natter, yarn, _ = knitting
     with database.sessions() as session:
         matched = run_match(
-            session, request(interests=["knitting"]), deps(database, session), TODAY
+            session,
+            request(interests=["knitting"]),
+            deps(database, session),
+            TODAY,
+            record_unmet=True,
         )
     assert [o.group_id for o in matched.result.options] == [natter, yarn]
     assert (matched.location.lat, matched.location.lon) == POSTCODES["NW5 1AA"]
@@ -112,3 +116,35 @@ def test_a_plan_keeps_the_order_chosen_and_names_what_is_gone(database, knitting
     assert planned.missing == [(woodwork, "Woodwork"), (99999, None)]
     # Only the planned groups count, as planned; a plan never records an unmet need.
     assert counts(database) == (0, {yarn: (0, 1), natter: (0, 1)})
+
+
+def test_a_match_records_no_unmet_need_unless_asked(database, knitting) -> None:
+    """Only a signed-in link worker's search is demand: the caller says so."""
+    with database.sessions() as session:
+        matched = run_match(
+            session, request(interests=["knitting"]), deps(database, session), TODAY
+        )
+    assert not matched.result.unmet_need_recorded
+    assert counts(database)[0] == 0
+
+
+def test_an_unmet_need_keeps_only_interests_the_directory_knows(database, knitting) -> None:
+    """Free text typed into the interests box never reaches the gap data as typed."""
+    typed = [
+        "Knitting",
+        "walking",
+        "boat building",
+        "Mrs Patel",
+        "ring 07700 900123",
+        "jo@example.org",
+        "knitting",
+    ]
+    with database.sessions() as session:
+        run_match(
+            session, request(interests=typed), deps(database, session), TODAY, record_unmet=True
+        )
+    with database.sessions() as session:
+        (need,) = session.scalars(select(UnmetNeed))
+        # knitting: a listing's interest; walking: in the synonym table; boat building reads
+        # as an activity nobody offers (the signal gap analysis wants); the rest: "other".
+        assert need.interests == ["knitting", "walking", "boat building", "other"]

@@ -9,14 +9,13 @@ from typing import Any
 from flask import Response, abort, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from assetmap.accounts.users import user_for_token
 from assetmap.directory.edits import StaleEdit
 from assetmap.directory.moderation import submit_change
 from assetmap.directory.queries import get_feature, search_groups
 from assetmap.errors import AssetmapError, NotFound, ValidationError
-from assetmap.models import Group, User
+from assetmap.models import Group
+from assetmap.web.api.tokens import token_user
 from assetmap.web.context import (
     app_config,
     backend,
@@ -79,7 +78,7 @@ def patch_group(group_id: int) -> ResponseReturnValue:
     with what changed. An organiser's change that needs an admin's approval is accepted
     (202) and waits."""
     session = db_session()
-    user = _token_user(session)
+    user = token_user(session)
     if session.get(Group, group_id) is None:
         raise NotFound(f"no group has id {group_id}")
     patch = request.get_json(silent=True)
@@ -115,30 +114,6 @@ def patch_group(group_id: int) -> ResponseReturnValue:
     response = _geojson(get_feature(session, group_id, freshness_policy(), today()))
     response.headers["ETag"] = f'"{submitted.applied.version}"'
     return response
-
-
-def _token_user(session: Session) -> User:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    user = user_for_token(session, token.strip()) if scheme.lower() == "bearer" else None
-    if user is None:
-        abort(
-            Response(
-                json.dumps(
-                    {
-                        "error": {
-                            "code": "unauthorised",
-                            "message": "send an API token: Authorization: Bearer am_…",
-                            "field": None,
-                        }
-                    }
-                ),
-                status=401,
-                mimetype="application/json",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        )
-    return user
 
 
 def _if_match() -> int:

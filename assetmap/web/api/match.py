@@ -17,6 +17,8 @@ from assetmap.matching import MatchResult, Option
 from assetmap.matching.notes import Note
 from assetmap.matching.requests import parse_match_request
 from assetmap.matching.service import run_match
+from assetmap.models import Role
+from assetmap.web.api.tokens import optional_token_user
 from assetmap.web.context import db_session, match_deps, today
 from assetmap.web.match.notes import worker_text
 
@@ -27,7 +29,14 @@ def match_groups() -> ResponseReturnValue:
         raise ValidationError("send the profile as a JSON object (Content-Type: application/json)")
     match_request = parse_match_request(data)
     session = db_session()
-    matched = run_match(session, match_request, match_deps(session), today())
+    asker = optional_token_user(session)
+    matched = run_match(
+        session,
+        match_request,
+        match_deps(session),
+        today(),
+        record_unmet=asker is not None and asker.role is Role.LINK_WORKER,
+    )
     return jsonify(result_json(matched.result))
 
 

@@ -522,7 +522,12 @@ def _match_path() -> dict[str, Any]:
     return {
         "post": {
             "summary": "Rank groups for a person, explained",
+            "description": "Works without a token. With a link worker's token, a match "
+            "that finds fewer than three groups is recorded, anonymously, as unmet need for "
+            "gap analysis (`unmet_need_recorded`); without one, or with another role's, "
+            "nothing is recorded.",
             "operationId": "match",
+            "security": [{}, {"token": []}],
             "requestBody": {
                 "required": True,
                 "content": _content("application/json", "MatchRequest"),
@@ -533,6 +538,7 @@ def _match_path() -> dict[str, Any]:
                     "content": _content("application/json", "MatchResponse"),
                 },
                 "400": _error_response("the profile is not valid; `field` names the part"),
+                "401": _error_response("a token was sent but is not valid"),
             },
         }
     }

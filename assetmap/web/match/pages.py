@@ -17,6 +17,8 @@ from assetmap.directory.queries import common_interests
 from assetmap.errors import ValidationError
 from assetmap.matching.requests import MAX_LIMIT, MatchRequest
 from assetmap.matching.service import run_match, run_plan
+from assetmap.models import Role
+from assetmap.web.auth import signed_in_user
 from assetmap.web.context import app_config, db_session, match_deps, read_session, today
 from assetmap.web.maps import build_map
 from assetmap.web.match.form import form_choices
@@ -81,6 +83,13 @@ def plan() -> ResponseReturnValue:
     )
 
 
+def _searched_by_a_link_worker() -> bool:
+    """Only a signed-in link worker's search is demand gap analysis can trust: anyone can
+    open /match, and a test search or a curious visitor must not look like unmet need."""
+    user = signed_in_user()
+    return user is not None and user.role is Role.LINK_WORKER
+
+
 def _add_search_results(page: MatchPage, *, record: bool) -> None:
     """Run the search the page's query string describes and add its results (or the form
     error it makes) to ``page``. With ``record``, the search counts: an unmet need (once a
@@ -98,7 +107,7 @@ def _add_search_results(page: MatchPage, *, record: bool) -> None:
             match_request,
             match_deps(db_session()),
             today(),
-            record_unmet=record and not seen,
+            record_unmet=record and not seen and _searched_by_a_link_worker(),
             count_activity=record,
         )
     except ValidationError as error:

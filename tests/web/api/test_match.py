@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from assetmap.models import UnmetNeed
+from assetmap.accounts.users import create_api_token, create_user
+from assetmap.models import Organisation, Role, UnmetNeed
 from tests.factories import listing
 
 
@@ -82,9 +83,51 @@ def test_a_profile_gets_ranked_explained_results(client, directory, database) ->
     assert 0 < result["score"] <= 1
     assert body["considered"] == 3
     assert body["excluded"] == {"closed": 1, "interests_not_matched": 1}
-    # One result: an unmet need was noted, anonymously.
-    assert body["unmet_need_recorded"] is True
+    # One result, but an anonymous call is not demand: nothing is recorded.
+    assert body["unmet_need_recorded"] is False
+    assert _unmet_rows(database) == 0
+
+
+def _token(database, role: Role) -> str:
+    organisations = ["Kentish Town Trust"] if role is Role.ORGANISER else []
+    with database.session() as session:
+        session.add_all(Organisation(name=name) for name in organisations)
+        user = create_user(session, f"{role.value}@example.org", role, organisations=organisations)
+        return create_api_token(session, user)
+
+
+WOODWORK = {"location": {"postcode": "NW5 1AA"}, "interests": ["woodwork"]}
+
+
+def test_a_link_workers_match_with_few_results_is_recorded_as_unmet_need(
+    client, directory, database
+) -> None:
+    token = _token(database, Role.LINK_WORKER)
+    response = client.post(
+        "/api/v1/match", json=WOODWORK, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200
+    assert response.get_json()["unmet_need_recorded"] is True
     assert _unmet_rows(database) == 1
+
+
+def test_other_accounts_matches_are_not_demand(client, directory, database) -> None:
+    token = _token(database, Role.ORGANISER)
+    response = client.post(
+        "/api/v1/match", json=WOODWORK, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200
+    assert response.get_json()["unmet_need_recorded"] is False
+    assert _unmet_rows(database) == 0
+
+
+def test_a_bad_token_is_refused_not_treated_as_anonymous(client, directory, database) -> None:
+    response = client.post(
+        "/api/v1/match", json=WOODWORK, headers={"Authorization": "Bearer am_not-a-token"}
+    )
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthorised"
+    assert _unmet_rows(database) == 0
 
 
 def test_lat_lon_works_as_well_as_a_postcode(client, directory) -> None:

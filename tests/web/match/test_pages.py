@@ -16,7 +16,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
-from assetmap.models import UnmetNeed
+from assetmap.accounts.users import create_user
+from assetmap.models import Organisation, Role, UnmetNeed
 from tests.factories import listing
 from tests.web.conftest import SCREENSHOTS, axe_violations, screenshot
 
@@ -101,6 +102,18 @@ def unmet_rows(database) -> int:
         return session.scalar(select(func.count()).select_from(UnmetNeed))
 
 
+def sign_in_as(client, database, role: Role) -> None:
+    """Signed in as Flask-Login keeps it (the password form is tested in test_auth)."""
+    with database.session() as session:
+        organisations = ["Kentish Town Trust"] if role is Role.ORGANISER else []
+        session.add_all(Organisation(name=name) for name in organisations)
+        user = create_user(session, f"{role.value}@example.org", role, organisations=organisations)
+        user_id = user.id
+    with client.session_transaction() as cookie:
+        cookie["_user_id"] = str(user_id)
+        cookie["_fresh"] = True
+
+
 # ---- the form ---------------------------------------------------------------------------------
 
 
@@ -155,6 +168,7 @@ def test_a_search_shows_ranked_cards_with_reasons_and_warnings(client, groups, d
 
 
 def test_a_search_with_few_results_says_the_gap_was_noted_once(client, groups, database):
+    sign_in_as(client, database, Role.LINK_WORKER)
     search = url("/match", ("postcode", "NW5 1AA"), ("interests", "singing"), ("mode", "walk"))
     response = client.get(search)
     assert response.status_code == 200
@@ -168,6 +182,20 @@ def test_a_search_with_few_results_says_the_gap_was_noted_once(client, groups, d
     # A different search does.
     client.get(url("/match", ("postcode", "NW5 1AA"), ("interests", "pottery")))
     assert unmet_rows(database) == 2
+
+
+@pytest.mark.parametrize("role", [None, Role.ORGANISER, Role.COMMUNITY_BUILDER, Role.ADMIN])
+def test_only_a_link_workers_search_counts_as_unmet_need(client, groups, database, role):
+    """Anyone may search, but a visitor's or a test search is not demand: only a signed-in
+    link worker's few-results search is recorded for gap analysis."""
+    if role is not None:
+        sign_in_as(client, database, role)
+    search = url("/match", ("postcode", "NW5 1AA"), ("interests", "singing"), ("mode", "walk"))
+    response = client.get(search)
+    assert response.status_code == 200
+    assert "No groups fit" in text_of(response)
+    assert "noted the gap" not in text_of(response)
+    assert unmet_rows(database) == 0
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,53 @@
+"""Who an API call is from: the account behind its ``Authorization: Bearer am_…`` token.
+
+Writes need a token; reads and matches work without one, but a match made with a link
+worker's token counts as demand for gap analysis (an anonymous one does not).
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response, abort, request
+from sqlalchemy.orm import Session
+
+from assetmap.accounts.users import user_for_token
+from assetmap.models import User
+
+
+def token_user(session: Session) -> User:
+    """The token's account; a 401 in the API's error shape without a valid token."""
+    user = optional_token_user(session)
+    if user is None:
+        _refuse()
+    assert user is not None
+    return user
+
+
+def optional_token_user(session: Session) -> User | None:
+    """The token's account, or None when the call sends no token at all. A token that is
+    sent but not valid is refused (401), never quietly treated as anonymous."""
+    header = request.headers.get("Authorization", "").strip()
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    user = user_for_token(session, token.strip()) if scheme.lower() == "bearer" else None
+    if user is None:
+        _refuse()
+    return user
+
+
+def _refuse() -> None:
+    error = {
+        "code": "unauthorised",
+        "message": "send an API token: Authorization: Bearer am_…",
+        "field": None,
+    }
+    abort(
+        Response(
+            json.dumps({"error": error}),
+            status=401,
+            mimetype="application/json",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    )
