@@ -17,6 +17,7 @@ from assetmap.web import (
     api,
     auth,
     context,
+    gaps,
     listing_check,
     manage,
     match,
@@ -36,6 +37,7 @@ BLUEPRINTS = (
     staff.staff,
     listing_check.listing_check,
     verify.verify,
+    gaps.gaps,
 )
 
 
