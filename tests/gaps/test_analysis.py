@@ -213,3 +213,16 @@ def test_without_areas_postcodes_fall_into_hexagons(database: Database, add_grou
     assert HEX_RESOLUTION == 8
     # The fixture postcodes far to the north-east reach nothing; the grid beside the hall does.
     assert result.areas[0].coverage == 0 and result.areas[-1].coverage == 1
+
+
+def test_an_empty_directory_gives_an_empty_answer(database: Database) -> None:
+    result = _analyse(database)
+    assert result.areas == [] and result.people == 0 and result.groups_fitting == 0
+
+
+def test_areas_with_no_fitting_group_at_all_are_all_gaps(borough: Database) -> None:
+    nothing = NeedProfile(name="digital", mobility=PROFILE.mobility, interests=("coding",))
+    result = _analyse(borough, nothing)
+    assert result.groups_fitting == 0
+    assert all(a.coverage == 0 and a.nearest_minutes == float("inf") for a in result.areas)
+    assert result.areas[0].code == "E"  # the most target people: 2000, against 1500
