@@ -55,20 +55,17 @@ class Supply:
         return Destinations.of(self.lat, self.lon, self.stop_m, self.pickup_radius_m)
 
     def with_group(self, lat: float, lon: float, places: float) -> Supply:
-        """This supply plus one hypothetical fitting group (id -1) at a point: the what-if."""
-
-        def add(a: np.ndarray, value: Any) -> np.ndarray:
-            return np.append(a, value)
-
+        """This supply plus one hypothetical fitting group (id -1) at a point: the what-if.
+        It has no listed bus stop, so the bus egress walk is assumed, as for any such venue."""
         return Supply(
-            group_id=add(self.group_id, -1),
-            lat=add(self.lat, lat),
-            lon=add(self.lon, lon),
-            places=add(self.places, places),
-            fits=add(self.fits, True),
-            waiting_list=add(self.waiting_list, 0),
-            stop_m=add(self.stop_m, math.nan),
-            pickup_radius_m=add(self.pickup_radius_m, 0.0),
+            group_id=np.append(self.group_id, -1),
+            lat=np.append(self.lat, lat),
+            lon=np.append(self.lon, lon),
+            places=np.append(self.places, places),
+            fits=np.append(self.fits, True),
+            waiting_list=np.append(self.waiting_list, 0),
+            stop_m=np.append(self.stop_m, math.nan),
+            pickup_radius_m=np.append(self.pickup_radius_m, 0.0),
         )
 
 
