@@ -24,14 +24,18 @@ from assetmap.db import Database
 from assetmap.directory.importing import ImportRejected, import_listings
 from assetmap.directory.queries import iter_listings
 from assetmap.errors import AssetmapError
+from assetmap.geo.area_people import import_area_people, read_area_people
+from assetmap.geo.areas import KINDS, import_areas, read_areas_geojson
 from assetmap.geo.gazetteer import import_postcodes, read_postcode_csv
 from assetmap.geo.geocoders import geocoder_for
-from assetmap.models import Group, Role, User
+from assetmap.models import Area, Group, Postcode, Role, User
 from assetmap.outbox import MAX_ATTEMPTS, deliver_pending, sender_for
 from assetmap.verification.policy import FreshnessPolicy
 
 F = TypeVar("F", bound=Callable[..., Any])
 SEED = PROJECT_ROOT / "seed"
+# Real open data for the demo (OGL v3; provenance and attribution in its README.md).
+CAMDEN = SEED / "camden"
 # The day the demo's verification dates were written relative to (seed/make_demo.py's TODAY).
 SEED_WRITTEN_ON = dt.date(2026, 11, 23)
 err = Console(stderr=True)
@@ -134,6 +138,63 @@ def import_postcodes_command(ctx: click.Context, file: Path) -> None:
     click.echo(f"imported {result.imported} postcodes{skipped}")
 
 
+@cli.command("import-areas")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--code-field", metavar="F", help="The property holding each area's code.")
+@click.option("--name-field", metavar="F", help="The property holding each area's name.")
+@click.option(
+    "--kind", type=click.Choice(KINDS), help="What the areas are (default: from the code field)."
+)
+@click.pass_context
+@user_errors
+def import_areas_command(
+    ctx: click.Context,
+    file: Path,
+    code_field: str | None,
+    name_field: str | None,
+    kind: str | None,
+) -> None:
+    """Load areas (LSOAs, MSOAs, wards) from a GeoJSON FeatureCollection of polygons in
+    WGS84; all or nothing. Areas already loaded are updated by code, keeping their people.
+
+    ONS property names (LSOA11CD/LSOA11NM, MSOA21CD, WD22CD…) are recognised in any case.
+    Postcodes without an area are then placed in the area their point lies in.
+    """
+    areas = read_areas_geojson(file, code_field, name_field, kind)
+    with open_database(ctx).session() as session, progress_bar("areas", len(areas)) as advance:
+        result = import_areas(session, areas, advance)
+    kinds = ", ".join(sorted({area.kind for area in areas}))
+    click.echo(
+        f"imported {result.created + result.updated} areas ({kinds}): {result.created} new,"
+        f" {result.updated} updated; {result.postcodes_placed} postcodes placed in an area"
+    )
+
+
+@cli.command("import-area-people")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+@user_errors
+def import_area_people_command(ctx: click.Context, file: Path) -> None:
+    """Load who lives in each area from a CSV: an area code column (lsoa11cd, code…) and any of
+    population, age_65_plus, age_75_plus, disabled_share (0-1), imd_decile (or
+    imd2019_decile) and lonely_pct (0-100); all or nothing. Blank cells are "not known"."""
+    people = read_area_people(file)
+    if people.ignored_columns:
+        click.echo(f"warning: ignored column(s): {', '.join(people.ignored_columns)}", err=True)
+    database = open_database(ctx)
+    with database.session() as session, progress_bar("areas", len(people.rows)) as advance:
+        result = import_area_people(session, people, advance)
+    click.echo(f"updated {result.updated} areas")
+    if result.unknown_codes:
+        first = ", ".join(result.unknown_codes[:5])
+        more = ", …" if len(result.unknown_codes) > 5 else ""
+        click.echo(
+            f"skipped {len(result.unknown_codes)} row(s) for areas not loaded"
+            f" (run import-areas first): {first}{more}",
+            err=True,
+        )
+
+
 @cli.command("import-groups")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_context
@@ -191,22 +252,46 @@ def export_groups(ctx: click.Context, output: Path | None) -> None:
 @click.pass_context
 @user_errors
 def seed(ctx: click.Context, if_empty: bool) -> None:
-    """Load the demo data: about 250 fictional groups in Camden and their postcodes."""
+    """Load the demo data: Camden's real postcodes, small areas (LSOA 2011) and who lives in
+    them (open data, seed/camden/README.md), and about 250 fictional groups there."""
     database = open_database(ctx)
     schema.upgrade(database)
-    if if_empty:
-        with database.session() as session:
-            existing = session.execute(select(func.count()).select_from(Group)).scalar_one()
-        if existing:
-            click.echo(f"the directory has {existing} groups already; not seeding")
-            return
     with database.session() as session:
-        postcodes = import_postcodes(session, read_postcode_csv(SEED / "camden_postcodes.csv"))
+        existing = session.execute(select(func.count()).select_from(Group)).scalar_one()
+        have_areas = session.execute(select(func.count()).select_from(Area)).scalar_one()
+    if if_empty and existing:
+        if not have_areas:  # a demo seeded before the areas came: add them
+            click.echo(f"seeded {seed_camden_geography(database)}")
+        click.echo(f"the directory has {existing} groups already; not seeding")
+        return
+    geography = seed_camden_geography(database)
     records = json.loads((SEED / "camden_groups.json").read_text(encoding="utf-8"))
     created, updated = load_records(database, _as_of_today(records))
     click.echo(
-        f"seeded {postcodes.imported} postcodes and {created + updated} groups "
-        f"({created} new, {updated} updated)"
+        f"seeded {geography} and {created + updated} groups ({created} new, {updated} updated)"
+    )
+
+
+def seed_camden_geography(database: Database) -> str:
+    """Camden's real postcodes, LSOAs and people in one transaction, then the demo's
+    fictional venue postcodes that are not real ones: those stay in no area, so they can be
+    typed and found but never count as people in gap analysis."""
+    with database.session() as session:
+        postcodes = import_postcodes(session, read_postcode_csv(CAMDEN / "postcodes.csv"))
+        areas = import_areas(session, read_areas_geojson(CAMDEN / "lsoa11.geojson"))
+        people = import_area_people(session, read_area_people(CAMDEN / "lsoa11_people.csv"))
+        real = set(session.scalars(select(Postcode.postcode)))
+        demo = import_postcodes(
+            session,
+            (
+                row
+                for row in read_postcode_csv(SEED / "camden_postcodes.csv")
+                if row is not None and row[0] not in real
+            ),
+        )
+    return (
+        f"{postcodes.imported} Camden postcodes (+{demo.imported} demo-only),"
+        f" {areas.created + areas.updated} areas ({people.updated} with people)"
     )
 
 

@@ -1,4 +1,5 @@
-"""Load the postcode gazetteer from CSV: our own three columns or the ONS Postcode Directory."""
+"""Load the postcode gazetteer from CSV: our own three columns or the ONS Postcode Directory,
+with each postcode's LSOA code when the file has one (gap analysis groups postcodes by it)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
+from sqlalchemy import func
 from sqlalchemy.orm import Session
 
 from assetmap.db import upsert_insert
@@ -19,9 +21,16 @@ from assetmap.models import Postcode, table_of
 POSTCODE_COLUMNS = ("postcode", "pcds", "pcd", "pcd7", "pcd8")
 LATITUDE_COLUMNS = ("latitude", "lat")
 LONGITUDE_COLUMNS = ("longitude", "long", "lon", "lng")
+# The small area a postcode lies in (optional): ONSPD's 2011 LSOA, then the 2021 one.
+AREA_COLUMNS = ("lsoa11cd", "lsoa11", "lsoa21cd", "lsoa21", "area_code")
+AREA_CODE_LENGTH = 20
 # ONSPD marks postcodes without a grid reference with this latitude.
 ONSPD_NO_LOCATION = 99.999999
 BATCH = 5000
+
+
+#: One located postcode: (postcode, lat, lon, area code or None).
+PostcodeRow = tuple[str, float, float, str | None]
 
 
 @dataclass(frozen=True)
@@ -41,8 +50,14 @@ def _pick(header: list[str], names: tuple[str, ...], path: Path) -> int:
     )
 
 
-def read_postcode_csv(path: Path) -> Iterator[tuple[str, float, float] | None]:
-    """Yield (postcode, lat, lon) per data row, or None for a postcode ONSPD gives no location."""
+def _optional(header: list[str], names: tuple[str, ...]) -> int | None:
+    lowered = [name.strip().lower() for name in header]
+    return next((lowered.index(name) for name in names if name in lowered), None)
+
+
+def read_postcode_csv(path: Path) -> Iterator[PostcodeRow | None]:
+    """Yield (postcode, lat, lon, area code) per data row (the code None when the file has no
+    LSOA column or the cell is blank), or None for a postcode ONSPD gives no location."""
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.reader(handle)
         header = next(reader, None)
@@ -53,6 +68,7 @@ def read_postcode_csv(path: Path) -> Iterator[tuple[str, float, float] | None]:
             _pick(header, LATITUDE_COLUMNS, path),
             _pick(header, LONGITUDE_COLUMNS, path),
         )
+        ar = _optional(header, AREA_COLUMNS)
         for line, row in enumerate(reader, start=2):
             if not row:
                 continue
@@ -69,26 +85,42 @@ def read_postcode_csv(path: Path) -> Iterator[tuple[str, float, float] | None]:
                 raise ValidationError(
                     f"{path.name} line {line}: latitude/longitude out of range", field="file"
                 )
-            yield postcode, lat, lon
+            area = row[ar].strip() if ar is not None and ar < len(row) else ""
+            if len(area) > AREA_CODE_LENGTH:
+                raise ValidationError(
+                    f"{path.name} line {line}: area code {area[:30]!r} is too long", field="file"
+                )
+            yield postcode, lat, lon, area or None
 
 
 def import_postcodes(
     session: Session,
-    rows: Iterator[tuple[str, float, float] | None],
+    rows: Iterator[PostcodeRow | None],
     progress: Callable[[int], None] | None = None,
 ) -> PostcodeImport:
-    """Insert or update postcodes in batches; the caller's transaction makes it all-or-nothing."""
+    """Insert or update postcodes in batches; the caller's transaction makes it all-or-nothing.
+
+    A row without an area code keeps the code the postcode has already (from an earlier file,
+    or placed by ``import-areas``)."""
+    table = table_of(Postcode)
     imported = skipped = 0
     while batch := list(islice(rows, BATCH)):
         located = {row[0]: row for row in batch if row is not None}
         skipped += len(batch) - len(located)
         if located:
-            stmt = upsert_insert(session, table_of(Postcode)).values(
-                [{"postcode": p, "lat": lat, "lon": lon} for p, lat, lon in located.values()]
+            stmt = upsert_insert(session, table).values(
+                [
+                    {"postcode": p, "lat": lat, "lon": lon, "area_code": area}
+                    for p, lat, lon, area in located.values()
+                ]
             )
             stmt = stmt.on_conflict_do_update(
                 index_elements=[Postcode.postcode],
-                set_={"lat": stmt.excluded.lat, "lon": stmt.excluded.lon},
+                set_={
+                    "lat": stmt.excluded.lat,
+                    "lon": stmt.excluded.lon,
+                    "area_code": func.coalesce(stmt.excluded.area_code, table.c.area_code),
+                },
             )
             session.execute(stmt)
         imported += len(located)

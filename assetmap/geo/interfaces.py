@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from assetmap.geo.journeys import Destinations, Journeys, Mobility
     from assetmap.geo.spatial import Point
 
@@ -35,13 +37,25 @@ class Geocoder(Protocol):
 
 
 class TravelTimeProvider(Protocol):
-    """Journey times from one origin to many destinations, for a person's mobility."""
+    """Journey times from one origin (or many) to many destinations, for a person's mobility."""
 
     name: str
 
     def minutes(
         self, origin: Point, destinations: Destinations, mobility: Mobility
     ) -> Journeys: ...
+
+    def matrix(
+        self,
+        origins_lat: np.ndarray,
+        origins_lon: np.ndarray,
+        destinations: Destinations,
+        mobility: Mobility,
+    ) -> np.ndarray:
+        """Minutes from every origin to every destination (n_origins × n_destinations), inf
+        where there is no way: the journeys ``minutes`` gives, for many origins at once (gap
+        analysis asks it for every postcode of a borough)."""
+        ...
 
     def reach_m(self, mobility: Mobility) -> float:
         """No destination further than this in a straight line can be within the budget:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -176,6 +177,58 @@ def geodesic_m(origin: Point, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         + math.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     )
     return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def geodesic_matrix_m(
+    origins_lat: np.ndarray, origins_lon: np.ndarray, lat: np.ndarray, lon: np.ndarray
+) -> np.ndarray:
+    """Great-circle distances in metres, one row per origin and one column per destination
+    (the haversine of :func:`geodesic_m`, broadcast)."""
+    lat1 = np.radians(np.asarray(origins_lat, dtype=float))[:, None]
+    lon1 = np.radians(np.asarray(origins_lon, dtype=float))[:, None]
+    lat2, lon2 = np.radians(lat)[None, :], np.radians(lon)[None, :]
+    a = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+#: A matrix call works on blocks of origins of about this many origin-destination pairs, so
+#: the dozen temporary arrays of the journey rules stay near 100 MB whatever the inputs.
+MATRIX_BLOCK_PAIRS = 1_000_000
+
+
+def origin_blocks(n_origins: int, n_destinations: int) -> Iterator[slice]:
+    """Consecutive slices of the origins, each with at most ``MATRIX_BLOCK_PAIRS`` pairs (at
+    least one origin per block)."""
+    step = max(1, MATRIX_BLOCK_PAIRS // max(n_destinations, 1))
+    for start in range(0, n_origins, step):
+        yield slice(start, min(start + step, n_origins))
+
+
+def minutes_over_route_matrix(
+    straight_m: np.ndarray,
+    walk_route_m: np.ndarray,
+    road_route_m: np.ndarray,
+    destinations: Destinations,
+    mobility: Mobility,
+) -> np.ndarray:
+    """:func:`journeys_over_routes` for a block of origins at once: each argument array has one
+    row per origin and one column per destination; the answer is minutes in the same shape
+    (inf where there is no way). The destinations are repeated once per row, so every origin
+    meets exactly the rules a single-origin call applies."""
+    k, n = straight_m.shape
+    tiled = Destinations(
+        lat=np.tile(destinations.lat, k),
+        lon=np.tile(destinations.lon, k),
+        stop_m=np.tile(destinations.stop_m, k),
+        pickup_radius_m=np.tile(destinations.pickup_radius_m, k),
+    )
+    journeys = journeys_over_routes(
+        straight_m.ravel(), walk_route_m.ravel(), road_route_m.ravel(), tiled, mobility
+    )
+    return np.asarray(journeys.minutes, dtype=float).reshape(k, n)
 
 
 def journeys_over_routes(

@@ -187,6 +187,24 @@ class StreetNetworkTravel:
 
         return journeys_over_routes(straight, walk_route, road_route, destinations, mobility)
 
+    def matrix(
+        self,
+        origins_lat: np.ndarray,
+        origins_lon: np.ndarray,
+        destinations: Destinations,
+        mobility: Mobility,
+    ) -> np.ndarray:
+        """One shortest-path tree per origin (Dijkstra is single-source; a many-source call
+        would hold a row per origin over every node of the network), each row exactly what
+        :meth:`minutes` answers for that origin."""
+        olat = np.asarray(origins_lat, dtype=float)
+        olon = np.asarray(origins_lon, dtype=float)
+        out = np.empty((olat.shape[0], len(destinations)))
+        for i in range(olat.shape[0]):
+            origin = Point(float(olat[i]), float(olon[i]))
+            out[i] = self.minutes(origin, destinations, mobility).minutes
+        return out
+
     def reach_m(self, mobility: Mobility) -> float:
         # No route is shorter than the straight line, so detour 1 bounds every venue in budget.
         return straight_line_reach_m(mobility)

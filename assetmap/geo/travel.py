@@ -13,6 +13,8 @@ The matcher does not know which one it has (``travel_provider_for`` picks by con
 
 from __future__ import annotations
 
+import numpy as np
+
 from assetmap.config import Config
 from assetmap.geo.interfaces import TravelTimeProvider
 from assetmap.geo.journeys import (
@@ -22,7 +24,10 @@ from assetmap.geo.journeys import (
     Journeys,
     Mobility,
     geodesic_m,
+    geodesic_matrix_m,
     journeys_over_routes,
+    minutes_over_route_matrix,
+    origin_blocks,
     straight_line_reach_m,
 )
 from assetmap.geo.spatial import Point
@@ -39,6 +44,25 @@ class EstimatedTravel:
         return journeys_over_routes(
             straight, straight * WALK_DETOUR, straight * ROAD_DETOUR, destinations, mobility
         )
+
+    def matrix(
+        self,
+        origins_lat: np.ndarray,
+        origins_lon: np.ndarray,
+        destinations: Destinations,
+        mobility: Mobility,
+    ) -> np.ndarray:
+        """The straight-line distance matrix times the detours, through the journey rules, a
+        block of origins at a time (``origin_blocks``) so memory stays bounded."""
+        olat = np.asarray(origins_lat, dtype=float)
+        olon = np.asarray(origins_lon, dtype=float)
+        out = np.empty((olat.shape[0], len(destinations)))
+        for rows in origin_blocks(olat.shape[0], len(destinations)):
+            straight = geodesic_matrix_m(olat[rows], olon[rows], destinations.lat, destinations.lon)
+            out[rows] = minutes_over_route_matrix(
+                straight, straight * WALK_DETOUR, straight * ROAD_DETOUR, destinations, mobility
+            )
+        return out
 
     def reach_m(self, mobility: Mobility) -> float:
         return straight_line_reach_m(mobility, WALK_DETOUR, ROAD_DETOUR)

@@ -25,6 +25,7 @@ from assetmap.models.enums import (
 )
 from assetmap.models.tables import (
     ApiToken,
+    Area,
     FreshnessReminder,
     FreshnessScan,
     Group,
@@ -52,6 +53,7 @@ __all__ = [
     "ACCESSIBILITY_FLAGS",
     "SRID",
     "ApiToken",
+    "Area",
     "Base",
     "Category",
     "ChangeKind",

@@ -13,6 +13,8 @@ from tests.factories import listing
 COMMANDS = [
     "init-db",
     "import-postcodes",
+    "import-areas",
+    "import-area-people",
     "import-groups",
     "export-groups",
     "seed",

@@ -257,6 +257,23 @@ def test_0007_changes_nothing_on_a_database_made_by_todays_0006(
     assert differences(before, after) == ["alembic_version row version_num: 0007, expected 0006"]
 
 
+def test_0009_downgrades_to_0008_and_upgrades_again(
+    blank_database: Callable[[], Database], fresh: Snapshot
+) -> None:
+    """The areas table, its geometry column and spatial index, and postcodes.area_code go
+    away cleanly (SpatiaLite's register and R*Tree included) and come back the same."""
+    database = blank_database()
+    schema.upgrade(database, "0008")
+    at_0008 = snapshot(database)
+    schema.upgrade(database, "0009")
+    geometry = snapshot(database)["areas", "geometry column", "geometry"]
+    assert geometry[0] in (6, "MULTIPOLYGON") and geometry[2] == 4326  # SpatiaLite: 6
+    schema.downgrade(database, "0008")
+    assert differences(at_0008, snapshot(database)) == []
+    schema.upgrade(database)
+    assert differences(fresh, snapshot(database)) == []
+
+
 # ---------------------------------------------------------------------------------------------
 # b. The models and the migrated database agree.
 
