@@ -262,7 +262,7 @@ def seed(ctx: click.Context, if_empty: bool) -> None:
     if if_empty and existing:
         if not have_areas:  # a demo seeded before the areas came: add them
             click.echo(f"seeded {seed_camden_geography(database)}")
-        click.echo(f"the directory has {existing} groups already; not seeding")
+        click.echo(f"the directory has {existing} groups already; not seeding groups")
         return
     geography = seed_camden_geography(database)
     records = json.loads((SEED / "camden_groups.json").read_text(encoding="utf-8"))
@@ -278,7 +278,8 @@ def seed_camden_geography(database: Database) -> str:
     typed and found but never count as people in gap analysis."""
     with database.session() as session:
         postcodes = import_postcodes(session, read_postcode_csv(CAMDEN / "postcodes.csv"))
-        areas = import_areas(session, read_areas_geojson(CAMDEN / "lsoa11.geojson"))
+        # Placed by the ONS lookup already; the demo's made-up postcodes stay in no area.
+        areas = import_areas(session, read_areas_geojson(CAMDEN / "lsoa11.geojson"), place=False)
         people = import_area_people(session, read_area_people(CAMDEN / "lsoa11_people.csv"))
         real = set(session.scalars(select(Postcode.postcode)))
         demo = import_postcodes(

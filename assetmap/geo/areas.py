@@ -255,10 +255,12 @@ def import_areas(
     session: Session,
     areas: list[AreaIn],
     progress: Callable[[int], None] | None = None,
+    *,
+    place: bool = True,
 ) -> AreaImport:
     """Insert new areas and update known ones by code (their people are kept), in batches,
-    then place the postcodes that have no area yet; the caller's transaction makes it all or
-    nothing."""
+    then (unless ``place`` is False) place the postcodes that have no area yet; the caller's
+    transaction makes it all or nothing."""
     table = table_of(Area)
     created = updated = 0
     for batch in chunks(areas, BATCH):
@@ -280,7 +282,7 @@ def import_areas(
         created += len(batch) - len(known)
         if progress:
             progress(len(batch))
-    placed = place_postcodes(session, areas)
+    placed = place_postcodes(session, areas) if place else 0
     return AreaImport(created=created, updated=updated, postcodes_placed=placed)
 
 

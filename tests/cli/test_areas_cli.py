@@ -179,3 +179,18 @@ def test_seed_loads_real_camden_and_keeps_the_demo_venue_postcodes(run, database
     lines = (CAMDEN / "postcodes.csv").read_text(encoding="utf-8").splitlines()
     real = {row["postcode"] for row in csv.DictReader(lines)}
     assert all(known[p] is None for p in demo - real)
+
+
+def test_seed_if_empty_adds_the_areas_to_a_demo_seeded_before_them(run, database):
+    assert run("seed").exit_code == 0
+    with database.session() as session:
+        session.execute(Area.__table__.delete())
+        session.execute(Postcode.__table__.update().values(area_code=None))
+    result = run("seed", "--if-empty")
+    assert result.exit_code == 0, result.output
+    assert "133 areas (133 with people)" in result.output
+    assert "not seeding groups" in result.output
+    assert count(database, Area) == 133
+    with database.session() as session:
+        placed = session.scalar(select(func.count()).where(Postcode.area_code.is_not(None)))
+    assert placed == 8225  # the real ones, from the gazetteer; the made-up ones stay out
