@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from assetmap.config import Config
 from assetmap.db import Backend, Database
+from assetmap.gaps.analysis import GapResult
+from assetmap.gaps.cache import ResultCache
 from assetmap.geo.geocoders import geocoder_for
 from assetmap.geo.interfaces import Geocoder, TravelTimeProvider
 from assetmap.geo.travel import travel_provider_for
@@ -24,6 +26,7 @@ _CONFIG = "assetmap.config"
 _DATABASE = "assetmap.database"
 _POLICY = "assetmap.freshness_policy"
 _TRAVEL = "assetmap.travel"
+_GAP_ANSWERS = "assetmap.gap_answers"
 
 
 def bind(app: Flask, config: Config) -> None:
@@ -35,6 +38,7 @@ def bind(app: Flask, config: Config) -> None:
     app.extensions[_DATABASE] = Database(config)
     app.extensions[_POLICY] = FreshnessPolicy.from_config(config)
     app.extensions[_TRAVEL] = None  # built on first use: most requests never travel
+    app.extensions[_GAP_ANSWERS] = ResultCache()
     app.teardown_appcontext(_close_sessions)
 
 
@@ -96,6 +100,11 @@ def match_deps(session: Session) -> MatchDeps:
         geocoder=geocoder(session),
         max_pickup_radius_km=app_config().max_pickup_radius_km,
     )
+
+
+def gap_answers() -> ResultCache[GapResult]:
+    """This app's kept gap answers (each checked against the data at every use)."""
+    return current_app.extensions[_GAP_ANSWERS]
 
 
 def today() -> dt.date:
