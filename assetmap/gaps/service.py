@@ -7,11 +7,14 @@ the caller's (one per web app), and its fingerprint covers every table the answe
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from assetmap.gaps.analysis import GapResult, analyse
+from assetmap.gaps.analysis import GapResult, WhatIf, analyse, what_if
 from assetmap.gaps.cache import ResultCache, fingerprint
+from assetmap.gaps.export import result_geojson
 from assetmap.gaps.requests import GapQuestion
 from assetmap.geo.interfaces import TravelTimeProvider
 from assetmap.models import Area, Group, Postcode, UnmetNeed, Venue, table_of
@@ -37,4 +40,32 @@ def answer(
     )
 
 
-__all__ = ["READS", "answer"]
+@dataclass(frozen=True)
+class Exploration:
+    """What the gap page shows: the answer, its areas as GeoJSON, and a what-if if asked."""
+
+    result: GapResult
+    areas: dict[str, Any]
+    what_if: WhatIf | None
+
+
+def explore(
+    session: Session,
+    question: GapQuestion,
+    travel: TravelTimeProvider,
+    today: dt.date,
+    cache: ResultCache[GapResult] | None = None,
+    *,
+    new_group: tuple[float, float, float] | None = None,
+) -> Exploration:
+    """The answer (cached), its areas for the map, and, with ``new_group`` (lat, lon,
+    places), how much of the target population a new group there would reach."""
+    result = answer(session, question, travel, today, cache)
+    change = None
+    if new_group is not None:
+        lat, lon, places = new_group
+        change = what_if(result, lat, lon, places)
+    return Exploration(result=result, areas=result_geojson(session, result), what_if=change)
+
+
+__all__ = ["READS", "Exploration", "answer", "explore"]
