@@ -118,7 +118,10 @@ def parse_gap_question(args: Mapping[str, Sequence[str]]) -> GapQuestion:
     if (target := one("target")) is not None:
         changes["target"] = _enum(target, Target, "target")
     if changes:
-        profile = dataclasses.replace(profile, name="Your question", **changes)
+        changed = dataclasses.replace(profile, **changes)
+        # The form sends every field: only a real change makes it a question of one's own.
+        if changed != profile:
+            profile = dataclasses.replace(changed, name="Your question")
     return GapQuestion(question=question, profile=profile)
 
 

@@ -7,6 +7,7 @@ the caller's (one per web app), and its fingerprint covers every table the answe
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,8 +15,10 @@ from sqlalchemy.orm import Session
 
 from assetmap.gaps.analysis import GapResult, WhatIf, analyse, what_if
 from assetmap.gaps.cache import ResultCache, fingerprint
+from assetmap.gaps.demand import unmet_points
 from assetmap.gaps.export import result_geojson
 from assetmap.gaps.requests import GapQuestion
+from assetmap.gaps.unmet import SUPPRESS_BELOW
 from assetmap.geo.interfaces import TravelTimeProvider
 from assetmap.models import Area, Group, Postcode, UnmetNeed, Venue, table_of
 
@@ -47,6 +50,11 @@ class Exploration:
     result: GapResult
     areas: dict[str, Any]
     what_if: WhatIf | None
+    #: The fitting groups (and those that may fit) as (lat, lon, fits) for the map.
+    groups: list[tuple[float, float, bool]]
+    #: Grid cells with at least SUPPRESS_BELOW unmet needs, as (lat, lon, count): fewer are
+    #: never drawn, as they could point at a person.
+    unmet_cells: list[tuple[float, float, int]]
 
 
 def explore(
@@ -65,7 +73,22 @@ def explore(
     if new_group is not None:
         lat, lon, places = new_group
         change = what_if(result, lat, lon, places)
-    return Exploration(result=result, areas=result_geojson(session, result), what_if=change)
+    supply = result.inputs.supply
+    groups = [
+        (float(a), float(b), bool(fits))
+        for a, b, fits in zip(supply.lat, supply.lon, supply.fits, strict=True)
+    ]
+    cell_lat, cell_lon = unmet_points(session, question.profile, today)
+    cells = Counter(
+        (round(float(a), 4), round(float(b), 4)) for a, b in zip(cell_lat, cell_lon, strict=True)
+    )
+    return Exploration(
+        result=result,
+        areas=result_geojson(session, result),
+        what_if=change,
+        groups=groups,
+        unmet_cells=[(a, b, n) for (a, b), n in sorted(cells.items()) if n >= SUPPRESS_BELOW],
+    )
 
 
 __all__ = ["READS", "Exploration", "answer", "explore"]

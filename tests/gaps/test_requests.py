@@ -66,3 +66,20 @@ def test_a_bad_part_names_its_parameter(args, field) -> None:
     with pytest.raises(ValidationError) as refused:
         parse_gap_question(args)
     assert refused.value.field == field
+
+
+def test_the_ready_made_answers_sent_back_whole_keep_their_name() -> None:
+    """The page's form sends every field; unchanged, it is still the ready-made question."""
+    ready = READY_MADE["step-free-social-weekday-bus"]
+    sent = {
+        "question": ["step-free-social-weekday-bus"],
+        "target": ["disabled"],
+        "category": ["social"],
+        "needs": ["step_free"],
+        "modes": ["wheelchair", "bus"],
+        "minutes": ["20"],
+        "when": ["weekdays"],
+        "support": ["1"],
+    }
+    assert parse_gap_question(sent).profile == ready
+    assert parse_gap_question(dict(sent, minutes=["25"])).profile.name == "Your question"

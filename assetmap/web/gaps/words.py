@@ -73,7 +73,8 @@ def area_reason(area: AreaGap, profile: NeedProfile, target: Target) -> str:
         parts.append(f"{groups} {budget}, in reach of {area.coverage:.0%} of them")
     if area.not_known_in_reach:
         n = area.not_known_in_reach
-        parts.append(f"{n} more in reach that might fit: {'its' if n == 1 else 'their'} answers are not known")
+        whose = "its" if n == 1 else "their"
+        parts.append(f"{n} more in reach that might fit: {whose} answers are not known")
     if area.groups_in_reach == 0:
         if math.isfinite(area.nearest_minutes):
             parts.append(f"the nearest is {area.nearest_minutes:.0f} minutes away")

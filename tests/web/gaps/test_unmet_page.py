@@ -101,6 +101,7 @@ def test_a_community_builder_reads_the_unmet_needs(page: Page, database, needs) 
     with page.expect_navigation():
         page.click("button:has-text('Sign in')")
     page.click("text=Gaps")
+    page.click("text=What people asked for")
     expect(page.locator("h1")).to_contain_text("What people asked for and could not find")
     expect(page.locator("#by-interest")).to_contain_text("Other interests")
     assert axe_violations(page) == []
