@@ -71,6 +71,7 @@ def area_reason(area: AreaGap, profile: NeedProfile, target: Target) -> str:
     else:
         groups = f"{area.groups_in_reach} fitting group{'s' * (area.groups_in_reach != 1)}"
         parts.append(f"{groups} {budget}, in reach of {area.coverage:.0%} of them")
+        parts.append(f"{area.places_per_1000:.1f} places per 1,000 {who}")
     if area.not_known_in_reach:
         n = area.not_known_in_reach
         whose = "its" if n == 1 else "their"

@@ -139,3 +139,14 @@ def test_a_community_builder_asks_the_wheelchair_question(page: Page, borough: D
     assert wide == [], wide
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
     screenshot(page, "gaps-explore-320")
+
+
+def test_when_every_area_is_covered_the_page_says_so(client, borough: Database) -> None:  # noqa: F811
+    """A broad question (any social group within an hour) leaves no gap anywhere: the page
+    says so, and ranks by places per 1,000 instead of a row of zeros without a word."""
+    _sign_in(client, borough)
+    response = client.get("/gaps?needs=&minutes=120&modes=walk&modes=bus&modes=car")
+    assert response.status_code == 200
+    text = _text(response)
+    assert "have at least one fitting group within 120 minutes" in text
+    assert "places per 1,000 disabled residents" in text
