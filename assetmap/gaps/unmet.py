@@ -11,18 +11,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from assetmap.gaps.demand import UNMET_CELL_DEGREES as CELL_DEGREES
+from assetmap.gaps.demand import assign_to_areas, load_demand
+from assetmap.gaps.profile import Target
 from assetmap.models import Day, UnmetNeed
 
 #: Counts below this are never shown as numbers, and interests below it are never named.
 SUPPRESS_BELOW = 5
 #: The label under which rare and unnamed interests are counted.
 OTHER_INTERESTS = "other"
+#: Where a search made far from every loaded postcode is counted.
+OUTSIDE = "outside the loaded areas"
 _WEEKDAYS = list(Day)
 
 
@@ -48,6 +55,9 @@ class UnmetSummary:
     by_category: list[Tally]
     by_need: list[Tally]
     by_weekday: list[Tally]
+    #: By the small area the search was made from (its cell's nearest postcode's area); the
+    #: label is the area's name and code, or "outside the loaded areas".
+    by_area: list[Tally]
     #: How many needs asked for door-to-door transport, and for complex-needs support.
     door_to_door: Tally
     complex_needs: Tally
@@ -58,6 +68,8 @@ def unmet_summary(session: Session, since: dt.date, until: dt.date) -> UnmetSumm
     interest, category, access need and the day of the week the search was made."""
     rows = session.execute(
         select(
+            UnmetNeed.cell_lat,
+            UnmetNeed.cell_lon,
             UnmetNeed.interests,
             UnmetNeed.categories,
             UnmetNeed.access_needs,
@@ -75,6 +87,7 @@ def unmet_summary(session: Session, since: dt.date, until: dt.date) -> UnmetSumm
         by_category=_most_first(Counter(c for row in rows for c in set(row.categories or []))),
         by_need=_most_first(Counter(n for row in rows for n in set(row.access_needs or []))),
         by_weekday=[Tally(day.value, weekdays[day.value]) for day in _WEEKDAYS],
+        by_area=_areas(session, rows),
         door_to_door=Tally("door_to_door", sum(1 for row in rows if row.door_to_door_needed)),
         complex_needs=Tally("complex_needs", sum(1 for row in rows if (row.complexity or 1) >= 3)),
     )
@@ -89,6 +102,24 @@ def _interests(per_need: Iterable[list[str]]) -> list[Tally]:
     other = counts.get(OTHER_INTERESTS, 0) + sum(n for n in named.values() if n < SUPPRESS_BELOW)
     tallies = _most_first(Counter(shown))
     return [*tallies, Tally(OTHER_INTERESTS, other)] if other else tallies
+
+
+def _areas(session: Session, rows: Sequence[Any]) -> list[Tally]:
+    """Counts by the area of each search's cell centre (its nearest postcode's area)."""
+    if not rows:
+        return []
+    demand = load_demand(session, Target.ALL)
+    half = CELL_DEGREES / 2
+    found = assign_to_areas(
+        demand,
+        np.array([row.cell_lat + half for row in rows]),
+        np.array([row.cell_lon + half for row in rows]),
+    )
+    names = demand.areas
+    labels = Counter(
+        f"{names.name[i]} ({names.code[i]})" if i >= 0 else OUTSIDE for i in found.tolist()
+    )
+    return _most_first(labels)
 
 
 def _most_first(counts: Counter[str]) -> list[Tally]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from assetmap.gaps.unmet import SUPPRESS_BELOW, Tally, unmet_summary
+from assetmap.gaps.unmet import OUTSIDE, SUPPRESS_BELOW, Tally, unmet_summary
 from assetmap.models import UnmetNeed
+from tests.gaps.test_analysis import borough, centre  # noqa: F401  (the fixture)
 
 MONDAY = dt.date(2026, 11, 30)
 
@@ -56,6 +57,22 @@ def test_counts_by_interest_need_category_and_day(database) -> None:
     assert summary.door_to_door == Tally("door_to_door", 2)
     assert summary.door_to_door.suppressed and summary.complex_needs.suppressed
     assert not summary.by_interest[0].suppressed
+    # No postcodes are loaded: every search is counted outside the areas.
+    assert summary.by_area == [Tally(OUTSIDE, 14)]
+
+
+def test_searches_are_counted_in_the_area_they_were_made_from(borough) -> None:  # noqa: F811
+    """A search's ~1 km cell is placed at its centre's nearest postcode's area."""
+    lat, lon = centre("E")
+    cell_lat, cell_lon = round(lat - 0.005, 2), round(lon - 0.005, 2)
+    with borough.session() as session:
+        for _ in range(6):
+            row = need(interests=["walking"])
+            row.cell_lat, row.cell_lon = cell_lat, cell_lon
+            session.add(row)
+    with borough.sessions() as session:
+        summary = unmet_summary(session, MONDAY, MONDAY)
+    assert summary.by_area == [Tally("E area (E)", 6)]
 
 
 def test_only_the_period_asked_for_is_counted(database) -> None:
