@@ -71,7 +71,7 @@ def area_reason(area: AreaGap, profile: NeedProfile, target: Target) -> str:
     else:
         groups = f"{area.groups_in_reach} fitting group{'s' * (area.groups_in_reach != 1)}"
         parts.append(f"{groups} {budget}, in reach of {area.coverage:.0%} of them")
-        parts.append(f"{area.places_per_1000:.1f} places per 1,000 {who}")
+        parts.append(f"{_rate(area.places_per_1000)} places per 1,000 {who}")
     if area.not_known_in_reach:
         n = area.not_known_in_reach
         whose = "its" if n == 1 else "their"
@@ -88,6 +88,13 @@ def area_reason(area: AreaGap, profile: NeedProfile, target: Target) -> str:
     if area.waiting_list:
         parts.append(f"{area.waiting_list} on waiting lists")
     return "; ".join(parts)
+
+
+def _rate(value: float) -> str:
+    """A rate to the precision it is read at: 12, 3.4, 0.07."""
+    if value >= 10:
+        return f"{value:,.0f}"
+    return f"{value:.1f}" if value >= 1 else f"{value:.2f}"
 
 
 def gap_class(score: float | None) -> tuple[str, str]:
