@@ -388,25 +388,23 @@ def gaps_command(
             result = answer_gap_question(
                 session, asked, travel_provider_for(ctx.obj), dt.date.today()
             )
-        written = None
-        if out is not None:
+        if out is not None:  # written first: the file is what is kept
             if GAP_FORMATS[out.suffix.lower()] == "csv":
-                written = gap_export.result_csv(result)
+                out.write_text(gap_export.result_csv(result), encoding="utf-8")
             else:
-                written = json.dumps(gap_export.answer_geojson(session, asked, result))
+                document = gap_export.answer_geojson(session, asked, result)
+                out.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
         attribution = gap_export.attribution(session)
-    console = Console()
-    console.print(result.profile.name)
-    console.print(
+    click.echo(result.profile.name)
+    click.echo(
         f"target: {result.target.value} · {len(result.areas)} areas ({result.basis}) ·"
         f" groups fitting {result.groups_fitting}, not known {result.groups_not_known} ·"
         f" {result.people:,.0f} people"
     )
-    console.print(_gap_table(result.areas[:GAP_ROWS]))
+    Console().print(_gap_table(result.areas[:GAP_ROWS]))
     for line in attribution:
-        console.print(line, style="dim")
-    if out is not None and written is not None:
-        out.write_text(written, encoding="utf-8")
+        click.echo(line)
+    if out is not None:
         click.echo(f"wrote {len(result.areas)} areas to {out}")
 
 

@@ -8,9 +8,12 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import update
 
 from assetmap.cli import cli
 from assetmap.gaps.export import COLUMNS
+from assetmap.geo.areas import CAMDEN_ATTRIBUTION
+from assetmap.models import Area
 from tests.gaps.test_analysis import borough  # noqa: F401  (the fixture)
 
 
@@ -95,3 +98,17 @@ def test_an_unknown_file_extension_is_refused_before_anything_runs(run, tmp_path
     assert result.exit_code == 2
     assert "gaps.xlsx: the file must end in .geojson, .json, .csv" in result.output
     assert not (tmp_path / "gaps.xlsx").exists()
+
+
+def test_the_camden_demos_areas_bring_their_attribution(run, borough, tmp_path) -> None:  # noqa: F811
+    with borough.session() as session:
+        session.execute(
+            update(Area).where(Area.code == "E").values(kind="lsoa11", name="Camden 011A")
+        )
+        session.commit()
+    out = tmp_path / "gaps.geojson"
+    result = run("--out", str(out))
+    assert result.exit_code == 0, result.output
+    for line in CAMDEN_ATTRIBUTION:
+        assert line in result.output
+    assert json.loads(out.read_text(encoding="utf-8"))["attribution"] == list(CAMDEN_ATTRIBUTION)
