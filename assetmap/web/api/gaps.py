@@ -38,10 +38,11 @@ TOP = 10
 def gap_areas() -> ResponseReturnValue:
     """GET /gaps: every area's figures for the question, biggest gap first, as GeoJSON (the
     default) or as a CSV file."""
-    question, result = _answered()
+    _authorise()
     fmt = request.args.get("format", "geojson").strip().lower() or "geojson"
     if fmt not in FORMATS:
         raise ValidationError(f"format must be one of {', '.join(FORMATS)}", field="format")
+    question, result = _answered()
     if fmt == "csv":
         return Response(
             result_csv(result),
@@ -55,6 +56,7 @@ def gap_areas() -> ResponseReturnValue:
 def gap_what_if() -> ResponseReturnValue:
     """GET /gaps/what-if: a new fitting group at lat, lon with ``places`` places: whom it
     would reach, and how the worst areas' gap scores would change."""
+    _authorise()
     lat = _number(request.args, "lat", -90, 90)
     lon = _number(request.args, "lon", -180, 180)
     places = _number(request.args, "places", 1, MAX_PLACES, default=1.0)
@@ -89,12 +91,17 @@ def what_if_json(question: GapQuestion, change: WhatIf) -> dict[str, Any]:
     }
 
 
-def _answered() -> tuple[GapQuestion, GapResult]:
-    """Who asks (a community builder or an admin, their token's use recorded), the question
-    from the query string, and its answer."""
+def _authorise() -> None:
+    """A community builder's or an admin's token, before anything else is looked at (its
+    last use recorded: the analysis itself only reads)."""
     session = db_session()
     token_user_of(session, GAP_ROLES)
-    session.commit()  # the token's last use; the analysis only reads
+    session.commit()
+
+
+def _answered() -> tuple[GapQuestion, GapResult]:
+    """The question from the query string, and its answer (from the app's cache while the
+    data it read is unchanged)."""
     question = parse_gap_question(_question_args(request.args))
     return question, answer(read_session(), question, travel(), today(), gap_answers())
 

@@ -13,6 +13,7 @@ from assetmap.accounts.users import create_api_token, create_user
 from assetmap.gaps.export import COLUMNS
 from assetmap.geo.areas import CAMDEN_ATTRIBUTION
 from assetmap.models import Area
+from assetmap.web.context import gap_answers
 from tests.gaps.test_analysis import borough, centre  # noqa: F401  (the fixture)
 
 
@@ -100,7 +101,8 @@ def test_a_bad_parameter_is_a_400_naming_it(client, tokens, params, field) -> No
 
 
 def test_without_a_token_it_is_401(client, borough) -> None:  # noqa: F811
-    for path in ("/api/v1/gaps", "/api/v1/gaps/what-if?lat=51.5&lon=-0.2"):
+    # Before any parameter is looked at: a bad one is not a way to probe without a token.
+    for path in ("/api/v1/gaps?format=xlsx", "/api/v1/gaps/what-if?lat=north"):
         response = client.get(path)
         assert response.status_code == 401
         assert response.get_json()["error"]["code"] == "unauthorised"
@@ -146,3 +148,13 @@ def test_a_bad_what_if_is_a_400_naming_the_field(client, tokens, params, field) 
     response = get(client, "/api/v1/gaps/what-if", tokens["community_builder"], **params)
     assert response.status_code == 400
     assert response.get_json()["error"]["field"] == field
+
+
+def test_the_same_question_again_is_answered_from_the_apps_cache(app, client, tokens) -> None:
+    with app.app_context():
+        cache = gap_answers()
+    first = get(client, "/api/v1/gaps", tokens["admin"], format="csv")
+    hits = cache.hits
+    again = get(client, "/api/v1/gaps", tokens["admin"], format="csv")
+    assert cache.hits == hits + 1
+    assert again.get_data() == first.get_data()
