@@ -263,9 +263,14 @@ ACCESS = (
 )
 
 
-def gaps_paths() -> dict[str, Any]:
-    """The two gap paths, keyed as in the document's ``paths``."""
-    question = _question_parameters()
+def _point(name: str, low: float, high: float, required: bool = True) -> dict[str, Any]:
+    schema: dict[str, Any] = {**NUM, "minimum": low, "maximum": high}
+    if not required:
+        schema["default"] = 1
+    return {"name": name, "in": "query", "required": required, "schema": schema}
+
+
+def _gaps_path(question: list[dict[str, Any]]) -> dict[str, Any]:
     fmt = {
         "name": "format",
         "in": "query",
@@ -273,62 +278,57 @@ def gaps_paths() -> dict[str, Any]:
         "description": "geojson: the areas' outlines and figures; csv: a file of the figures",
         "schema": _choice(list(FORMATS), "geojson"),
     }
-
-    def point(name: str, low: float, high: float, required: bool = True) -> dict[str, Any]:
-        schema: dict[str, Any] = {**NUM, "minimum": low, "maximum": high}
-        if not required:
-            schema["default"] = 1
-        return {"name": name, "in": "query", "required": required, "schema": schema}
-
-    return {
-        "/gaps": {
-            "get": {
-                "summary": "Where people cannot reach provision that fits a need",
-                "description": f"{ACCESS} Every area's figures, biggest gap first.",
-                "operationId": "gaps",
-                "security": [{"token": []}],
-                "parameters": [*question, fmt],
-                "responses": _responses(
-                    {
-                        "description": "the areas, biggest gap first",
-                        "content": {
-                            "application/geo+json": {"schema": _ref("GapFeatureCollection")},
-                            "text/csv": {
-                                "schema": {
-                                    **STR,
-                                    "description": "a header of the GapArea columns, then "
-                                    "one row per area (gaps-<question>.csv)",
-                                }
-                            },
-                        },
-                    }
-                ),
-            }
-        },
-        "/gaps/what-if": {
-            "get": {
-                "summary": "What one new fitting group at a point would change",
-                "description": f"{ACCESS} The group is taken to fit the question.",
-                "operationId": "gapsWhatIf",
-                "security": [{"token": []}],
-                "parameters": [
-                    point("lat", -90, 90),
-                    point("lon", -180, 180),
-                    {
-                        **point("places", 1, MAX_PLACES, required=False),
-                        "description": "its places (default 1)",
-                    },
-                    *question,
-                ],
-                "responses": _responses(
-                    {
-                        "description": "whom it would reach, and the worst areas before and after",
-                        "content": {"application/json": {"schema": _ref("GapWhatIf")}},
-                    }
-                ),
-            }
-        },
+    csv_file = {
+        **STR,
+        "description": "a header of the GapArea columns, then one row per area "
+        "(gaps-<question>.csv)",
     }
+    return {
+        "get": {
+            "summary": "Where people cannot reach provision that fits a need",
+            "description": f"{ACCESS} Every area's figures, biggest gap first.",
+            "operationId": "gaps",
+            "security": [{"token": []}],
+            "parameters": [*question, fmt],
+            "responses": _responses(
+                {
+                    "description": "the areas, biggest gap first",
+                    "content": {
+                        "application/geo+json": {"schema": _ref("GapFeatureCollection")},
+                        "text/csv": {"schema": csv_file},
+                    },
+                }
+            ),
+        }
+    }
+
+
+def _what_if_path(question: list[dict[str, Any]]) -> dict[str, Any]:
+    places = {
+        **_point("places", 1, MAX_PLACES, required=False),
+        "description": "its places (default 1)",
+    }
+    return {
+        "get": {
+            "summary": "What one new fitting group at a point would change",
+            "description": f"{ACCESS} The group is taken to fit the question.",
+            "operationId": "gapsWhatIf",
+            "security": [{"token": []}],
+            "parameters": [_point("lat", -90, 90), _point("lon", -180, 180), places, *question],
+            "responses": _responses(
+                {
+                    "description": "whom it would reach, and the worst areas before and after",
+                    "content": {"application/json": {"schema": _ref("GapWhatIf")}},
+                }
+            ),
+        }
+    }
+
+
+def gaps_paths() -> dict[str, Any]:
+    """The two gap paths, keyed as in the document's ``paths``."""
+    question = _question_parameters()
+    return {"/gaps": _gaps_path(question), "/gaps/what-if": _what_if_path(question)}
 
 
 def gaps_schemas() -> dict[str, Any]:
