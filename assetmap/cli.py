@@ -13,7 +13,16 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
@@ -24,10 +33,15 @@ from assetmap.db import Database
 from assetmap.directory.importing import ImportRejected, import_listings
 from assetmap.directory.queries import iter_listings
 from assetmap.errors import AssetmapError
+from assetmap.gaps import export as gap_export
+from assetmap.gaps.analysis import AreaGap
+from assetmap.gaps.requests import parse_gap_question
+from assetmap.gaps.service import answer as answer_gap_question
 from assetmap.geo.area_people import import_area_people, read_area_people
 from assetmap.geo.areas import KINDS, import_areas, read_areas_geojson
 from assetmap.geo.gazetteer import import_postcodes, read_postcode_csv
 from assetmap.geo.geocoders import geocoder_for
+from assetmap.geo.travel import travel_provider_for
 from assetmap.models import Area, Group, Postcode, Role, User
 from assetmap.outbox import MAX_ATTEMPTS, deliver_pending, sender_for
 from assetmap.verification.policy import FreshnessPolicy
@@ -305,6 +319,110 @@ def _as_of_today(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             verified = dt.date.fromisoformat(record["last_verified_at"])
             record["last_verified_at"] = (verified + shift).isoformat()
     return records
+
+
+@contextmanager
+def spinner(description: str) -> Iterator[None]:
+    """A spinner with the time taken on stderr, for work with no count to show (silent when
+    not a terminal)."""
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as progress:
+        progress.add_task(description, total=None)
+        yield
+
+
+#: The files `assetmap gaps --out` writes, by extension.
+GAP_FORMATS = {".geojson": "geojson", ".json": "geojson", ".csv": "csv"}
+#: How many of the worst areas `assetmap gaps` prints.
+GAP_ROWS = 10
+
+
+def _gap_file(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
+    if value is not None and value.suffix.lower() not in GAP_FORMATS:
+        raise click.BadParameter(
+            f"{value.name}: the file must end in {', '.join(GAP_FORMATS)}", param_hint="--out"
+        )
+    return value
+
+
+@cli.command("gaps")
+@click.option("--question", metavar="Q", help="A ready-made question to start from.")
+@click.option("--target", metavar="T", help="Whose need: all, age_65_plus, age_75_plus, disabled.")
+@click.option("--minutes", metavar="N", help="The most minutes of travel to a group.")
+@click.option("--when", metavar="W", help="When groups meet: any, weekdays, weekends, evenings…")
+@click.option("--needs", metavar="F", multiple=True, help="An access need (repeat for more).")
+@click.option("--category", metavar="C", multiple=True, help="A kind of group (repeat for more).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=_gap_file,
+    help="Also write every area to FILE.geojson or FILE.csv.",
+)
+@click.pass_context
+@user_errors
+def gaps_command(
+    ctx: click.Context,
+    question: str | None,
+    target: str | None,
+    minutes: str | None,
+    when: str | None,
+    needs: tuple[str, ...],
+    category: tuple[str, ...],
+    out: Path | None,
+) -> None:
+    """Gap analysis: the small areas whose people can least reach groups that fit a question
+    (step-free social groups on weekdays by default). Prints the ten biggest gaps."""
+    given = {"question": question, "target": target, "minutes": minutes, "when": when}
+    args = {name: [value] for name, value in given.items() if value is not None}
+    args |= {name: list(values) for name, values in (("needs", needs), ("category", category))}
+    asked = parse_gap_question({name: values for name, values in args.items() if values})
+    database = open_database(ctx)
+    with database.session() as session:
+        with spinner("analysing gaps"):
+            result = answer_gap_question(
+                session, asked, travel_provider_for(ctx.obj), dt.date.today()
+            )
+        if out is not None:  # written first: the file is what is kept
+            if GAP_FORMATS[out.suffix.lower()] == "csv":
+                out.write_text(gap_export.result_csv(result), encoding="utf-8")
+            else:
+                document = gap_export.answer_geojson(session, asked, result)
+                out.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+        attribution = gap_export.attribution(session)
+    click.echo(result.profile.name)
+    click.echo(
+        f"target: {result.target.value} · {len(result.areas)} areas ({result.basis}) ·"
+        f" groups fitting {result.groups_fitting}, not known {result.groups_not_known} ·"
+        f" {result.people:,.0f} people"
+    )
+    Console().print(_gap_table(result.areas[:GAP_ROWS]))
+    for line in attribution:
+        click.echo(line)
+    if out is not None:
+        click.echo(f"wrote {len(result.areas)} areas to {out}")
+
+
+def _gap_table(areas: list[AreaGap]) -> Table:
+    table = Table("code", "name")
+    for heading in ("gap score", "people", "groups in reach", "nearest minutes"):
+        table.add_column(heading, justify="right")
+    for area in areas:
+        row = gap_export.area_row(area)
+        table.add_row(
+            area.code,
+            area.name,
+            "—" if row["gap_score"] is None else f"{row['gap_score']:.1f}",
+            "not known" if row["people"] is None else f"{row['people']:,.0f}",
+            str(area.groups_in_reach),
+            "none" if row["nearest_minutes"] is None else f"{row['nearest_minutes']:.0f}",
+        )
+    return table
 
 
 @cli.command("send-email")

@@ -13,7 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from assetmap.gaps.analysis import AreaGap, GapResult
+from assetmap.gaps.requests import GapQuestion
 from assetmap.gaps.unmet import SUPPRESS_BELOW
+from assetmap.geo.areas import CAMDEN_ATTRIBUTION
 from assetmap.models import Area
 
 COLUMNS = (
@@ -93,6 +95,31 @@ def result_geojson(session: Session, result: GapResult) -> dict[str, Any]:
     }
 
 
+def answer_geojson(session: Session, question: GapQuestion, result: GapResult) -> dict[str, Any]:
+    """``result_geojson`` with what was asked and found overall, and the attribution the
+    areas' open data asks for: the document the API answers and the command line writes."""
+    collection = result_geojson(session, result)
+    features = collection.pop("features")
+    collection.update(
+        ready_made=question.question,
+        groups_fitting=result.groups_fitting,
+        groups_not_known=result.groups_not_known,
+        people=round(result.people),
+    )
+    lines = attribution(session)
+    if lines:
+        collection["attribution"] = list(lines)
+    return {**collection, "features": features}
+
+
+def attribution(session: Session) -> tuple[str, ...]:
+    """The lines to show with the figures when the areas are the Camden demo's (ONS LSOA 2011
+    outlines, named "Camden 011A" and so on, as ``assetmap seed`` loads them); none for areas
+    from elsewhere, whose source the database does not record."""
+    camden = select(Area.id).where(Area.kind == "lsoa11", Area.name.like("Camden %")).limit(1)
+    return CAMDEN_ATTRIBUTION if session.scalar(camden) is not None else ()
+
+
 def _polygon(ring: tuple[tuple[float, float], ...]) -> dict[str, Any]:
     """A (lat, lon) ring as a GeoJSON polygon: lon first, and closed."""
     points = [[lon, lat] for lat, lon in ring]
@@ -109,4 +136,12 @@ def _outlines(session: Session, result: GapResult) -> dict[str, Any]:
     return {code: json.loads(text) for code, text in rows if text}
 
 
-__all__ = ["COLUMNS", "area_row", "result_csv", "result_geojson", "suppressed"]
+__all__ = [
+    "COLUMNS",
+    "answer_geojson",
+    "area_row",
+    "attribution",
+    "result_csv",
+    "result_geojson",
+    "suppressed",
+]

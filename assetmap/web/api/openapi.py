@@ -1,8 +1,9 @@
 """The OpenAPI 3 description of /api/v1, built from the same vocabularies the code checks.
 
 The document is assembled from one function per schema and per path, so each part reads on
-its own; the codes of reasons and warnings come from the engine's enumerations, each with its
-meaning here, so a code the engine gains without a meaning fails to build the document.
+its own (gap analysis's are in ``openapi_gaps``); the codes of reasons and warnings come from
+the engine's enumerations, each with its meaning here, so a code the engine gains without a
+meaning fails to build the document.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from assetmap.matching.notes import NoteCode, ReasonCode, WarningCode
 from assetmap.matching.requests import DEFAULT_LIMIT, MAX_LIMIT, MAX_TRAVEL_MINUTES
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Frequency, Gender, Status
 from assetmap.verification.policy import Freshness
+from assetmap.web.api.openapi_gaps import gaps_paths, gaps_schemas
 from assetmap.web.context import app_config
 
 
@@ -559,6 +561,7 @@ def openapi_document(config: Config, groups_url: str) -> dict[str, Any]:
             "/groups": _groups_path(config),
             "/groups/{id}": _group_path(),
             "/match": _match_path(),
+            **gaps_paths(),
             "/openapi.json": {
                 "get": {
                     "summary": "This description",
@@ -578,6 +581,7 @@ def openapi_document(config: Config, groups_url: str) -> dict[str, Any]:
                 "MatchResponse": _match_response_schema(),
                 "Reason": _note_schema("Why the group fits", ReasonCode),
                 "Warning": _note_schema("What to check before referring", WarningCode),
+                **gaps_schemas(),
             },
         },
     }

@@ -1,18 +1,21 @@
 """Who an API call is from: the account behind its ``Authorization: Bearer am_…`` token.
 
 Writes need a token; reads and matches work without one, but a match made with a link
-worker's token counts as demand for gap analysis (an anonymous one does not).
+worker's token counts as demand for gap analysis (an anonymous one does not). Gap analysis
+itself needs a community builder's or an admin's token (its unmet-need counts are sensitive).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 
 from flask import Response, abort, request
 from sqlalchemy.orm import Session
 
 from assetmap.accounts.users import user_for_token
-from assetmap.models import User
+from assetmap.errors import Forbidden
+from assetmap.models import Role, User
 
 
 def token_user(session: Session) -> User:
@@ -21,6 +24,16 @@ def token_user(session: Session) -> User:
     if user is None:
         _refuse()
     assert user is not None
+    return user
+
+
+def token_user_of(session: Session, roles: Collection[Role]) -> User:
+    """The token's account if it has one of ``roles``: a 401 without a valid token, a 403
+    (Forbidden, in the API's error shape) for an account of another role."""
+    user = token_user(session)
+    if user.role not in roles:
+        allowed = " or ".join(role.value.replace("_", " ") for role in roles)
+        raise Forbidden(f"only a {allowed} may ask this")
     return user
 
 
