@@ -28,8 +28,8 @@ Fingerprint = tuple[tuple[Any, ...], ...]
 
 
 def fingerprint(session: Session, *tables: Table) -> Fingerprint:
-    """Row count and newest change of each table (``updated_at`` where it has one, else the
-    largest id), and for listings the sum of their versions, which every edit moves."""
+    """Row count and newest change of each table (``updated_at``: every table an answer
+    reads has one), and for listings the sum of their versions, which every edit moves."""
     figures = []
     for table in tables:
         columns: list[ColumnElement[Any]] = [func.count()]

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from assetmap.db import chunks, upsert_insert
 from assetmap.errors import ValidationError
-from assetmap.models import SRID, Area, Postcode, table_of
+from assetmap.models import SRID, Area, Postcode, table_of, utcnow
 
 KINDS = ("lsoa11", "lsoa21", "msoa11", "msoa21", "ward", "other")
 CODE_LENGTH = 20
@@ -275,6 +275,7 @@ def import_areas(
                 "name": stmt.excluded.name,
                 "kind": stmt.excluded.kind,
                 "geometry": stmt.excluded.geometry,
+                "updated_at": utcnow(),
             },
         )
         session.execute(stmt)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from assetmap.db import upsert_insert
 from assetmap.errors import ValidationError
 from assetmap.geo.postcodes import normalise_postcode
-from assetmap.models import Postcode, table_of
+from assetmap.models import Postcode, table_of, utcnow
 
 # Header names accepted for each column, ours first, then the ONS Postcode Directory's.
 POSTCODE_COLUMNS = ("postcode", "pcds", "pcd", "pcd7", "pcd8")
@@ -120,6 +120,7 @@ def import_postcodes(
                     "lat": stmt.excluded.lat,
                     "lon": stmt.excluded.lon,
                     "area_code": func.coalesce(stmt.excluded.area_code, table.c.area_code),
+                    "updated_at": utcnow(),
                 },
             )
             session.execute(stmt)

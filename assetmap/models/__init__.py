@@ -1,5 +1,6 @@
 """The data model: the tables (``tables``), the values their columns take (``enums``) and the
-declarative base with its shared column types (``base``). Import from here:
+declarative base with its shared column types (``base``); the gazetteer and the small
+areas are in ``places``. Import from here:
 ``from assetmap.models import Group``.
 
 Anything a query filters on is a real column or a child table with an index, never a JSON
@@ -23,9 +24,9 @@ from assetmap.models.enums import (
     TaskStage,
     VerificationMethod,
 )
+from assetmap.models.places import Area, Postcode
 from assetmap.models.tables import (
     ApiToken,
-    Area,
     FreshnessReminder,
     FreshnessScan,
     Group,
@@ -36,7 +37,6 @@ from assetmap.models.tables import (
     Organisation,
     OutboxMessage,
     PendingChange,
-    Postcode,
     ProblemReport,
     Revision,
     ScheduleEntry,

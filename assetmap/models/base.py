@@ -62,6 +62,10 @@ def stored_enum(kind: type[enum.StrEnum], name: str) -> Enum:
 IntPK = Annotated[int, mapped_column(Integer, primary_key=True)]
 
 
+#: When a row was last written, for rows re-loaded in place (set on insert and on update).
+ChangedAt = Annotated[
+    dt.datetime | None, mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+]
 Created = Annotated[dt.datetime, mapped_column(UTCDateTime, default=utcnow, nullable=False)]
 
 

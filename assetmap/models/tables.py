@@ -555,39 +555,3 @@ class SchedulerLock(Base):
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
     holder: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-
-
-class Postcode(Base):
-    """The gazetteer: UK postcodes and their centroids, for geocoding without a network."""
-
-    __tablename__ = "postcodes"
-
-    postcode: Mapped[str] = mapped_column(String(8), primary_key=True)
-    lat: Mapped[float]
-    lon: Mapped[float]
-    # The small area (an LSOA code) the postcode lies in: from the gazetteer, or point-in-polygon.
-    area_code: Mapped[str | None] = mapped_column(String(20), index=True)
-
-
-class Area(Base):
-    """A small area (LSOA, MSOA, ward) with its outline and who lives there, for gap analysis.
-
-    The people columns stay NULL until ``import-area-people`` fills them: unknown, not zero.
-    """
-
-    __tablename__ = "areas"
-
-    id: Mapped[IntPK]
-    code: Mapped[str] = mapped_column(String(20), unique=True)
-    name: Mapped[Name]
-    kind: Mapped[str] = mapped_column(String(20))  # lsoa11, lsoa21, msoa11, msoa21, ward, other
-    # Made per backend by migration 0009, like Venue.location; polygons are stored as multi.
-    geometry: Mapped[Any] = mapped_column(
-        Geometry("MULTIPOLYGON", srid=SRID, spatial_index=False, nullable=False)
-    )
-    population: Mapped[int | None]
-    age_65_plus: Mapped[int | None]
-    age_75_plus: Mapped[int | None]
-    disabled_share: Mapped[float | None]  # 0-1
-    imd_decile: Mapped[int | None]  # 1 = most deprived tenth in England
-    lonely_pct: Mapped[float | None]  # 0-100

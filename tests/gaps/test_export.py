@@ -14,7 +14,7 @@ from assetmap.gaps.export import COLUMNS, result_csv, result_geojson, suppressed
 from assetmap.gaps.requests import parse_gap_question
 from assetmap.gaps.service import answer
 from assetmap.geo.travel import EstimatedTravel
-from assetmap.models import Group
+from assetmap.models import Area, Group, Postcode
 from tests.gaps.test_analysis import TODAY, borough  # noqa: F401  (the fixture)
 
 
@@ -59,3 +59,17 @@ def test_an_answer_is_kept_until_a_listing_changes(borough: Database) -> None:  
         session.execute(update(Group).values(version=Group.version + 1))
     assert _answer(borough, cache) is not first
     assert (cache.hits, cache.misses) == (1, 2)
+
+
+def test_new_people_figures_make_a_kept_answer_stale(borough: Database) -> None:  # noqa: F811
+    """Areas and postcodes are re-loaded in place (import-area-people, import-postcodes): their
+    change time, not only their count, tells the cache."""
+    cache: ResultCache[GapResult] = ResultCache()
+    first = _answer(borough, cache)
+    with borough.session() as session:
+        session.execute(update(Area).where(Area.code == "W").values(population=9000))
+    second = _answer(borough, cache)
+    assert second is not first
+    with borough.session() as session:
+        session.execute(update(Postcode).where(Postcode.postcode == "ZW00").values(area_code="E"))
+    assert _answer(borough, cache) is not second
