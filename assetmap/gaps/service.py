@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from assetmap.gaps.analysis import GapResult, WhatIf, analyse, what_if
 from assetmap.gaps.cache import ResultCache, fingerprint
 from assetmap.gaps.demand import unmet_points
-from assetmap.gaps.export import result_geojson
+from assetmap.gaps.export import attribution, result_geojson
 from assetmap.gaps.requests import GapQuestion
 from assetmap.gaps.unmet import SUPPRESS_BELOW
 from assetmap.geo.interfaces import TravelTimeProvider
@@ -52,6 +52,8 @@ class Exploration:
     what_if: WhatIf | None
     #: The fitting groups (and those that may fit) as (lat, lon, fits) for the map.
     groups: list[tuple[float, float, bool]]
+    #: The lines the areas' open data asks to be shown beside it (none for other data).
+    attribution: tuple[str, ...]
     #: Grid cells with at least SUPPRESS_BELOW unmet needs, as (lat, lon, count): fewer are
     #: never drawn, as they could point at a person.
     unmet_cells: list[tuple[float, float, int]]
@@ -87,6 +89,7 @@ def explore(
         areas=result_geojson(session, result),
         what_if=change,
         groups=groups,
+        attribution=tuple(attribution(session)),
         unmet_cells=[(a, b, n) for (a, b), n in sorted(cells.items()) if n >= SUPPRESS_BELOW],
     )
 

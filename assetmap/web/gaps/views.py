@@ -5,6 +5,7 @@ could not find (``/gaps/unmet``)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -13,12 +14,11 @@ from flask import Blueprint, Response, render_template, request
 from flask.typing import ResponseReturnValue
 
 from assetmap.errors import ValidationError
-from assetmap.gaps.export import result_csv
+from assetmap.gaps.export import answer_geojson, result_csv
 from assetmap.gaps.profile import READY_MADE
 from assetmap.gaps.requests import PARAMETERS, GapQuestion, parse_gap_question, when_of
 from assetmap.gaps.service import Exploration, answer, explore
 from assetmap.gaps.unmet import SUPPRESS_BELOW, unmet_summary
-from assetmap.geo.areas import CAMDEN_ATTRIBUTION
 from assetmap.geo.geocoders import locate_postcode
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Role
 from assetmap.web.auth import roles_required
@@ -92,6 +92,21 @@ def areas_csv() -> ResponseReturnValue:
     )
 
 
+@gaps.get("/gaps/areas.geojson")
+@community_builders
+def areas_geojson() -> ResponseReturnValue:
+    try:
+        question = parse_gap_question(_question_args())
+    except ValidationError as error:
+        return Response(f"{error.message}\n", status=400, mimetype="text/plain")
+    result = answer(read_session(), question, travel(), today(), gap_answers())
+    return Response(
+        json.dumps(answer_geojson(read_session(), question, result), ensure_ascii=False),
+        mimetype="application/geo+json",
+        headers={"Content-Disposition": f'attachment; filename="gaps-{question.question}.geojson"'},
+    )
+
+
 def _question_args() -> dict[str, list[str]]:
     return {name: request.args.getlist(name) for name in PARAMETERS if name in request.args}
 
@@ -155,7 +170,7 @@ def _render(form: GapForm, question: GapQuestion, found: Exploration | None) -> 
         journey=journey_words(profile),
         target_words=TARGET_WORDS[profile.target],
         classes=[(colour, words) for _, colour, words in GAP_CLASSES] + [NO_FIGURES],
-        attribution=CAMDEN_ATTRIBUTION if result is not None and result.basis == "areas" else (),
+        attribution=found.attribution if found else (),
         default_places=DEFAULT_PLACES,
     )
 

@@ -60,9 +60,21 @@ def test_the_worst_area_comes_first_with_its_reason_in_words(client, borough: Da
     assert "no fitting group within 20 minutes by wheelchair or bus" in east_reason
     assert "1 more in reach that might fit" not in east_reason
     assert rows[0][1].strip() == "100"
-    # The figures' sources are shown, and the map's data is in the page.
-    assert "Contains OS data" in text
+    # The map's data is in the page; these made-up areas carry no attribution.
     assert 'id="gap-data"' in response.get_data(as_text=True)
+    assert "Contains OS data" not in text
+
+
+def test_the_open_datas_attribution_is_shown_with_the_camden_areas(
+    client,
+    borough: Database,  # noqa: F811
+) -> None:
+    with borough.session() as session:
+        session.query(Area).filter_by(code="E").update({"kind": "lsoa11", "name": "Camden 027C"})
+    _sign_in(client, borough)
+    text = _text(client.get("/gaps"))
+    assert "Contains OS data © Crown copyright and database right 2025" in text
+    assert "Open Government Licence" in text
 
 
 def test_what_if_a_new_group_opened_in_the_worst_area(client, borough: Database) -> None:  # noqa: F811
@@ -150,3 +162,13 @@ def test_when_every_area_is_covered_the_page_says_so(client, borough: Database) 
     text = _text(response)
     assert "have at least one fitting group within 120 minutes" in text
     assert "places per 1,000 disabled residents" in text
+
+
+def test_the_areas_download_as_geojson_with_their_outlines(client, borough: Database) -> None:  # noqa: F811
+    _sign_in(client, borough)
+    response = client.get("/gaps/areas.geojson")
+    assert response.status_code == 200 and response.mimetype == "application/geo+json"
+    body = response.get_json(force=True)
+    assert [f["properties"]["code"] for f in body["features"]] == ["E", "M", "W"]
+    assert body["features"][0]["geometry"]["type"] == "MultiPolygon"
+    assert client.get("/gaps/areas.geojson?minutes=0").status_code == 400
