@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from itertools import chain
 
 import numpy as np
 from scipy.sparse import coo_matrix, csr_matrix
@@ -41,6 +42,12 @@ from assetmap.geo.spatial import EARTH_RADIUS_M
 
 #: Fitting groups timed first for a postcode with none in reach (their best bounds the rest).
 NEAREST_FIRST = 8
+#: Groups whose pairs in reach are found and timed at once, and postcodes whose nearest
+#: beyond reach is: memory for the pairs of one block, whatever the whole.
+GROUP_BLOCK = 2_000
+POSTCODE_BLOCK = 20_000
+#: Budgets are rounded up to this many minutes when bounding the reach of the nearest.
+REACH_STEP_MIN = 0.25
 #: Slack added to every search radius, in metres: rounding never loses a pair on the edge.
 EDGE_M = 1.0
 
@@ -80,20 +87,25 @@ def chord(metres: np.ndarray | float) -> np.ndarray:
 def _ball_pairs(tree: cKDTree, centres: np.ndarray, radii: np.ndarray) -> tuple[np.ndarray, ...]:
     """(centre index, tree index) for every tree point within its centre's radius."""
     found = tree.query_ball_point(centres, radii, return_sorted=False)
-    counts = np.fromiter((len(f) for f in found), dtype=np.int64, count=len(found))
-    inner = np.fromiter((k for f in found for k in f), dtype=np.int64, count=int(counts.sum()))
+    counts = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+    inner = np.fromiter(chain.from_iterable(found), dtype=np.int64, count=int(counts.sum()))
     return np.repeat(np.arange(len(found)), counts), inner
 
 
 def candidate_pairs(
-    points: cKDTree, destinations: Destinations, reach: float
+    points: cKDTree, destinations: Destinations, reach: float, offset: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(postcode, group) pairs with d ≤ max(r, p[j]): the only ones that can be within b."""
+    """(postcode, group) pairs with d ≤ max(r, p[j]): the only ones that can be within b
+    (group indices counted from ``offset``)."""
     if len(destinations) == 0 or points.n == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     radii = chord(np.maximum(reach, destinations.pickup_radius_m))
     groups, postcodes = _ball_pairs(points, unit_xyz(destinations.lat, destinations.lon), radii)
-    return postcodes, groups
+    return postcodes, groups + offset
+
+
+def _blocks(n: int, size: int) -> list[slice]:
+    return [slice(start, min(start + size, n)) for start in range(0, n, size)]
 
 
 def sparse_access(
@@ -104,20 +116,53 @@ def sparse_access(
     travel: TravelTimeProvider,
     mobility: Mobility,
 ) -> Access:
-    """W and near as ``dense_access`` gives them, timing only pairs that can matter."""
+    """W and near as ``dense_access`` gives them, timing only pairs that can matter, a block
+    of ``GROUP_BLOCK`` groups at a time: only the pairs within the budget are kept."""
     n, m, budget = len(lat), len(destinations), mobility.max_travel_minutes
     points = cKDTree(unit_xyz(lat, lon)) if n else cKDTree(np.zeros((0, 3)))
-    rows, cols = candidate_pairs(points, destinations, travel.reach_m(mobility))
-    minutes = travel.pairs(lat, lon, destinations, rows, cols, mobility)
-    w = catchment.band_weights(minutes, budget)
-    kept = w > 0
-    weights = coo_matrix((w[kept], (rows[kept], cols[kept])), shape=(n, m)).tocsr()
+    reach = travel.reach_m(mobility)
     nearest = np.full(n, np.inf)
-    fit_pair = fits[cols]
-    np.minimum.at(nearest, rows[fit_pair], minutes[fit_pair])
+    kept_rows, kept_cols, kept_w, timed = [], [], [], 0
+    for block in _blocks(m, GROUP_BLOCK):
+        chosen = destinations.take(np.arange(m)[block])
+        rows, cols = candidate_pairs(points, chosen, reach, offset=block.start)
+        minutes = travel.pairs(lat, lon, destinations, rows, cols, mobility)
+        w = catchment.band_weights(minutes, budget)
+        kept = w > 0
+        kept_rows.append(rows[kept])
+        kept_cols.append(cols[kept])
+        kept_w.append(w[kept])
+        fit_pair = fits[cols]
+        np.minimum.at(nearest, rows[fit_pair], minutes[fit_pair])
+        timed += len(rows)
+    pairs = (np.concatenate(kept_rows), np.concatenate(kept_cols)) if m else ([], [])
+    w_all = np.concatenate(kept_w) if m else np.zeros(0)
+    weights = coo_matrix((w_all, pairs), shape=(n, m)).tocsr()
     unreached = np.flatnonzero(~(nearest <= budget))
-    extra = _nearest_beyond(lat, lon, destinations, fits, travel, mobility, unreached, nearest)
-    return Access(weights=weights, nearest=nearest, pairs=len(rows) + extra)
+    for block in _blocks(len(unreached), POSTCODE_BLOCK):
+        timed += _nearest_beyond(
+            lat, lon, destinations, fits, travel, mobility, unreached[block], nearest
+        )
+    return Access(weights=weights, nearest=nearest, pairs=timed)
+
+
+def _reach_within(
+    travel: TravelTimeProvider, mobility: Mobility, minutes: np.ndarray
+) -> np.ndarray:
+    """reach_m(mobility with budget t) for each t in ``minutes``, read at t rounded up to the
+    next ``REACH_STEP_MIN``: reach only grows with the budget, so this never falls short, and
+    a few hundred distinct budgets serve a whole country."""
+    steps = np.ceil(np.nan_to_num(minutes, posinf=-1.0) / REACH_STEP_MIN)
+    unique, index = np.unique(steps, return_inverse=True)
+    reach = np.array(
+        [
+            travel.reach_m(replace(mobility, max_travel_minutes=s * REACH_STEP_MIN))
+            if s >= 0
+            else travel.reach_m(replace(mobility, max_travel_minutes=math.inf))
+            for s in unique
+        ]
+    )
+    return reach[index.ravel()]
 
 
 def _nearest_beyond(
@@ -144,7 +189,7 @@ def _nearest_beyond(
     cols = fit_index[first.ravel()]
     best = travel.pairs(lat, lon, destinations, rows, cols, mobility).reshape(-1, k).min(axis=1)
     best = np.minimum(best, nearest[unreached])
-    bound = np.array([travel.reach_m(replace(mobility, max_travel_minutes=t)) for t in best])
+    bound = _reach_within(travel, mobility, best)
     centre, inner = _ball_pairs(tree, xyz, chord(bound))
     rows, cols = unreached[centre], fit_index[inner]
     ring = travel.pairs(lat, lon, destinations, rows, cols, mobility)

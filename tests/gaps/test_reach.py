@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from assetmap.db import Database
+from assetmap.gaps import reach
 from assetmap.gaps.analysis import GapResult, what_if
 from assetmap.gaps.profile import NeedProfile
 from assetmap.gaps.reach import dense_access, sparse_access
@@ -99,3 +100,16 @@ def test_the_built_borough_gets_the_same_answer_either_way(
     assert [c.gap_after for c in _same_what_if[0].changes] == [
         c.gap_after for c in _same_what_if[1].changes
     ]
+
+
+def test_blocks_of_groups_and_postcodes_join_without_a_seam(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    lat, lon, destinations, fits = _random_case(5)
+    travel, mobility = EstimatedTravel(), MOBILITIES[1]
+    whole = sparse_access(lat, lon, destinations, fits, travel, mobility)
+    monkeypatch.setattr(reach, "GROUP_BLOCK", 3)
+    monkeypatch.setattr(reach, "POSTCODE_BLOCK", 7)
+    blocks = sparse_access(lat, lon, destinations, fits, travel, mobility)
+    np.testing.assert_array_equal(blocks.weights.toarray(), whole.weights.toarray())
+    np.testing.assert_array_equal(blocks.nearest, whole.nearest)
