@@ -28,7 +28,8 @@ from assetmap.db import Database
 from assetmap.gaps.analysis import summarise, travel_access
 from assetmap.gaps.demand import assign_to_areas, load_demand, unmet_points
 from assetmap.gaps.profile import READY_MADE, NeedProfile
-from assetmap.gaps.supply import load_supply
+from assetmap.gaps.reach import sparse_access
+from assetmap.gaps.supply import Supply, load_supply
 from assetmap.geo.journeys import Mobility, Mode
 from assetmap.geo.travel import EstimatedTravel
 from assetmap.models import Area, Group, Postcode
@@ -87,6 +88,66 @@ HEADER = [
     "total | process peak RSS |",
     "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
 ]
+
+
+#: Postcodes per area for the growth rows (travel alone, the widest question's supply).
+GROWTH_PER_AREA = (5, 10, 20)
+
+
+@dataclass
+class GrowthRow:
+    postcodes: int
+    pairs: int
+    stored: int
+    unreached: int
+    seconds: float
+    peak_mb: float
+
+    def row(self) -> str:
+        return (
+            f"| {self.postcodes:,} | {self.pairs:,} | {self.stored:,} | {self.unreached:,} | "
+            f"{self.seconds:.2f} | {self.peak_mb:,.0f} MB |"
+        )
+
+
+GROWTH_HEADER = [
+    "| postcodes | pairs timed | pairs in budget (stored) | postcodes with nothing in reach "
+    "| travel | process peak RSS after |",
+    "|---|---|---|---|---|---|",
+]
+
+
+def grid_points(per_area: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``per_area`` random points in each grid area, as arrays (no database)."""
+    dlon, dlat = (EAST - WEST) / GRID_COLUMNS, (NORTH - SOUTH) / GRID_ROWS
+    row, col = np.divmod(np.repeat(np.arange(AREAS), per_area), GRID_COLUMNS)
+    lat = SOUTH + (row + rng.uniform(size=row.shape)) * dlat
+    lon = WEST + (col + rng.uniform(size=col.shape)) * dlon
+    return lat, lon
+
+
+def growth(supply: Supply, profile: NeedProfile) -> list[GrowthRow]:
+    """The travel phase alone at more postcodes per area: how it grows with demand."""
+    rows = []
+    for per_area in GROWTH_PER_AREA:
+        lat, lon = grid_points(per_area, np.random.default_rng(per_area))
+        start = time.perf_counter()
+        access = sparse_access(
+            lat, lon, supply.destinations(), supply.fits, EstimatedTravel(), profile.mobility
+        )
+        seconds = time.perf_counter() - start
+        rows.append(
+            GrowthRow(
+                postcodes=len(lat),
+                pairs=access.pairs,
+                stored=int(access.weights.nnz),
+                unreached=int((access.nearest > profile.budget_minutes).sum()),
+                seconds=seconds,
+                peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            )
+        )
+        click.echo(rows[-1].row())
+    return rows
 
 
 def _area_rows(rng: np.random.Generator) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
@@ -198,19 +259,22 @@ def time_profile(database: Database, label: str, profile: NeedProfile) -> Englan
     )
 
 
-def bench_england(admin_url: str) -> tuple[list[EnglandRun], float | None]:
+def bench_england(admin_url: str) -> tuple[list[EnglandRun], list[GrowthRow], float | None]:
     database, load_seconds = prepare(admin_url)
     try:
         runs = []
         for label, profile in PROFILES:
             runs.append(time_profile(database, label, profile))
             click.echo(runs[-1].row())
-        return runs, load_seconds
+        widest = PROFILES[0][1]
+        with database.session() as session:
+            supply = load_supply(session, widest)
+        return runs, growth(supply, widest), load_seconds
     finally:
         database.dispose()
 
 
-def section_lines(runs: list[EnglandRun]) -> list[str]:
+def section_lines(runs: list[EnglandRun], grown: list[GrowthRow]) -> list[str]:
     """The England half of the ``bench:gaps`` section."""
     if not runs:
         return []
@@ -231,7 +295,13 @@ def section_lines(runs: list[EnglandRun]) -> list[str]:
         *HEADER,
         *(r.row() for r in runs),
         "",
+        "How the travel phase grows with demand: the widest question's groups, more postcodes "
+        "per area (random points in the same grid, no database), in the same run.",
+        "",
+        *GROWTH_HEADER,
+        *(g.row() for g in grown),
+        "",
     ]
 
 
-__all__ = ["EnglandRun", "bench_england", "section_lines"]
+__all__ = ["EnglandRun", "GrowthRow", "bench_england", "section_lines"]
