@@ -344,8 +344,8 @@ def bench_freshness(size: int, postgres_url: str, postgis_size: int) -> None:
 def bench_gaps(postgres_url: str) -> None:
     """Gap analysis: Camden on both backends, then England-scale on PostGIS."""
     camden = gaps.bench_camden(str(CACHE), postgres_url, dt.date.today())
-    england, grown, load_seconds = gaps.gaps_england.bench_england(postgres_url)
-    loads = (
+    england, grown, check, load_seconds = gaps.gaps_england.bench_england(postgres_url)
+    loads = [check, ""] + (
         []
         if load_seconds is None
         else [f"Loading the England-scale directory with COPY took {load_seconds:.0f} s."]

@@ -13,8 +13,10 @@ times one analysis per profile, phase by phase, with the figure the dense matrix
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,8 +49,8 @@ GOAL_SECONDS = 2.0
 HEADER = [
     "| backend | question | postcodes | groups fit (not known) | pairs timed, dense | "
     "pairs timed, pruned | answer p50 | p95 | max | pruned p50 | dense p50 | pruned / dense "
-    "| cached p50 (ms) |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| pruned answer = dense | cached p50 (ms) |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
 ]
 
 
@@ -65,6 +67,9 @@ class CamdenRow:
     sparse_s: list[float]
     dense_s: list[float]
     cached_ms: list[float]
+    #: The pruned answer against the dense one: same ranking and counts, and the largest
+    #: relative difference of any figure (None: they differ beyond rounding).
+    difference: float | None
 
     def row(self) -> str:
         sparse50, dense50 = pct(self.sparse_s, 0.5), pct(self.dense_s, 0.5)
@@ -73,8 +78,35 @@ class CamdenRow:
             f"({self.not_known}) | {self.dense_pairs:,} | {self.sparse_pairs:,} | "
             f"{pct(self.answer_s, 0.5):.2f} | {pct(self.answer_s, 0.95):.2f} | "
             f"{max(self.answer_s):.2f} | {sparse50:.2f} | {dense50:.2f} | "
-            f"{sparse50 / dense50:.2f} | {pct(self.cached_ms, 0.5):.1f} |"
+            f"{sparse50 / dense50:.2f} | {same(self.difference)} | "
+            f"{pct(self.cached_ms, 0.5):.1f} |"
         )
+
+
+def same(difference: float | None) -> str:
+    if difference is None:
+        return "**no**"
+    return "yes" if difference == 0 else f"yes (±{difference:.0e})"
+
+
+def compare(dense: GapResult, pruned: GapResult) -> float | None:
+    """None unless both rank the same areas in the same order with the same counts; then the
+    largest relative difference of any figure of any area."""
+    if [a.code for a in dense.areas] != [a.code for a in pruned.areas]:
+        return None
+    largest = 0.0
+    for a, b in zip(dense.areas, pruned.areas, strict=True):
+        for name, value in dataclasses.asdict(a).items():
+            other = getattr(b, name)
+            if isinstance(value, float) and isinstance(other, float):
+                if math.isinf(value) or math.isinf(other):
+                    if value != other:
+                        return None
+                    continue
+                largest = max(largest, abs(value - other) / max(abs(value), 1e-300))
+            elif value != other:
+                return None
+    return largest if largest <= 1e-9 else None
 
 
 def pct(values: list[float], q: float) -> float:
@@ -141,6 +173,7 @@ def _question_row(
         sparse_s=sparse_s,
         dense_s=dense_s,
         cached_ms=[1000 * timed(kept)[0] for _ in range(CACHED_ROUNDS)],
+        difference=compare(dense, sparse),
     )
 
 
@@ -191,7 +224,9 @@ def section(
             f"interleaved round by round in the same run: their ratio is the fair comparison "
             f"on this shared machine. *pairs timed* is how many postcode-group journeys each "
             f"computed (pruned: those within reach, and for postcodes with nothing in reach "
-            f"the few needed to find the true nearest). *cached* is the answer from a "
+            f"the few needed to find the true nearest). *pruned answer = dense*: every area in "
+            f"the same place with the same counts, and the largest relative difference of "
+            f"any figure (floating-point rounding). *cached* is the answer from a "
             f"`ResultCache` while the data is unchanged (the fingerprint queries), in ms. "
             f"Goal: under {GOAL_SECONDS:g} s on SpatiaLite — {verdict} (slowest question's "
             f"p50 {worst:.2f} s).",

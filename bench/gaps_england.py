@@ -28,7 +28,7 @@ from assetmap.db import Database
 from assetmap.gaps.analysis import summarise, travel_access
 from assetmap.gaps.demand import assign_to_areas, load_demand, unmet_points
 from assetmap.gaps.profile import READY_MADE, NeedProfile
-from assetmap.gaps.reach import sparse_access
+from assetmap.gaps.reach import dense_access, sparse_access
 from assetmap.gaps.supply import Supply, load_supply
 from assetmap.geo.journeys import Mobility, Mode
 from assetmap.geo.travel import EstimatedTravel
@@ -150,6 +150,40 @@ def growth(supply: Supply, profile: NeedProfile) -> list[GrowthRow]:
     return rows
 
 
+#: Postcodes sampled for checking the pruned travel against the whole matrix at this scale.
+CHECK_SAMPLE = 3_000
+
+
+def check_sample(supply: Supply, profile: NeedProfile) -> str:
+    """Pruned against dense on a random sample of the grid's points (the whole matrix for
+    them fits): the sentence for the report."""
+    lat, lon = grid_points(1, np.random.default_rng(99))
+    pick = np.random.default_rng(7).choice(len(lat), CHECK_SAMPLE, replace=False)
+    lat, lon = lat[pick], lon[pick]
+    travel, budget = EstimatedTravel(), profile.budget_minutes
+    destinations = supply.destinations()
+    dense = dense_access(
+        travel.matrix(lat, lon, destinations, profile.mobility), supply.fits, budget
+    )
+    pruned = sparse_access(lat, lon, destinations, supply.fits, travel, profile.mobility)
+    weights_same = (dense.weights != pruned.weights).nnz == 0
+    finite = np.isfinite(dense.nearest)
+    nearest_same = bool(np.array_equal(finite, np.isfinite(pruned.nearest)))
+    difference = float(
+        np.max(np.abs(dense.nearest[finite] - pruned.nearest[finite]) / dense.nearest[finite])
+        if finite.any()
+        else 0.0
+    )
+    verdict = "the same" if weights_same and nearest_same and difference <= 1e-9 else "NOT the same"
+    return (
+        f"Checked at this scale: for {CHECK_SAMPLE:,} random points of the grid and the "
+        f"{len(supply):,} groups of {profile.name!r}, the pruned band weights and nearest "
+        f"minutes are {verdict} as the whole matrix's (nearest up to {difference:.0e} "
+        f"relative; {int((dense.nearest > budget).sum()):,} of the points have nothing in "
+        f"reach, their nearest up to {np.max(dense.nearest[finite]):,.0f} minutes away)."
+    )
+
+
 def _area_rows(rng: np.random.Generator) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """The grid's areas (as COPY rows, geometry as EWKT) and their postcodes."""
     dlon, dlat = (EAST - WEST) / GRID_COLUMNS, (NORTH - SOUTH) / GRID_ROWS
@@ -259,17 +293,21 @@ def time_profile(database: Database, label: str, profile: NeedProfile) -> Englan
     )
 
 
-def bench_england(admin_url: str) -> tuple[list[EnglandRun], list[GrowthRow], float | None]:
+def bench_england(
+    admin_url: str,
+) -> tuple[list[EnglandRun], list[GrowthRow], str, float | None]:
     database, load_seconds = prepare(admin_url)
     try:
         runs = []
         for label, profile in PROFILES:
             runs.append(time_profile(database, label, profile))
             click.echo(runs[-1].row())
-        widest = PROFILES[0][1]
+        widest, checked = PROFILES[0][1], PROFILES[1][1]
         with database.session() as session:
             supply = load_supply(session, widest)
-        return runs, growth(supply, widest), load_seconds
+            check = check_sample(load_supply(session, checked), checked)
+        click.echo(check)
+        return runs, growth(supply, widest), check, load_seconds
     finally:
         database.dispose()
 
