@@ -213,6 +213,8 @@ def travel_access(
     reach ("sparse"); "auto" is dense up to ``DENSE_MAX_PAIRS`` pairs. Both give the same."""
     if method == "auto":
         method = "dense" if len(demand.lat) * len(supply) <= DENSE_MAX_PAIRS else "sparse"
+    if method not in ("dense", "sparse"):
+        raise ValueError(f"method must be auto, dense or sparse, not {method!r}")
     destinations = supply.destinations()
     if method == "sparse":
         return sparse_access(demand.lat, demand.lon, destinations, supply.fits, travel, mobility)
