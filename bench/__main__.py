@@ -1,6 +1,8 @@
-"""Time the API against the bare spatial SQL, the search page, and matching, on both backends.
+"""Time the API against the bare spatial SQL, the search page, matching, the freshness scan
+and gap analysis, on both backends.
 
     python -m bench --size 100000      (make bench; PostGIS from ASSETMAP_TEST_POSTGRES_URL)
+    python -m bench --only gaps        (gap analysis alone: Camden, then England-scale)
 
 For each backend: load ``size`` synthetic listings, then for a set of real venue locations
 time the app's answer (Flask test client: routing, validation, queries, JSON) beside the bare
@@ -30,7 +32,7 @@ from assetmap.db import Database
 from assetmap.geo.spatial import BBox, Point, circle_bbox, spatial_dialect
 from assetmap.models import Group, Venue
 from assetmap.web.context import app_database
-from bench import freshness
+from bench import freshness, gaps
 from bench.matching import HEADER as MATCH_HEADER
 from bench.matching import bench_match
 from seed.generate import load_synthetic
@@ -279,7 +281,7 @@ def bench_search_page(url: str, rounds: int) -> list[str]:
 @click.option("--rounds", default=200, show_default=True, help="Timed requests per query kind.")
 @click.option(
     "--only",
-    type=click.Choice(["api", "search", "match", "freshness"]),
+    type=click.Choice(["api", "search", "match", "freshness", "gaps"]),
     multiple=True,
     help="Run only these parts (default: all).",
 )
@@ -290,9 +292,9 @@ def bench_search_page(url: str, rounds: int) -> list[str]:
     help="Listings for the freshness scan on PostGIS (bulk loaded with COPY, kept).",
 )
 def main(size: int, rounds: int, only: tuple[str, ...], freshness_size_postgis: int) -> None:
-    """Benchmark the directory API, search page, matching and the freshness scan on
-    SpatiaLite and PostGIS."""
-    parts = set(only) or {"api", "search", "match", "freshness"}
+    """Benchmark the directory API, search page, matching, the freshness scan and gap
+    analysis on SpatiaLite and PostGIS."""
+    parts = set(only) or {"api", "search", "match", "freshness", "gaps"}
     CACHE.mkdir(exist_ok=True)
     backends = [("SpatiaLite", f"sqlite:///{CACHE / f'spatialite-{size}.db'}")]
     postgres = os.environ.get("ASSETMAP_TEST_POSTGRES_URL")
@@ -311,6 +313,8 @@ def main(size: int, rounds: int, only: tuple[str, ...], freshness_size_postgis: 
         bench_matching(backends, size, rounds)
     if "freshness" in parts:
         bench_freshness(size, postgres, freshness_size_postgis)
+    if "gaps" in parts:
+        bench_gaps(postgres)
     click.echo(f"results written to {RESULTS.name}")
 
 
@@ -335,6 +339,18 @@ def bench_freshness(size: int, postgres_url: str, postgis_size: int) -> None:
         "freshness",
         freshness.section(cases, {"SpatiaLite": size, "PostGIS": postgis_size}, loads, machine()),
     )
+
+
+def bench_gaps(postgres_url: str) -> None:
+    """Gap analysis: Camden on both backends, then England-scale on PostGIS."""
+    camden = gaps.bench_camden(str(CACHE), postgres_url, dt.date.today())
+    england, grown, check, load_seconds = gaps.gaps_england.bench_england(postgres_url)
+    loads = [check, ""] + (
+        []
+        if load_seconds is None
+        else [f"Loading the England-scale directory with COPY took {load_seconds:.0f} s."]
+    )
+    write_section("gaps", gaps.section(camden, england, grown, loads, machine()))
 
 
 def bench_matching(backends: list[tuple[str, str]], size: int, rounds: int) -> None:

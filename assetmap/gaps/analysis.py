@@ -6,8 +6,11 @@ one matrix of minutes from every postcode to every candidate group, and summaris
 with the arithmetic in ``catchment``. ``what_if`` adds a hypothetical group to that matrix as
 one more column and summarises again: nothing is read twice.
 
-The matrix holds one float per postcode and candidate group (Camden's 8,225 postcodes and a
-hundred groups: under 7 MB); the provider builds it in blocks, so only the answer is whole.
+The dense matrix holds one float per postcode and candidate group (Camden's 8,225 postcodes
+and a hundred groups: under 7 MB); the provider builds it in blocks, so only the answer is
+whole. Past ``DENSE_MAX_PAIRS`` (England: 1.5 million postcodes × thousands of groups would be
+tens of GB) the travel is pruned by reach instead (``reach.sparse_access``): minutes only for
+the pairs that can be within the budget, kept sparse, with the same figures.
 """
 
 from __future__ import annotations
@@ -17,17 +20,21 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.sparse import csr_matrix, hstack
 from sqlalchemy.orm import Session
 
 from assetmap.gaps import catchment
 from assetmap.gaps.demand import Demand, assign_to_areas, load_demand, unmet_points
 from assetmap.gaps.profile import NeedProfile, Target
+from assetmap.gaps.reach import Access, dense_access, sparse_access
 from assetmap.gaps.supply import Supply, load_supply
 from assetmap.geo.interfaces import TravelTimeProvider
-from assetmap.geo.journeys import Destinations
+from assetmap.geo.journeys import Destinations, Mobility
 
 #: "Enough choice": the second coverage figure counts people with at least this many groups.
 CHOICE = 3
+#: Up to this many postcode-group pairs (8 bytes each: 32 MB) the matrix is built whole.
+DENSE_MAX_PAIRS = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -69,8 +76,8 @@ class GapInputs:
 
     demand: Demand
     supply: Supply
-    #: Minutes from every postcode (rows) to every supply group (columns).
-    minutes: np.ndarray
+    #: Band weights within the budget (postcodes by supply groups) and nearest minutes.
+    access: Access
     unmet_area: np.ndarray
     travel: TravelTimeProvider
 
@@ -117,9 +124,9 @@ def _opt(value: float) -> float | None:
 
 
 def summarise(
-    demand: Demand, supply: Supply, minutes: np.ndarray, unmet_area: np.ndarray, budget: float
+    demand: Demand, supply: Supply, access: Access, unmet_area: np.ndarray
 ) -> list[AreaGap]:
-    """Every area's figures, in the areas' order, from one travel matrix.
+    """Every area's figures, in the areas' order, from the band weights and nearest minutes.
 
     Long on purpose: each figure is one whole-array expression over all areas, and splitting
     them would pass the same dozen arrays between functions.
@@ -127,25 +134,26 @@ def summarise(
     areas = demand.areas
     n_areas, area = len(areas), demand.area
     fits = supply.fits
-    fit_minutes, unknown_minutes = minutes[:, fits], minutes[:, ~fits]
+    w_fit, w_unknown = (
+        access.weights[:, np.flatnonzero(fits)],
+        access.weights[:, np.flatnonzero(~fits)],
+    )
     # Weights for the per-area means: the people where known, else every postcode alike.
     known = np.isfinite(areas.people)
     mean_weight = np.where(known[area], demand.weight, 1.0)
 
-    count = catchment.in_reach(fit_minutes, budget)
+    count = np.asarray((w_fit > 0).sum(axis=1)).ravel()
     coverage = catchment.share(count >= 1, mean_weight, area, n_areas)
     choice = catchment.share(count >= CHOICE, mean_weight, area, n_areas)
-    near = catchment.nearest(fit_minutes)
+    near = access.nearest
     near_mean = catchment.weighted_mean(near, mean_weight, area, n_areas)
     near_worst = catchment.worst(near, area, n_areas)
-    access = catchment.e2sfca(fit_minutes, demand.weight, supply.places[fits], budget)
-    per_1000 = 1000 * catchment.weighted_mean(access, mean_weight, area, n_areas)
+    access_i = catchment.e2sfca_weighted(w_fit, demand.weight, supply.places[fits])
+    per_1000 = 1000 * catchment.weighted_mean(access_i, mean_weight, area, n_areas)
 
     members = catchment.membership(area, n_areas)
-    fit_groups = np.asarray((members @ (fit_minutes <= budget).astype(float)) > 0).sum(axis=1)
-    unknown_groups = np.asarray((members @ (unknown_minutes <= budget).astype(float)) > 0).sum(
-        axis=1
-    )
+    fit_groups = ((members @ (w_fit > 0).astype(float)) > 0).sum(axis=1).A1
+    unknown_groups = ((members @ (w_unknown > 0).astype(float)) > 0).sum(axis=1).A1
     scores = catchment.gap_scores(areas.people, coverage)
 
     venue_area = assign_to_areas(demand, supply.lat[fits], supply.lon[fits])
@@ -194,6 +202,26 @@ def ranked(areas: list[AreaGap]) -> list[AreaGap]:
     )
 
 
+def travel_access(
+    demand: Demand,
+    supply: Supply,
+    travel: TravelTimeProvider,
+    mobility: Mobility,
+    method: str = "auto",
+) -> Access:
+    """Band weights and nearest minutes, from the whole matrix ("dense") or only the pairs in
+    reach ("sparse"); "auto" is dense up to ``DENSE_MAX_PAIRS`` pairs. Both give the same."""
+    if method == "auto":
+        method = "dense" if len(demand.lat) * len(supply) <= DENSE_MAX_PAIRS else "sparse"
+    if method not in ("dense", "sparse"):
+        raise ValueError(f"method must be auto, dense or sparse, not {method!r}")
+    destinations = supply.destinations()
+    if method == "sparse":
+        return sparse_access(demand.lat, demand.lon, destinations, supply.fits, travel, mobility)
+    minutes = travel.matrix(demand.lat, demand.lon, destinations, mobility)
+    return dense_access(minutes, supply.fits, mobility.max_travel_minutes)
+
+
 def analyse(
     session: Session,
     profile: NeedProfile,
@@ -201,14 +229,16 @@ def analyse(
     today: dt.date,
     *,
     target: Target | None = None,
+    method: str = "auto",
 ) -> GapResult:
-    """The gap analysis for ``profile`` (its own target population unless one is given)."""
+    """The gap analysis for ``profile`` (its own target population unless one is given);
+    ``method`` as in ``travel_access``."""
     who = profile.target if target is None else target
     demand = load_demand(session, who)
     supply = load_supply(session, profile)
-    minutes = travel.matrix(demand.lat, demand.lon, supply.destinations(), profile.mobility)
+    access = travel_access(demand, supply, travel, profile.mobility, method)
     unmet_area = assign_to_areas(demand, *unmet_points(session, profile, today))
-    areas = summarise(demand, supply, minutes, unmet_area, profile.budget_minutes)
+    areas = summarise(demand, supply, access, unmet_area)
     return GapResult(
         profile=profile,
         target=who,
@@ -217,7 +247,7 @@ def analyse(
         groups_fitting=int(supply.fits.sum()),
         groups_not_known=int((~supply.fits).sum()),
         people=float(demand.weight.sum()),
-        inputs=GapInputs(demand, supply, minutes, unmet_area, travel),
+        inputs=GapInputs(demand, supply, access, unmet_area, travel),
     )
 
 
@@ -232,13 +262,17 @@ def what_if(
         demand.lat, demand.lon, Destinations.of([lat], [lon]), profile.mobility
     )
     reached = column[:, 0] <= budget
-    before = catchment.in_reach(inputs.minutes[:, inputs.supply.fits], budget)
+    fit_weights = inputs.access.weights[:, np.flatnonzero(inputs.supply.fits)]
+    before = np.asarray((fit_weights > 0).sum(axis=1)).ravel()
+    after = Access(
+        weights=hstack(
+            [inputs.access.weights, csr_matrix(catchment.band_weights(column, budget))]
+        ).tocsr(),
+        nearest=np.minimum(inputs.access.nearest, column[:, 0]),
+        pairs=inputs.access.pairs + len(column),
+    )
     after_areas = summarise(
-        demand,
-        inputs.supply.with_group(lat, lon, places),
-        np.hstack([inputs.minutes, column]),
-        inputs.unmet_area,
-        budget,
+        demand, inputs.supply.with_group(lat, lon, places), after, inputs.unmet_area
     )
     by_code = {a.code: a for a in after_areas}
     people = float(demand.weight[reached].sum())

@@ -24,7 +24,7 @@ reached by someone, Σ_i P[i] A[i] = Σ_j S[j]: the method shares places out, ne
 PySAL's ``access`` package computes the same thing, but from pandas frames of supply, demand
 and a long-form cost table, and it imports geopandas (which brings its own GDAL, GEOS and PROJ
 beside SpatiaLite's; see tests/geo/test_street_network.py for what that did to a test run).
-We already hold a dense matrix, so the two steps are two matrix products here.
+We hold the band weights as a (sparse) matrix, so the two steps are two matrix products here.
 """
 
 from __future__ import annotations
@@ -52,10 +52,19 @@ def e2sfca(
     """A[i], places per person at each demand point (steps 1 and 2 of the docstring)."""
     if minutes.shape[1] == 0:
         return np.zeros(minutes.shape[0])
-    w = band_weights(minutes, budget)
-    demand_on_j = people @ w
+    return e2sfca_weighted(band_weights(minutes, budget), people, places)
+
+
+def e2sfca_weighted(
+    w: np.ndarray | csr_matrix, people: np.ndarray, places: np.ndarray
+) -> np.ndarray:
+    """A[i] from the band weights W[i, j] themselves, dense or sparse (zero beyond reach):
+    R = S / (Wᵀ P), A = W R."""
+    if w.shape[1] == 0:
+        return np.zeros(w.shape[0])
+    demand_on_j = np.asarray(w.T @ people, dtype=float).ravel()
     ratio = np.divide(places, demand_on_j, out=np.zeros_like(demand_on_j), where=demand_on_j > 0)
-    return w @ ratio
+    return np.asarray(w @ ratio, dtype=float).ravel()
 
 
 def in_reach(minutes: np.ndarray, budget: float) -> np.ndarray:

@@ -57,6 +57,20 @@ class TravelTimeProvider(Protocol):
         analysis asks it for every postcode of a borough)."""
         ...
 
+    def pairs(
+        self,
+        origins_lat: np.ndarray,
+        origins_lon: np.ndarray,
+        destinations: Destinations,
+        origin_index: np.ndarray,
+        destination_index: np.ndarray,
+        mobility: Mobility,
+    ) -> np.ndarray:
+        """Minutes for chosen pairs only: element k is what ``matrix`` holds at
+        (origin_index[k], destination_index[k]), without computing the rest of it (gap
+        analysis asks only for the pairs within reach)."""
+        ...
+
     def reach_m(self, mobility: Mobility) -> float:
         """No destination further than this in a straight line can be within the budget:
         the matcher searches venues within it (door-to-door transport aside)."""

