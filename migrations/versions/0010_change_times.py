@@ -20,6 +20,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # A plain DROP COLUMN on both (SQLite has it since 3.35): a batch copy of ``areas`` would
+    # leave SpatiaLite's R*Tree tables of the temporary copy behind.
     for table in ("areas", "postcodes"):
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column("updated_at")
+        op.execute(f"ALTER TABLE {table} DROP COLUMN updated_at")
