@@ -22,6 +22,7 @@ from assetmap.matching.requests import DEFAULT_LIMIT, MAX_LIMIT, MAX_TRAVEL_MINU
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Frequency, Gender, Status
 from assetmap.verification.policy import Freshness
 from assetmap.web.api.openapi_gaps import gaps_paths, gaps_schemas
+from assetmap.web.api.openapi_parts import BOOL, INT, NUM, STR, nullable, object_schema
 from assetmap.web.context import app_config
 
 
@@ -29,60 +30,47 @@ def _values(kind: type[Any]) -> list[str]:
     return [member.value for member in kind]
 
 
-def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    return {**schema, "nullable": True}
-
-
-def _object(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "object", "properties": properties}
-    if required:
-        schema["required"] = required
-    return schema
-
-
-INT = {"type": "integer"}
-NUM = {"type": "number"}
-STR = {"type": "string"}
-BOOL = {"type": "boolean"}
-FLAG = _nullable({"type": "boolean", "description": "true, false, or null when not known"})
+FLAG = nullable({"type": "boolean", "description": "true, false, or null when not known"})
 
 
 def _listing_schema() -> dict[str, Any]:
     """A listing as the contract gives it (docs/architecture.md), with today's freshness."""
-    return _object(
+    return object_schema(
         {
             "id": INT,
-            "external_id": _nullable(STR),
+            "external_id": nullable(STR),
             "name": STR,
             "description": STR,
-            "organisation": _nullable(STR),
+            "organisation": nullable(STR),
             "categories": {"type": "array", "items": {"type": "string", "enum": _values(Category)}},
             "interests": {"type": "array", "items": STR},
             "status": {"type": "string", "enum": _values(Status)},
-            "audience": _object(
+            "audience": object_schema(
                 {
-                    "min_age": _nullable(INT),
-                    "max_age": _nullable(INT),
+                    "min_age": nullable(INT),
+                    "max_age": nullable(INT),
                     "gender": {"type": "string", "enum": _values(Gender)},
                     "languages": {"type": "array", "items": STR},
                 }
             ),
-            "cost": _object({"free": FLAG, "amount_gbp": _nullable(NUM), "notes": STR}),
+            "cost": object_schema({"free": FLAG, "amount_gbp": nullable(NUM), "notes": STR}),
             "online": BOOL,
             "venue": _venue_schema(),
             "schedule": _schedule_schema(),
             "capacity": _capacity_schema(),
-            "accessibility": _object({**{f: FLAG for f in ACCESSIBILITY_FLAGS}, "notes": STR}),
+            "accessibility": object_schema(
+                {**{f: FLAG for f in ACCESSIBILITY_FLAGS}, "notes": STR}
+            ),
             "transport": _transport_schema(),
-            "contact": _object(
+            "contact": object_schema(
                 {
-                    "name": _nullable(STR),
-                    "phone": _nullable(STR),
-                    "email": _nullable(STR),
-                    "website": _nullable(STR),
+                    "name": nullable(STR),
+                    "phone": nullable(STR),
+                    "email": nullable(STR),
+                    "website": nullable(STR),
                 }
             ),
-            "referral": _object(
+            "referral": object_schema(
                 {"self_referral": FLAG, "link_worker_referral": FLAG, "notes": STR}
             ),
             **_freshness_properties(),
@@ -91,12 +79,12 @@ def _listing_schema() -> dict[str, Any]:
 
 
 def _venue_schema() -> dict[str, Any]:
-    return _nullable(
-        _object(
+    return nullable(
+        object_schema(
             {
                 "name": STR,
-                "address": _nullable(STR),
-                "postcode": _nullable(STR),
+                "address": nullable(STR),
+                "postcode": nullable(STR),
                 "lat": NUM,
                 "lon": NUM,
             }
@@ -107,11 +95,11 @@ def _venue_schema() -> dict[str, Any]:
 def _schedule_schema() -> dict[str, Any]:
     return {
         "type": "array",
-        "items": _object(
+        "items": object_schema(
             {
                 "day": {"type": "string", "enum": _values(Day)},
                 "start": {"type": "string", "example": "10:00"},
-                "end": _nullable({"type": "string", "example": "12:30"}),
+                "end": nullable({"type": "string", "example": "12:30"}),
                 "frequency": {"type": "string", "enum": _values(Frequency)},
             }
         ),
@@ -119,16 +107,16 @@ def _schedule_schema() -> dict[str, Any]:
 
 
 def _capacity_schema() -> dict[str, Any]:
-    return _object(
+    return object_schema(
         {
-            "total_places": _nullable(INT),
-            "places_taken": _nullable(INT),
-            "spare_places": _nullable(
+            "total_places": nullable(INT),
+            "places_taken": nullable(INT),
+            "spare_places": nullable(
                 {**INT, "description": "total_places - places_taken (derived)"}
             ),
-            "waiting_list": _nullable(INT),
-            "complex_needs_places": _nullable(INT),
-            "complexity_supported": _nullable(
+            "waiting_list": nullable(INT),
+            "complex_needs_places": nullable(INT),
+            "complexity_supported": nullable(
                 {
                     **INT,
                     "minimum": 1,
@@ -141,21 +129,23 @@ def _capacity_schema() -> dict[str, Any]:
 
 
 def _transport_schema() -> dict[str, Any]:
-    return _object(
+    return object_schema(
         {
             "bus_stops": {
                 "type": "array",
-                "items": _object(
+                "items": object_schema(
                     {
                         "name": STR,
-                        "distance_m": _nullable(INT),
+                        "distance_m": nullable(INT),
                         "routes": {"type": "array", "items": STR},
                     }
                 ),
             },
-            "rail_station": _nullable(_object({"name": STR, "distance_m": _nullable(INT)})),
+            "rail_station": nullable(object_schema({"name": STR, "distance_m": nullable(INT)})),
             "parking": FLAG,
-            "door_to_door": _object({"available": FLAG, "radius_km": _nullable(NUM), "notes": STR}),
+            "door_to_door": object_schema(
+                {"available": FLAG, "radius_km": nullable(NUM), "notes": STR}
+            ),
         }
     )
 
@@ -163,8 +153,8 @@ def _transport_schema() -> dict[str, Any]:
 def _freshness_properties() -> dict[str, Any]:
     """What the API adds to a listing: how recently it was checked, and the distance."""
     return {
-        "last_verified_at": _nullable({"type": "string", "format": "date"}),
-        "verified_by": _nullable(STR),
+        "last_verified_at": nullable({"type": "string", "format": "date"}),
+        "verified_by": nullable(STR),
         "freshness": {"type": "string", "enum": _values(Freshness)},
         "very_stale": {
             "type": "boolean",
@@ -235,7 +225,7 @@ def _search_parameters(config: Config) -> list[dict[str, Any]]:
 
 def _match_request_schema() -> dict[str, Any]:
     time = {"type": "string", "pattern": "^\\d{1,2}:\\d{2}$", "example": "09:30"}
-    location = _object(
+    location = object_schema(
         {
             "postcode": STR,
             "lat": {**NUM, "minimum": -90, "maximum": 90},
@@ -243,7 +233,7 @@ def _match_request_schema() -> dict[str, Any]:
         }
     )
     location["description"] = "a postcode, or lat and lon"
-    return _object(
+    return object_schema(
         {
             "location": location,
             "interests": {"type": "array", "items": STR, "maxItems": 20},
@@ -252,14 +242,14 @@ def _match_request_schema() -> dict[str, Any]:
             "complexity": {**INT, "minimum": 1, "maximum": 3, "default": 1},
             "availability": {
                 "type": "array",
-                "items": _object(
+                "items": object_schema(
                     {"day": {"type": "string", "enum": _values(Day)}, "from": time, "to": time},
                     ["day", "from", "to"],
                 ),
             },
-            "max_cost_gbp": _nullable({**NUM, "minimum": 0}),
-            "gender": _nullable({"type": "string", "enum": ["men", "women", "any"]}),
-            "age": _nullable({**INT, "minimum": 0, "maximum": 120}),
+            "max_cost_gbp": nullable({**NUM, "minimum": 0}),
+            "gender": nullable({"type": "string", "enum": ["men", "women", "any"]}),
+            "age": nullable({**INT, "minimum": 0, "maximum": 120}),
             "include_invitation_only": {**BOOL, "default": False},
             "limit": {**INT, "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
         },
@@ -268,7 +258,7 @@ def _match_request_schema() -> dict[str, Any]:
 
 
 def _mobility_schema() -> dict[str, Any]:
-    return _object(
+    return object_schema(
         {
             "modes": {
                 "type": "array",
@@ -282,7 +272,7 @@ def _mobility_schema() -> dict[str, Any]:
                 "maximum": MAX_TRAVEL_MINUTES,
                 "default": 30,
             },
-            "max_walk_metres": _nullable({**INT, "minimum": 0, "maximum": 20000}),
+            "max_walk_metres": nullable({**INT, "minimum": 0, "maximum": 20000}),
             "pace": {"type": "string", "enum": _values(Pace), "default": "typical"},
             "needs": {"type": "array", "items": {"type": "string", "enum": ACCESSIBILITY_FLAGS}},
             "door_to_door_needed": {**BOOL, "default": False},
@@ -292,14 +282,14 @@ def _mobility_schema() -> dict[str, Any]:
 
 def _match_response_schema() -> dict[str, Any]:
     unit = {**NUM, "minimum": 0, "maximum": 1}
-    option = _object(
+    option = object_schema(
         {
             "group": {"$ref": "#/components/schemas/Listing"},
             "score": unit,
-            "components": _object(
+            "components": object_schema(
                 {"interest": unit, "travel": unit, "capacity": unit, "freshness": unit}
             ),
-            "travel": _object(
+            "travel": object_schema(
                 {
                     "minutes": INT,
                     "mode": {"type": "string", "enum": _values(Mode)},
@@ -312,7 +302,7 @@ def _match_response_schema() -> dict[str, Any]:
         },
         ["group", "score", "components", "travel", "reasons", "warnings"],
     )
-    return _object(
+    return object_schema(
         {
             "results": {"type": "array", "items": option},
             "considered": INT,
@@ -381,7 +371,7 @@ NOTE_MEANINGS: dict[NoteCode, str] = {
 def _note_schema(kind: str, codes: type[ReasonCode] | type[WarningCode]) -> dict[str, Any]:
     """A reason or a warning: a code from the engine's list, its words, and their values."""
     listed = "\n".join(f"- `{code.value}`: {NOTE_MEANINGS[code]}" for code in codes)
-    schema = _object(
+    schema = object_schema(
         {
             "code": {"type": "string", "enum": [code.value for code in codes]},
             "text": {**STR, "description": "the link worker's words for it"},
@@ -398,12 +388,12 @@ def _note_schema(kind: str, codes: type[ReasonCode] | type[WarningCode]) -> dict
 
 
 def _feature_schema() -> dict[str, Any]:
-    return _object(
+    return object_schema(
         {
             "type": {"type": "string", "enum": ["Feature"]},
             "id": INT,
-            "geometry": _nullable(
-                _object(
+            "geometry": nullable(
+                object_schema(
                     {
                         "type": {"type": "string", "enum": ["Point"]},
                         "coordinates": {
@@ -422,14 +412,14 @@ def _feature_schema() -> dict[str, Any]:
 
 
 def _collection_schema() -> dict[str, Any]:
-    return _object(
+    return object_schema(
         {
             "type": {"type": "string", "enum": ["FeatureCollection"]},
             "numberMatched": INT,
             "numberReturned": INT,
             "links": {
                 "type": "array",
-                "items": _object({"rel": STR, "type": STR, "href": STR}),
+                "items": object_schema({"rel": STR, "type": STR, "href": STR}),
             },
             "features": {"type": "array", "items": {"$ref": "#/components/schemas/Feature"}},
         },
@@ -438,10 +428,10 @@ def _collection_schema() -> dict[str, Any]:
 
 
 def _error_schema() -> dict[str, Any]:
-    return _object(
+    return object_schema(
         {
-            "error": _object(
-                {"code": STR, "message": STR, "field": _nullable(STR)},
+            "error": object_schema(
+                {"code": STR, "message": STR, "field": nullable(STR)},
                 ["code", "message", "field"],
             )
         },

@@ -16,25 +16,7 @@ from assetmap.gaps.requests import DEFAULT_QUESTION, MAX_MINUTES, PARAMETERS, WH
 from assetmap.geo.journeys import PERSON_MODES
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Gender
 from assetmap.web.api.gaps import FORMATS, MAX_PLACES, TOP
-
-NUM = {"type": "number"}
-INT = {"type": "integer"}
-STR = {"type": "string"}
-
-
-def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    return {**schema, "nullable": True}
-
-
-def _object(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "object", "properties": properties}
-    if required:
-        schema["required"] = required
-    return schema
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
+from assetmap.web.api.openapi_parts import INT, NUM, STR, nullable, object_schema, ref
 
 
 def _choice(values: list[str], default: str | None = None) -> dict[str, Any]:
@@ -110,9 +92,9 @@ COLUMN_MEANINGS: dict[str, tuple[str, dict[str, Any]]] = {
     "gap_score": (
         "0 to 100, higher is a bigger gap: the people left without a fitting group in reach, "
         "relative to the area with the most target people; null when its people are not known",
-        _nullable(NUM),
+        nullable(NUM),
     ),
-    "people": ("target people living in the area; null when not known", _nullable(NUM)),
+    "people": ("target people living in the area; null when not known", nullable(NUM)),
     "groups_in_reach": ("fitting groups within the budget of any of its postcodes", INT),
     "not_known_in_reach": (
         "groups within reach whose fit is not known (an access answer or session times missing)",
@@ -120,11 +102,11 @@ COLUMN_MEANINGS: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "nearest_minutes": (
         "minutes to the nearest fitting group, the mean over its people; null: none reachable",
-        _nullable(NUM),
+        nullable(NUM),
     ),
     "nearest_minutes_worst": (
         "the same for its worst-placed postcode; null when one has no way to any",
-        _nullable(NUM),
+        nullable(NUM),
     ),
     "places_per_1000": ("places per 1,000 target people (E2SFCA, Luo & Qi 2009)", NUM),
     "coverage": ("share of target people with at least one fitting group in reach", NUM),
@@ -136,7 +118,7 @@ COLUMN_MEANINGS: dict[str, tuple[str, dict[str, Any]]] = {
     "waiting_list": ("people waiting for fitting groups that meet in the area", INT),
     "imd_decile": (
         "Index of Multiple Deprivation decile, 1 the most deprived tenth; null when not known",
-        _nullable(INT),
+        nullable(INT),
     ),
 }
 
@@ -148,14 +130,14 @@ def _area_schema() -> dict[str, Any]:
     for column in COLUMNS:
         description, schema = COLUMN_MEANINGS[column]
         properties[column] = {**schema, "description": description}
-    schema = _object(properties, list(COLUMNS))
+    schema = object_schema(properties, list(COLUMNS))
     schema["description"] = "one area's figures (the CSV has the same columns, in this order)"
     return schema
 
 
 def _outline_schema() -> dict[str, Any]:
-    return _nullable(
-        _object(
+    return nullable(
+        object_schema(
             {
                 "type": _choice(["Polygon", "MultiPolygon"]),
                 "coordinates": {"type": "array", "items": {"type": "array", "items": {}}},
@@ -165,15 +147,15 @@ def _outline_schema() -> dict[str, Any]:
 
 
 def _collection_schema() -> dict[str, Any]:
-    feature = _object(
+    feature = object_schema(
         {
             "type": _choice(["Feature"]),
             "geometry": _outline_schema(),
-            "properties": _ref("GapArea"),
+            "properties": ref("GapArea"),
         },
         ["type", "geometry", "properties"],
     )
-    return _object(
+    return object_schema(
         {
             "type": _choice(["FeatureCollection"]),
             "question": {**STR, "description": "the question in words"},
@@ -211,17 +193,17 @@ def _collection_schema() -> dict[str, Any]:
 
 def _what_if_schema() -> dict[str, Any]:
     unit = {**NUM, "minimum": 0, "maximum": 1}
-    change = _object(
+    change = object_schema(
         {
             "code": STR,
             "name": STR,
-            "gap_before": _nullable(NUM),
-            "gap_after": _nullable(NUM),
+            "gap_before": nullable(NUM),
+            "gap_after": nullable(NUM),
             "coverage_before": unit,
             "coverage_after": unit,
         }
     )
-    return _object(
+    return object_schema(
         {
             "question": STR,
             "ready_made": _choice(list(READY_MADE)),
@@ -235,7 +217,7 @@ def _what_if_schema() -> dict[str, Any]:
             },
             "top_after": {
                 "type": "array",
-                "items": _ref("GapArea"),
+                "items": ref("GapArea"),
                 "description": f"the {TOP} worst areas with the new group",
             },
         }
@@ -246,7 +228,7 @@ def _responses(ok: dict[str, Any]) -> dict[str, Any]:
     def error(description: str) -> dict[str, Any]:
         return {
             "description": description,
-            "content": {"application/json": {"schema": _ref("Error")}},
+            "content": {"application/json": {"schema": ref("Error")}},
         }
 
     return {
@@ -294,7 +276,7 @@ def _gaps_path(question: list[dict[str, Any]]) -> dict[str, Any]:
                 {
                     "description": "the areas, biggest gap first",
                     "content": {
-                        "application/geo+json": {"schema": _ref("GapFeatureCollection")},
+                        "application/geo+json": {"schema": ref("GapFeatureCollection")},
                         "text/csv": {"schema": csv_file},
                     },
                 }
@@ -318,7 +300,7 @@ def _what_if_path(question: list[dict[str, Any]]) -> dict[str, Any]:
             "responses": _responses(
                 {
                     "description": "whom it would reach, and the worst areas before and after",
-                    "content": {"application/json": {"schema": _ref("GapWhatIf")}},
+                    "content": {"application/json": {"schema": ref("GapWhatIf")}},
                 }
             ),
         }

@@ -10,10 +10,11 @@ import math
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
 from assetmap.errors import ValidationError
+from assetmap.gaps.analysis import GapResult
 from assetmap.gaps.export import answer_geojson, result_csv
 from assetmap.gaps.profile import READY_MADE
 from assetmap.gaps.requests import PARAMETERS, GapQuestion, parse_gap_question, when_of
@@ -80,11 +81,7 @@ def explore_page() -> ResponseReturnValue:
 @gaps.get("/gaps/areas.csv")
 @community_builders
 def areas_csv() -> ResponseReturnValue:
-    try:
-        question = parse_gap_question(_question_args())
-    except ValidationError as error:
-        return Response(f"{error.message}\n", status=400, mimetype="text/plain")
-    result = answer(read_session(), question, travel(), today(), gap_answers())
+    question, result = _answered()
     return Response(
         result_csv(result),
         mimetype="text/csv",
@@ -95,16 +92,21 @@ def areas_csv() -> ResponseReturnValue:
 @gaps.get("/gaps/areas.geojson")
 @community_builders
 def areas_geojson() -> ResponseReturnValue:
-    try:
-        question = parse_gap_question(_question_args())
-    except ValidationError as error:
-        return Response(f"{error.message}\n", status=400, mimetype="text/plain")
-    result = answer(read_session(), question, travel(), today(), gap_answers())
+    question, result = _answered()
     return Response(
         json.dumps(answer_geojson(read_session(), question, result), ensure_ascii=False),
         mimetype="application/geo+json",
         headers={"Content-Disposition": f'attachment; filename="gaps-{question.question}.geojson"'},
     )
+
+
+def _answered() -> tuple[GapQuestion, GapResult]:
+    """The question of a download link and its answer; a bad link is a 400 in plain words."""
+    try:
+        question = parse_gap_question(_question_args())
+    except ValidationError as error:
+        abort(Response(f"{error.message}\n", status=400, mimetype="text/plain"))
+    return question, answer(read_session(), question, travel(), today(), gap_answers())
 
 
 def _question_args() -> dict[str, list[str]]:
