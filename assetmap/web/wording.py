@@ -412,6 +412,44 @@ def spare_places_text(capacity: dict[str, Any]) -> str | None:
     return f"{spare} place{'s' * (spare != 1)} free"
 
 
+#: Languages groups list most often in England, by their ISO 639 code; others show as given.
+LANGUAGE_NAMES: dict[str, str] = {
+    "en": "English", "ar": "Arabic", "bn": "Bengali", "zh": "Chinese", "yue": "Cantonese",
+    "fr": "French", "gu": "Gujarati", "hi": "Hindi", "it": "Italian", "ku": "Kurdish",
+    "lt": "Lithuanian", "fa": "Persian", "pl": "Polish", "pt": "Portuguese",
+    "pa": "Punjabi", "ro": "Romanian", "so": "Somali", "es": "Spanish", "ta": "Tamil",
+    "ti": "Tigrinya", "tr": "Turkish", "ur": "Urdu", "cy": "Welsh", "sq": "Albanian",
+    "am": "Amharic", "bsl": "British Sign Language",
+}  # fmt: skip
+
+
+def audience_text(audience: dict[str, Any] | None) -> str | None:
+    """Who a group is for, in one line: 'Men only, aged 50 and over, in English'; None for a
+    group open to anyone of any age with no language given."""
+    audience = audience or {}
+    parts: list[str] = []
+    gender = audience.get("gender") or Gender.ANY.value
+    if gender != Gender.ANY.value:
+        parts.append(GENDER_NAMES.get(gender, str(gender)))
+    low, high = audience.get("min_age"), audience.get("max_age")
+    if low is not None and high is not None:
+        parts.append(f"aged {low} to {high}")
+    elif low is not None:
+        parts.append(f"aged {low} and over")
+    elif high is not None:
+        parts.append(f"aged up to {high}")
+    languages = [LANGUAGE_NAMES.get(code, code) for code in audience.get("languages") or []]
+    if languages:
+        spoken = languages[-1]
+        if len(languages) > 1:
+            spoken = f"{', '.join(languages[:-1])} and {spoken}"
+        parts.append(f"in {spoken}")
+    if not parts:
+        return None
+    text = ", ".join(parts)
+    return text[0].upper() + text[1:]
+
+
 def label_pair(value: str, names: dict[str, str]) -> tuple[str, str]:
     """(value, its name) for a checkbox list."""
     return value, names.get(value, value)
@@ -432,4 +470,5 @@ def register(app: Any) -> None:
         months_ago=months_ago,
         month_year=month_year,
         spare_places_text=spare_places_text,
+        audience_text=audience_text,
     )

@@ -201,3 +201,24 @@ def test_the_nhsuk_frontend_starts_on_every_page(page: Page, database):
     ]
     assert problems == []
     assert axe_violations(page) == []
+
+
+def test_who_a_group_is_for_shows_on_its_page_and_in_the_search_list(client, add_groups):
+    """Men only, ages, languages: not only a match warning, but wherever a group is shown."""
+    shed, open_to_all = add_groups(
+        listing("Men's Shed", at="NW5 2AA"),  # men, 50 and over, English
+        listing(
+            "Open Lunch",
+            at="NW5 1AA",
+            interests=["lunch"],
+            audience={"min_age": None, "max_age": None, "gender": "any", "languages": []},
+        ),
+    )
+    page = client.get(f"/groups/{shed}").get_data(as_text=True)
+    assert re.search(r'id="audience">Men only, aged 50 and over, in English<', page)
+    assert re.search(
+        r'id="audience">Anyone<', client.get(f"/groups/{open_to_all}").get_data(as_text=True)
+    )
+    results = client.get("/?place=NW5+1AA").get_data(as_text=True)
+    assert results.count("For: Men only, aged 50 and over, in English") == 1
+    assert results.count("am-result__audience") == 1  # the lunch is for anyone: nothing to say

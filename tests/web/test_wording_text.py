@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 
 from assetmap.web.wording import (
+    audience_text,
     distance_text,
     months_ago,
     next_session,
@@ -60,3 +61,20 @@ def test_session_wording():
 )
 def test_places(capacity, text):
     assert spare_places_text(capacity) == text
+
+
+@pytest.mark.parametrize(
+    ("audience", "words"),
+    [
+        ({"min_age": 50, "max_age": None, "gender": "men", "languages": ["en"]},
+         "Men only, aged 50 and over, in English"),
+        ({"min_age": 18, "max_age": 65, "gender": "any", "languages": ["bn", "en", "so"]},
+         "Aged 18 to 65, in Bengali, English and Somali"),
+        ({"min_age": None, "max_age": 25, "gender": "women", "languages": ["xx"]},
+         "Women only, aged up to 25, in xx"),
+        ({"min_age": None, "max_age": None, "gender": "any", "languages": []}, None),
+        (None, None),
+    ],
+)  # fmt: skip
+def test_who_a_group_is_for_in_one_line(audience, words) -> None:
+    assert audience_text(audience) == words
