@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, request, send_from_directory
+from flask import Flask, render_template, request, send_from_directory
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from assetmap.config import Config
 from assetmap.web import (
@@ -65,4 +65,18 @@ def init_app(app: Flask, config: Config) -> None:
         # Paths under /api/ that match no route still answer in the API's JSON error shape.
         if request.path.startswith(api.api.url_prefix or "/api/"):
             return api.http_error(error)
-        return error
+        if error.code is None or error.code < 400 or error.response is not None:
+            return error  # a redirect, or a response a view built itself (a plain 400 text)
+        return error_page(error.code)
+
+    @app.errorhandler(500)
+    def _server_error(_error: Exception) -> ResponseReturnValue:
+        if request.path.startswith(api.api.url_prefix or "/api/"):
+            return api.http_error(InternalServerError())
+        return error_page(500)
+
+
+def error_page(code: int) -> ResponseReturnValue:
+    """An error in the site's layout, with links to carry on from."""
+    title, explanation = wording.ERROR_WORDS.get(code, wording.ERROR_WORDS[400])
+    return render_template("error.html", title=title, explanation=explanation), code

@@ -344,6 +344,22 @@ def when_text(moment: dt.datetime | None) -> str:
     return f"{day_text(local.date())} at {local:%H:%M}"
 
 
+#: What each error page says (its heading, then what to do), in the site's layout.
+ERROR_WORDS: dict[int, tuple[str, str]] = {
+    400: ("Something in that request was not right", "Go back and try again."),
+    403: (
+        "You cannot open this page",
+        "Your account does not give you access to it. If you think it should, ask an admin.",
+    ),
+    404: ("Page not found", "The address may be mistyped, or the page may have moved."),
+    405: ("That cannot be done here", "Go back and use the page's own buttons."),
+    429: ("Too many tries", "Wait a few minutes, then try again."),
+    500: (
+        "Sorry, something went wrong on our side",
+        "Nothing you did caused it. Try again in a few minutes.",
+    ),
+}
+
 # ---- listing facts on public pages ------------------------------------------------------------
 
 
