@@ -125,6 +125,12 @@ def parse_gap_question(args: Mapping[str, Sequence[str]]) -> GapQuestion:
     return GapQuestion(question=question, profile=profile)
 
 
+def question_args(args: Any) -> dict[str, list[str]]:
+    """The question's parameters from a query string (anything with ``getlist``), each with
+    every value given, and only those present: a part not given keeps the ready-made one."""
+    return {name: args.getlist(name) for name in PARAMETERS if name in args}
+
+
 def when_of(profile: NeedProfile) -> str:
     """The form's ``when`` answer that gives the profile's session times (or "any")."""
     for when in WHEN:
@@ -159,4 +165,12 @@ def _enums(found: list[str], kind: type[E], field: str) -> tuple[E, ...]:
     return tuple(dict.fromkeys(_enum(value, kind, field) for value in found))
 
 
-__all__ = ["DEFAULT_QUESTION", "PARAMETERS", "WHEN", "GapQuestion", "parse_gap_question", "when_of"]
+__all__ = [
+    "DEFAULT_QUESTION",
+    "PARAMETERS",
+    "WHEN",
+    "GapQuestion",
+    "parse_gap_question",
+    "question_args",
+    "when_of",
+]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from assetmap.geo.journeys import Mode
 from assetmap.models import (
     ACCESSIBILITY_FLAGS,
     Category,
@@ -85,6 +86,15 @@ FREQUENCY_NAMES: dict[str, str] = {
     Frequency.FORTNIGHTLY: "every two weeks",
     Frequency.MONTHLY: "once a month",
     Frequency.OTHER: "",
+}
+#: How a person travels, as the match and gap forms offer it.
+MODE_NAMES: dict[Mode, str] = {
+    Mode.WALK: "Walking",
+    Mode.WHEELCHAIR: "Wheelchair",
+    Mode.SCOOTER: "Mobility scooter",
+    Mode.BUS: "Bus",
+    Mode.CAR: "Car (drives or gets a lift)",
+    Mode.TAXI: "Taxi",
 }
 #: Who a group is for (a group's side: the match page asks the person's side its own way).
 GENDER_NAMES: dict[str, str] = {

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -20,7 +19,7 @@ from werkzeug.datastructures import MultiDict
 from assetmap.errors import ValidationError
 from assetmap.gaps.analysis import GapResult, WhatIf, what_if
 from assetmap.gaps.export import answer_geojson, area_row, result_csv
-from assetmap.gaps.requests import PARAMETERS, GapQuestion, parse_gap_question
+from assetmap.gaps.requests import GapQuestion, parse_gap_question, question_args
 from assetmap.gaps.service import answer
 from assetmap.models import Role
 from assetmap.web.api.tokens import token_user_of
@@ -102,14 +101,8 @@ def _authorise() -> None:
 def _answered() -> tuple[GapQuestion, GapResult]:
     """The question from the query string, and its answer (from the app's cache while the
     data it read is unchanged)."""
-    question = parse_gap_question(_question_args(request.args))
+    question = parse_gap_question(question_args(request.args))
     return question, answer(read_session(), question, travel(), today(), gap_answers())
-
-
-def _question_args(args: MultiDict[str, str]) -> Mapping[str, list[str]]:
-    """The question's parameters, each with every value given (only those present: a part
-    not given keeps the ready-made question's)."""
-    return {name: args.getlist(name) for name in PARAMETERS if name in args}
 
 
 def _number(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection
+from typing import NoReturn
 
 from flask import Response, abort, request
 from sqlalchemy.orm import Session
@@ -23,7 +24,6 @@ def token_user(session: Session) -> User:
     user = optional_token_user(session)
     if user is None:
         _refuse()
-    assert user is not None
     return user
 
 
@@ -50,7 +50,7 @@ def optional_token_user(session: Session) -> User | None:
     return user
 
 
-def _refuse() -> None:
+def _refuse() -> NoReturn:
     error = {
         "code": "unauthorised",
         "message": "send an API token: Authorization: Bearer am_…",

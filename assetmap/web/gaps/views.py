@@ -17,7 +17,13 @@ from assetmap.errors import ValidationError
 from assetmap.gaps.analysis import GapResult
 from assetmap.gaps.export import answer_geojson, result_csv
 from assetmap.gaps.profile import READY_MADE
-from assetmap.gaps.requests import PARAMETERS, GapQuestion, parse_gap_question, when_of
+from assetmap.gaps.requests import (
+    PARAMETERS,
+    GapQuestion,
+    parse_gap_question,
+    question_args,
+    when_of,
+)
 from assetmap.gaps.service import Exploration, answer, explore
 from assetmap.gaps.unmet import SUPPRESS_BELOW, unmet_summary
 from assetmap.geo.geocoders import locate_postcode
@@ -26,7 +32,6 @@ from assetmap.web.auth import roles_required
 from assetmap.web.context import app_config, gap_answers, geocoder, read_session, today, travel
 from assetmap.web.gaps.words import (
     GAP_CLASSES,
-    MODE_CHOICES,
     NO_FIGURES,
     SUPPORT_CHOICES,
     TARGET_CHOICES,
@@ -37,7 +42,7 @@ from assetmap.web.gaps.words import (
     journey_words,
 )
 from assetmap.web.maps import build_map
-from assetmap.web.wording import ACCESS_NAMES, CATEGORY_NAMES, DAY_NAMES
+from assetmap.web.wording import ACCESS_NAMES, CATEGORY_NAMES, DAY_NAMES, MODE_NAMES
 
 gaps = Blueprint("gaps", __name__)
 community_builders = roles_required(Role.COMMUNITY_BUILDER, Role.ADMIN)
@@ -103,14 +108,10 @@ def areas_geojson() -> ResponseReturnValue:
 def _answered() -> tuple[GapQuestion, GapResult]:
     """The question of a download link and its answer; a bad link is a 400 in plain words."""
     try:
-        question = parse_gap_question(_question_args())
+        question = parse_gap_question(question_args(request.args))
     except ValidationError as error:
         abort(Response(f"{error.message}\n", status=400, mimetype="text/plain"))
     return question, answer(read_session(), question, travel(), today(), gap_answers())
-
-
-def _question_args() -> dict[str, list[str]]:
-    return {name: request.args.getlist(name) for name in PARAMETERS if name in request.args}
 
 
 def _new_group(form: GapForm) -> tuple[float, float, float] | None:
@@ -165,7 +166,7 @@ def _render(form: GapForm, question: GapQuestion, found: Exploration | None) -> 
         questions=[(key, ready.name) for key, ready in READY_MADE.items()],
         targets=[(t.value, words) for t, words in TARGET_CHOICES.items()],
         whens=list(WHEN_CHOICES.items()),
-        modes=[(m.value, words) for m, words in MODE_CHOICES.items()],
+        modes=[(m.value, words) for m, words in MODE_NAMES.items()],
         needs=[(flag, ACCESS_NAMES[flag]) for flag in ACCESSIBILITY_FLAGS],
         categories=[("", "Any kind")] + [(c.value, CATEGORY_NAMES[c.value]) for c in Category],
         supports=list(SUPPORT_CHOICES.items()),

@@ -7,7 +7,7 @@ import math
 from assetmap.gaps.analysis import AreaGap
 from assetmap.gaps.profile import NeedProfile, Target
 from assetmap.gaps.unmet import SUPPRESS_BELOW
-from assetmap.geo.journeys import Mode
+from assetmap.web.wording import MODE_NAMES
 
 TARGET_WORDS = {
     Target.ALL: "people",
@@ -28,14 +28,6 @@ WHEN_CHOICES = {
     "evenings": "Evenings (starting 5pm or later)",
     "evenings_and_weekends": "Weekday evenings and weekends",
 }
-MODE_CHOICES = {
-    Mode.WALK: "Walking",
-    Mode.WHEELCHAIR: "Wheelchair",
-    Mode.SCOOTER: "Mobility scooter",
-    Mode.BUS: "Bus",
-    Mode.CAR: "Car",
-    Mode.TAXI: "Taxi",
-}
 SUPPORT_CHOICES = {
     "1": "Any group",
     "2": "Groups that give some support",
@@ -55,7 +47,7 @@ NO_FIGURES = ("#bdbdbd", "People not known")
 
 def journey_words(profile: NeedProfile) -> str:
     """'20 minutes by wheelchair or bus'."""
-    modes = [MODE_CHOICES[m].lower() for m in profile.mobility.modes]
+    modes = [MODE_NAMES[m].split(" (")[0].lower() for m in profile.mobility.modes]
     ways = " or ".join(modes)
     return f"{profile.budget_minutes:.0f} minutes by {ways}" if ways else "any way"
 

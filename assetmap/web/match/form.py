@@ -5,19 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from assetmap.directory.queries import TimeOfDay
-from assetmap.geo.journeys import PERSON_MODES, Mode, Pace
+from assetmap.geo.journeys import PERSON_MODES, Pace
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day
 from assetmap.web.match.query import MAX_CHOSEN
-from assetmap.web.wording import CATEGORY_NAMES, DAY_NAMES
+from assetmap.web.wording import CATEGORY_NAMES, DAY_NAMES, MODE_NAMES
 
-MODE_LABELS = {
-    Mode.WALK: "Walking",
-    Mode.WHEELCHAIR: "Wheelchair",
-    Mode.SCOOTER: "Mobility scooter",
-    Mode.BUS: "Bus",
-    Mode.CAR: "Car (drives or gets a lift)",
-    Mode.TAXI: "Taxi",
-}
 PACE_LABELS = {
     Pace.TYPICAL: "Typical",
     Pace.SLOW: "Slow (for example, uses a stick or frame, or gets out of breath)",
@@ -63,7 +55,7 @@ def form_choices() -> dict[str, Any]:
     """What the form template offers, as (value, label) pairs where it lists them."""
     return {
         "categories": [(c.value, CATEGORY_NAMES[c.value]) for c in Category],
-        "modes": [(m.value, MODE_LABELS[m]) for m in PERSON_MODES],
+        "modes": [(m.value, MODE_NAMES[m]) for m in PERSON_MODES],
         "paces": [(p.value, label) for p, label in PACE_LABELS.items()],
         "walk_choices": WALK_CHOICES,
         "access_flags": ACCESSIBILITY_FLAGS,
