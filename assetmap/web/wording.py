@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from assetmap.directory.sessions import Certainty, local_now
+from assetmap.directory.sessions import next_session as soonest_session
 from assetmap.geo.journeys import Mode
 from assetmap.models import (
     ACCESSIBILITY_FLAGS,
@@ -30,6 +32,7 @@ from assetmap.models import (
     TaskReason,
     VerificationMethod,
 )
+from assetmap.web.context import now as request_now
 
 # ---- enum values ------------------------------------------------------------------------------
 
@@ -382,17 +385,39 @@ def session_text(entry: dict[str, Any]) -> str:
     return f"{text}, {frequency}" if frequency else text
 
 
-def next_session(schedule: list[dict[str, Any]], today: dt.date) -> str | None:
-    """The soonest regular session from today on, as 'Tuesday 10:00'."""
-    if not schedule:
+def moment_text(moment: dt.datetime, now: dt.datetime) -> str:
+    """'today 14:00', 'tomorrow 10:00', 'Tue 9 Dec 10:00' (with the year if not this one)."""
+    moment, now = local_now(moment), local_now(now)
+    ahead = (moment.date() - now.date()).days
+    if ahead == 0:
+        day = "today"
+    elif ahead == 1:
+        day = "tomorrow"
+    else:
+        day = f"{moment:%a} {moment.day} {moment:%b}"
+        if moment.year != now.year:
+            day += f" {moment.year}"
+    return f"{day} {moment:%H:%M}"
+
+
+def next_session(schedule: list[dict[str, Any]], now: dt.datetime) -> str | None:
+    """The soonest session from ``now``, as a real date: 'today 14:00', 'Tue 9 Dec 10:00'; for
+    a fortnightly group with no known date, both candidates and 'check which'; for a monthly
+    one, 'ask which week'."""
+    found = soonest_session(schedule or [], now)
+    if found is None:
         return None
-    weekday = today.weekday()
-
-    def days_ahead(entry: dict[str, Any]) -> tuple[int, str]:
-        return ((DAY_ORDER.index(entry["day"]) - weekday) % 7, entry["start"])
-
-    soonest = min(schedule, key=days_ahead)
-    return f"{DAY_NAMES[soonest['day']]} {soonest['start']}"
+    if found.certainty is Certainty.KNOWN:
+        return moment_text(found.starts, now)
+    if found.certainty is Certainty.ONE_OF_TWO and found.or_else is not None:
+        return (
+            f"{moment_text(found.starts, now)} or {moment_text(found.or_else, now)}"
+            " (every two weeks, check which)"
+        )
+    day = DAY_NAMES[DAY_ORDER[found.starts.weekday()]]
+    if found.frequency is Frequency.MONTHLY:
+        return f"{day}s {found.starts:%H:%M}, once a month: ask which week"
+    return f"{day}s {found.starts:%H:%M}, not every week: ask which weeks"
 
 
 def distance_text(metres: float | None) -> str | None:
@@ -481,6 +506,11 @@ def label_pair(value: str, names: dict[str, str]) -> tuple[str, str]:
     return value, names.get(value, value)
 
 
+def _next_session_now(schedule: list[dict[str, Any]], now: dt.datetime | None = None) -> str | None:
+    """``next_session`` for templates: from this request's ``now`` unless one is given."""
+    return next_session(schedule, now or request_now())
+
+
 def register(app: Any) -> None:
     """Make the wording helpers available in every template."""
     app.jinja_env.filters["am_pair"] = label_pair
@@ -491,7 +521,7 @@ def register(app: Any) -> None:
         STATUS_NAMES=STATUS_NAMES,
         ACCESS_NAMES=ACCESS_NAMES,
         session_text=session_text,
-        next_session=next_session,
+        next_session=_next_session_now,
         distance_text=distance_text,
         months_ago=months_ago,
         month_year=month_year,
