@@ -12,7 +12,7 @@ import functools
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import (
@@ -103,6 +103,8 @@ class GroupPage:
 
     features: list[str]
     number_matched: int
+    #: How many more the same search finds in each status it was asked to count but not show.
+    hidden: dict[Status, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -418,9 +420,31 @@ def search_groups(
     backend: Backend,
     policy: FreshnessPolicy,
     today: dt.date,
+    count_hidden: Sequence[Status] = (),
 ) -> GroupPage:
     """Listings matching ``query``: best text match first when there is text (or nearest
-    first with ``sort="distance"``), else nearest first when ``near`` is given, else by id."""
+    first with ``sort="distance"``), else nearest first when ``near`` is given, else by id.
+
+    ``count_hidden``: statuses the query leaves out, each counted (``GroupPage.hidden``) so a
+    page can say "2 groups with a waiting list are not shown"."""
+    found = _search(session, query, backend, policy, today)
+    for status in count_hidden:
+        if status in query.statuses:
+            continue
+        alone = replace(query, statuses=(status,), limit=1, offset=0)
+        count = _search(session, alone, backend, policy, today).number_matched
+        if count:
+            found.hidden[status] = count
+    return found
+
+
+def _search(
+    session: Session,
+    query: GroupQuery,
+    backend: Backend,
+    policy: FreshnessPolicy,
+    today: dt.date,
+) -> GroupPage:
     shape = _Shape.of(query, backend, policy)
     values = _parameters(query, policy, today)
     if query.q:

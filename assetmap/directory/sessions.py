@@ -110,7 +110,7 @@ def next_of_entry(entry: Mapping[str, Any], now: dt.datetime) -> NextSession | N
     """The next session of one schedule entry (contract shape: day, start, frequency and an
     optional ``from_date``), or None if the entry cannot be read."""
     try:
-        weekday = WEEKDAYS.index(Day(entry.get("day")))
+        weekday = WEEKDAYS.index(Day(str(entry.get("day"))))
         frequency = Frequency(entry.get("frequency") or Frequency.WEEKLY)
     except ValueError:
         return None

@@ -501,6 +501,42 @@ def audience_text(audience: dict[str, Any] | None) -> str | None:
     return text[0].upper() + text[1:]
 
 
+def popup_lines(group: dict[str, Any], now: dt.datetime) -> list[str]:
+    """A group's lines on a map popup, as the search list says them: its status, who it is
+    for, when it next meets, and its places."""
+    lines = [STATUS_NAMES.get(group.get("status") or "", str(group.get("status")))]
+    who = audience_text(group.get("audience"))
+    if who:
+        lines.append(f"For: {who}")
+    when = next_session(group.get("schedule") or [], now)
+    if when:
+        lines.append(f"Next: {when}")
+    places = spare_places_text(group.get("capacity") or {})
+    if places:
+        lines.append(places)
+    return lines
+
+
+#: A status a search leaves out by default, as "(a) group(s) …" (one, many).
+HIDDEN_STATUS_WORDS: dict[str, tuple[str, str]] = {
+    Status.WAITING_LIST: ("group with a waiting list", "groups with a waiting list"),
+    Status.INVITATION_ONLY: ("group by invitation only", "groups by invitation only"),
+}
+
+
+def hidden_text(hidden: dict[str, int]) -> str:
+    """'2 groups with a waiting list and 1 group by invitation only are not shown.'"""
+    parts = [
+        f"{count} {HIDDEN_STATUS_WORDS[status][count != 1]}"
+        for status, count in hidden.items()
+        if status in HIDDEN_STATUS_WORDS
+    ]
+    if not parts:
+        return ""
+    said = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+    return f"{said} {'is' if sum(hidden.values()) == 1 else 'are'} not shown."
+
+
 def label_pair(value: str, names: dict[str, str]) -> tuple[str, str]:
     """(value, its name) for a checkbox list."""
     return value, names.get(value, value)
@@ -527,4 +563,5 @@ def register(app: Any) -> None:
         month_year=month_year,
         spare_places_text=spare_places_text,
         audience_text=audience_text,
+        hidden_text=hidden_text,
     )

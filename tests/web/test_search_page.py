@@ -1,0 +1,72 @@
+"""What the search page says beyond its list (issue 14, items 12 and 14): the groups the
+default statuses leave out, and what to try when nothing matched. Both backends."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+
+from tests.factories import listing
+
+
+def text_of(response) -> str:
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
+
+
+def links(response) -> dict[str, str]:
+    """Each link's words -> its address."""
+    html = response.get_data(as_text=True)
+    return {
+        re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", "", words))).strip(): unescape(href)
+        for href, words in re.findall(r'<a [^>]*href="([^"]*)"[^>]*>(.*?)</a>', html, re.S)
+    }
+
+
+@pytest.fixture
+def groups(add_groups):
+    return add_groups(
+        listing("Open Knitters", at="NW5 1AA", interests=["knitting"]),
+        listing("Waiting Knitters", at="NW5 2AA", interests=["knitting"], status="waiting_list"),
+        listing("Queue Knitters", at="NW5 2AA", interests=["knitting"], status="waiting_list"),
+        listing("Invited Knitters", at="NW5 1AA", interests=["knitting"], status="invitation_only"),
+        listing("Far Choir", at="WC1H 9AA", interests=["singing"]),
+    )
+
+
+def test_the_list_says_which_groups_it_leaves_out_and_links_to_them(client, groups):
+    response = client.get("/?place=NW5+1AA&q=knitting&radius_km=2")
+    said = text_of(response)
+    assert "1 group found" in said
+    assert "2 groups with a waiting list and 1 group by invitation only are not shown." in said
+    shown = client.get(links(response)["Show them too"])
+    assert "4 groups found" in text_of(shown)
+    assert "are not shown" not in text_of(shown)
+    # Asking for one of them leaves only the other to mention.
+    half = client.get("/?place=NW5+1AA&q=knitting&radius_km=2&include=waiting_list")
+    assert "1 group by invitation only is not shown." in text_of(half)
+    assert "Show it too" in links(half)
+
+
+def test_no_results_suggests_a_wider_circle_fewer_filters_and_the_spelling(client, groups):
+    response = client.get("/?place=NW5+1AA&q=singing&radius_km=1&free=true")
+    assert response.status_code == 200
+    said = text_of(response)
+    assert "0 groups found" in said
+    assert "No groups match this search" in said
+    found = links(response)
+    wider = client.get(found["Search within 10 km"])
+    assert "Far Choir" not in text_of(wider)  # still "free only": not free
+    assert "Search without “Free only”" in found
+    unfiltered = client.get(found["Search without “Free only”"])
+    assert "radius_km=1" in found["Search without “Free only”"]
+    assert "No groups match" in text_of(unfiltered)
+    both = client.get("/?place=NW5+1AA&q=singing&radius_km=10")
+    assert "Far Choir" in text_of(both)
+    assert "check the spelling of “singing”" in said
+
+
+def test_a_search_with_results_gives_no_guidance(client, groups):
+    said = text_of(client.get("/?place=NW5+1AA&q=knitting"))
+    assert "No groups match" not in said
