@@ -3,11 +3,13 @@ default statuses leave out, and what to try when nothing matched. Both backends.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from html import unescape
 
 import pytest
 
+from assetmap.web.context import set_clock
 from tests.factories import listing
 
 
@@ -70,3 +72,28 @@ def test_no_results_suggests_a_wider_circle_fewer_filters_and_the_spelling(clien
 def test_a_search_with_results_gives_no_guidance(client, groups):
     said = text_of(client.get("/?place=NW5+1AA&q=knitting"))
     assert "No groups match" not in said
+
+
+@pytest.fixture
+def monday_noon(app):
+    """The app's clock pinned to Monday 23 November 2026, 12:00 in London."""
+    set_clock(app, lambda: dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC))
+    yield
+    set_clock(app, None)
+
+
+def test_the_list_and_the_listing_give_the_real_next_date(client, add_groups, monday_noon):
+    """Item 13: not "Monday 09:00" for a session that has already started today."""
+    (group_id,) = add_groups(
+        listing(
+            "Morning Knitters",
+            at="NW5 1AA",
+            interests=["knitting"],
+            schedule=[
+                {"day": "mon", "start": "09:00", "end": "11:00", "frequency": "weekly"},
+                {"day": "mon", "start": "14:00", "end": "16:00", "frequency": "weekly"},
+            ],
+        )
+    )
+    assert "Next: today 14:00" in text_of(client.get("/?place=NW5+1AA&q=knitting"))
+    assert "Next: today 14:00" in text_of(client.get(f"/groups/{group_id}"))
