@@ -419,6 +419,7 @@ def _replace_children(
                 "start": entry.start,
                 "end": entry.end,
                 "frequency": entry.frequency,
+                "from_date": entry.from_date,
             }
             for entry in listing.schedule
         ]

@@ -17,7 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from assetmap.models import Day, Frequency
+from sqlalchemy import ColumnElement, Date, Integer, Time, and_, bindparam, cast, extract, func, or_
+from sqlalchemy import select as select_
+from sqlalchemy import true as true_
+
+from assetmap.db import Backend
+from assetmap.models import Day, Frequency, Group, ScheduleEntry
 
 LOCAL_TIME = ZoneInfo("Europe/London")
 WEEKDAYS: tuple[Day, ...] = tuple(Day)
@@ -156,3 +161,66 @@ def on_within(schedule: Iterable[Mapping[str, Any]], now: dt.datetime, days: int
         if found is not None and found.certainty is Certainty.KNOWN and found.starts < until:
             return True
     return False
+
+
+# ---- "on this week" as SQL: the same rule, for a search to filter and count by -----------------
+
+
+def _days_since_anchor(day: ColumnElement[Any], backend: Backend) -> ColumnElement[int]:
+    anchor = ScheduleEntry.from_date
+    if backend is Backend.POSTGIS:
+        return cast(day - anchor, Integer)  # date - date is a whole number of days
+    return cast(func.julianday(day) - func.julianday(anchor), Integer)
+
+
+def _anchor_week() -> ColumnElement[int]:
+    """Which week of its month the anchor falls in: 1 … 5."""
+    return (cast(extract("day", ScheduleEntry.from_date), Integer) - 1) // 7 + 1
+
+
+def _on_window_day(i: int, backend: Backend) -> ColumnElement[bool]:
+    day = bindparam(f"soon_date_{i}", type_=Date)
+    anchored = ScheduleEntry.from_date.is_not(None)
+    return and_(
+        ScheduleEntry.day == bindparam(f"soon_day_{i}"),
+        ScheduleEntry.start > bindparam("soon_time", type_=Time) if i == 0 else true_(),
+        or_(
+            ScheduleEntry.frequency == Frequency.WEEKLY,
+            and_(
+                ScheduleEntry.frequency == Frequency.FORTNIGHTLY,
+                anchored,
+                _days_since_anchor(day, backend) % 14 == 0,
+            ),
+            and_(
+                ScheduleEntry.frequency == Frequency.MONTHLY,
+                anchored,
+                _anchor_week().in_([bindparam(f"soon_week_{i}"), bindparam(f"soon_last_{i}")]),
+            ),
+        ),
+    )
+
+
+def meets_soon_condition(backend: Backend) -> ColumnElement[bool]:
+    """Groups with a session known to start from ``soon_time`` today to the end of the sixth
+    day after (as ``on_within`` says, for ``WEEK_DAYS``); bind ``meets_soon_parameters``."""
+    return Group.id.in_(
+        select_(ScheduleEntry.group_id).where(
+            or_(*(_on_window_day(i, backend) for i in range(WEEK_DAYS)))
+        )
+    )
+
+
+def meets_soon_parameters(now: dt.datetime) -> dict[str, Any]:
+    """The values ``meets_soon_condition`` binds: each day of the window, its weekday, which
+    week of its month it is (and 5 too if it is the last: a "fifth Tuesday" anchor means the
+    last), and the time now."""
+    now = local_now(now)
+    values: dict[str, Any] = {"soon_time": now.time().replace(tzinfo=None, microsecond=0)}
+    for i in range(WEEK_DAYS):
+        day = now.date() + dt.timedelta(days=i)
+        week = week_of_month(day)
+        values[f"soon_date_{i}"] = day
+        values[f"soon_day_{i}"] = WEEKDAYS[day.weekday()]
+        values[f"soon_week_{i}"] = week
+        values[f"soon_last_{i}"] = 5 if (day + dt.timedelta(days=7)).month != day.month else week
+    return values

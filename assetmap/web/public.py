@@ -93,7 +93,7 @@ def _api_args(args: MultiDict[str, str]) -> MultiDict[str, str]:
         for value in args.getlist(name):
             if value:
                 api.add(name, value)
-    for name in (*ACCESSIBILITY_FLAGS, "free"):
+    for name in (*ACCESSIBILITY_FLAGS, "free", "on_this_week"):
         if args.get(name) == "true":
             api.add(name, "true")
     statuses = [Status.OPEN.value] + [s for s in args.getlist("include") if s in INCLUDABLE]
@@ -122,6 +122,7 @@ def _chips(args: MultiDict[str, str]) -> list[Chip]:
         "include": lambda v: f"Include {STATUS_NAMES.get(v, str(v)).lower()}",
         "freshness": lambda v: f"{v.capitalize()} listings",
         "free": lambda v: "Free only",
+        "on_this_week": lambda v: "On this week",
         **{flag: (lambda v, f=flag: ACCESS_NAMES[f]) for flag in ACCESSIBILITY_FLAGS},
         "q": lambda v: f"“{v}”",
     }

@@ -97,3 +97,30 @@ def test_the_list_and_the_listing_give_the_real_next_date(client, add_groups, mo
     )
     assert "Next: today 14:00" in text_of(client.get("/?place=NW5+1AA&q=knitting"))
     assert "Next: today 14:00" in text_of(client.get(f"/groups/{group_id}"))
+
+
+def test_on_this_week_on_the_search_page_and_the_api(client, add_groups, monday_noon):
+    add_groups(
+        listing("Later Today", at="NW5 1AA", schedule=[_weekly("mon", "14:00")]),
+        listing("Gone Today", at="NW5 1AA", schedule=[_weekly("mon", "09:00")]),
+        listing(
+            "Every Other Wednesday",
+            at="NW5 1AA",
+            schedule=[{**_weekly("wed", "10:00"), "frequency": "fortnightly"}],
+        ),
+    )
+    page = client.get("/?place=NW5+1AA&on_this_week=true")
+    said = text_of(page)
+    assert "1 group found" in said and "Later Today" in said and "Gone Today" not in said
+    assert any("On this week" in words for words in links(page))  # its chip, to remove it
+    api = client.get("/api/v1/groups?postcode=NW5+1AA&on_this_week=true").get_json()
+    assert [f["properties"]["name"] for f in api["features"]] == ["Later Today"]
+    everything = client.get("/api/v1/groups?postcode=NW5+1AA").get_json()
+    assert len(everything["features"]) == 3
+    bad = client.get("/api/v1/groups?on_this_week=maybe")
+    assert bad.status_code == 400
+    assert "on_this_week" in bad.get_data(as_text=True)
+
+
+def _weekly(day: str, start: str) -> dict:
+    return {"day": day, "start": start, "end": None, "frequency": "weekly"}
