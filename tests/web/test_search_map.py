@@ -84,6 +84,7 @@ def test_the_map_fits_all_eight_results_and_the_searched_place(page: Page, eight
     expect(popup).not_to_contain_text(CHECKED.isoformat())
     expect(popup).to_contain_text("For: Men only, aged 50 and over, in English")
     expect(popup.locator("p", has_text="Next: ")).to_have_count(1)
+    page.wait_for_timeout(300)  # the popup fades in
     screenshot(page, "search-map-popup")
 
     with page.expect_navigation():
