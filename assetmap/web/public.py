@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from assetmap.directory.queries import TimeOfDay, get_feature, search_groups
 from assetmap.directory.reports import report_problem, sender_hash
+from assetmap.directory.suggestions import did_you_mean
 from assetmap.errors import AssetmapError, NotFound, ValidationError
 from assetmap.geo.postcodes import is_postcode
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Group, Status
@@ -77,6 +78,8 @@ class SearchPage:
     place: str = ""
     #: When nothing matched: ways to widen the search.
     widen: list[Chip] = field(default_factory=list)
+    #: "Did you mean …": a listed interest near the words typed, and the search for it.
+    suggestion: Chip | None = None
 
     @property
     def filters_in_use(self) -> bool:
@@ -155,8 +158,17 @@ def _widen(args: MultiDict[str, str], radius_m: float | None) -> list[Chip]:
             query = urlencode([*rest, ("radius_km", f"{wider:g}")])
             ways.append(Chip(label, url_for("public.search") + "?" + query))
     for chip in _chips(args):
-        ways.append(Chip(f"Search without “{chip.label}”", chip.remove_url))
+        ways.append(Chip(f"Search without “{chip.label.strip('“”')}”", chip.remove_url))
     return ways
+
+
+def _suggest(args: MultiDict[str, str], text: str | None) -> Chip | None:
+    """The same search for the listed interest nearest to the words typed, if one is close."""
+    word = did_you_mean(read_session(), text) if text else None
+    if word is None:
+        return None
+    rest = [(k, v) for k, v in args.items(multi=True) if k not in ("q", "offset")]
+    return Chip(word, url_for("public.search") + "?" + urlencode([*rest, ("q", word)]))
 
 
 def map_points(
@@ -226,6 +238,7 @@ def search() -> ResponseReturnValue:
         _say_what_is_hidden(page, result.hidden)
         if not page.matched:
             page.widen = _widen(args, query.radius_m)
+            page.suggestion = _suggest(args, query.q)
         if offset + len(page.results) < page.matched:
             more = [(k, v) for k, v in args.items(multi=True) if k != "offset"]
             page.more_url = "?" + urlencode([*more, ("offset", offset + PAGE_SIZE)])

@@ -104,3 +104,15 @@ def test_the_map_follows_a_live_filter(page: Page, eight):
     expect(page.locator("#results-heading")).to_have_text("10 groups found")
     expect(page.locator("#map-region")).to_have_attribute("data-loaded", "10")
     expect(page.locator("#hidden-note")).to_contain_text("1 group by invitation only is not shown.")
+
+
+def test_a_search_with_no_results_says_what_to_try(page: Page, eight):
+    page.goto("/?place=NW5+1AA&radius_km=1&q=nitting&free=true")
+    box = page.locator("#no-results")
+    expect(box).to_contain_text("No groups match this search")
+    expect(box.locator("a")).to_have_text(
+        ["Search within 10 km", "Search without “nitting”", "Search without “Free only”",
+         "“knitting”"]
+    )  # fmt: skip
+    assert axe_violations(page) == []
+    screenshot(page, "search-no-results")

@@ -14,7 +14,8 @@ from tests.factories import listing
 
 
 def text_of(response) -> str:
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
+    words = unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+    return re.sub(r"\s+([?.,])", r"\1", re.sub(r"\s+", " ", words))
 
 
 def links(response) -> dict[str, str]:
@@ -66,7 +67,7 @@ def test_no_results_suggests_a_wider_circle_fewer_filters_and_the_spelling(clien
     assert "No groups match" in text_of(unfiltered)
     both = client.get("/?place=NW5+1AA&q=singing&radius_km=10")
     assert "Far Choir" in text_of(both)
-    assert "check the spelling of “singing”" in said
+    assert "Check the spelling of “singing”" in said
 
 
 def test_a_search_with_results_gives_no_guidance(client, groups):
@@ -124,3 +125,14 @@ def test_on_this_week_on_the_search_page_and_the_api(client, add_groups, monday_
 
 def _weekly(day: str, start: str) -> dict:
     return {"day": day, "start": start, "end": None, "frequency": "weekly"}
+
+
+def test_no_results_suggests_the_nearest_interest_groups_list(client, groups):
+    response = client.get("/?place=NW5+1AA&q=nitting&radius_km=2")
+    said = text_of(response)
+    assert "No groups match this search" in said
+    assert "Did you mean “knitting”?" in said
+    found = client.get(links(response)["“knitting”"])
+    assert "Open Knitters" in text_of(found)
+    # Nothing near enough: no suggestion.
+    assert "Did you mean" not in text_of(client.get("/?place=NW5+1AA&q=astronomy"))
