@@ -400,10 +400,12 @@ def moment_text(moment: dt.datetime, now: dt.datetime) -> str:
     return f"{day} {moment:%H:%M}"
 
 
-def next_session(schedule: list[dict[str, Any]], now: dt.datetime) -> str | None:
+def next_session(schedule: list[dict[str, Any]], now: dt.datetime | dt.date) -> str | None:
     """The soonest session from ``now``, as a real date: 'today 14:00', 'Tue 9 Dec 10:00'; for
     a fortnightly group with no known date, both candidates and 'check which'; for a monthly
-    one, 'ask which week'."""
+    one, 'ask which week'. A day alone counts from its start."""
+    if not isinstance(now, dt.datetime):
+        now = dt.datetime.combine(now, dt.time(0), tzinfo=LOCAL_TIME)
     found = soonest_session(schedule or [], now)
     if found is None:
         return None

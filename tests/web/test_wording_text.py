@@ -51,6 +51,8 @@ def test_next_session_is_a_real_date_from_now():
     assert next_session([{"day": "mon", "start": "14:00"}], NOON) == "today 14:00"
     assert next_session([{"day": "mon", "start": "09:00"}], NOON) == "Mon 30 Nov 09:00"
     assert next_session([], NOON) is None
+    # Given a day rather than a moment, it counts from the start of that day.
+    assert next_session(schedule, NOON.date()) == "today 09:00"
 
 
 def test_next_session_is_honest_about_fortnights_and_months_without_a_date():
