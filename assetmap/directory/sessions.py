@@ -111,6 +111,20 @@ def _next_monthly(weekday: int, nth: int, start: dt.time, now: dt.datetime) -> d
     raise AssertionError("a month always has its nth weekday")  # pragma: no cover
 
 
+def keep_anchors(proposed: dict[str, Any], stored: Mapping[str, Any]) -> None:
+    """Give each session of ``proposed`` that does not mention ``from_date`` the one the same
+    session (day, start, frequency) has in ``stored``: a form with no field for it keeps it."""
+    known = {
+        (entry.get("day"), entry.get("start"), entry.get("frequency")): entry["from_date"]
+        for entry in stored.get("schedule") or []
+        if isinstance(entry, Mapping) and entry.get("from_date")
+    }
+    for entry in proposed.get("schedule") or []:
+        if isinstance(entry, dict) and "from_date" not in entry:
+            key = (entry.get("day"), entry.get("start"), entry.get("frequency") or "weekly")
+            entry["from_date"] = known.get(key)
+
+
 def next_of_entry(entry: Mapping[str, Any], now: dt.datetime) -> NextSession | None:
     """The next session of one schedule entry (contract shape: day, start, frequency and an
     optional ``from_date``), or None if the entry cannot be read."""

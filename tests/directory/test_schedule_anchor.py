@@ -35,3 +35,22 @@ def test_the_date_is_stored_served_and_exported(database, add_groups):
     with database.session() as session:
         served = json.loads(get_feature(session, undated, FreshnessPolicy(), TODAY))
     assert served["properties"]["schedule"][0]["from_date"] is None
+
+
+def test_a_save_that_does_not_mention_the_date_keeps_it(database, add_groups):
+    """The organiser's form has no field for it: saving the form must not lose it. A save that
+    gives it as null clears it; a changed session (another day or time) starts without one."""
+    dated = {**FORTNIGHTLY, "from_date": "2026-12-01"}
+    (group_id,) = add_groups(listing("Dated", external_id="d-1", at="NW5 1AA", schedule=[dated]))
+
+    def saved_schedule(schedule):
+        add_groups(listing("Dated", external_id="d-1", at="NW5 1AA", schedule=schedule))
+        with database.session() as session:
+            served = json.loads(get_feature(session, group_id, FreshnessPolicy(), TODAY))
+        return [entry["from_date"] for entry in served["properties"]["schedule"]]
+
+    assert saved_schedule([FORTNIGHTLY]) == ["2026-12-01"]
+    assert saved_schedule([FORTNIGHTLY, {**FORTNIGHTLY, "day": "thu"}]) == ["2026-12-01", None]
+    assert saved_schedule([{**FORTNIGHTLY, "start": "11:00"}]) == [None]
+    assert saved_schedule([dated]) == ["2026-12-01"]
+    assert saved_schedule([{**FORTNIGHTLY, "from_date": None}]) == [None]
