@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from assetmap.models import Base
 from tests.factories import listing
-from tests.web.conftest import SCREENSHOTS, axe_violations
+from tests.web.conftest import SCREENSHOTS, axe_violations, screenshot
 
 #: 16 pt in CSS pixels (96 per inch, 72 points per inch).
 SIXTEEN_PT_PX = 16 * 96 / 72
@@ -88,6 +88,7 @@ def test_five_groups_print_at_16_pt_with_the_typed_details(page: Page, add_group
         page.fill(field, value)
     page.fill("#plan-follow-up", "2026-12-15")
     assert axe_violations(page) == []
+    screenshot(page, "match-plan-typed")
 
     page.emulate_media(media="print")
     assert smallest_printed_text(page) == []
