@@ -17,7 +17,7 @@ from assetmap.directory.queries import TimeOfDay, get_feature, search_groups
 from assetmap.directory.reports import report_problem, sender_hash
 from assetmap.directory.suggestions import did_you_mean
 from assetmap.errors import AssetmapError, NotFound, ValidationError
-from assetmap.geo.postcodes import is_postcode
+from assetmap.geo.postcodes import is_postcode, normalise_postcode
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Group, Status
 from assetmap.verification.policy import Freshness
 from assetmap.web.context import (
@@ -234,7 +234,7 @@ def search() -> ResponseReturnValue:
         page.matched = result.number_matched
         if query.near is not None:
             page.centre = (query.near.lat, query.near.lon)
-            page.place = place
+            page.place = normalise_postcode(place) if is_postcode(place) else place
         _say_what_is_hidden(page, result.hidden)
         if not page.matched:
             page.widen = _widen(args, query.radius_m)

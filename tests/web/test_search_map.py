@@ -97,7 +97,8 @@ def test_the_map_fits_all_eight_results_and_the_searched_place(page: Page, eight
 
 
 def test_the_map_follows_a_live_filter(page: Page, eight):
-    page.goto("/?place=NW5+1AA&radius_km=5")
+    page.goto("/?place=nw51aa&radius_km=5")
+    expect(page.locator(".am-place-label")).to_have_text("You searched: NW5 1AA")
     expect(page.locator("#map-region")).to_have_attribute("data-loaded", "8")
     page.click("text=More filters")
     page.check("#include-waiting_list")
