@@ -503,6 +503,10 @@ def audience_text(audience: dict[str, Any] | None) -> str | None:
     return text[0].upper() + text[1:]
 
 
+#: Statuses of groups that are not meeting now: no "next session" is said of them.
+NOT_MEETING = frozenset({Status.PAUSED.value, Status.CLOSED.value})
+
+
 def popup_lines(group: dict[str, Any], now: dt.datetime) -> list[str]:
     """A group's lines on a map popup, as the search list says them: its status, who it is
     for, when it next meets, and its places."""
@@ -510,7 +514,8 @@ def popup_lines(group: dict[str, Any], now: dt.datetime) -> list[str]:
     who = audience_text(group.get("audience"))
     if who:
         lines.append(f"For: {who}")
-    when = next_session(group.get("schedule") or [], now)
+    meeting = group.get("status") not in NOT_MEETING
+    when = next_session(group.get("schedule") or [], now) if meeting else None
     if when:
         lines.append(f"Next: {when}")
     places = spare_places_text(group.get("capacity") or {})
@@ -566,4 +571,5 @@ def register(app: Any) -> None:
         spare_places_text=spare_places_text,
         audience_text=audience_text,
         hidden_text=hidden_text,
+        NOT_MEETING=NOT_MEETING,
     )

@@ -10,6 +10,7 @@ from html import unescape
 import pytest
 
 from assetmap.web.context import set_clock
+from assetmap.web.wording import popup_lines
 from tests.factories import listing
 
 
@@ -136,3 +137,20 @@ def test_no_results_suggests_the_nearest_interest_groups_list(client, groups):
     assert "Open Knitters" in text_of(found)
     # Nothing near enough: no suggestion.
     assert "Did you mean" not in text_of(client.get("/?place=NW5+1AA&q=astronomy"))
+
+
+def test_a_paused_group_has_no_next_session(client, add_groups, monday_noon):
+    (paused,) = add_groups(
+        listing(
+            "Paused Knitters", at="NW5 1AA", status="paused", schedule=[_weekly("mon", "14:00")]
+        )
+    )
+    assert "Next:" not in text_of(client.get(f"/groups/{paused}"))
+    listed = {"status": "paused", "schedule": [_weekly("mon", "14:00")], "capacity": {}}
+    assert popup_lines(listed, dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC)) == ["Paused"]
+    assert (
+        "Next: today 14:00"
+        in popup_lines({**listed, "status": "open"}, dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC))[
+            1
+        ]
+    )
