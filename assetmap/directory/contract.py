@@ -6,6 +6,7 @@ Validation speaks plain English a person fixing a file can act on:
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from typing import Annotated, Any
@@ -214,6 +215,8 @@ class ScheduleIn(Part):
     start: Time
     end: OptionalTime = None
     frequency: Annotated[Frequency, one_of(Frequency)] = Frequency.WEEKLY
+    #: The date of one session: it fixes which fortnight, and which week of the month.
+    from_date: Date = None
 
 
 class CapacityIn(Part):
@@ -357,6 +360,10 @@ def cross_field_problems(listing: ListingIn) -> list[tuple[str, str]]:
     for index, entry in enumerate(listing.schedule):
         if entry.end is not None and entry.end <= entry.start:
             problems.append((f"schedule[{index}].end", "must be after the start time"))
+        weekday = list(Day).index(entry.day)
+        if entry.from_date is not None and entry.from_date.weekday() != weekday:
+            day_name = calendar.day_name[weekday]
+            problems.append((f"schedule[{index}].from_date", f"must be a {day_name}"))
     return problems
 
 
@@ -442,6 +449,7 @@ def listing_json(
                 "start": _hhmm(entry.start),
                 "end": _hhmm(entry.end),
                 "frequency": entry.frequency.value,
+                "from_date": entry.from_date.isoformat() if entry.from_date else None,
             }
             for entry in schedule
         ],

@@ -149,6 +149,7 @@ def _children(session: Session, ids: list[int]) -> _Children:
             ScheduleEntry.start,
             ScheduleEntry.end,
             ScheduleEntry.frequency,
+            ScheduleEntry.from_date,
         )
         .where(ScheduleEntry.group_id.in_(ids))
         .order_by(ScheduleEntry.id)

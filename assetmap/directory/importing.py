@@ -398,9 +398,28 @@ def _group_values(
     }
 
 
+def _kept_anchors(session: Session, updated: set[int]) -> dict[tuple[Any, ...], dt.date]:
+    """Each updated group's sessions' ``from_date``, by (group, day, start, frequency): a save
+    that does not mention it (the organiser's form has no such field) keeps it."""
+    kept: dict[tuple[Any, ...], dt.date] = {}
+    for chunk in chunks(sorted(updated), LOOKUP_CHUNK):
+        for row in session.execute(
+            select(
+                ScheduleEntry.group_id,
+                ScheduleEntry.day,
+                ScheduleEntry.start,
+                ScheduleEntry.frequency,
+                ScheduleEntry.from_date,
+            ).where(ScheduleEntry.group_id.in_(chunk), ScheduleEntry.from_date.is_not(None))
+        ):
+            kept[(row.group_id, row.day, row.start, row.frequency)] = row.from_date
+    return kept
+
+
 def _replace_children(
     session: Session, batch: Sequence[ListingIn], group_ids: list[int], updated: set[int]
 ) -> None:
+    kept = _kept_anchors(session, updated)
     for chunk in chunks(sorted(updated), LOOKUP_CHUNK):
         for model in (GroupCategory, GroupInterest, ScheduleEntry):
             session.execute(delete(model).where(model.group_id.in_(chunk)))
@@ -419,6 +438,11 @@ def _replace_children(
                 "start": entry.start,
                 "end": entry.end,
                 "frequency": entry.frequency,
+                "from_date": (
+                    entry.from_date
+                    if "from_date" in entry.model_fields_set
+                    else kept.get((group_id, entry.day, entry.start, entry.frequency))
+                ),
             }
             for entry in listing.schedule
         ]

@@ -34,6 +34,7 @@ from assetmap.directory.edits import (
     place_venue,
 )
 from assetmap.directory.importing import ImportRejected, save_listings, validate_records
+from assetmap.directory.sessions import keep_anchors
 from assetmap.errors import Conflict, Forbidden, NotFound, ValidationError
 from assetmap.geo.interfaces import Geocoder
 from assetmap.models import (
@@ -203,6 +204,7 @@ def submit_edited_listing(
     The venue is placed first (``place_venue``): ``proposed`` gets its coordinates."""
     stored = current_listing(session, group_id)
     place_venue(proposed, stored.get("venue"), geocoder)
+    keep_anchors(proposed, stored)
     patch = patch_between(proposed, stored)
     if not patch:
         return None

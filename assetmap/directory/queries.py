@@ -12,7 +12,7 @@ import functools
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import (
@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from assetmap.db import Backend
 from assetmap.directory.contract import MAX_ID
 from assetmap.directory.documents import feature_text
+from assetmap.directory.sessions import meets_soon_condition, meets_soon_parameters
 from assetmap.errors import NotFound
 from assetmap.geo.spatial import BBox, Point, circle_bbox, spatial_dialect
 from assetmap.models import (
@@ -93,6 +94,8 @@ class GroupQuery:
     # With text: "relevance" (default) or "distance" (needs near).
     sort: str | None = None
     freshness: tuple[Freshness, ...] = ()
+    #: Only groups with a session known to start in the seven days from this moment.
+    meets_from: dt.datetime | None = None
     limit: int = 50
     offset: int = 0
 
@@ -103,6 +106,8 @@ class GroupPage:
 
     features: list[str]
     number_matched: int
+    #: How many more the same search finds in each status it was asked to count but not show.
+    hidden: dict[Status, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,7 @@ class _Shape:
     expiry_periods: tuple[int, ...]
     near: bool
     bbox: bool
+    meets_soon: bool = False
 
     @classmethod
     def of(cls, query: GroupQuery, backend: Backend, policy: FreshnessPolicy) -> _Shape:
@@ -140,6 +146,7 @@ class _Shape:
             expiry_periods=policy.shorter_periods if query.freshness else (),
             near=query.near is not None,
             bbox=query.bbox is not None,
+            meets_soon=query.meets_from is not None,
         )
 
 
@@ -205,6 +212,8 @@ def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
                 )
             )
         conditions.append(Group.id.in_(select(ScheduleEntry.group_id).where(*when)))
+    if shape.meets_soon:
+        conditions.append(meets_soon_condition(shape.backend))
     for flag, wanted in shape.access:
         conditions.append(getattr(Group, flag).is_(wanted))
     if shape.free is not None:
@@ -303,6 +312,8 @@ def _parameters(query: GroupQuery, policy: FreshnessPolicy, today: dt.date) -> d
         values[f"{time}_from"], values[f"{time}_to"] = TIME_WINDOWS[time]
     if query.freshness:
         values.update(policy.parameters(today))
+    if query.meets_from is not None:
+        values.update(meets_soon_parameters(query.meets_from))
     boxes = [("bbox", query.bbox)]
     if query.near is not None:
         radius = query.radius_m or 0.0
@@ -418,9 +429,31 @@ def search_groups(
     backend: Backend,
     policy: FreshnessPolicy,
     today: dt.date,
+    count_hidden: Sequence[Status] = (),
 ) -> GroupPage:
     """Listings matching ``query``: best text match first when there is text (or nearest
-    first with ``sort="distance"``), else nearest first when ``near`` is given, else by id."""
+    first with ``sort="distance"``), else nearest first when ``near`` is given, else by id.
+
+    ``count_hidden``: statuses the query leaves out, each counted (``GroupPage.hidden``) so a
+    page can say "2 groups with a waiting list are not shown"."""
+    found = _search(session, query, backend, policy, today)
+    for status in count_hidden:
+        if status in query.statuses:
+            continue
+        alone = replace(query, statuses=(status,), limit=1, offset=0)
+        count = _search(session, alone, backend, policy, today).number_matched
+        if count:
+            found.hidden[status] = count
+    return found
+
+
+def _search(
+    session: Session,
+    query: GroupQuery,
+    backend: Backend,
+    policy: FreshnessPolicy,
+    today: dt.date,
+) -> GroupPage:
     shape = _Shape.of(query, backend, policy)
     values = _parameters(query, policy, today)
     if query.q:

@@ -270,6 +270,8 @@ class ScheduleEntry(Base):
     frequency: Mapped[Frequency] = mapped_column(
         stored_enum(Frequency, "frequency"), default=Frequency.WEEKLY
     )
+    #: The date of one session, for a fortnightly or monthly group: which weeks it meets.
+    from_date: Mapped[dt.date | None] = mapped_column(Date)
 
     group: Mapped[Group] = relationship(back_populates="schedule")
 

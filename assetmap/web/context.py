@@ -8,6 +8,8 @@ when the request ends. Blueprints import from here, never from ``assetmap.web`` 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
@@ -27,6 +29,8 @@ _DATABASE = "assetmap.database"
 _POLICY = "assetmap.freshness_policy"
 _TRAVEL = "assetmap.travel"
 _GAP_ANSWERS = "assetmap.gap_answers"
+_CLOCK = "assetmap.clock"
+LOCAL_TIME = ZoneInfo("Europe/London")
 
 
 def bind(app: Flask, config: Config) -> None:
@@ -108,7 +112,22 @@ def gap_answers() -> ResultCache[GapResult]:
 
 
 def today() -> dt.date:
+    if current_app.extensions.get(_CLOCK) is not None:
+        return now().date()
     return dt.date.today()
+
+
+def now() -> dt.datetime:
+    """This moment in UK time (Europe/London), which "today 14:00" and "on this week" are
+    counted from; a test pins it with ``set_clock``."""
+    clock = current_app.extensions.get(_CLOCK)
+    moment = clock() if clock is not None else dt.datetime.now(dt.UTC)
+    return moment.astimezone(LOCAL_TIME)
+
+
+def set_clock(app: Flask, clock: Callable[[], dt.datetime] | None) -> None:
+    """Make ``now`` (and ``today``) read ``clock`` instead of the system's; None restores it."""
+    app.extensions[_CLOCK] = clock
 
 
 def _close_sessions(_exc: BaseException | None) -> None:

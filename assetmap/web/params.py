@@ -19,6 +19,7 @@ from assetmap.geo.spatial import BBox, Point
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Status
 from assetmap.text.words import normalise_interest
 from assetmap.verification.policy import Freshness
+from assetmap.web.context import now
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -36,6 +37,7 @@ SEARCH_PARAMETERS = frozenset(
         "time",
         "free",
         "freshness",
+        "on_this_week",
         "limit",
         "offset",
         "sort",
@@ -158,6 +160,7 @@ def parse_group_query(
         times=_choices(args, "time", TimeOfDay),
         free=_boolean(args, "free"),
         freshness=_choices(args, "freshness", Freshness),
+        meets_from=now() if _boolean(args, "on_this_week") else None,
         limit=_whole(args, "limit", config.default_page_size, 1, config.max_page_size),
         offset=_whole(args, "offset", 0, 0, 10_000_000),
         sort=_sort(args),

@@ -15,8 +15,9 @@ from werkzeug.datastructures import MultiDict
 
 from assetmap.directory.queries import TimeOfDay, get_feature, search_groups
 from assetmap.directory.reports import report_problem, sender_hash
+from assetmap.directory.suggestions import did_you_mean
 from assetmap.errors import AssetmapError, NotFound, ValidationError
-from assetmap.geo.postcodes import is_postcode
+from assetmap.geo.postcodes import is_postcode, normalise_postcode
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Group, Status
 from assetmap.verification.policy import Freshness
 from assetmap.web.context import (
@@ -25,6 +26,7 @@ from assetmap.web.context import (
     db_session,
     freshness_policy,
     geocoder,
+    now,
     read_session,
     today,
 )
@@ -36,6 +38,8 @@ from assetmap.web.wording import (
     DAY_NAMES,
     PROBLEM_NAMES,
     STATUS_NAMES,
+    day_text,
+    popup_lines,
 )
 
 public = Blueprint("public", __name__)
@@ -43,6 +47,10 @@ public = Blueprint("public", __name__)
 PAGE_SIZE = 50
 # Statuses a link worker can add to the open groups shown by default.
 INCLUDABLE = (Status.INVITATION_ONLY, Status.WAITING_LIST)
+#: The statuses a search counts when it leaves them out, in the order the page names them.
+HIDDEN = (Status.WAITING_LIST, Status.INVITATION_ONLY)
+#: The smallest wider circle offered when nothing was found.
+WIDER_KM = 10.0
 
 
 @dataclass
@@ -63,6 +71,15 @@ class SearchPage:
     api_filters: str = ""
     centre: tuple[float, float] | None = None
     more_url: str | None = None
+    #: How many groups the default statuses left out, by status, and a link that shows them.
+    hidden: dict[str, int] = field(default_factory=dict)
+    show_hidden_url: str | None = None
+    #: The place searched for, as typed: its map marker says "You searched: …".
+    place: str = ""
+    #: When nothing matched: ways to widen the search.
+    widen: list[Chip] = field(default_factory=list)
+    #: "Did you mean …": a listed interest near the words typed, and the search for it.
+    suggestion: Chip | None = None
 
     @property
     def filters_in_use(self) -> bool:
@@ -79,7 +96,7 @@ def _api_args(args: MultiDict[str, str]) -> MultiDict[str, str]:
         for value in args.getlist(name):
             if value:
                 api.add(name, value)
-    for name in (*ACCESSIBILITY_FLAGS, "free"):
+    for name in (*ACCESSIBILITY_FLAGS, "free", "on_this_week"):
         if args.get(name) == "true":
             api.add(name, "true")
     statuses = [Status.OPEN.value] + [s for s in args.getlist("include") if s in INCLUDABLE]
@@ -108,6 +125,7 @@ def _chips(args: MultiDict[str, str]) -> list[Chip]:
         "include": lambda v: f"Include {STATUS_NAMES.get(v, str(v)).lower()}",
         "freshness": lambda v: f"{v.capitalize()} listings",
         "free": lambda v: "Free only",
+        "on_this_week": lambda v: "On this week",
         **{flag: (lambda v, f=flag: ACCESS_NAMES[f]) for flag in ACCESSIBILITY_FLAGS},
         "q": lambda v: f"“{v}”",
     }
@@ -118,6 +136,77 @@ def _chips(args: MultiDict[str, str]) -> list[Chip]:
         rest = [(k, v) for k, v in args.items(multi=True) if (k, v) != (name, value)]
         chips.append(Chip(labels[name](value), url_for("public.search") + "?" + urlencode(rest)))
     return chips
+
+
+def _say_what_is_hidden(page: SearchPage, hidden: dict[Status, int]) -> None:
+    """Note the groups the default statuses left out, with a link that includes them."""
+    page.hidden = {status.value: count for status, count in hidden.items()}
+    if page.hidden:
+        rest = [(k, v) for k, v in page.args.items(multi=True) if k != "offset"]
+        shown = [*rest, *(("include", status) for status in page.hidden)]
+        page.show_hidden_url = url_for("public.search") + "?" + urlencode(shown)
+
+
+def _widen(args: MultiDict[str, str], radius_m: float | None) -> list[Chip]:
+    """Ways to find something when nothing matched: a wider circle, then each filter dropped."""
+    ways: list[Chip] = []
+    if radius_m is not None:
+        wider = min(max(radius_m / 1000 * 2, WIDER_KM), app_config().max_radius_km)
+        if wider * 1000 > radius_m:
+            rest = [(k, v) for k, v in args.items(multi=True) if k not in ("radius_km", "offset")]
+            label = f"Search within {wider:g} km"
+            query = urlencode([*rest, ("radius_km", f"{wider:g}")])
+            ways.append(Chip(label, url_for("public.search") + "?" + query))
+    for chip in _chips(args):
+        ways.append(Chip(f"Search without “{chip.label.strip('“”')}”", chip.remove_url))
+    return ways
+
+
+def _suggest(args: MultiDict[str, str], text: str | None) -> Chip | None:
+    """The same search for the listed interest nearest to the words typed, if one is close."""
+    word = did_you_mean(read_session(), text) if text else None
+    if word is None:
+        return None
+    rest = [(k, v) for k, v in args.items(multi=True) if k not in ("q", "offset")]
+    return Chip(word, url_for("public.search") + "?" + urlencode([*rest, ("q", word)]))
+
+
+def map_points(
+    results: list[dict[str, Any]],
+    centre: tuple[float, float] | None,
+    place: str,
+    moment: dt.datetime,
+) -> dict[str, Any]:
+    """What the search map draws: the listed groups, with their popups' words already
+    written, and the searched place ("You searched: NW5 2AB")."""
+    groups = []
+    for group in results:
+        venue = group.get("venue")
+        if not venue or venue.get("lat") is None:
+            continue
+        checked = group.get("last_verified_at")
+        groups.append(
+            {
+                "id": group["id"],
+                "name": group["name"],
+                "lat": venue["lat"],
+                "lon": venue["lon"],
+                "status": group["status"],
+                "lines": popup_lines(group, moment),
+                "checked": (
+                    f"Last checked {day_text(dt.date.fromisoformat(checked))}"
+                    if checked
+                    else "Never checked"
+                ),
+                "stale": group.get("freshness") == "stale",
+                "very_stale": bool(group.get("very_stale")),
+                "url": url_for("public.listing_page", group_id=group["id"]),
+            }
+        )
+    searched = None
+    if centre is not None:
+        searched = {"lat": centre[0], "lon": centre[1], "label": f"You searched: {place}"}
+    return {"groups": groups, "place": searched}
 
 
 @public.get("/")
@@ -138,11 +227,18 @@ def search() -> ResponseReturnValue:
                 api["radius_km"] = args["radius_km"]
         api["limit"], api["offset"] = str(PAGE_SIZE), str(offset)
         query = parse_group_query(api, app_config(), geocoder())
-        result = search_groups(read_session(), query, backend(), freshness_policy(), today())
+        result = search_groups(
+            read_session(), query, backend(), freshness_policy(), today(), count_hidden=HIDDEN
+        )
         page.results = [json.loads(text)["properties"] for text in result.features]
         page.matched = result.number_matched
         if query.near is not None:
             page.centre = (query.near.lat, query.near.lon)
+            page.place = normalise_postcode(place) if is_postcode(place) else place
+        _say_what_is_hidden(page, result.hidden)
+        if not page.matched:
+            page.widen = _widen(args, query.radius_m)
+            page.suggestion = _suggest(args, query.q)
         if offset + len(page.results) < page.matched:
             more = [(k, v) for k, v in args.items(multi=True) if k != "offset"]
             page.more_url = "?" + urlencode([*more, ("offset", offset + PAGE_SIZE)])
@@ -157,6 +253,7 @@ def search() -> ResponseReturnValue:
         map=build_map(
             app_config(), page.centre or app_config().map_centre, 14 if page.centre else 13
         ),
+        map_points=map_points(page.results, page.centre, page.place, now()),
         categories=list(Category),
         days=list(Day),
         times=list(TimeOfDay),

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from assetmap.directory.sessions import Certainty, local_now
+from assetmap.directory.sessions import next_session as soonest_session
 from assetmap.geo.journeys import Mode
 from assetmap.models import (
     ACCESSIBILITY_FLAGS,
@@ -30,6 +32,7 @@ from assetmap.models import (
     TaskReason,
     VerificationMethod,
 )
+from assetmap.web.context import now as request_now
 
 # ---- enum values ------------------------------------------------------------------------------
 
@@ -382,17 +385,41 @@ def session_text(entry: dict[str, Any]) -> str:
     return f"{text}, {frequency}" if frequency else text
 
 
-def next_session(schedule: list[dict[str, Any]], today: dt.date) -> str | None:
-    """The soonest regular session from today on, as 'Tuesday 10:00'."""
-    if not schedule:
+def moment_text(moment: dt.datetime, now: dt.datetime) -> str:
+    """'today 14:00', 'tomorrow 10:00', 'Tue 9 Dec 10:00' (with the year if not this one)."""
+    moment, now = local_now(moment), local_now(now)
+    ahead = (moment.date() - now.date()).days
+    if ahead == 0:
+        day = "today"
+    elif ahead == 1:
+        day = "tomorrow"
+    else:
+        day = f"{moment:%a} {moment.day} {moment:%b}"
+        if moment.year != now.year:
+            day += f" {moment.year}"
+    return f"{day} {moment:%H:%M}"
+
+
+def next_session(schedule: list[dict[str, Any]], now: dt.datetime | dt.date) -> str | None:
+    """The soonest session from ``now``, as a real date: 'today 14:00', 'Tue 9 Dec 10:00'; for
+    a fortnightly group with no known date, both candidates and 'check which'; for a monthly
+    one, 'ask which week'. A day alone counts from its start."""
+    if not isinstance(now, dt.datetime):
+        now = dt.datetime.combine(now, dt.time(0), tzinfo=LOCAL_TIME)
+    found = soonest_session(schedule or [], now)
+    if found is None:
         return None
-    weekday = today.weekday()
-
-    def days_ahead(entry: dict[str, Any]) -> tuple[int, str]:
-        return ((DAY_ORDER.index(entry["day"]) - weekday) % 7, entry["start"])
-
-    soonest = min(schedule, key=days_ahead)
-    return f"{DAY_NAMES[soonest['day']]} {soonest['start']}"
+    if found.certainty is Certainty.KNOWN:
+        return moment_text(found.starts, now)
+    if found.certainty is Certainty.ONE_OF_TWO and found.or_else is not None:
+        return (
+            f"{moment_text(found.starts, now)} or {moment_text(found.or_else, now)}"
+            " (every two weeks, check which)"
+        )
+    day = DAY_NAMES[DAY_ORDER[found.starts.weekday()]]
+    if found.frequency is Frequency.MONTHLY:
+        return f"{day}s {found.starts:%H:%M}, once a month: ask which week"
+    return f"{day}s {found.starts:%H:%M}, not every week: ask which weeks"
 
 
 def distance_text(metres: float | None) -> str | None:
@@ -476,9 +503,55 @@ def audience_text(audience: dict[str, Any] | None) -> str | None:
     return text[0].upper() + text[1:]
 
 
+#: Statuses of groups that are not meeting now: no "next session" is said of them.
+NOT_MEETING = frozenset({Status.PAUSED.value, Status.CLOSED.value})
+
+
+def popup_lines(group: dict[str, Any], now: dt.datetime) -> list[str]:
+    """A group's lines on a map popup, as the search list says them: its status, who it is
+    for, when it next meets, and its places."""
+    lines = [STATUS_NAMES.get(group.get("status") or "", str(group.get("status")))]
+    who = audience_text(group.get("audience"))
+    if who:
+        lines.append(f"For: {who}")
+    meeting = group.get("status") not in NOT_MEETING
+    when = next_session(group.get("schedule") or [], now) if meeting else None
+    if when:
+        lines.append(f"Next: {when}")
+    places = spare_places_text(group.get("capacity") or {})
+    if places:
+        lines.append(places)
+    return lines
+
+
+#: A status a search leaves out by default, as "(a) group(s) …" (one, many).
+HIDDEN_STATUS_WORDS: dict[str, tuple[str, str]] = {
+    Status.WAITING_LIST: ("group with a waiting list", "groups with a waiting list"),
+    Status.INVITATION_ONLY: ("group by invitation only", "groups by invitation only"),
+}
+
+
+def hidden_text(hidden: dict[str, int]) -> str:
+    """'2 groups with a waiting list and 1 group by invitation only are not shown.'"""
+    parts = [
+        f"{count} {HIDDEN_STATUS_WORDS[status][count != 1]}"
+        for status, count in hidden.items()
+        if status in HIDDEN_STATUS_WORDS
+    ]
+    if not parts:
+        return ""
+    said = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+    return f"{said} {'is' if sum(hidden.values()) == 1 else 'are'} not shown."
+
+
 def label_pair(value: str, names: dict[str, str]) -> tuple[str, str]:
     """(value, its name) for a checkbox list."""
     return value, names.get(value, value)
+
+
+def _next_session_now(schedule: list[dict[str, Any]], now: dt.datetime | None = None) -> str | None:
+    """``next_session`` for templates: from this request's ``now`` unless one is given."""
+    return next_session(schedule, now or request_now())
 
 
 def register(app: Any) -> None:
@@ -491,10 +564,12 @@ def register(app: Any) -> None:
         STATUS_NAMES=STATUS_NAMES,
         ACCESS_NAMES=ACCESS_NAMES,
         session_text=session_text,
-        next_session=next_session,
+        next_session=_next_session_now,
         distance_text=distance_text,
         months_ago=months_ago,
         month_year=month_year,
         spare_places_text=spare_places_text,
         audience_text=audience_text,
+        hidden_text=hidden_text,
+        NOT_MEETING=NOT_MEETING,
     )

@@ -61,7 +61,7 @@ def test_reimporting_updates_rather_than_duplicates(database, add_groups):
     knit = next(item for item in export(database) if item["external_id"] == "kn-1")
     assert knit["name"] == "Knit and Natter (Wednesdays)"
     assert knit["schedule"] == [
-        {"day": "wed", "start": "14:00", "end": "16:00", "frequency": "weekly"}
+        {"day": "wed", "start": "14:00", "end": "16:00", "frequency": "weekly", "from_date": None}
     ]
     with database.session() as session:
         assert session.get(Group, first[0]).version == 2

@@ -38,11 +38,48 @@ def test_how_long_ago(day, text):
     assert months_ago(day, MONDAY) == text
 
 
-def test_next_session_is_the_soonest_from_today():
+#: Monday 23 November 2026, 12:00 in London (GMT).
+NOON = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
+
+
+def test_next_session_is_a_real_date_from_now():
     schedule = [{"day": "mon", "start": "09:00"}, {"day": "wed", "start": "18:00"}]
-    assert next_session(schedule, MONDAY) == "Monday 09:00"
-    assert next_session(schedule, MONDAY + dt.timedelta(days=1)) == "Wednesday 18:00"
-    assert next_session([], MONDAY) is None
+    # Monday 09:00 has passed at noon: the next is Wednesday, not "Monday 09:00".
+    assert next_session(schedule, NOON) == "Wed 25 Nov 18:00"
+    assert next_session(schedule, NOON.replace(hour=8)) == "today 09:00"
+    assert next_session(schedule, NOON + dt.timedelta(days=1)) == "tomorrow 18:00"
+    assert next_session([{"day": "mon", "start": "14:00"}], NOON) == "today 14:00"
+    assert next_session([{"day": "mon", "start": "09:00"}], NOON) == "Mon 30 Nov 09:00"
+    assert next_session([], NOON) is None
+    # Given a day rather than a moment, it counts from the start of that day.
+    assert next_session(schedule, NOON.date()) == "today 09:00"
+
+
+def test_next_session_is_honest_about_fortnights_and_months_without_a_date():
+    fortnightly = [{"day": "tue", "start": "10:00", "frequency": "fortnightly"}]
+    assert next_session(fortnightly, NOON) == (
+        "tomorrow 10:00 or Tue 1 Dec 10:00 (every two weeks, check which)"
+    )
+    monthly = [{"day": "tue", "start": "10:00", "frequency": "monthly"}]
+    assert next_session(monthly, NOON) == "Tuesdays 10:00, once a month: ask which week"
+
+
+def test_next_session_with_a_date_of_one_session_knows_the_fortnight_and_the_week():
+    # 1 December 2026 is a Tuesday: the fortnight after it, not the 24th.
+    fortnightly = [
+        {"day": "tue", "start": "10:00", "frequency": "fortnightly", "from_date": "2026-12-01"}
+    ]
+    assert next_session(fortnightly, NOON) == "Tue 1 Dec 10:00"
+    # The first Tuesday of the month: 1 December, then 5 January 2027.
+    monthly = [{"day": "tue", "start": "10:00", "frequency": "monthly", "from_date": "2026-11-03"}]
+    assert next_session(monthly, NOON) == "Tue 1 Dec 10:00"
+    assert next_session(monthly, NOON + dt.timedelta(days=9)) == "Tue 5 Jan 2027 10:00"
+
+
+def test_next_session_counts_in_uk_time():
+    # 23:30 UTC on 1 July is 00:30 on 2 July in London (BST): a Thursday session is "today".
+    late = dt.datetime(2026, 7, 1, 23, 30, tzinfo=dt.UTC)
+    assert next_session([{"day": "thu", "start": "10:00"}], late) == "today 10:00"
 
 
 def test_session_wording():

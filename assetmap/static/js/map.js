@@ -1,5 +1,8 @@
-// Markers for the groups in view, fetched from the API as the map moves, clustered.
-// Every piece of listing text is set with textContent, never as HTML.
+// The search map: a marker for every group in the list beside it (the same groups, so the map
+// and the list never disagree), clustered where they crowd, and a marker for the place searched
+// for; the view fits them all. The server writes every popup's words (#search-points), so the
+// map says dates and places as the list does. Every piece of text is set with textContent,
+// never as HTML. When a filter changes, search.js swaps in new points and the map redraws.
 (function () {
   "use strict";
   var region = document.getElementById("map-region");
@@ -9,30 +12,15 @@
   // Clustering needs a maximum zoom, which a map without a tile layer does not have.
   if (map.getMaxZoom() === Infinity) { map.setMaxZoom(19); }
 
-  var DAYS = { mon: "Monday", tue: "Tuesday", wed: "Wednesday", thu: "Thursday",
-               fri: "Friday", sat: "Saturday", sun: "Sunday" };
-  var STATUS = { open: "Open to anyone", invitation_only: "Invitation only",
-                 waiting_list: "Waiting list", paused: "Paused", closed: "Closed" };
-  var ORDER = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
   var clusters = L.markerClusterGroup({ showCoverageOnHover: false });
   map.addLayer(clusters);
-  var pending = null;
+  var searched = null;
 
   function line(parent, text, className) {
     var p = document.createElement("p");
     p.textContent = text;
     if (className) { p.className = className; }
     parent.appendChild(p);
-  }
-
-  function nextSession(schedule) {
-    if (!schedule || !schedule.length) { return null; }
-    var today = (new Date().getDay() + 6) % 7;
-    var best = schedule.slice().sort(function (a, b) {
-      var da = (ORDER.indexOf(a.day) - today + 7) % 7, db = (ORDER.indexOf(b.day) - today + 7) % 7;
-      return da - db || (a.start < b.start ? -1 : 1);
-    })[0];
-    return DAYS[best.day] + " " + best.start;
   }
 
   function popup(group) {
@@ -42,18 +30,11 @@
     title.className = "nhsuk-heading-xs";
     title.textContent = group.name;
     box.appendChild(title);
-    line(box, STATUS[group.status] || group.status);
-    var when = nextSession(group.schedule);
-    if (when) { line(box, "Next: " + when); }
-    var spare = group.capacity && group.capacity.spare_places;
-    if (spare !== null && spare !== undefined) {
-      line(box, spare === 0 ? "Full" : spare + " place" + (spare === 1 ? "" : "s") + " free");
-    }
-    line(box, group.last_verified_at ? "Checked " + group.last_verified_at : "Never checked",
-         group.freshness === "stale" ? "am-popup__stale" : null);
+    group.lines.forEach(function (text) { line(box, text); });
+    line(box, group.checked, group.stale ? "am-popup__stale" : null);
     if (group.very_stale) { line(box, "May have stopped: ring first", "am-popup__stale"); }
     var link = document.createElement("a");
-    link.href = region.dataset.listing.replace(/0$/, String(group.id));
+    link.href = group.url;
     link.textContent = "View " + group.name;
     box.appendChild(link);
     return box;
@@ -62,7 +43,7 @@
   function icon(group) {
     var html = document.createElement("span");
     html.className = "am-marker am-marker--" + group.status;
-    if (group.freshness === "stale") {
+    if (group.stale) {
       var badge = document.createElement("span");
       badge.className = "am-marker__badge";
       badge.textContent = "!";
@@ -71,33 +52,44 @@
     return L.divIcon({ className: "", html: html, iconSize: [22, 22], iconAnchor: [11, 11] });
   }
 
-  function load() {
-    var b = map.getBounds();
-    var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]
-      .map(function (n) { return Math.max(-180, Math.min(180, n)).toFixed(5); }).join(",");
-    var url = region.dataset.api + "?bbox=" + bbox + "&limit=1000" +
-      (region.dataset.filters ? "&" + region.dataset.filters : "");
-    if (pending) { pending.abort(); }
-    pending = new AbortController();
-    fetch(url, { signal: pending.signal })
-      .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (data) {
-        if (!data) { return; }
-        clusters.clearLayers();
-        data.features.forEach(function (f) {
-          if (!f.geometry) { return; }
-          var c = f.geometry.coordinates;
-          var marker = L.marker([c[1], c[0]], { icon: icon(f.properties), title: f.properties.name,
-                                                alt: f.properties.name });
-          marker.bindPopup(popup(f.properties));
-          clusters.addLayer(marker);
-        });
-        region.dataset.loaded = String(data.features.length);
-      })
-      .catch(function () {});
+  function placeMarker(place) {
+    var html = document.createElement("span");
+    html.className = "am-place-marker";
+    var label = document.createElement("span");
+    label.textContent = place.label;
+    return L.marker([place.lat, place.lon], {
+      icon: L.divIcon({ className: "", html: html, iconSize: [20, 20], iconAnchor: [10, 10] }),
+      title: place.label, alt: place.label, keyboard: false, zIndexOffset: -1000
+    }).bindTooltip(label, { permanent: true, direction: "top", offset: [0, -10],
+                            className: "am-place-label" });
   }
 
-  map.on("moveend", load);
-  region.addEventListener("filters-changed", load);
-  load();
+  function draw() {
+    var data = document.getElementById("search-points");
+    if (!data) { return; }
+    var points = JSON.parse(data.textContent);
+    var bounds = [];
+    clusters.clearLayers();
+    points.groups.forEach(function (group) {
+      var marker = L.marker([group.lat, group.lon], { icon: icon(group), title: group.name,
+                                                      alt: group.name });
+      marker.bindPopup(popup(group));
+      clusters.addLayer(marker);
+      bounds.push([group.lat, group.lon]);
+    });
+    if (searched) { map.removeLayer(searched); searched = null; }
+    if (points.place) {
+      searched = placeMarker(points.place).addTo(map);
+      bounds.push([points.place.lat, points.place.lon]);
+    }
+    if (bounds.length > 1) {
+      map.fitBounds(bounds, { padding: [40, 40], maxZoom: 16 });
+    } else if (bounds.length === 1) {
+      map.setView(bounds[0], 15);
+    }
+    region.dataset.loaded = String(points.groups.length);
+  }
+
+  region.addEventListener("filters-changed", draw);
+  draw();
 })();

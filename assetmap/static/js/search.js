@@ -6,7 +6,7 @@
   var form = document.getElementById("search-form");
   var results = document.querySelector(".am-search__results");
   if (!form || !results || !window.fetch || !window.DOMParser) { return; }
-  var SWAPPED = [".am-chips", "#results", ".am-more"];
+  var SWAPPED = [".am-chips", "#search-notes", "#results", ".am-more"];
   var pending = null;
 
   function swap(fresh) {

@@ -22,7 +22,16 @@ from assetmap.matching.requests import DEFAULT_LIMIT, MAX_LIMIT, MAX_TRAVEL_MINU
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Frequency, Gender, Status
 from assetmap.verification.policy import Freshness
 from assetmap.web.api.openapi_gaps import gaps_paths, gaps_schemas
-from assetmap.web.api.openapi_parts import BOOL, INT, NUM, STR, nullable, object_schema
+from assetmap.web.api.openapi_parts import (
+    BOOL,
+    INT,
+    NUM,
+    ON_THIS_WEEK,
+    SCHEDULE_FROM_DATE,
+    STR,
+    nullable,
+    object_schema,
+)
 from assetmap.web.context import app_config
 
 
@@ -101,6 +110,7 @@ def _schedule_schema() -> dict[str, Any]:
                 "start": {"type": "string", "example": "10:00"},
                 "end": nullable({"type": "string", "example": "12:30"}),
                 "frequency": {"type": "string", "enum": _values(Frequency)},
+                "from_date": SCHEDULE_FROM_DATE,
             }
         ),
     }
@@ -214,6 +224,7 @@ def _search_parameters(config: Config) -> list[dict[str, Any]]:
         ),
         _query("free", "true: free to attend; false: known to cost", BOOL),
         _query("freshness", "how recently verified", _list_of(Freshness)),
+        ON_THIS_WEEK,
         _query(
             "limit",
             f"page size (default {config.default_page_size})",

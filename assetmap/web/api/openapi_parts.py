@@ -10,6 +10,27 @@ STR = {"type": "string"}
 BOOL = {"type": "boolean"}
 
 
+#: A schedule entry's anchor: the date of one session.
+SCHEDULE_FROM_DATE = {
+    "type": "string",
+    "format": "date",
+    "nullable": True,
+    "description": "the date of one session, on its day: it fixes which fortnight a "
+    "fortnightly group meets, and which week of the month (the first Tuesday, say) a monthly "
+    "one does; a fifth week means the last",
+}
+#: The search parameter for groups on in the next seven days.
+ON_THIS_WEEK = {
+    "name": "on_this_week",
+    "in": "query",
+    "required": False,
+    "description": "true: only groups with a session known to start between now and the end "
+    "of the sixth day after today (UK time): weekly groups, and fortnightly or monthly ones "
+    "whose schedule gives from_date",
+    "schema": BOOL,
+}
+
+
 def nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {**schema, "nullable": True}
 

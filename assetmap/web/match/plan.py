@@ -12,9 +12,19 @@ from markupsafe import Markup
 
 from assetmap.geo.journeys import Mode
 from assetmap.matching import Option
+from assetmap.models import Status
 from assetmap.web.match.notes import person_checks
 from assetmap.web.match.results import travel_line
 from assetmap.web.wording import distance_text
+
+#: How to join, for the person: never "just go along" to a group with a waiting list.
+JOINING = {
+    "waiting": "There is a waiting list: ring them first and ask to join it.",
+    "full": "It is full at the moment: ring them first and ask about a waiting list.",
+    "invitation": "It is by invitation: your link worker will ask them for you.",
+    "go_along": "You can just go along.",
+    "referral": "Your link worker will refer you.",
+}
 
 
 @dataclass
@@ -29,6 +39,25 @@ class PlanItem:
     @property
     def group(self) -> dict[str, Any]:
         return self.option.listing
+
+    @property
+    def joining(self) -> str:
+        """How the person joins: a waiting list, a full group or an invitation comes before
+        "you can just go along", which is said only of a group with room."""
+        group = self.group
+        capacity = group.get("capacity") or {}
+        if group.get("status") == Status.WAITING_LIST or (capacity.get("waiting_list") or 0):
+            return JOINING["waiting"]
+        if capacity.get("spare_places") == 0:
+            return JOINING["full"]
+        if group.get("status") == Status.INVITATION_ONLY:
+            return JOINING["invitation"]
+        referral = group.get("referral") or {}
+        if referral.get("self_referral"):
+            return JOINING["go_along"]
+        if referral.get("link_worker_referral"):
+            return JOINING["referral"]
+        return ""
 
     @property
     def contact(self) -> str:
