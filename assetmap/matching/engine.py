@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Row, select
@@ -35,8 +37,11 @@ from assetmap.matching.candidates import (
     schedules,
     survivors,
 )
+from assetmap.matching.notes import LeftOutCode, Note
+from assetmap.matching.outing import Outing, outing_of
 from assetmap.matching.profile import Profile, profile_query
-from assetmap.matching.results import MatchResult, Option, Travel
+from assetmap.matching.results import MatchResult, NearMiss, Option, RuledOut, Travel
+from assetmap.matching.stops import stop_from_home_m
 from assetmap.matching.unmet import UNMET_BELOW, record_unmet_need
 from assetmap.models import Category, Group, Status
 from assetmap.text.ranking import Candidate, TextMatch, rank_text
@@ -52,12 +57,17 @@ EXCLUSION_REASONS: tuple[str, ...] = (
     "needs_not_met",
     "too_far",
     "no_session",
+    "outing_too_long",
     "interests_not_matched",
 )
 DEFAULT_PICKUP_RADIUS_KM = 25.0
 #: At most this many groups that pass the SQL constraints are scored, nearest first: far more
 #: than a conversation can use, and it keeps the widest searches (45 minutes by car) quick.
 MAX_SCORED = 2000
+#: The near misses named (nearest first), and how many of the nearest left out are looked at
+#: for them.
+MAX_NEAR_MISSES = 30
+NEAR_MISS_POOL = 500
 
 
 def match(
@@ -72,7 +82,8 @@ def match(
     max_pickup_radius_km: float = DEFAULT_PICKUP_RADIUS_KM,
     record_unmet: bool = True,
 ) -> MatchResult:
-    """The ``limit`` best groups for ``profile``, best first, with what was left out and why.
+    """The ``limit`` best groups for ``profile``, best first, with what was left out and why:
+    counted by reason, the near misses named, and any way of travelling their limits rule out.
 
     With ``record_unmet``, a result of fewer than three groups adds an anonymous unmet-need
     row to ``session`` (flushed, not committed: the caller owns the transaction).
@@ -83,7 +94,62 @@ def match(
     policy = policy or FreshnessPolicy()
     today = today or dt.date.today()
     travel = travel or EstimatedTravel()
+    profile = _with_home_stop(session, profile, backend)
 
+    def find(who: Profile) -> _Found:
+        return _find(session, who, backend, travel, policy, today, max_pickup_radius_km)
+
+    found = find(profile)
+    options = _options(session, profile, found.ranked[:limit], found.journeys, today)
+    recorded = False
+    if record_unmet and len(options) < UNMET_BELOW:
+        record_unmet_need(session, profile, len(options), today)
+        recorded = True
+    excluded = found.excluded
+    ordered = {why: excluded[why] for why in EXCLUSION_REASONS if excluded.get(why)}
+    return MatchResult(
+        options=options,
+        considered=found.considered,
+        excluded=ordered,
+        unmet_need_recorded=recorded,
+        near_misses=_near_misses(profile, found.missed),
+        ruled_out=_ruled_out(profile, len(found.ranked), find),
+        fitting=len(found.ranked),
+    )
+
+
+def _with_home_stop(session: Session, profile: Profile, backend: Backend) -> Profile:
+    """The profile with the walk to their nearest known bus stop, when they use the bus."""
+    mobility = profile.mobility
+    if Mode.BUS not in mobility.modes or mobility.stop_from_home_m is not None:
+        return profile
+    known = stop_from_home_m(session, profile.location, backend)
+    if known is None:
+        return profile
+    return replace(profile, mobility=replace(mobility, stop_from_home_m=known))
+
+
+@dataclass
+class _Found:
+    """One search: what was looked at, left out (counted, and the near misses with why), and
+    the groups that fit, best first."""
+
+    considered: int
+    excluded: dict[str, int]
+    ranked: list[_Ranked]
+    journeys: Journeys | None
+    missed: list[tuple[float, Row[Any], Note]]
+
+
+def _find(
+    session: Session,
+    profile: Profile,
+    backend: Backend,
+    travel: TravelTimeProvider,
+    policy: FreshnessPolicy,
+    today: dt.date,
+    max_pickup_radius_km: float,
+) -> _Found:
     search = Search(session, profile, backend, travel, max_pickup_radius_km)
     excluded: dict[str, int] = defaultdict(int)
     passed: list[tuple[float, int]] = []
@@ -101,17 +167,56 @@ def match(
     # The nearest that pass, in full.
     nearest = [group_id for _, group_id in sorted(passed)[:MAX_SCORED]]
     rows = survivors(session, profile, nearest)
+    missed: list[tuple[float, Row[Any], Note]] = []
+    ranked, journeys = _rank(session, profile, rows, travel, policy, today, excluded, missed)
+    return _Found(len(judged), excluded, ranked, journeys, missed)
 
-    ranked, journeys = _rank(session, profile, rows, travel, policy, today, excluded)
-    options = _options(session, profile, ranked[:limit], journeys, today)
-    recorded = False
-    if record_unmet and len(options) < UNMET_BELOW:
-        record_unmet_need(session, profile, len(options), today)
-        recorded = True
-    ordered = {why: excluded[why] for why in EXCLUSION_REASONS if excluded.get(why)}
-    return MatchResult(
-        options=options, considered=len(judged), excluded=ordered, unmet_need_recorded=recorded
-    )
+
+def _ruled_out(
+    profile: Profile, fitting: int, find: Callable[[Profile], _Found]
+) -> list[RuledOut]:
+    """The bus, when they cannot walk to the stop: with how many more groups would fit if
+    they could (the same search again, walking that far)."""
+    mobility = profile.mobility
+    if not mobility.bus_ruled_out_by_walk or mobility.max_walk_metres is None:
+        return []
+    access = math.ceil(mobility.bus_access_m)
+    relaxed = replace(profile, mobility=replace(mobility, max_walk_metres=float(access)))
+    opens = max(0, len(find(relaxed).ranked) - fitting)
+    return [
+        RuledOut(
+            mode=Mode.BUS,
+            stop_m=access,
+            stop_known=mobility.stop_from_home_m is not None,
+            walk_m=round(mobility.max_walk_metres),
+            opens=opens,
+        )
+    ]
+
+
+def _near_misses(
+    profile: Profile, missed: list[tuple[float, Row[Any], Note]]
+) -> list[NearMiss]:
+    """The groups left out in the last steps that have to do with what the person wants,
+    nearest first: a near miss is one a link worker could make work."""
+    missed = sorted(missed, key=lambda m: (m[0], m[1].id))[:NEAR_MISS_POOL]
+    if profile.interests or profile.categories:
+        relevant = _relevant([row for _, row, _ in missed], profile)
+        missed = [m for m in missed if m[1].id in relevant]
+    return [NearMiss(row.id, row.name, why) for _, row, why in missed[:MAX_NEAR_MISSES]]
+
+
+def _relevant(rows: list[Row[Any]], profile: Profile) -> set[int]:
+    found = {row.id for row in rows if profile.categories and row.wanted_category}
+    if profile.interests and rows:
+        candidates = [Candidate(r.id, r.name, r.description, _interests_of(r)) for r in rows]
+        found |= {
+            m.id
+            for m in rank_text(
+                profile_query(profile), candidates, min_score=scoring.MIN_TEXT_SCORE, explain=False
+            )
+        }
+    return found
 
 
 # ---- judging and scoring what is left ------------------------------------------------------
@@ -123,9 +228,11 @@ class _Ranked:
     __slots__ = (
         "at",
         "category_hits",
+        "distance",
         "freshness",
         "minutes",
         "mode",
+        "outing",
         "parts",
         "row",
         "score",
@@ -139,11 +246,13 @@ class _Ranked:
         self.row = row
         self.at = at  # in the journeys arrays
         self.minutes = float(journeys.minutes[at])
+        self.distance = float(journeys.distance_m[at])
         self.mode: Mode = journeys.mode[at]
         self.spare = explain.spare_places(row)
         self.text: float | None = None
         self.category_hits: tuple[str, ...] = ()
         self.sessions: list[tuple[Any, ...]] = []
+        self.outing: Outing | None = None
         self.freshness = Freshness.FRESH
         self.very_stale = False
         self.parts = scoring.components(0, 0, 0, Freshness.FRESH)
@@ -158,26 +267,41 @@ def _rank(
     policy: FreshnessPolicy,
     today: dt.date,
     excluded: dict[str, int],
+    missed: list[tuple[float, Row[Any], Note]],
 ) -> tuple[list[_Ranked], Journeys | None]:
+    """Judge what the SQL could not (travel time, sessions, the outing, interest fit), adding
+    to ``excluded`` and ``missed`` (the left out, with why), and score what is left."""
     if not rows:
         return [], None
     journeys = travel.minutes(profile.location, _destinations(rows), profile.mobility)
-    reachable = journeys.within(profile.mobility.max_travel_minutes)
+    budget = profile.mobility.max_travel_minutes
+    reachable = journeys.within(budget)
     excluded["too_far"] += int((~reachable).sum())
+    for i, row in enumerate(rows):
+        if not reachable[i]:
+            missed.append((float(journeys.distance_m[i]), row, _too_far(journeys, i, budget)))
     kept = [_Ranked(row, journeys, i) for i, row in enumerate(rows) if reachable[i]]
 
-    if profile.availability:
+    if profile.availability or profile.max_outing_minutes is not None:
         listed = schedules(session, [r.row.id for r in kept])
         for r in kept:
             r.sessions = listed.get(r.row.id, [])
+    if profile.availability:
         fits = [r for r in kept if explain.session_fits(r.sessions, profile.availability)]
         excluded["no_session"] += len(kept) - len(fits)
+        fitting = {r.row.id for r in fits}
+        missed += [
+            _missed(r, LeftOutCode.NO_SESSION, sessions=_listed(r))
+            for r in kept
+            if r.row.id not in fitting
+        ]
         kept = fits
+    kept = _judge_outings(profile, kept, excluded, missed)
 
     kept = _judge_interests(session, profile, kept, excluded)
 
     classify, very_stale = policy.classifier(today), policy.very_stale_test(today)
-    budget = profile.mobility.max_travel_minutes
+    outing_limit = profile.max_outing_minutes
     for r in kept:
         r.freshness = classify(r.row)
         r.very_stale = r.freshness is Freshness.STALE and very_stale(r.row)
@@ -195,9 +319,61 @@ def _rank(
             r.freshness,
             very_stale=r.very_stale,
         )
-        r.score = scoring.total(r.parts, very_stale=r.very_stale)
+        close = outing_limit is not None and r.outing is not None and r.outing.close(outing_limit)
+        r.score = scoring.total(r.parts, very_stale=r.very_stale, outing_close=close)
     kept.sort(key=lambda r: (-r.score, r.minutes, -(r.spare or 0), r.row.id))
     return kept, journeys
+
+
+def _judge_outings(
+    profile: Profile,
+    kept: list[_Ranked],
+    excluded: dict[str, int],
+    missed: list[tuple[float, Row[Any], Note]],
+) -> list[_Ranked]:
+    """Leave out the groups whose outing (there, the session, back) is over their limit."""
+    limit = profile.max_outing_minutes
+    if limit is None:
+        return kept
+    fits = []
+    for r in kept:
+        r.outing = outing_of(r.minutes, r.sessions, profile.availability)
+        if r.outing.over(limit):
+            missed.append(
+                _missed(
+                    r,
+                    LeftOutCode.OUTING_TOO_LONG,
+                    minutes=r.outing.total,
+                    limit=round(limit),
+                    each_way=r.outing.travel_each_way,
+                    session=r.outing.session_minutes,
+                )
+            )
+        else:
+            fits.append(r)
+    excluded["outing_too_long"] += len(kept) - len(fits)
+    return fits
+
+
+def _missed(r: _Ranked, code: LeftOutCode, **values: Any) -> tuple[float, Row[Any], Note]:
+    return (r.distance, r.row, Note(code, **values))
+
+
+def _listed(r: _Ranked) -> tuple[str, ...]:
+    """A group's sessions as "mon 10:00" (the day's value and the start)."""
+    return tuple(f"{day.value} {start:%H:%M}" for day, start, _ in r.sessions)
+
+
+def _too_far(journeys: Journeys, i: int, budget: float) -> Note:
+    minutes = float(journeys.minutes[i])
+    mode = journeys.mode[i]
+    return Note(
+        LeftOutCode.TOO_FAR,
+        minutes=round(minutes) if math.isfinite(minutes) else None,
+        limit=round(budget),
+        mode=mode.value if mode is not None else None,
+        metres=round(float(journeys.distance_m[i]), -1),
+    )
 
 
 def _destinations(rows: Sequence[Row[Any]]) -> Destinations:
@@ -305,13 +481,21 @@ def _options(
                 ),
                 reasons=explain.reasons(
                     r.row, profile, journey, words, r.category_hits, r.sessions
-                ),
+                )
+                + explain.outing_reasons(profile, r.outing),
                 warnings=explain.warnings(
                     r.row, profile, journey, r.freshness, r.sessions, today, r.very_stale
-                ),
+                )
+                + explain.outing_warnings(profile, r.outing),
             )
         )
     return options
 
 
-__all__ = ["DEFAULT_PICKUP_RADIUS_KM", "EXCLUSION_REASONS", "match", "profile_query"]
+__all__ = [
+    "DEFAULT_PICKUP_RADIUS_KM",
+    "EXCLUSION_REASONS",
+    "MAX_NEAR_MISSES",
+    "match",
+    "profile_query",
+]
