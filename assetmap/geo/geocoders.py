@@ -31,7 +31,7 @@ PLACE_ACCEPTED = (
 )
 #: Venues matching a place name must all lie within this of their centre, or the name is too
 #: vague to place anyone by ("Road", "Hall").
-PLACE_SPREAD_M = 3000.0
+PLACE_SPREAD_M = 1500.0
 #: At most this many venues are read for one place name.
 MAX_PLACE_VENUES = 200
 _WORDS = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")

@@ -96,10 +96,12 @@ def match(
     travel = travel or EstimatedTravel()
     profile = _with_home_stop(session, profile, backend)
 
-    def find(who: Profile) -> _Found:
-        return _find(session, who, backend, travel, policy, today, max_pickup_radius_km)
+    def find(who: Profile, near_misses: bool = False) -> _Found:
+        return _find(
+            session, who, backend, travel, policy, today, max_pickup_radius_km, near_misses
+        )
 
-    found = find(profile)
+    found = find(profile, near_misses=True)
     options = _options(session, profile, found.ranked[:limit], found.journeys, today)
     recorded = False
     if record_unmet and len(options) < UNMET_BELOW:
@@ -149,6 +151,7 @@ def _find(
     policy: FreshnessPolicy,
     today: dt.date,
     max_pickup_radius_km: float,
+    near_misses: bool,
 ) -> _Found:
     search = Search(session, profile, backend, travel, max_pickup_radius_km)
     excluded: dict[str, int] = defaultdict(int)
@@ -169,6 +172,19 @@ def _find(
     rows = survivors(session, profile, nearest)
     missed: list[tuple[float, Row[Any], Note]] = []
     ranked, journeys = _rank(session, profile, rows, travel, policy, today, excluded, missed)
+    if near_misses:
+        # The nearest of those beyond the straight-line reach, with their journey times.
+        far = sorted((row.km2, row.id) for row in judged.values() if row.reason == "too_far")
+        far_rows = survivors(session, profile, [group_id for _, group_id in far[:NEAR_MISS_POOL]])
+        if far_rows:
+            far_journeys = travel.minutes(
+                profile.location, _destinations(far_rows), profile.mobility
+            )
+            budget = profile.mobility.max_travel_minutes
+            missed += [
+                (float(far_journeys.distance_m[i]), row, _too_far(far_journeys, i, budget))
+                for i, row in enumerate(far_rows)
+            ]
     return _Found(len(judged), excluded, ranked, journeys, missed)
 
 
