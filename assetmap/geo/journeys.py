@@ -287,11 +287,12 @@ def journeys_over_routes(
     """The journey rules, given how long the walking and the road route to each venue are.
 
     Own power: the whole route on foot (or wheels), if no longer than ``max_walk_metres``.
-    Bus: to a stop (their known nearest, else ``BUS_ACCESS_M``), wait, ride the road route, then from the venue's nearest
-    listed stop; each walk within ``max_walk_metres``. Car and taxi: the road route plus their
-    overheads. The quickest of the person's own ways is chosen; only where none is within
-    their budget does the group's door-to-door transport (where its radius reaches them: the
-    road route plus the pickup round) take over. ``door_to_door_needed`` leaves it the only way.
+    Bus: to a stop (their known nearest, else ``BUS_ACCESS_M``), wait, ride the road route,
+    then from the venue's nearest listed stop; each walk within ``max_walk_metres``. Car and
+    taxi: the road route plus their overheads. The quickest of the person's own ways is
+    chosen; only where none is within their budget does the group's door-to-door transport
+    (where its radius reaches them: the road route plus the pickup round) take over.
+    ``door_to_door_needed`` leaves it the only way.
 
     Long on purpose: every rule is a whole-array expression over all venues at once (no
     per-venue loop), and the modes are compared in one stack at the end.
@@ -312,11 +313,7 @@ def journeys_over_routes(
                 np.isnan(destinations.stop_m), BUS_EGRESS_UNKNOWN_M, destinations.stop_m
             )
             access = mobility.bus_access_m
-            bus = (
-                (access + egress) / speed / 60
-                + BUS_WAIT_MIN
-                + road_route_m / BUS_M_PER_S / 60
-            )
+            bus = (access + egress) / speed / 60 + BUS_WAIT_MIN + road_route_m / BUS_M_PER_S / 60
             if mobility.max_walk_metres is not None:
                 walkable = (mobility.max_walk_metres >= access) & (
                     egress <= mobility.max_walk_metres

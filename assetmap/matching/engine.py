@@ -188,9 +188,7 @@ def _find(
     return _Found(len(judged), excluded, ranked, journeys, missed)
 
 
-def _ruled_out(
-    profile: Profile, fitting: int, find: Callable[[Profile], _Found]
-) -> list[RuledOut]:
+def _ruled_out(profile: Profile, fitting: int, find: Callable[[Profile], _Found]) -> list[RuledOut]:
     """The bus, when they cannot walk to the stop: with how many more groups would fit if
     they could (the same search again, walking that far)."""
     mobility = profile.mobility
@@ -210,9 +208,7 @@ def _ruled_out(
     ]
 
 
-def _near_misses(
-    profile: Profile, missed: list[tuple[float, Row[Any], Note]]
-) -> list[NearMiss]:
+def _near_misses(profile: Profile, missed: list[tuple[float, Row[Any], Note]]) -> list[NearMiss]:
     """The groups left out in the last steps that have to do with what the person wants,
     nearest first: a near miss is one a link worker could make work."""
     missed = sorted(missed, key=lambda m: (m[0], m[1].id))[:NEAR_MISS_POOL]
@@ -495,9 +491,7 @@ def _options(
                     mode=journey.mode,
                     routes=journey.routes if journey.mode is Mode.BUS else (),
                 ),
-                reasons=explain.reasons(
-                    r.row, profile, journey, words, r.category_hits, r.sessions
-                )
+                reasons=explain.reasons(r.row, profile, journey, words, r.category_hits, r.sessions)
                 + explain.outing_reasons(profile, r.outing),
                 warnings=explain.warnings(
                     r.row, profile, journey, r.freshness, r.sessions, today, r.very_stale

@@ -49,9 +49,7 @@ def _length(start: dt.time, end: dt.time | None) -> int | None:
     return minutes if minutes > 0 else None
 
 
-def session_minutes(
-    sessions: Sequence[tuple[Any, ...]], windows: Sequence[Window]
-) -> int | None:
+def session_minutes(sessions: Sequence[tuple[Any, ...]], windows: Sequence[Window]) -> int | None:
     """The shortest session length among those that fit the person's week (all of them when
     they gave no free times), or None when none of those lists an end time."""
     fitting = [

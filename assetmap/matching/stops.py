@@ -11,6 +11,7 @@ and the page says it was assumed.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 from sqlalchemy import select
@@ -28,11 +29,11 @@ HOME_STOP_RADIUS_M = BUS_ACCESS_M
 MAX_LISTINGS = 200
 
 
-def _nearest_listed(bus_stops: object) -> float | None:
+def _nearest_listed(bus_stops: Any) -> float | None:
     stops = json.loads(bus_stops) if isinstance(bus_stops, str) else bus_stops
     distances = [
         float(stop["distance_m"])
-        for stop in stops or ()
+        for stop in (stops if isinstance(stops, list) else ())
         if isinstance(stop, dict) and isinstance(stop.get("distance_m"), int | float)
     ]
     return min(distances) if distances else None

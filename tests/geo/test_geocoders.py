@@ -88,9 +88,8 @@ def test_a_place_name_is_an_area_or_the_venues_that_have_it(places) -> None:
 
 
 def test_a_place_nobody_knows_says_what_the_box_accepts(places) -> None:
-    with places.session() as session:
-        with pytest.raises(ValidationError) as raised:
-            locate_place("Atlantis", GazetteerGeocoder(session))
+    with places.session() as session, pytest.raises(ValidationError) as raised:
+        locate_place("Atlantis", GazetteerGeocoder(session))
     assert raised.value.field == "place"
     assert "a full postcode like NW5 2AB, a postcode district like NW5" in raised.value.message
     assert "a place in the directory like Kentish Town" in raised.value.message

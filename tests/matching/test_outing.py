@@ -37,7 +37,11 @@ def test_session_length_is_the_shortest_listed_one_that_fits_their_week() -> Non
 
 def test_an_outing_over_the_longest_time_away_is_left_out_with_why(database, add_groups) -> None:
     add_groups(
-        group("Long session up north", km_north=FORTY_MINUTES_NORTH, schedule=session("10:00", "12:30")),
+        group(
+            "Long session up north",
+            km_north=FORTY_MINUTES_NORTH,
+            schedule=session("10:00", "12:30"),
+        ),
         group("Short session next door", schedule=session("10:00", "11:00")),
     )
     result = run(database, mobility=WALKS_AN_HOUR, max_outing_minutes=180)

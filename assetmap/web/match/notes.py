@@ -238,8 +238,9 @@ def ruled_out_text(ruled: RuledOut) -> str:
         else "we assume this: no listing near their home names a stop"
     )
     opens = f"{ruled.opens} more group{'s' if ruled.opens != 1 else ''}"
+    name = RULED_OUT_NAMES.get(ruled.mode, MODE_NAMES[ruled.mode])
     return (
-        f"{RULED_OUT_NAMES.get(ruled.mode, MODE_NAMES[ruled.mode])}: ruled out. The nearest stop is about {ruled.stop_m} m from "
+        f"{name}: ruled out. The nearest stop is about {ruled.stop_m} m from "
         f"home ({where}) and they can walk {ruled.walk_m} m. Being able to walk "
         f"{ruled.stop_m} m would open {opens}; door-to-door transport or a taxi could "
         "open more (tick them above to see)."

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from assetmap.matching.notes import LeftOutCode, Note, ReasonCode, WarningCode
 from assetmap.geo.journeys import Mode
+from assetmap.matching.notes import LeftOutCode, Note, ReasonCode, WarningCode
 from assetmap.matching.results import RuledOut
 from assetmap.web.match.notes import (
     WORDS,
-    ruled_out_text,
     person_checks,
+    ruled_out_text,
     worker_sentence,
     worker_text,
 )
@@ -131,8 +131,7 @@ WARNINGS = [
     ),
     (
         Note(W.OUTING_NOT_KNOWN, each_way=40, limit=180),
-        "session length not known: with 40 min each way, check the whole outing fits "
-        "their 3 hours",
+        "session length not known: with 40 min each way, check the whole outing fits their 3 hours",
         "Ask about how long the session lasts",
     ),
 ]
