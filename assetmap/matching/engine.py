@@ -67,7 +67,7 @@ MAX_SCORED = 2000
 #: The near misses named (nearest first), and how many of the nearest left out are looked at
 #: for them.
 MAX_NEAR_MISSES = 30
-NEAR_MISS_POOL = 500
+NEAR_MISS_POOL = 200
 
 
 def match(

@@ -107,6 +107,9 @@ def _mobility_schema() -> dict[str, Any]:
 
 
 def match_response_schema() -> dict[str, Any]:
+    """The answer: the options, what was weighed and left out (counted, the near misses
+    named), and any way of travelling the person's limits rule out. Long because it is one
+    nested literal, read top to bottom as the JSON is."""
     unit = {**NUM, "minimum": 0, "maximum": 1}
     option = object_schema(
         {
