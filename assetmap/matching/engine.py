@@ -27,20 +27,28 @@ from sqlalchemy.orm import Session
 
 from assetmap.db import Backend, backend_of, fetch_all
 from assetmap.geo.interfaces import TravelTimeProvider
-from assetmap.geo.journeys import Destinations, Journeys, Mode
+from assetmap.geo.journeys import Journeys, Mode
 from assetmap.geo.travel import EstimatedTravel
 from assetmap.matching import explain, scoring
 from assetmap.matching.candidates import (
-    INTEREST_SEPARATOR,
     Search,
     judged_statement,
     schedules,
     survivors,
 )
+from assetmap.matching.near import (
+    MAX_NEAR_MISSES,
+    Missed,
+    destinations_of,
+    interests_of,
+    left_out_in_sql,
+    near_misses,
+    too_far_note,
+)
 from assetmap.matching.notes import LeftOutCode, Note
 from assetmap.matching.outing import Outing, outing_of
 from assetmap.matching.profile import Profile, profile_query
-from assetmap.matching.results import MatchResult, NearMiss, Option, RuledOut, Travel
+from assetmap.matching.results import MatchResult, Option, RuledOut, Travel
 from assetmap.matching.stops import stop_from_home_m
 from assetmap.matching.unmet import UNMET_BELOW, record_unmet_need
 from assetmap.models import Category, Group, Status
@@ -64,10 +72,6 @@ DEFAULT_PICKUP_RADIUS_KM = 25.0
 #: At most this many groups that pass the SQL constraints are scored, nearest first: far more
 #: than a conversation can use, and it keeps the widest searches (45 minutes by car) quick.
 MAX_SCORED = 2000
-#: The near misses named (nearest first), and how many of the nearest left out are looked at
-#: for them.
-MAX_NEAR_MISSES = 30
-NEAR_MISS_POOL = 200
 
 
 def match(
@@ -114,7 +118,7 @@ def match(
         considered=found.considered,
         excluded=ordered,
         unmet_need_recorded=recorded,
-        near_misses=_near_misses(profile, found.missed),
+        near_misses=near_misses(profile, found.missed),
         ruled_out=_ruled_out(profile, len(found.ranked), find),
         fitting=len(found.ranked),
     )
@@ -140,7 +144,7 @@ class _Found:
     excluded: dict[str, int]
     ranked: list[_Ranked]
     journeys: Journeys | None
-    missed: list[tuple[float, Row[Any], Note]]
+    missed: list[Missed]
 
 
 def _find(
@@ -170,21 +174,10 @@ def _find(
     # The nearest that pass, in full.
     nearest = [group_id for _, group_id in sorted(passed)[:MAX_SCORED]]
     rows = survivors(session, profile, nearest)
-    missed: list[tuple[float, Row[Any], Note]] = []
+    missed: list[Missed] = []
     ranked, journeys = _rank(session, profile, rows, travel, policy, today, excluded, missed)
     if near_misses:
-        # The nearest of those beyond the straight-line reach, with their journey times.
-        far = sorted((row.km2, row.id) for row in judged.values() if row.reason == "too_far")
-        far_rows = survivors(session, profile, [group_id for _, group_id in far[:NEAR_MISS_POOL]])
-        if far_rows:
-            far_journeys = travel.minutes(
-                profile.location, _destinations(far_rows), profile.mobility
-            )
-            budget = profile.mobility.max_travel_minutes
-            missed += [
-                (float(far_journeys.distance_m[i]), row, _too_far(far_journeys, i, budget))
-                for i, row in enumerate(far_rows)
-            ]
+        missed += left_out_in_sql(session, profile, travel, judged, search.reach_km)
     return _Found(len(judged), excluded, ranked, journeys, missed)
 
 
@@ -206,29 +199,6 @@ def _ruled_out(profile: Profile, fitting: int, find: Callable[[Profile], _Found]
             opens=opens,
         )
     ]
-
-
-def _near_misses(profile: Profile, missed: list[tuple[float, Row[Any], Note]]) -> list[NearMiss]:
-    """The groups left out in the last steps that have to do with what the person wants,
-    nearest first: a near miss is one a link worker could make work."""
-    missed = sorted(missed, key=lambda m: (m[0], m[1].id))[:NEAR_MISS_POOL]
-    if profile.interests or profile.categories:
-        relevant = _relevant([row for _, row, _ in missed], profile)
-        missed = [m for m in missed if m[1].id in relevant]
-    return [NearMiss(row.id, row.name, why) for _, row, why in missed[:MAX_NEAR_MISSES]]
-
-
-def _relevant(rows: list[Row[Any]], profile: Profile) -> set[int]:
-    found = {row.id for row in rows if profile.categories and row.wanted_category}
-    if profile.interests and rows:
-        candidates = [Candidate(r.id, r.name, r.description, _interests_of(r)) for r in rows]
-        found |= {
-            m.id
-            for m in rank_text(
-                profile_query(profile), candidates, min_score=scoring.MIN_TEXT_SCORE, explain=False
-            )
-        }
-    return found
 
 
 # ---- judging and scoring what is left ------------------------------------------------------
@@ -279,19 +249,19 @@ def _rank(
     policy: FreshnessPolicy,
     today: dt.date,
     excluded: dict[str, int],
-    missed: list[tuple[float, Row[Any], Note]],
+    missed: list[Missed],
 ) -> tuple[list[_Ranked], Journeys | None]:
     """Judge what the SQL could not (travel time, sessions, the outing, interest fit), adding
     to ``excluded`` and ``missed`` (the left out, with why), and score what is left."""
     if not rows:
         return [], None
-    journeys = travel.minutes(profile.location, _destinations(rows), profile.mobility)
+    journeys = travel.minutes(profile.location, destinations_of(rows), profile.mobility)
     budget = profile.mobility.max_travel_minutes
     reachable = journeys.within(budget)
     excluded["too_far"] += int((~reachable).sum())
     for i, row in enumerate(rows):
         if not reachable[i]:
-            missed.append((float(journeys.distance_m[i]), row, _too_far(journeys, i, budget)))
+            missed.append((float(journeys.distance_m[i]), row, too_far_note(journeys, i, budget)))
     kept = [_Ranked(row, journeys, i) for i, row in enumerate(rows) if reachable[i]]
 
     if profile.availability or profile.max_outing_minutes is not None:
@@ -341,7 +311,7 @@ def _judge_outings(
     profile: Profile,
     kept: list[_Ranked],
     excluded: dict[str, int],
-    missed: list[tuple[float, Row[Any], Note]],
+    missed: list[Missed],
 ) -> list[_Ranked]:
     """Leave out the groups whose outing (there, the session, back) is over their limit."""
     limit = profile.max_outing_minutes
@@ -367,37 +337,13 @@ def _judge_outings(
     return fits
 
 
-def _missed(r: _Ranked, code: LeftOutCode, **values: Any) -> tuple[float, Row[Any], Note]:
+def _missed(r: _Ranked, code: LeftOutCode, **values: Any) -> Missed:
     return (r.distance, r.row, Note(code, **values))
 
 
 def _listed(r: _Ranked) -> tuple[str, ...]:
     """A group's sessions as "mon 10:00" (the day's value and the start)."""
     return tuple(f"{day.value} {start:%H:%M}" for day, start, _ in r.sessions)
-
-
-def _too_far(journeys: Journeys, i: int, budget: float) -> Note:
-    minutes = float(journeys.minutes[i])
-    mode = journeys.mode[i]
-    return Note(
-        LeftOutCode.TOO_FAR,
-        minutes=round(minutes) if math.isfinite(minutes) else None,
-        limit=round(budget),
-        mode=mode.value if mode is not None else None,
-        metres=round(float(journeys.distance_m[i]), -1),
-    )
-
-
-def _destinations(rows: Sequence[Row[Any]]) -> Destinations:
-    return Destinations.of(
-        [row.lat for row in rows],
-        [row.lon for row in rows],
-        [explain.nearest_stop_m(row.bus_stops) for row in rows],
-        [
-            (row.door_to_door_radius_km or 0) * 1000 if row.door_to_door_available else 0
-            for row in rows
-        ],
-    )
 
 
 def _journey_of(journeys: Journeys, i: int, row: Row[Any]) -> explain.Journey:
@@ -424,7 +370,7 @@ def _judge_interests(
             r.category_hits = (Category(hit).value,) if hit else ()
     if profile.interests:
         candidates = [
-            Candidate(r.row.id, r.row.name, r.row.description, _interests_of(r.row)) for r in kept
+            Candidate(r.row.id, r.row.name, r.row.description, interests_of(r.row)) for r in kept
         ]
         scores = {
             m.id: m.score
@@ -437,10 +383,6 @@ def _judge_interests(
     fitting = [r for r in kept if r.text is not None or r.category_hits]
     excluded["interests_not_matched"] += len(kept) - len(fitting)
     return fitting
-
-
-def _interests_of(row: Row[Any]) -> tuple[str, ...]:
-    return tuple(row.interests.split(INTEREST_SEPARATOR)) if row.interests else ()
 
 
 # ---- the chosen few, explained -------------------------------------------------------------

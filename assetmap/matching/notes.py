@@ -63,6 +63,13 @@ class LeftOutCode(enum.StrEnum):
     TOO_FAR = "too_far"  # minutes (None: no way within their limits), limit, mode, metres
     NO_SESSION = "no_session"  # sessions ("mon 10:00", ...)
     OUTING_TOO_LONG = "outing_too_long"  # minutes, limit, each_way, session
+    # Values differ from every reason's and warning's (equal values would be equal codes).
+    PAUSED = "paused"
+    INVITATION_ONLY = "by_invitation"
+    AUDIENCE = "for_others"  # gender (None: any), min_age, max_age
+    COST = "costs_too_much"  # amount_gbp, limit_gbp
+    COMPLEXITY = "support_not_given"
+    NEEDS_NOT_MET = "needs_not_met"  # needs (the person's needs it is known not to meet)
 
 
 NoteCode = ReasonCode | WarningCode | LeftOutCode

@@ -93,3 +93,12 @@ def test_a_place_nobody_knows_says_what_the_box_accepts(places) -> None:
     assert raised.value.field == "place"
     assert "a full postcode like NW5 2AB, a postcode district like NW5" in raised.value.message
     assert "a place in the directory like Kentish Town" in raised.value.message
+
+
+def test_the_search_pages_place_box_finds_a_district_and_a_place(client, places) -> None:
+    # The public search asks the same geocoder (web.context.geocoder) for what is not a
+    # full postcode: a district or a place name now finds groups instead of an error.
+    for place in ("NW5", "Kentish Town"):
+        html = client.get("/", query_string={"place": place, "radius_km": "2"}).get_data(True)
+        assert "We could not find" not in html, place
+        assert "Group at Church hall" in html, place

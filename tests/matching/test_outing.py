@@ -7,7 +7,7 @@ from assetmap.geo.journeys import BUS_ACCESS_M, Mobility, Mode
 from assetmap.matching.notes import LeftOutCode, Note, ReasonCode, WarningCode
 from assetmap.matching.outing import Outing, session_minutes
 from assetmap.matching.profile import Window
-from assetmap.models import Day
+from assetmap.models import Day, Gender
 from assetmap.web.match.notes import worker_text
 from tests.matching.test_engine import HOME, KM_NORTH, group, names, only, run, said
 
@@ -157,3 +157,28 @@ def test_a_stop_listed_near_home_is_the_walk_to_the_bus(database, add_groups) ->
     assert sorted(names(result))[1:] == [f"Up the road {i}" for i in range(3)]
     assert only(result, "Up the road 0").travel.mode is Mode.BUS
     assert HOME.lat + 0.1 * KM_NORTH > HOME.lat  # the venue is north of home, as built
+
+
+def test_near_misses_name_what_the_listing_itself_rules_out(database, add_groups) -> None:
+    add_groups(
+        group("Fits"),
+        group("Dear", cost={"free": False, "amount_gbp": 5.0}),
+        group("Steps", accessibility={"step_free": False}),
+        group("For women", audience={"gender": "women"}),
+        group("Paused", status="paused"),
+        group("Closed", status="closed"),
+    )
+    result = run(
+        database,
+        max_cost_gbp=3.0,
+        gender=Gender.MEN,
+        mobility=Mobility(needs=("step_free",)),
+    )
+    assert names(result) == ["Fits"]
+    misses = {miss.name: worker_text(miss.why) for miss in result.near_misses}
+    assert misses == {
+        "Dear": "costs £5 a session, more than the £3 they can pay",
+        "Steps": "known not to have step-free access",
+        "For women": "for women only",
+        "Paused": "paused for now: ask the organiser when it starts again",
+    }

@@ -228,6 +228,13 @@ NOTE_MEANINGS: dict[NoteCode, str] = {
     LeftOutCode.NO_SESSION: "no session in their free times (`sessions`: day and start)",
     LeftOutCode.OUTING_TOO_LONG: "the whole outing is over their longest time away from "
     "home (`minutes`, `limit`, `each_way`, `session`)",
+    LeftOutCode.PAUSED: "the group is paused for now",
+    LeftOutCode.INVITATION_ONLY: "joined by invitation, and they did not ask for those",
+    LeftOutCode.AUDIENCE: "for another gender or other ages (`gender` or null for any, "
+    "`min_age`, `max_age`, either may be null)",
+    LeftOutCode.COST: "costs more than they can pay (`amount_gbp`, `limit_gbp`)",
+    LeftOutCode.COMPLEXITY: "cannot give the support they need",
+    LeftOutCode.NEEDS_NOT_MET: "known not to meet access needs of theirs (`needs`)",
 }
 
 

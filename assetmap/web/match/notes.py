@@ -56,10 +56,21 @@ def _date(note: Note) -> str:
     return f"{dt.date.fromisoformat(str(note['date'])):%-d %b %Y}"
 
 
-def _cost(note: Note) -> str:
-    amount = note["amount_gbp"]
+def _pounds(amount: object) -> str:
     assert isinstance(amount, int | float)
-    return f"£{amount:.2f}".replace(".00", "") + " a session"
+    return f"£{amount:.2f}".replace(".00", "")
+
+
+def _cost(note: Note) -> str:
+    return _pounds(note["amount_gbp"]) + " a session"
+
+
+def _needs_not_met(note: Note) -> str:
+    needs = note["needs"]
+    named = [ACCESS_NAMES[need].lower() for need in needs] if isinstance(needs, tuple) else []
+    if not named:
+        return "does not meet their access needs"
+    return f"known not to have {and_list(named)}"
 
 
 def _journey(note: Note) -> str:
@@ -84,6 +95,15 @@ def _ages(note: Note) -> str:
     if low is not None:
         return f"for ages {low} and over"
     return f"for ages up to {high}"
+
+
+def _audience(note: Note) -> str:
+    """'for men only', 'for ages 18 to 65', 'for women aged 60 and over'."""
+    gender = note["gender"]
+    if note["min_age"] is None and note["max_age"] is None:
+        return f"for {gender} only"
+    ages = _ages(note)
+    return f"{ages} only" if gender is None else f"for {gender} only, {ages}"
 
 
 def _places(note: Note) -> str:
@@ -212,6 +232,14 @@ WORDS: dict[NoteCode, Words] = {
         ask_about=lambda n: "how long the session lasts",
     ),
     L.TOO_FAR: Words(_too_far),
+    L.PAUSED: Words(lambda n: "paused for now: ask the organiser when it starts again"),
+    L.INVITATION_ONLY: Words(lambda n: "by invitation only: ask the organiser"),
+    L.AUDIENCE: Words(_audience),
+    L.COST: Words(
+        lambda n: f"costs {_cost(n)}, more than the {_pounds(n['limit_gbp'])} they can pay"
+    ),
+    L.COMPLEXITY: Words(lambda n: "cannot give the support they need"),
+    L.NEEDS_NOT_MET: Words(_needs_not_met),
     L.NO_SESSION: Words(_no_session),
     L.OUTING_TOO_LONG: Words(
         lambda n: (

@@ -155,6 +155,23 @@ LEFT_OUT = [
         Note(L.NO_SESSION, sessions=("mon 10:00", "thu 14:30")),
         "no session when they are free (it meets Mon 10:00, Thu 14:30)",
     ),
+    (Note(L.PAUSED), "paused for now: ask the organiser when it starts again"),
+    (Note(L.INVITATION_ONLY), "by invitation only: ask the organiser"),
+    (Note(L.AUDIENCE, gender="women", min_age=None, max_age=None), "for women only"),
+    (Note(L.AUDIENCE, gender=None, min_age=18, max_age=30), "for ages 18 to 30 only"),
+    (
+        Note(L.AUDIENCE, gender="men", min_age=50, max_age=None),
+        "for men only, for ages 50 and over",
+    ),
+    (
+        Note(L.COST, amount_gbp=5.0, limit_gbp=3.5),
+        "costs £5 a session, more than the £3.50 they can pay",
+    ),
+    (Note(L.COMPLEXITY), "cannot give the support they need"),
+    (
+        Note(L.NEEDS_NOT_MET, needs=("step_free", "hearing_loop")),
+        "known not to have step-free access and hearing loop",
+    ),
 ]
 
 
@@ -163,6 +180,9 @@ def test_every_code_has_words_and_a_line_here() -> None:
     assert {note.code for note, _ in REASONS} == set(ReasonCode)
     assert {note.code for note, _, _ in WARNINGS} == set(WarningCode)
     assert {note.code for note, _ in LEFT_OUT} == set(LeftOutCode)
+    # Codes are strings: two kinds sharing a value would be one code.
+    values = [code.value for kind in (ReasonCode, WarningCode, LeftOutCode) for code in kind]
+    assert len(values) == len(set(values))
 
 
 @pytest.mark.parametrize(("note", "worker"), LEFT_OUT, ids=lambda v: getattr(v, "code", ""))
