@@ -197,6 +197,7 @@ def _ruled_out(profile: Profile, fitting: int, find: Callable[[Profile], _Found]
             stop_known=mobility.stop_from_home_m is not None,
             walk_m=round(mobility.max_walk_metres),
             opens=opens,
+            alternatives=tuple(m for m in (Mode.TAXI,) if m not in mobility.modes),
         )
     ]
 

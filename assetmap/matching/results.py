@@ -65,13 +65,15 @@ class RuledOut:
     """One of the person's ways to travel that their limits rule out altogether: the bus,
     when they cannot walk to the stop (``stop_m`` from home, ``stop_known`` or assumed) and
     ``walk_m`` is as far as they can go. ``opens``: how many more groups would fit if they
-    could walk that far (door-to-door transport or a taxi would open at least as many)."""
+    could walk that far. ``alternatives``: ways they did not choose that need no walk to a
+    stop (a taxi); groups that collect from home are in the search already."""
 
     mode: Mode
     stop_m: int
     stop_known: bool
     walk_m: int
     opens: int
+    alternatives: tuple[Mode, ...] = ()
 
 
 @dataclass(frozen=True)

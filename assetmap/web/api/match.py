@@ -84,6 +84,7 @@ def result_json(result: MatchResult) -> dict[str, Any]:
                 "stop_known": ruled.stop_known,
                 "walk_m": ruled.walk_m,
                 "opens": ruled.opens,
+                "alternatives": [mode.value for mode in ruled.alternatives],
                 "text": ruled_out_text(ruled),
             }
             for ruled in result.ruled_out

@@ -171,9 +171,14 @@ def match_response_schema() -> dict[str, Any]:
                             "description": "more groups that would fit if they could walk "
                             "to the stop",
                         },
+                        "alternatives": {
+                            "type": "array",
+                            "items": {"type": "string", "enum": _values(Mode)},
+                            "description": "ways they did not choose that need no walk to a stop",
+                        },
                         "text": STR,
                     },
-                    ["mode", "stop_m", "stop_known", "walk_m", "opens", "text"],
+                    ["mode", "stop_m", "stop_known", "walk_m", "opens", "alternatives", "text"],
                 ),
             },
         },

@@ -259,7 +259,7 @@ RULED_OUT_NAMES = {Mode.BUS: "By bus"}
 
 def ruled_out_text(ruled: RuledOut) -> str:
     """'By bus: ruled out. The nearest stop is about 400 m from home (...) and they can walk
-    200 m. Being able to walk 400 m would open 168 more groups; ...'."""
+    200 m. Being able to walk 400 m would open 168 more groups. ...'."""
     where = (
         "we know of one near their home"
         if ruled.stop_known
@@ -267,12 +267,15 @@ def ruled_out_text(ruled: RuledOut) -> str:
     )
     opens = f"{ruled.opens} more group{'s' if ruled.opens != 1 else ''}"
     name = RULED_OUT_NAMES.get(ruled.mode, MODE_NAMES[ruled.mode])
-    return (
-        f"{name}: ruled out. The nearest stop is about {ruled.stop_m} m from "
-        f"home ({where}) and they can walk {ruled.walk_m} m. Being able to walk "
-        f"{ruled.stop_m} m would open {opens}; door-to-door transport or a taxi could "
-        "open more (tick them above to see)."
+    said = (
+        f"{name}: ruled out. The nearest stop is about {ruled.stop_m} m from home ({where}) "
+        f"and they can walk {ruled.walk_m} m. Being able to walk {ruled.stop_m} m would open "
+        f"{opens}."
     )
+    others = [MODE_NAMES[mode].lower() for mode in ruled.alternatives]
+    if others:
+        said += f" A {and_list(others)} could open more (tick it above to see)."
+    return f"{said} Groups that collect people from home are included already."
 
 
 def sentence(text: str) -> str:

@@ -47,12 +47,14 @@ def test_the_bus_ruled_out_by_the_walk_is_in_the_answer(client, add_groups) -> N
         },
     ).get_json()
     (ruled,) = body["ruled_out"]
-    assert {k: ruled[k] for k in ("mode", "stop_m", "stop_known", "walk_m", "opens")} == {
+    keys = ("mode", "stop_m", "stop_known", "walk_m", "opens", "alternatives")
+    assert {k: ruled[k] for k in keys} == {
         "mode": "bus",
         "stop_m": 400,
         "stop_known": False,
         "walk_m": 200,
         "opens": 2,
+        "alternatives": ["taxi"],
     }
     assert ruled["text"].startswith("By bus: ruled out.")
 

@@ -191,16 +191,23 @@ def test_why_a_near_miss_was_left_out_in_words(note: Note, worker: str) -> None:
 
 
 def test_a_bus_ruled_out_by_the_walk_says_why_and_what_would_open_it() -> None:
-    assumed = RuledOut(mode=Mode.BUS, stop_m=400, stop_known=False, walk_m=200, opens=168)
+    assumed = RuledOut(
+        mode=Mode.BUS,
+        stop_m=400,
+        stop_known=False,
+        walk_m=200,
+        opens=168,
+        alternatives=(Mode.TAXI,),
+    )
     assert ruled_out_text(assumed) == (
         "By bus: ruled out. The nearest stop is about 400 m from home (we assume this: no "
         "listing near their home names a stop) and they can walk 200 m. Being able to walk "
-        "400 m would open 168 more groups; door-to-door transport or a taxi could open more "
-        "(tick them above to see)."
+        "400 m would open 168 more groups. A taxi could open more (tick it above to see). "
+        "Groups that collect people from home are included already."
     )
     known = RuledOut(mode=Mode.BUS, stop_m=250, stop_known=True, walk_m=100, opens=1)
     assert "(we know of one near their home)" in ruled_out_text(known)
-    assert "would open 1 more group;" in ruled_out_text(known)
+    assert "would open 1 more group. Groups that collect" in ruled_out_text(known)
 
 
 @pytest.mark.parametrize(("note", "worker"), REASONS, ids=lambda v: getattr(v, "code", ""))

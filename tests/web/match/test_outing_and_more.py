@@ -88,7 +88,7 @@ def test_a_bus_ruled_out_by_the_walk_is_said_with_what_would_open_it(client, add
     assert (
         "By bus: ruled out. The nearest stop is about 400 m from home (we assume this: no "
         "listing near their home names a stop) and they can walk 200 m. Being able to walk "
-        "400 m would open 3 more groups; door-to-door transport or a taxi could open more"
+        "400 m would open 3 more groups. A taxi could open more (tick it above to see)."
     ) in words
     able = client.get(url("/match", *bus, ("walk", "400")))
     assert "ruled out" not in text_of(able)
