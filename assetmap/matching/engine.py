@@ -38,6 +38,7 @@ from assetmap.matching.candidates import (
 )
 from assetmap.matching.near import (
     MAX_NEAR_MISSES,
+    NEAR_REASONS,
     Missed,
     destinations_of,
     interests_of,
@@ -166,18 +167,21 @@ def _find(
     # UNION ALL, not UNION: a group reached both ways comes twice and is counted once here,
     # cheaper than having the database deduplicate thousands of rows.
     judged = {row.id: row for row in fetch_all(session, statement)} if statement is not None else {}
+    left: list[Row[Any]] = []  # those that may be near misses
     for row in judged.values():
         if row.reason is None:
             passed.append((row.km2, row.id))
         else:
             excluded[row.reason] += 1
+            if near_misses and row.reason in NEAR_REASONS:
+                left.append(row)
     # The nearest that pass, in full.
     nearest = [group_id for _, group_id in sorted(passed)[:MAX_SCORED]]
     rows = survivors(session, profile, nearest)
     missed: list[Missed] = []
     ranked, journeys = _rank(session, profile, rows, travel, policy, today, excluded, missed)
     if near_misses:
-        missed += left_out_in_sql(session, profile, travel, judged, search.reach_km)
+        missed += left_out_in_sql(session, profile, travel, left, search.reach_km)
     return _Found(len(judged), excluded, ranked, journeys, missed)
 
 

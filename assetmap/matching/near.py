@@ -29,12 +29,15 @@ from assetmap.models import Gender
 from assetmap.text.ranking import Candidate, rank_text
 
 #: The near misses named (nearest first), and how many of the nearest left out of each kind
-#: are looked at for them.
+#: (beyond reach, held back in SQL) are looked at for them: enough for the list, few enough
+#: that finding them costs a fraction of the match.
 MAX_NEAR_MISSES = 30
-NEAR_MISS_POOL = 200
+NEAR_MISS_POOL = 60
 #: The reasons judged in SQL that make a near miss (closed, and not fitting their interests,
 #: do not: nothing would make those work).
 HELD_BACK = ("paused", "invitation_only", "audience", "cost", "complexity", "needs_not_met")
+#: Every reason judged in SQL that may make a near miss.
+NEAR_REASONS = frozenset({"too_far", *HELD_BACK})
 
 #: A group left out: (straight-line metres, its row, why).
 Missed = tuple[float, Row[Any], Note]
@@ -72,14 +75,23 @@ def left_out_in_sql(
     session: Session,
     profile: Profile,
     travel: TravelTimeProvider,
-    judged: dict[int, Row[Any]],
+    left: list[Row[Any]],
     reach_km: float,
 ) -> list[Missed]:
-    """The nearest groups the SQL left out as beyond the reach (with their journey times), and
-    the nearest within reach it held back by one of ``HELD_BACK``."""
+    """The nearest of the groups the SQL ``left`` out (id, reason, km2 rows, each reason one of
+    ``NEAR_REASONS``) as beyond the reach, with their journey times, and the nearest within
+    reach it held back by one of ``HELD_BACK``."""
+    reason = {row.id: (row.reason, row.km2) for row in left}
+    far = sorted((km2, group_id) for group_id, (why, km2) in reason.items() if why == "too_far")
+    held = sorted(
+        (km2, group_id)
+        for group_id, (why, km2) in reason.items()
+        if why != "too_far" and km2 <= reach_km * reach_km
+    )
+    wanted = [group_id for _, group_id in far[:NEAR_MISS_POOL] + held[:NEAR_MISS_POOL]]
+    rows = survivors(session, profile, wanted)  # one query for both kinds
+    far_rows = [row for row in rows if reason[row.id][0] == "too_far"]
     missed: list[Missed] = []
-    far = sorted((row.km2, row.id) for row in judged.values() if row.reason == "too_far")
-    far_rows = survivors(session, profile, [group_id for _, group_id in far[:NEAR_MISS_POOL]])
     if far_rows:
         journeys = travel.minutes(profile.location, destinations_of(far_rows), profile.mobility)
         budget = profile.mobility.max_travel_minutes
@@ -87,15 +99,10 @@ def left_out_in_sql(
             (float(journeys.distance_m[i]), row, too_far_note(journeys, i, budget))
             for i, row in enumerate(far_rows)
         ]
-    held = sorted(
-        (row.km2, row.id)
-        for row in judged.values()
-        if row.reason in HELD_BACK and row.km2 <= reach_km * reach_km
-    )
-    held_rows = survivors(session, profile, [group_id for _, group_id in held[:NEAR_MISS_POOL]])
     missed += [
-        (math.sqrt(judged[row.id].km2) * 1000, row, _held_back(profile, judged[row.id].reason, row))
-        for row in held_rows
+        (math.sqrt(reason[row.id][1]) * 1000, row, _held_back(profile, reason[row.id][0], row))
+        for row in rows
+        if reason[row.id][0] != "too_far"
     ]
     return missed
 
@@ -126,7 +133,7 @@ def near_misses(profile: Profile, missed: list[Missed]) -> list[NearMiss]:
     unique: dict[int, Missed] = {}
     for m in sorted(missed, key=lambda m: (m[0], m[1].id)):
         unique.setdefault(m[1].id, m)  # a group reached both ways is judged once
-    pool = list(unique.values())[: NEAR_MISS_POOL * 2]
+    pool = list(unique.values())[: NEAR_MISS_POOL * 3]
     if profile.interests or profile.categories:
         relevant = _relevant([row for _, row, _ in pool], profile)
         pool = [m for m in pool if m[1].id in relevant]
@@ -149,6 +156,7 @@ def _relevant(rows: list[Row[Any]], profile: Profile) -> set[int]:
 __all__ = [
     "HELD_BACK",
     "MAX_NEAR_MISSES",
+    "NEAR_REASONS",
     "Missed",
     "destinations_of",
     "interests_of",
