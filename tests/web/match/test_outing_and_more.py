@@ -66,6 +66,7 @@ def test_an_outing_over_the_limit_is_left_out_and_said_why(client, outings) -> N
     ) in re.sub(r"\s+", " ", words)
     assert "Strong fit" in words
     assert "within their 3 hours" in words
+    assert "more ways to travel, a longer time away from home or more times" in words
     # Without the limit, both are in.
     assert len(card_names(client.get(url("/match", *WALKER)).get_data(as_text=True))) == 2
 
