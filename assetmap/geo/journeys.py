@@ -94,6 +94,23 @@ class Mobility:
     door_to_door_needed: bool = False
     # Access needs the venue must meet (accessibility flags of the listing contract).
     needs: tuple[str, ...] = ()
+    #: How far their nearest bus stop is from home, where the directory tells us; None means
+    #: not known, and ``BUS_ACCESS_M`` is assumed.
+    stop_from_home_m: float | None = None
+
+    @property
+    def bus_access_m(self) -> float:
+        """The walk from home to a boarding stop: the known one, else the assumption."""
+        return BUS_ACCESS_M if self.stop_from_home_m is None else self.stop_from_home_m
+
+    @property
+    def bus_ruled_out_by_walk(self) -> bool:
+        """They use the bus but cannot walk as far as the stop from home."""
+        return (
+            Mode.BUS in self.modes
+            and not self.door_to_door_needed
+            and not self.can_go_on_foot(self.bus_access_m)
+        )
 
     @property
     def own_power_m_per_s(self) -> float:
@@ -270,11 +287,12 @@ def journeys_over_routes(
     """The journey rules, given how long the walking and the road route to each venue are.
 
     Own power: the whole route on foot (or wheels), if no longer than ``max_walk_metres``.
-    Bus: to a stop (``BUS_ACCESS_M``), wait, ride the road route, then from the venue's nearest
-    listed stop; each walk within ``max_walk_metres``. Car and taxi: the road route plus their
-    overheads. The quickest of the person's own ways is chosen; only where none is within
-    their budget does the group's door-to-door transport (where its radius reaches them: the
-    road route plus the pickup round) take over. ``door_to_door_needed`` leaves it the only way.
+    Bus: to a stop (their known nearest, else ``BUS_ACCESS_M``), wait, ride the road route,
+    then from the venue's nearest listed stop; each walk within ``max_walk_metres``. Car and
+    taxi: the road route plus their overheads. The quickest of the person's own ways is
+    chosen; only where none is within their budget does the group's door-to-door transport
+    (where its radius reaches them: the road route plus the pickup round) take over.
+    ``door_to_door_needed`` leaves it the only way.
 
     Long on purpose: every rule is a whole-array expression over all venues at once (no
     per-venue loop), and the modes are compared in one stack at the end.
@@ -294,13 +312,10 @@ def journeys_over_routes(
             egress = np.where(
                 np.isnan(destinations.stop_m), BUS_EGRESS_UNKNOWN_M, destinations.stop_m
             )
-            bus = (
-                (BUS_ACCESS_M + egress) / speed / 60
-                + BUS_WAIT_MIN
-                + road_route_m / BUS_M_PER_S / 60
-            )
+            access = mobility.bus_access_m
+            bus = (access + egress) / speed / 60 + BUS_WAIT_MIN + road_route_m / BUS_M_PER_S / 60
             if mobility.max_walk_metres is not None:
-                walkable = (mobility.max_walk_metres >= BUS_ACCESS_M) & (
+                walkable = (mobility.max_walk_metres >= access) & (
                     egress <= mobility.max_walk_metres
                 )
                 bus = np.where(walkable, bus, np.inf)
@@ -348,8 +363,8 @@ def straight_line_reach_m(
         if mobility.max_walk_metres is not None:
             on_foot = min(on_foot, mobility.max_walk_metres)
         reach = max(reach, on_foot / detour)
-    if Mode.BUS in mobility.modes and mobility.can_go_on_foot(BUS_ACCESS_M):
-        ride_s = budget_s - BUS_WAIT_MIN * 60 - BUS_ACCESS_M / mobility.own_power_m_per_s
+    if Mode.BUS in mobility.modes and mobility.can_go_on_foot(mobility.bus_access_m):
+        ride_s = budget_s - BUS_WAIT_MIN * 60 - mobility.bus_access_m / mobility.own_power_m_per_s
         reach = max(reach, ride_s * BUS_M_PER_S / road_detour)
     if Mode.CAR in mobility.modes:
         reach = max(reach, (budget_s - CAR_OVERHEAD_MIN * 60) * CAR_M_PER_S / road_detour)

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Row, select
@@ -25,18 +27,30 @@ from sqlalchemy.orm import Session
 
 from assetmap.db import Backend, backend_of, fetch_all
 from assetmap.geo.interfaces import TravelTimeProvider
-from assetmap.geo.journeys import Destinations, Journeys, Mode
+from assetmap.geo.journeys import Journeys, Mode
 from assetmap.geo.travel import EstimatedTravel
 from assetmap.matching import explain, scoring
 from assetmap.matching.candidates import (
-    INTEREST_SEPARATOR,
     Search,
     judged_statement,
     schedules,
     survivors,
 )
+from assetmap.matching.near import (
+    MAX_NEAR_MISSES,
+    NEAR_REASONS,
+    Missed,
+    destinations_of,
+    interests_of,
+    left_out_in_sql,
+    near_misses,
+    too_far_note,
+)
+from assetmap.matching.notes import LeftOutCode, Note
+from assetmap.matching.outing import Outing, outing_of
 from assetmap.matching.profile import Profile, profile_query
-from assetmap.matching.results import MatchResult, Option, Travel
+from assetmap.matching.results import MatchResult, Option, RuledOut, Travel
+from assetmap.matching.stops import stop_from_home_m
 from assetmap.matching.unmet import UNMET_BELOW, record_unmet_need
 from assetmap.models import Category, Group, Status
 from assetmap.text.ranking import Candidate, TextMatch, rank_text
@@ -52,6 +66,7 @@ EXCLUSION_REASONS: tuple[str, ...] = (
     "needs_not_met",
     "too_far",
     "no_session",
+    "outing_too_long",
     "interests_not_matched",
 )
 DEFAULT_PICKUP_RADIUS_KM = 25.0
@@ -72,7 +87,8 @@ def match(
     max_pickup_radius_km: float = DEFAULT_PICKUP_RADIUS_KM,
     record_unmet: bool = True,
 ) -> MatchResult:
-    """The ``limit`` best groups for ``profile``, best first, with what was left out and why.
+    """The ``limit`` best groups for ``profile``, best first, with what was left out and why:
+    counted by reason, the near misses named, and any way of travelling their limits rule out.
 
     With ``record_unmet``, a result of fewer than three groups adds an anonymous unmet-need
     row to ``session`` (flushed, not committed: the caller owns the transaction).
@@ -83,7 +99,65 @@ def match(
     policy = policy or FreshnessPolicy()
     today = today or dt.date.today()
     travel = travel or EstimatedTravel()
+    profile = _with_home_stop(session, profile, backend)
 
+    def find(who: Profile, near_misses: bool = False) -> _Found:
+        return _find(
+            session, who, backend, travel, policy, today, max_pickup_radius_km, near_misses
+        )
+
+    found = find(profile, near_misses=True)
+    options = _options(session, profile, found.ranked[:limit], found.journeys, today)
+    recorded = False
+    if record_unmet and len(options) < UNMET_BELOW:
+        record_unmet_need(session, profile, len(options), today)
+        recorded = True
+    excluded = found.excluded
+    ordered = {why: excluded[why] for why in EXCLUSION_REASONS if excluded.get(why)}
+    return MatchResult(
+        options=options,
+        considered=found.considered,
+        excluded=ordered,
+        unmet_need_recorded=recorded,
+        near_misses=near_misses(profile, found.missed),
+        ruled_out=_ruled_out(profile, len(found.ranked), find),
+        fitting=len(found.ranked),
+    )
+
+
+def _with_home_stop(session: Session, profile: Profile, backend: Backend) -> Profile:
+    """The profile with the walk to their nearest known bus stop, when they use the bus."""
+    mobility = profile.mobility
+    if Mode.BUS not in mobility.modes or mobility.stop_from_home_m is not None:
+        return profile
+    known = stop_from_home_m(session, profile.location, backend)
+    if known is None:
+        return profile
+    return replace(profile, mobility=replace(mobility, stop_from_home_m=known))
+
+
+@dataclass
+class _Found:
+    """One search: what was looked at, left out (counted, and the near misses with why), and
+    the groups that fit, best first."""
+
+    considered: int
+    excluded: dict[str, int]
+    ranked: list[_Ranked]
+    journeys: Journeys | None
+    missed: list[Missed]
+
+
+def _find(
+    session: Session,
+    profile: Profile,
+    backend: Backend,
+    travel: TravelTimeProvider,
+    policy: FreshnessPolicy,
+    today: dt.date,
+    max_pickup_radius_km: float,
+    near_misses: bool,
+) -> _Found:
     search = Search(session, profile, backend, travel, max_pickup_radius_km)
     excluded: dict[str, int] = defaultdict(int)
     passed: list[tuple[float, int]] = []
@@ -93,25 +167,43 @@ def match(
     # UNION ALL, not UNION: a group reached both ways comes twice and is counted once here,
     # cheaper than having the database deduplicate thousands of rows.
     judged = {row.id: row for row in fetch_all(session, statement)} if statement is not None else {}
+    left: list[Row[Any]] = []  # those that may be near misses
     for row in judged.values():
         if row.reason is None:
             passed.append((row.km2, row.id))
         else:
             excluded[row.reason] += 1
+            if near_misses and row.reason in NEAR_REASONS:
+                left.append(row)
     # The nearest that pass, in full.
     nearest = [group_id for _, group_id in sorted(passed)[:MAX_SCORED]]
     rows = survivors(session, profile, nearest)
+    missed: list[Missed] = []
+    ranked, journeys = _rank(session, profile, rows, travel, policy, today, excluded, missed)
+    if near_misses:
+        missed += left_out_in_sql(session, profile, travel, left, search.reach_km)
+    return _Found(len(judged), excluded, ranked, journeys, missed)
 
-    ranked, journeys = _rank(session, profile, rows, travel, policy, today, excluded)
-    options = _options(session, profile, ranked[:limit], journeys, today)
-    recorded = False
-    if record_unmet and len(options) < UNMET_BELOW:
-        record_unmet_need(session, profile, len(options), today)
-        recorded = True
-    ordered = {why: excluded[why] for why in EXCLUSION_REASONS if excluded.get(why)}
-    return MatchResult(
-        options=options, considered=len(judged), excluded=ordered, unmet_need_recorded=recorded
-    )
+
+def _ruled_out(profile: Profile, fitting: int, find: Callable[[Profile], _Found]) -> list[RuledOut]:
+    """The bus, when they cannot walk to the stop: with how many more groups would fit if
+    they could (the same search again, walking that far)."""
+    mobility = profile.mobility
+    if not mobility.bus_ruled_out_by_walk or mobility.max_walk_metres is None:
+        return []
+    access = math.ceil(mobility.bus_access_m)
+    relaxed = replace(profile, mobility=replace(mobility, max_walk_metres=float(access)))
+    opens = max(0, len(find(relaxed).ranked) - fitting)
+    return [
+        RuledOut(
+            mode=Mode.BUS,
+            stop_m=access,
+            stop_known=mobility.stop_from_home_m is not None,
+            walk_m=round(mobility.max_walk_metres),
+            opens=opens,
+            alternatives=tuple(m for m in (Mode.TAXI,) if m not in mobility.modes),
+        )
+    ]
 
 
 # ---- judging and scoring what is left ------------------------------------------------------
@@ -123,9 +215,11 @@ class _Ranked:
     __slots__ = (
         "at",
         "category_hits",
+        "distance",
         "freshness",
         "minutes",
         "mode",
+        "outing",
         "parts",
         "row",
         "score",
@@ -139,11 +233,13 @@ class _Ranked:
         self.row = row
         self.at = at  # in the journeys arrays
         self.minutes = float(journeys.minutes[at])
+        self.distance = float(journeys.distance_m[at])
         self.mode: Mode = journeys.mode[at]
         self.spare = explain.spare_places(row)
         self.text: float | None = None
         self.category_hits: tuple[str, ...] = ()
         self.sessions: list[tuple[Any, ...]] = []
+        self.outing: Outing | None = None
         self.freshness = Freshness.FRESH
         self.very_stale = False
         self.parts = scoring.components(0, 0, 0, Freshness.FRESH)
@@ -158,26 +254,41 @@ def _rank(
     policy: FreshnessPolicy,
     today: dt.date,
     excluded: dict[str, int],
+    missed: list[Missed],
 ) -> tuple[list[_Ranked], Journeys | None]:
+    """Judge what the SQL could not (travel time, sessions, the outing, interest fit), adding
+    to ``excluded`` and ``missed`` (the left out, with why), and score what is left."""
     if not rows:
         return [], None
-    journeys = travel.minutes(profile.location, _destinations(rows), profile.mobility)
-    reachable = journeys.within(profile.mobility.max_travel_minutes)
+    journeys = travel.minutes(profile.location, destinations_of(rows), profile.mobility)
+    budget = profile.mobility.max_travel_minutes
+    reachable = journeys.within(budget)
     excluded["too_far"] += int((~reachable).sum())
+    for i, row in enumerate(rows):
+        if not reachable[i]:
+            missed.append((float(journeys.distance_m[i]), row, too_far_note(journeys, i, budget)))
     kept = [_Ranked(row, journeys, i) for i, row in enumerate(rows) if reachable[i]]
 
-    if profile.availability:
+    if profile.availability or profile.max_outing_minutes is not None:
         listed = schedules(session, [r.row.id for r in kept])
         for r in kept:
             r.sessions = listed.get(r.row.id, [])
+    if profile.availability:
         fits = [r for r in kept if explain.session_fits(r.sessions, profile.availability)]
         excluded["no_session"] += len(kept) - len(fits)
+        fitting = {r.row.id for r in fits}
+        missed += [
+            _missed(r, LeftOutCode.NO_SESSION, sessions=_listed(r))
+            for r in kept
+            if r.row.id not in fitting
+        ]
         kept = fits
+    kept = _judge_outings(profile, kept, excluded, missed)
 
     kept = _judge_interests(session, profile, kept, excluded)
 
     classify, very_stale = policy.classifier(today), policy.very_stale_test(today)
-    budget = profile.mobility.max_travel_minutes
+    outing_limit = profile.max_outing_minutes
     for r in kept:
         r.freshness = classify(r.row)
         r.very_stale = r.freshness is Freshness.STALE and very_stale(r.row)
@@ -195,21 +306,49 @@ def _rank(
             r.freshness,
             very_stale=r.very_stale,
         )
-        r.score = scoring.total(r.parts, very_stale=r.very_stale)
+        close = outing_limit is not None and r.outing is not None and r.outing.close(outing_limit)
+        r.score = scoring.total(r.parts, very_stale=r.very_stale, outing_close=close)
     kept.sort(key=lambda r: (-r.score, r.minutes, -(r.spare or 0), r.row.id))
     return kept, journeys
 
 
-def _destinations(rows: Sequence[Row[Any]]) -> Destinations:
-    return Destinations.of(
-        [row.lat for row in rows],
-        [row.lon for row in rows],
-        [explain.nearest_stop_m(row.bus_stops) for row in rows],
-        [
-            (row.door_to_door_radius_km or 0) * 1000 if row.door_to_door_available else 0
-            for row in rows
-        ],
-    )
+def _judge_outings(
+    profile: Profile,
+    kept: list[_Ranked],
+    excluded: dict[str, int],
+    missed: list[Missed],
+) -> list[_Ranked]:
+    """Leave out the groups whose outing (there, the session, back) is over their limit."""
+    limit = profile.max_outing_minutes
+    if limit is None:
+        return kept
+    fits = []
+    for r in kept:
+        r.outing = outing_of(r.minutes, r.sessions, profile.availability)
+        if r.outing.over(limit):
+            missed.append(
+                _missed(
+                    r,
+                    LeftOutCode.OUTING_TOO_LONG,
+                    minutes=r.outing.total,
+                    limit=round(limit),
+                    each_way=r.outing.travel_each_way,
+                    session=r.outing.session_minutes,
+                )
+            )
+        else:
+            fits.append(r)
+    excluded["outing_too_long"] += len(kept) - len(fits)
+    return fits
+
+
+def _missed(r: _Ranked, code: LeftOutCode, **values: Any) -> Missed:
+    return (r.distance, r.row, Note(code, **values))
+
+
+def _listed(r: _Ranked) -> tuple[str, ...]:
+    """A group's sessions as "mon 10:00" (the day's value and the start)."""
+    return tuple(f"{day.value} {start:%H:%M}" for day, start, _ in r.sessions)
 
 
 def _journey_of(journeys: Journeys, i: int, row: Row[Any]) -> explain.Journey:
@@ -236,7 +375,7 @@ def _judge_interests(
             r.category_hits = (Category(hit).value,) if hit else ()
     if profile.interests:
         candidates = [
-            Candidate(r.row.id, r.row.name, r.row.description, _interests_of(r.row)) for r in kept
+            Candidate(r.row.id, r.row.name, r.row.description, interests_of(r.row)) for r in kept
         ]
         scores = {
             m.id: m.score
@@ -249,10 +388,6 @@ def _judge_interests(
     fitting = [r for r in kept if r.text is not None or r.category_hits]
     excluded["interests_not_matched"] += len(kept) - len(fitting)
     return fitting
-
-
-def _interests_of(row: Row[Any]) -> tuple[str, ...]:
-    return tuple(row.interests.split(INTEREST_SEPARATOR)) if row.interests else ()
 
 
 # ---- the chosen few, explained -------------------------------------------------------------
@@ -303,15 +438,21 @@ def _options(
                     mode=journey.mode,
                     routes=journey.routes if journey.mode is Mode.BUS else (),
                 ),
-                reasons=explain.reasons(
-                    r.row, profile, journey, words, r.category_hits, r.sessions
-                ),
+                reasons=explain.reasons(r.row, profile, journey, words, r.category_hits, r.sessions)
+                + explain.outing_reasons(profile, r.outing),
                 warnings=explain.warnings(
                     r.row, profile, journey, r.freshness, r.sessions, today, r.very_stale
-                ),
+                )
+                + explain.outing_warnings(profile, r.outing),
             )
         )
     return options
 
 
-__all__ = ["DEFAULT_PICKUP_RADIUS_KM", "EXCLUSION_REASONS", "match", "profile_query"]
+__all__ = [
+    "DEFAULT_PICKUP_RADIUS_KM",
+    "EXCLUSION_REASONS",
+    "MAX_NEAR_MISSES",
+    "match",
+    "profile_query",
+]

@@ -18,6 +18,7 @@ from typing import Any
 
 from assetmap.geo.journeys import Mode
 from assetmap.matching.notes import Note, ReasonCode, WarningCode
+from assetmap.matching.outing import Outing
 from assetmap.matching.profile import Profile, Window
 from assetmap.models import Gender, Status
 from assetmap.verification.policy import Freshness
@@ -213,3 +214,40 @@ def _freshness_warnings(
     if bounced is not None and (verified is None or bounced >= verified):
         said.append(Note(W.EMAIL_BOUNCED, date=bounced.isoformat()))
     return said
+
+
+def outing_reasons(profile: Profile, outing: Outing | None) -> tuple[Note, ...]:
+    """The whole outing within their longest time away from home, with room to spare."""
+    limit = profile.max_outing_minutes
+    if limit is None or outing is None or outing.total is None or outing.close(limit):
+        return ()
+    return (
+        Note(
+            R.OUTING_FITS,
+            minutes=outing.total,
+            limit=round(limit),
+            each_way=outing.travel_each_way,
+            session=outing.session_minutes,
+        ),
+    )
+
+
+def outing_warnings(profile: Profile, outing: Outing | None) -> tuple[Note, ...]:
+    """The outing close to their limit, or of a length nobody can tell (no session end time):
+    never passed off as fine."""
+    limit = profile.max_outing_minutes
+    if limit is None or outing is None:
+        return ()
+    if outing.total is None:
+        return (Note(W.OUTING_NOT_KNOWN, each_way=outing.travel_each_way, limit=round(limit)),)
+    if outing.close(limit):
+        return (
+            Note(
+                W.OUTING_CLOSE,
+                minutes=outing.total,
+                limit=round(limit),
+                each_way=outing.travel_each_way,
+                session=outing.session_minutes,
+            ),
+        )
+    return ()

@@ -30,6 +30,7 @@ class ReasonCode(enum.StrEnum):
     FREE = "free"
     COST = "cost"  # amount_gbp
     SESSION_FITS = "session_fits"  # day, start, end
+    OUTING_FITS = "outing_fits"  # minutes, limit, each_way, session
 
 
 class WarningCode(enum.StrEnum):
@@ -52,9 +53,26 @@ class WarningCode(enum.StrEnum):
     SESSIONS_NOT_KNOWN = "sessions_not_known"
     SINGLE_GENDER = "single_gender"  # gender
     AGE_RANGE = "age_range"  # min_age, max_age
+    OUTING_CLOSE = "outing_close"  # minutes, limit, each_way, session
+    OUTING_NOT_KNOWN = "outing_not_known"  # each_way, limit
 
 
-NoteCode = ReasonCode | WarningCode
+class LeftOutCode(enum.StrEnum):
+    """Why a group that is otherwise in reach was left out (a near miss)."""
+
+    TOO_FAR = "too_far"  # minutes (None: no way within their limits), limit, mode, metres
+    NO_SESSION = "no_session"  # sessions ("mon 10:00", ...)
+    OUTING_TOO_LONG = "outing_too_long"  # minutes, limit, each_way, session
+    # Values differ from every reason's and warning's (equal values would be equal codes).
+    PAUSED = "paused"
+    INVITATION_ONLY = "by_invitation"
+    AUDIENCE = "for_others"  # gender (None: any), min_age, max_age
+    COST = "costs_too_much"  # amount_gbp, limit_gbp
+    COMPLEXITY = "support_not_given"
+    NEEDS_NOT_MET = "needs_not_met"  # needs (the person's needs it is known not to meet)
+
+
+NoteCode = ReasonCode | WarningCode | LeftOutCode
 
 
 class Note:
@@ -95,4 +113,4 @@ class Note:
         return f"Note({self.code.value!r}{shown})"
 
 
-__all__ = ["Note", "NoteCode", "NoteValue", "ReasonCode", "WarningCode"]
+__all__ = ["LeftOutCode", "Note", "NoteCode", "NoteValue", "ReasonCode", "WarningCode"]

@@ -41,6 +41,8 @@ class Profile:
     gender: Gender | None = None
     age: int | None = None
     include_invitation_only: bool = False
+    #: The longest they can be away from home: the journey both ways plus the session.
+    max_outing_minutes: float | None = None
 
 
 def profile_query(profile: Profile) -> str:

@@ -15,6 +15,7 @@ from pydantic_core import PydanticCustomError
 from assetmap.directory.contract import (
     Latitude,
     Longitude,
+    bounded_text,
     decimal_number,
     describe_errors,
     interest_text,
@@ -32,6 +33,10 @@ from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Gender
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 50
 MAX_TRAVEL_MINUTES = 240
+#: The longest time away from home a request may give: half an hour to twelve hours.
+MIN_OUTING_MINUTES, MAX_OUTING_MINUTES = 30, 720
+#: What a place may be: a postcode district or sector ("NW5", "NW5 2") or a place name.
+MAX_PLACE = 100
 MAX_LIST = 20  # interests, windows: more than a conversation produces
 
 
@@ -77,6 +82,7 @@ class _Strict(BaseModel):
 
 class LocationIn(_Strict):
     postcode: Annotated[str | None, BeforeValidator(_postcode)] = None
+    place: Annotated[str | None, bounded_text(MAX_PLACE)] = None
     lat: Latitude = None
     lon: Longitude = None
 
@@ -122,6 +128,14 @@ class MatchRequest(_Strict):
     gender: Annotated[Gender | None, BeforeValidator(_person_gender)] = None
     age: Annotated[int | None, whole_number(0, 120)] = None
     include_invitation_only: Bool = False
+    max_outing_minutes: Annotated[
+        int | None,
+        whole_number(
+            MIN_OUTING_MINUTES,
+            MAX_OUTING_MINUTES,
+            f"must be whole minutes from {MIN_OUTING_MINUTES} to {MAX_OUTING_MINUTES}",
+        ),
+    ] = None
     limit: Annotated[
         int, whole_number(1, MAX_LIMIT, f"must be a whole number from 1 to {MAX_LIMIT}")
     ] = DEFAULT_LIMIT
@@ -149,6 +163,9 @@ class MatchRequest(_Strict):
             gender=self.gender,
             age=self.age,
             include_invitation_only=self.include_invitation_only,
+            max_outing_minutes=None
+            if self.max_outing_minutes is None
+            else float(self.max_outing_minutes),
         )
 
 
@@ -169,11 +186,19 @@ def parse_match_request(data: Any) -> MatchRequest:
             message = f"must have at most {raw[0].get('ctx', {}).get('max_length')} items"
         raise ValidationError(f"{field}: {message}", field=field) from None
     location = request.location
-    if location.postcode is None and (location.lat is None or location.lon is None):
-        raise ValidationError("location: give a postcode, or both lat and lon", field="location")
-    if location.postcode is not None and location.lat is not None:
+    given = [
+        location.postcode is not None,
+        bool(location.place),
+        location.lat is not None or location.lon is not None,
+    ]
+    if sum(given) > 1:
         raise ValidationError(
-            "location: give a postcode or lat and lon, not both", field="location"
+            "location: give a postcode, a place, or lat and lon, not more than one",
+            field="location",
+        )
+    if not any(given) or (given[2] and (location.lat is None or location.lon is None)):
+        raise ValidationError(
+            "location: give a postcode, a place, or both lat and lon", field="location"
         )
     for index, window in enumerate(request.availability):
         if window.end <= window.start:
@@ -182,4 +207,11 @@ def parse_match_request(data: Any) -> MatchRequest:
     return request
 
 
-__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "MatchRequest", "parse_match_request"]
+__all__ = [
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
+    "MAX_OUTING_MINUTES",
+    "MIN_OUTING_MINUTES",
+    "MatchRequest",
+    "parse_match_request",
+]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from assetmap.geo.journeys import Mode
@@ -51,6 +51,32 @@ class Option:
 
 
 @dataclass(frozen=True)
+class NearMiss:
+    """A group left out that was nearly in: it fits their interests and passed the hard
+    constraints but one, which ``why`` says (a ``LeftOutCode`` note)."""
+
+    group_id: int
+    name: str
+    why: Note
+
+
+@dataclass(frozen=True)
+class RuledOut:
+    """One of the person's ways to travel that their limits rule out altogether: the bus,
+    when they cannot walk to the stop (``stop_m`` from home, ``stop_known`` or assumed) and
+    ``walk_m`` is as far as they can go. ``opens``: how many more groups would fit if they
+    could walk that far. ``alternatives``: ways they did not choose that need no walk to a
+    stop (a taxi); groups that collect from home are in the search already."""
+
+    mode: Mode
+    stop_m: int
+    stop_known: bool
+    walk_m: int
+    opens: int
+    alternatives: tuple[Mode, ...] = ()
+
+
+@dataclass(frozen=True)
 class MatchResult:
     options: list[Option]
     #: Groups the search looked at: every group whose venue is within reach.
@@ -59,3 +85,9 @@ class MatchResult:
     excluded: dict[str, int]
     #: Fewer than ``UNMET_BELOW`` options: an anonymous unmet-need row was recorded.
     unmet_need_recorded: bool = False
+    #: The groups nearly in, nearest first (at most ``engine.MAX_NEAR_MISSES``).
+    near_misses: list[NearMiss] = field(default_factory=list)
+    #: Ways of travelling the person chose that their limits rule out altogether.
+    ruled_out: list[RuledOut] = field(default_factory=list)
+    #: Groups that fit in all, shown or not.
+    fitting: int = 0

@@ -15,6 +15,10 @@ Each part runs from 0 to 1:
   full or on a waiting list 0.3, less as the list grows (0.3 × 5 ÷ (5 + people waiting)).
 * **freshness**: verified recently 1, due for re-verification 0.6, stale 0.25.
 
+An outing (the journey both ways plus the session) within a quarter of an hour of the
+person's longest time away from home multiplies the score by 0.7: it can be done, but only
+just, so it never ranks as a strong fit (``outing``).
+
 Ties are broken by the quicker journey, then more places free, then the lower id.
 """
 
@@ -34,6 +38,8 @@ FRESHNESS_SCORES = {Freshness.FRESH: 1.0, Freshness.DUE: 0.6, Freshness.STALE: 0
 VERY_STALE_FRESHNESS, VERY_STALE_FACTOR = 0.0, 0.5
 SPARE_BASE, SPARE_PER_PLACE, SPARE_FULL_AT = 0.7, 0.06, 5
 CAPACITY_UNKNOWN = 0.6
+#: An outing close to the person's limit: the whole score is scaled by this.
+OUTING_CLOSE_FACTOR = 0.7
 FULL, WAITING_HALF_AT = 0.3, 5
 
 
@@ -85,6 +91,10 @@ def components(
     )
 
 
-def total(parts: Components, *, very_stale: bool = False) -> float:
+def total(parts: Components, *, very_stale: bool = False, outing_close: bool = False) -> float:
     score = sum(WEIGHTS[name] * value for name, value in parts.as_dict().items())
-    return round(score * VERY_STALE_FACTOR if very_stale else score, 3)
+    if very_stale:
+        score *= VERY_STALE_FACTOR
+    if outing_close:
+        score *= OUTING_CLOSE_FACTOR
+    return round(score, 3)

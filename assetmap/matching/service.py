@@ -18,7 +18,7 @@ from assetmap.db import Backend
 from assetmap.directory.queries import group_names
 from assetmap.errors import ValidationError
 from assetmap.freshness.tasks import record_activity
-from assetmap.geo.geocoders import locate_postcode
+from assetmap.geo.geocoders import locate_place, locate_postcode
 from assetmap.geo.interfaces import Geocoder, TravelTimeProvider
 from assetmap.geo.spatial import Point
 from assetmap.matching.engine import DEFAULT_PICKUP_RADIUS_KM, match
@@ -58,16 +58,24 @@ class Planned:
 
 
 def locate(request: MatchRequest, geocoder: Geocoder) -> Point:
-    """Where the person is: their postcode through the geocoder, or the lat/lon given.
-    An unknown postcode is a ValidationError on ``location.postcode``."""
+    """Where the person is: their postcode or place through the geocoder, or the lat/lon
+    given. An unknown postcode or place is a ValidationError on ``location.postcode`` or
+    ``location.place``."""
     location = request.location
     if location.postcode is not None:
         try:
             return locate_postcode(location.postcode, geocoder)
         except ValidationError as error:
             raise ValidationError(error.message, field="location.postcode") from None
+    if location.place:
+        try:
+            return locate_place(location.place, geocoder)
+        except ValidationError as error:
+            raise ValidationError(error.message, field="location.place") from None
     if location.lat is None or location.lon is None:  # parse_match_request refuses this
-        raise ValidationError("location: give a postcode, or both lat and lon", field="location")
+        raise ValidationError(
+            "location: give a postcode, a place, or both lat and lon", field="location"
+        )
     return Point(location.lat, location.lon)
 
 

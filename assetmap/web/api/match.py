@@ -2,7 +2,9 @@
 
 Reasons and warnings are the engine's notes: each is ``{"code", "text", "values"}``, with
 ``text`` the link worker's words (what the API sent before codes) and ``values`` what those
-words are made from, so a client can word the code its own way.
+words are made from, so a client can word the code its own way. Near misses (groups left out
+that nearly fitted) carry their ``why`` the same way; ``ruled_out`` names a way of travelling
+the person's limits rule out altogether, and what would open it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from assetmap.matching.service import run_match
 from assetmap.models import Role
 from assetmap.web.api.tokens import optional_token_user
 from assetmap.web.context import db_session, match_deps, today
-from assetmap.web.match.notes import worker_text
+from assetmap.web.match.notes import ruled_out_text, worker_text
 
 
 def match_groups() -> ResponseReturnValue:
@@ -70,4 +72,21 @@ def result_json(result: MatchResult) -> dict[str, Any]:
         "considered": result.considered,
         "excluded": result.excluded,
         "unmet_need_recorded": result.unmet_need_recorded,
+        "fitting": result.fitting,
+        "near_misses": [
+            {"group_id": miss.group_id, "name": miss.name, "why": note_json(miss.why)}
+            for miss in result.near_misses
+        ],
+        "ruled_out": [
+            {
+                "mode": ruled.mode.value,
+                "stop_m": ruled.stop_m,
+                "stop_known": ruled.stop_known,
+                "walk_m": ruled.walk_m,
+                "opens": ruled.opens,
+                "alternatives": [mode.value for mode in ruled.alternatives],
+                "text": ruled_out_text(ruled),
+            }
+            for ruled in result.ruled_out
+        ],
     }

@@ -15,13 +15,10 @@ from flask.typing import ResponseReturnValue
 
 from assetmap.config import Config
 from assetmap.directory.queries import TimeOfDay
-from assetmap.geo.journeys import PERSON_MODES, Mode, Pace
-from assetmap.matching import EXCLUSION_REASONS
-from assetmap.matching.notes import NoteCode, ReasonCode, WarningCode
-from assetmap.matching.requests import DEFAULT_LIMIT, MAX_LIMIT, MAX_TRAVEL_MINUTES
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Frequency, Gender, Status
 from assetmap.verification.policy import Freshness
 from assetmap.web.api.openapi_gaps import gaps_paths, gaps_schemas
+from assetmap.web.api.openapi_match import match_schemas
 from assetmap.web.api.openapi_parts import (
     BOOL,
     INT,
@@ -234,101 +231,6 @@ def _search_parameters(config: Config) -> list[dict[str, Any]]:
     ]
 
 
-def _match_request_schema() -> dict[str, Any]:
-    time = {"type": "string", "pattern": "^\\d{1,2}:\\d{2}$", "example": "09:30"}
-    location = object_schema(
-        {
-            "postcode": STR,
-            "lat": {**NUM, "minimum": -90, "maximum": 90},
-            "lon": {**NUM, "minimum": -180, "maximum": 180},
-        }
-    )
-    location["description"] = "a postcode, or lat and lon"
-    return object_schema(
-        {
-            "location": location,
-            "interests": {"type": "array", "items": STR, "maxItems": 20},
-            "categories": {"type": "array", "items": {"type": "string", "enum": _values(Category)}},
-            "mobility": _mobility_schema(),
-            "complexity": {**INT, "minimum": 1, "maximum": 3, "default": 1},
-            "availability": {
-                "type": "array",
-                "items": object_schema(
-                    {"day": {"type": "string", "enum": _values(Day)}, "from": time, "to": time},
-                    ["day", "from", "to"],
-                ),
-            },
-            "max_cost_gbp": nullable({**NUM, "minimum": 0}),
-            "gender": nullable({"type": "string", "enum": ["men", "women", "any"]}),
-            "age": nullable({**INT, "minimum": 0, "maximum": 120}),
-            "include_invitation_only": {**BOOL, "default": False},
-            "limit": {**INT, "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
-        },
-        ["location"],
-    )
-
-
-def _mobility_schema() -> dict[str, Any]:
-    return object_schema(
-        {
-            "modes": {
-                "type": "array",
-                "items": {"type": "string", "enum": _values_of(PERSON_MODES)},
-                "minItems": 1,
-                "default": ["walk"],
-            },
-            "max_travel_minutes": {
-                **INT,
-                "minimum": 1,
-                "maximum": MAX_TRAVEL_MINUTES,
-                "default": 30,
-            },
-            "max_walk_metres": nullable({**INT, "minimum": 0, "maximum": 20000}),
-            "pace": {"type": "string", "enum": _values(Pace), "default": "typical"},
-            "needs": {"type": "array", "items": {"type": "string", "enum": ACCESSIBILITY_FLAGS}},
-            "door_to_door_needed": {**BOOL, "default": False},
-        }
-    )
-
-
-def _match_response_schema() -> dict[str, Any]:
-    unit = {**NUM, "minimum": 0, "maximum": 1}
-    option = object_schema(
-        {
-            "group": {"$ref": "#/components/schemas/Listing"},
-            "score": unit,
-            "components": object_schema(
-                {"interest": unit, "travel": unit, "capacity": unit, "freshness": unit}
-            ),
-            "travel": object_schema(
-                {
-                    "minutes": INT,
-                    "mode": {"type": "string", "enum": _values(Mode)},
-                    "routes": {"type": "array", "items": STR},
-                },
-                ["minutes", "mode"],
-            ),
-            "reasons": {"type": "array", "items": {"$ref": "#/components/schemas/Reason"}},
-            "warnings": {"type": "array", "items": {"$ref": "#/components/schemas/Warning"}},
-        },
-        ["group", "score", "components", "travel", "reasons", "warnings"],
-    )
-    return object_schema(
-        {
-            "results": {"type": "array", "items": option},
-            "considered": INT,
-            "excluded": {
-                "type": "object",
-                "description": "groups left out, by the first hard constraint each failed",
-                "additionalProperties": INT,
-                "properties": {reason: INT for reason in EXCLUSION_REASONS},
-            },
-            "unmet_need_recorded": BOOL,
-        },
-        ["results", "considered", "excluded"],
-    )
-
-
 def _values_of(members: tuple[Any, ...]) -> list[str]:
     return [member.value for member in members]
 
@@ -338,64 +240,6 @@ def _error_response(description: str) -> dict[str, Any]:
         "description": description,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     }
-
-
-#: What each code means, and (in brackets) the values it carries.
-NOTE_MEANINGS: dict[NoteCode, str] = {
-    ReasonCode.INTEREST_MATCHED: "one of the person's interests is in the group's words (`word`)",
-    ReasonCode.CATEGORY_MATCHED: "the group is in a kind they asked for (`category`)",
-    ReasonCode.JOURNEY: "how long the journey takes and how (`minutes`, `mode`; `routes` at "
-    "the venue's nearest stop when by bus)",
-    ReasonCode.COLLECTED_FROM_HOME: "the group's own transport collects the person "
-    "(`minutes`; `transport`: the group's words for it, or null)",
-    ReasonCode.PICKUP_AVAILABLE: "within reach anyway, and the group could also collect them "
-    "(`transport`, or null)",
-    ReasonCode.ACCESS_MET: "the venue is known to meet one of their access needs (`need`)",
-    ReasonCode.GENDER_MATCHED: "a group for the person's gender (`gender`)",
-    ReasonCode.EXTRA_HELP_SUPPORTED: "the group can give the extra support they need",
-    ReasonCode.PLACES_FREE: "places free now (`places`)",
-    ReasonCode.FREE: "free to attend",
-    ReasonCode.COST: "what a session costs, within their budget (`amount_gbp`)",
-    ReasonCode.SESSION_FITS: "the first session in their free times (`day`, `start`, `end` "
-    "or null)",
-    WarningCode.ACCESS_NOT_KNOWN: "not known whether the venue meets an access need (`need`)",
-    WarningCode.INVITATION_ONLY: "joined by invitation: ask the organiser",
-    WarningCode.WAITING_LIST: "full, with people waiting (`waiting`)",
-    WarningCode.FULL: "full, no waiting list known",
-    WarningCode.PLACES_NOT_KNOWN: "not known whether there are places free",
-    WarningCode.NEVER_VERIFIED: "the listing has never been checked",
-    WarningCode.MAY_HAVE_STOPPED: "not checked for so long it may have stopped (`months`)",
-    WarningCode.NOT_VERIFIED: "not checked recently (`months`)",
-    WarningCode.PROBLEM_REPORTED: "someone reported a problem since the last check (`date`)",
-    WarningCode.EMAIL_BOUNCED: "our email to the group bounced since the last check (`date`)",
-    WarningCode.NO_STOP_LISTED: "no bus stop listed near the venue: the bus time is a guess",
-    WarningCode.TRANSPORT_TO_BOOK: "the group's transport must be booked with the group",
-    WarningCode.SUPPORT_NOT_KNOWN: "not known whether the group supports complex needs",
-    WarningCode.COST_NOT_KNOWN: "not known what it costs",
-    WarningCode.SESSIONS_NOT_KNOWN: "no session times listed",
-    WarningCode.SINGLE_GENDER: "for one gender only, and theirs was not given (`gender`)",
-    WarningCode.AGE_RANGE: "for some ages only, and theirs was not given (`min_age`, `max_age`, "
-    "either may be null)",
-}
-
-
-def _note_schema(kind: str, codes: type[ReasonCode] | type[WarningCode]) -> dict[str, Any]:
-    """A reason or a warning: a code from the engine's list, its words, and their values."""
-    listed = "\n".join(f"- `{code.value}`: {NOTE_MEANINGS[code]}" for code in codes)
-    schema = object_schema(
-        {
-            "code": {"type": "string", "enum": [code.value for code in codes]},
-            "text": {**STR, "description": "the link worker's words for it"},
-            "values": {
-                "type": "object",
-                "additionalProperties": True,
-                "description": "what the words are made from (see each code)",
-            },
-        },
-        ["code", "text", "values"],
-    )
-    schema["description"] = f"{kind}. Codes:\n{listed}"
-    return schema
 
 
 def _feature_schema() -> dict[str, Any]:
@@ -578,10 +422,7 @@ def openapi_document(config: Config, groups_url: str) -> dict[str, Any]:
                 "Feature": _feature_schema(),
                 "FeatureCollection": _collection_schema(),
                 "Error": _error_schema(),
-                "MatchRequest": _match_request_schema(),
-                "MatchResponse": _match_response_schema(),
-                "Reason": _note_schema("Why the group fits", ReasonCode),
-                "Warning": _note_schema("What to check before referring", WarningCode),
+                **match_schemas(),
                 **gaps_schemas(),
             },
         },

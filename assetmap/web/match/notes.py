@@ -13,10 +13,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assetmap.geo.journeys import Mode
-from assetmap.matching.notes import Note, NoteCode, ReasonCode, WarningCode
-from assetmap.web.wording import ACCESS_NAMES, DAY_NAMES
+from assetmap.matching.notes import LeftOutCode, Note, NoteCode, ReasonCode, WarningCode
+from assetmap.matching.results import RuledOut
+from assetmap.web.wording import ACCESS_NAMES, DAY_NAMES, MODE_NAMES
 
-R, W = ReasonCode, WarningCode
+R, W, L = ReasonCode, WarningCode, LeftOutCode
 
 #: How a journey goes, after the minutes ("14 min by car"); the bus and being collected from
 #: home are worded with their routes and the group's transport.
@@ -55,10 +56,21 @@ def _date(note: Note) -> str:
     return f"{dt.date.fromisoformat(str(note['date'])):%-d %b %Y}"
 
 
-def _cost(note: Note) -> str:
-    amount = note["amount_gbp"]
+def _pounds(amount: object) -> str:
     assert isinstance(amount, int | float)
-    return f"£{amount:.2f}".replace(".00", "") + " a session"
+    return f"£{amount:.2f}".replace(".00", "")
+
+
+def _cost(note: Note) -> str:
+    return _pounds(note["amount_gbp"]) + " a session"
+
+
+def _needs_not_met(note: Note) -> str:
+    needs = note["needs"]
+    named = [ACCESS_NAMES[need].lower() for need in needs] if isinstance(needs, tuple) else []
+    if not named:
+        return "does not meet their access needs"
+    return f"known not to have {and_list(named)}"
 
 
 def _journey(note: Note) -> str:
@@ -85,9 +97,59 @@ def _ages(note: Note) -> str:
     return f"for ages up to {high}"
 
 
+def _audience(note: Note) -> str:
+    """'for men only', 'for ages 18 to 65', 'for women aged 60 and over'."""
+    gender = note["gender"]
+    if note["min_age"] is None and note["max_age"] is None:
+        return f"for {gender} only"
+    ages = _ages(note)
+    return f"{ages} only" if gender is None else f"for {gender} only, {ages}"
+
+
 def _places(note: Note) -> str:
     places = note["places"]
     return f"{places} place{'s' if places != 1 else ''} free"
+
+
+def duration(minutes: object) -> str:
+    """'50 min', '1 hour', '3 hours', '2 h 30 min'."""
+    assert isinstance(minutes, int | float)
+    hours, rest = divmod(round(minutes), 60)
+    if not hours:
+        return f"{rest} min"
+    if not rest:
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{hours} h {rest} min"
+
+
+def _outing(note: Note) -> str:
+    """'about 3 h 50 min (40 min each way and a 2 h 30 min session)'."""
+    return (
+        f"about {duration(note['minutes'])} ({note['each_way']} min each way "
+        f"and a {duration(note['session'])} session)"
+    )
+
+
+def _too_far(note: Note) -> str:
+    metres = note["metres"]
+    assert isinstance(metres, int | float)
+    away = f"{metres / 1000:.1f} km" if metres >= 1000 else f"{round(metres)} m"
+    if note["minutes"] is None:
+        return f"no way there within how far they can walk or travel (about {away} away)"
+    mode = Mode(str(note["mode"]))
+    how = "by bus" if mode is Mode.BUS else MODE_WORDS.get(mode, "")
+    return f"too far: about {note['minutes']} min {how}, more than their {note['limit']} min"
+
+
+def _no_session(note: Note) -> str:
+    sessions = note["sessions"]
+    listed = []
+    for session in sessions if isinstance(sessions, tuple) else ():
+        day, _, start = session.partition(" ")
+        if day in DAY_NAMES:
+            listed.append(f"{DAY_NAMES[day][:3]} {start}")
+    meets = f" (it meets {', '.join(listed)})" if listed else ""
+    return f"no session when they are free{meets}"
 
 
 _RING = "Ring before you go"
@@ -148,10 +210,72 @@ WORDS: dict[NoteCode, Words] = {
     W.SESSIONS_NOT_KNOWN: _not_known(lambda n: "session times"),
     W.SINGLE_GENDER: Words(lambda n: f"for {n['gender']} only"),
     W.AGE_RANGE: Words(_ages),
+    R.OUTING_FITS: Words(
+        lambda n: f"the whole outing is {_outing(n)}, within their {duration(n['limit'])}",
+        person=lambda n: f"The whole trip is {_outing(n)}",
+    ),
+    W.OUTING_CLOSE: Words(
+        lambda n: (
+            f"the whole outing is {_outing(n)}, close to their {duration(n['limit'])} away "
+            "from home: a late bus or a long session would take them over"
+        ),
+        person=lambda n: (
+            f"The whole trip is {_outing(n)}, close to your {duration(n['limit'])}: "
+            "plan the journey home"
+        ),
+    ),
+    W.OUTING_NOT_KNOWN: Words(
+        lambda n: (
+            f"session length not known: with {n['each_way']} min each way, check the whole "
+            f"outing fits their {duration(n['limit'])}"
+        ),
+        ask_about=lambda n: "how long the session lasts",
+    ),
+    L.TOO_FAR: Words(_too_far),
+    L.PAUSED: Words(lambda n: "paused for now: ask the organiser when it starts again"),
+    L.INVITATION_ONLY: Words(lambda n: "by invitation only: ask the organiser"),
+    L.AUDIENCE: Words(_audience),
+    L.COST: Words(
+        lambda n: f"costs {_cost(n)}, more than the {_pounds(n['limit_gbp'])} they can pay"
+    ),
+    L.COMPLEXITY: Words(lambda n: "cannot give the support they need"),
+    L.NEEDS_NOT_MET: Words(_needs_not_met),
+    L.NO_SESSION: Words(_no_session),
+    L.OUTING_TOO_LONG: Words(
+        lambda n: (
+            f"the whole outing would be {_outing(n)}, more than their "
+            f"{duration(n['limit'])} away from home"
+        )
+    ),
 }
 
 #: The notes that say how the person gets there (a card shows them as its travel line).
 JOURNEY_CODES = frozenset({R.JOURNEY, R.COLLECTED_FROM_HOME})
+
+
+#: How a ruled-out way of travelling is named at the start of its line.
+RULED_OUT_NAMES = {Mode.BUS: "By bus"}
+
+
+def ruled_out_text(ruled: RuledOut) -> str:
+    """'By bus: ruled out. The nearest stop is about 400 m from home (...) and they can walk
+    200 m. Being able to walk 400 m would open 168 more groups. ...'."""
+    where = (
+        "we know of one near their home"
+        if ruled.stop_known
+        else "we assume this: no listing near their home names a stop"
+    )
+    opens = f"{ruled.opens} more group{'s' if ruled.opens != 1 else ''}"
+    name = RULED_OUT_NAMES.get(ruled.mode, MODE_NAMES[ruled.mode])
+    said = (
+        f"{name}: ruled out. The nearest stop is about {ruled.stop_m} m from home ({where}) "
+        f"and they can walk {ruled.walk_m} m. Being able to walk {ruled.stop_m} m would open "
+        f"{opens}."
+    )
+    others = [MODE_NAMES[mode].lower() for mode in ruled.alternatives]
+    if others:
+        said += f" A {and_list(others)} could open more (tick it above to see)."
+    return f"{said} Groups that collect people from home are included already."
 
 
 def sentence(text: str) -> str:
@@ -196,8 +320,10 @@ __all__ = [
     "MODE_WORDS",
     "WORDS",
     "Words",
+    "duration",
     "person_checks",
     "person_sentence",
+    "ruled_out_text",
     "worker_sentence",
     "worker_text",
 ]

@@ -29,13 +29,12 @@ from assetmap.web.match.query import (
     located_error,
     profile_args,
     search_request,
+    shown_limit,
 )
 from assetmap.web.match.results import FEW_RESULTS, MatchPage
 
 match_pages = Blueprint("match_pages", __name__)
 
-#: Results on the page: enough to choose three to five from.
-PAGE_LIMIT = 10
 #: The plan re-runs the match with room to spare, so a chosen group that slipped a place or
 #: two since the search (a place taken, a day passing) is still found.
 PLAN_LIMIT = MAX_LIMIT
@@ -95,7 +94,7 @@ def _add_search_results(page: MatchPage, *, record: bool) -> None:
     error it makes) to ``page``. With ``record``, the search counts: an unmet need (once a
     day per browser) and each group offered."""
     try:
-        match_request = search_request(page.args, PAGE_LIMIT)
+        match_request = search_request(page.args, shown_limit(page.args))
     except FormInvalid as invalid:
         page.errors.append(invalid.error)
         return
@@ -140,7 +139,9 @@ def _query(args: list[tuple[str, str]], chosen: list[int]) -> str:
 
 
 def _fingerprint(match_request: MatchRequest) -> str:
-    return hashlib.sha256(match_request.model_dump_json().encode()).hexdigest()[:16]
+    # The same search showing more results is the same search.
+    dumped = match_request.model_dump_json(exclude={"limit"})
+    return hashlib.sha256(dumped.encode()).hexdigest()[:16]
 
 
 def _recorded_today() -> list[str]:

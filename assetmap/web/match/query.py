@@ -17,8 +17,10 @@ from werkzeug.datastructures import MultiDict
 
 from assetmap.directory.queries import TIME_WINDOWS, TimeOfDay
 from assetmap.errors import ValidationError
+from assetmap.geo.geocoders import PLACE_ACCEPTED
 from assetmap.geo.journeys import Mode, Pace
-from assetmap.matching.requests import MatchRequest, parse_match_request
+from assetmap.geo.postcodes import is_postcode
+from assetmap.matching.requests import DEFAULT_LIMIT, MAX_LIMIT, MatchRequest, parse_match_request
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day
 
 #: Most groups on one plan: it has to fit on one printed page.
@@ -26,6 +28,8 @@ MAX_CHOSEN = 5
 #: How long past the end of a part of the day a session may run and still fit it.
 OVERRUN = dt.timedelta(hours=1)
 LATEST = dt.time(23, 59)
+#: "Show more" adds this many results at a time, up to the request's most (``MAX_LIMIT``).
+SHOW_STEP = DEFAULT_LIMIT
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ QUESTIONS = {
     "mode": Question("How they travel", f"mode-{Mode.WALK.value}"),
     "pace": Question("Walking pace", f"pace-{Pace.TYPICAL.value}"),
     "minutes": Question("Longest journey", "minutes"),
+    "outing": Question("Longest time away from home", "outing"),
     "walk": Question("How far they can walk", "walk"),
     "door": Question("Door-to-door transport", "door-yes"),
     "need": Question("Access needs", f"need-{ACCESSIBILITY_FLAGS[0]}"),
@@ -59,6 +64,7 @@ QUESTIONS = {
 REQUEST_FIELDS = {
     "location": "postcode",
     "location.postcode": "postcode",
+    "location.place": "postcode",
     "interests": "interests",
     "categories": "category",
     "mobility": "mode",
@@ -74,6 +80,7 @@ REQUEST_FIELDS = {
     "gender": "gender",
     "age": "age",
     "include_invitation_only": "invitation",
+    "max_outing_minutes": "outing",
 }
 
 
@@ -123,7 +130,22 @@ def located_error(error: ValidationError, request: MatchRequest) -> FormError:
         return FormError(
             "postcode", f"We could not find the postcode {postcode}. Check it and try again."
         )
+    if error.field == "location.place":
+        return FormError(
+            "postcode", f"We could not find “{request.location.place}”. Give {PLACE_ACCEPTED}."
+        )
     return form_error(error)
+
+
+def shown_limit(args: MultiDict[str, str]) -> int:
+    """How many results the page shows: ``show`` from the "Show more" link, in steps of
+    ``SHOW_STEP`` up to ``MAX_LIMIT``; anything else (typed into the address) is the first
+    step, as a link that no longer works should still show results."""
+    text = (args.get("show") or "").strip()
+    if not text.isdigit():
+        return SHOW_STEP
+    steps = -(-int(text) // SHOW_STEP)  # rounded up
+    return min(max(steps, 1) * SHOW_STEP, MAX_LIMIT)
 
 
 def search_request(args: MultiDict[str, str], limit: int) -> MatchRequest:
@@ -191,12 +213,12 @@ def _overrun(end: dt.time) -> dt.time:
 
 def request_data(args: MultiDict[str, str]) -> dict[str, Any]:
     """The match request (as the API takes it) the form's query string describes."""
-    postcode = (args.get("postcode") or "").strip()
-    if not postcode:
+    where = (args.get("postcode") or "").strip()
+    if not where:
         raise ValidationError("Enter the person's postcode", field="location.postcode")
     interests = [part.strip() for part in (args.get("interests") or "").split(",")]
     data: dict[str, Any] = {
-        "location": {"postcode": postcode},
+        "location": {"postcode": where} if is_postcode(where) else {"place": where},
         "interests": list(dict.fromkeys(part for part in interests if part)),
         "categories": args.getlist("category"),
         "mobility": _mobility_data(args),
@@ -211,6 +233,8 @@ def request_data(args: MultiDict[str, str]) -> dict[str, Any]:
         data["gender"] = args["gender"]
     if (args.get("age") or "").strip():
         data["age"] = _number(args["age"])
+    if (args.get("outing") or "").strip():
+        data["max_outing_minutes"] = _number(args["outing"])
     return data
 
 

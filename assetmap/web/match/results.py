@@ -5,16 +5,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import url_for
 from werkzeug.datastructures import MultiDict
 
 from assetmap.geo.journeys import Mode
 from assetmap.matching import EXCLUSION_REASONS, MatchResult, Option
+from assetmap.matching.requests import MAX_LIMIT
 from assetmap.matching.service import Matched
-from assetmap.web.match.form import MORE_DEFAULTS
-from assetmap.web.match.notes import JOURNEY_CODES, MODE_WORDS, worker_sentence
-from assetmap.web.match.query import FormError
+from assetmap.web.match.form import MORE_DEFAULTS, outing_choices
+from assetmap.web.match.notes import (
+    JOURNEY_CODES,
+    MODE_WORDS,
+    ruled_out_text,
+    worker_sentence,
+)
+from assetmap.web.match.query import SHOW_STEP, FormError
 
 #: Fewer results than this and the page says the gap was noted (matching.unmet.UNMET_BELOW).
 FEW_RESULTS = 3
@@ -29,6 +36,10 @@ EXCLUDED_WORDS = {
     "needs_not_met": ("1 does not meet their access needs", "{n} do not meet their access needs"),
     "too_far": ("1 is too far to get to", "{n} are too far to get to"),
     "no_session": ("1 has no session when they are free", "{n} have no session when they are free"),
+    "outing_too_long": (
+        "1 would keep them away from home too long",
+        "{n} would keep them away from home too long",
+    ),
     "interests_not_matched": (
         "1 does not match their interests",
         "{n} do not match their interests",
@@ -55,6 +66,15 @@ class Card:
     @property
     def score_percent(self) -> int:
         return round(self.option.score * 100)
+
+
+@dataclass(frozen=True)
+class Miss:
+    """A group left out that nearly fitted, and what ruled it out, in words."""
+
+    name: str
+    url: str
+    why: str
 
 
 @dataclass
@@ -105,8 +125,45 @@ class MatchPage:
         out); never fewer than the cards shown."""
         if self.result is None:
             return 0
-        left_out = sum(self.result.excluded.values())
-        return max(self.result.considered - left_out, len(self.cards))
+        return max(self.result.fitting, len(self.cards))
+
+    @property
+    def more_url(self) -> str | None:
+        """The same search showing ``SHOW_STEP`` more results, while there are more to show
+        and the page is under the most it shows (``MAX_LIMIT``)."""
+        shown = len(self.cards)
+        if self.result is None or shown >= min(self.fitting, MAX_LIMIT):
+            return None
+        args = [(name, value) for name, value in self.args.items(multi=True) if name != "show"]
+        args.append(("show", str(min(shown + SHOW_STEP, MAX_LIMIT))))
+        return f"{url_for('match_pages.match_form')}?{urlencode(args)}#result-{shown + 1}"
+
+    @property
+    def more_count(self) -> int:
+        """How many more "Show more" adds."""
+        return min(SHOW_STEP, self.fitting - len(self.cards), MAX_LIMIT - len(self.cards))
+
+    @property
+    def near_misses(self) -> list[Miss]:
+        if self.result is None:
+            return []
+        return [
+            Miss(
+                name=miss.name,
+                url=url_for("public.listing_page", group_id=miss.group_id),
+                why=worker_sentence(miss.why),
+            )
+            for miss in self.result.near_misses
+        ]
+
+    @property
+    def ruled_out(self) -> list[str]:
+        """Each way of travelling their limits rule out, why, and what would open it."""
+        return [ruled_out_text(r) for r in self.result.ruled_out] if self.result else []
+
+    @property
+    def outing_choices(self) -> list[tuple[str, str]]:
+        return outing_choices(self.args.get("outing", ""))
 
     @property
     def excluded_text(self) -> str:

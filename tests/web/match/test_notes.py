@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import pytest
 
-from assetmap.matching.notes import Note, ReasonCode, WarningCode
+from assetmap.geo.journeys import Mode
+from assetmap.matching.notes import LeftOutCode, Note, ReasonCode, WarningCode
+from assetmap.matching.results import RuledOut
 from assetmap.web.match.notes import (
     WORDS,
     person_checks,
+    ruled_out_text,
     worker_sentence,
     worker_text,
 )
 
-R, W = ReasonCode, WarningCode
+R, W, L = ReasonCode, WarningCode, LeftOutCode
 
 #: (note, the link worker's words): the engine's English from before codes, unchanged.
 REASONS = [
@@ -50,6 +53,11 @@ REASONS = [
         "Tue 10:00 to 12:30 fits their week",
     ),
     (Note(R.SESSION_FITS, day="wed", start="14:00", end=None), "Wed 14:00 fits their week"),
+    (
+        Note(R.OUTING_FITS, minutes=70, limit=180, each_way=5, session=60),
+        "the whole outing is about 1 h 10 min (5 min each way and a 1 hour session), "
+        "within their 3 hours",
+    ),
 ]
 
 #: (note, the link worker's words, what the plan tells the person).
@@ -113,13 +121,93 @@ WARNINGS = [
     (Note(W.AGE_RANGE, min_age=18, max_age=65), "for ages 18 to 65", "For ages 18 to 65"),
     (Note(W.AGE_RANGE, min_age=60, max_age=None), "for ages 60 and over", "For ages 60 and over"),
     (Note(W.AGE_RANGE, min_age=None, max_age=30), "for ages up to 30", "For ages up to 30"),
+    (
+        Note(W.OUTING_CLOSE, minutes=175, limit=180, each_way=20, session=135),
+        "the whole outing is about 2 h 55 min (20 min each way and a 2 h 15 min session), "
+        "close to their 3 hours away from home: a late bus or a long session would take "
+        "them over",
+        "The whole trip is about 2 h 55 min (20 min each way and a 2 h 15 min session), "
+        "close to your 3 hours: plan the journey home",
+    ),
+    (
+        Note(W.OUTING_NOT_KNOWN, each_way=40, limit=180),
+        "session length not known: with 40 min each way, check the whole outing fits their 3 hours",
+        "Ask about how long the session lasts",
+    ),
+]
+
+#: (note, the link worker's words): why a near miss was left out.
+LEFT_OUT = [
+    (
+        Note(L.OUTING_TOO_LONG, minutes=230, limit=180, each_way=40, session=150),
+        "the whole outing would be about 3 h 50 min (40 min each way and a 2 h 30 min "
+        "session), more than their 3 hours away from home",
+    ),
+    (
+        Note(L.TOO_FAR, minutes=45, limit=30, mode="bus", metres=4200.0),
+        "too far: about 45 min by bus, more than their 30 min",
+    ),
+    (
+        Note(L.TOO_FAR, minutes=None, limit=30, mode=None, metres=650.0),
+        "no way there within how far they can walk or travel (about 650 m away)",
+    ),
+    (
+        Note(L.NO_SESSION, sessions=("mon 10:00", "thu 14:30")),
+        "no session when they are free (it meets Mon 10:00, Thu 14:30)",
+    ),
+    (Note(L.PAUSED), "paused for now: ask the organiser when it starts again"),
+    (Note(L.INVITATION_ONLY), "by invitation only: ask the organiser"),
+    (Note(L.AUDIENCE, gender="women", min_age=None, max_age=None), "for women only"),
+    (Note(L.AUDIENCE, gender=None, min_age=18, max_age=30), "for ages 18 to 30 only"),
+    (
+        Note(L.AUDIENCE, gender="men", min_age=50, max_age=None),
+        "for men only, for ages 50 and over",
+    ),
+    (
+        Note(L.COST, amount_gbp=5.0, limit_gbp=3.5),
+        "costs £5 a session, more than the £3.50 they can pay",
+    ),
+    (Note(L.COMPLEXITY), "cannot give the support they need"),
+    (
+        Note(L.NEEDS_NOT_MET, needs=("step_free", "hearing_loop")),
+        "known not to have step-free access and hearing loop",
+    ),
 ]
 
 
 def test_every_code_has_words_and_a_line_here() -> None:
-    assert set(WORDS) == {*ReasonCode, *WarningCode}
+    assert set(WORDS) == {*ReasonCode, *WarningCode, *LeftOutCode}
     assert {note.code for note, _ in REASONS} == set(ReasonCode)
     assert {note.code for note, _, _ in WARNINGS} == set(WarningCode)
+    assert {note.code for note, _ in LEFT_OUT} == set(LeftOutCode)
+    # Codes are strings: two kinds sharing a value would be one code.
+    values = [code.value for kind in (ReasonCode, WarningCode, LeftOutCode) for code in kind]
+    assert len(values) == len(set(values))
+
+
+@pytest.mark.parametrize(("note", "worker"), LEFT_OUT, ids=lambda v: getattr(v, "code", ""))
+def test_why_a_near_miss_was_left_out_in_words(note: Note, worker: str) -> None:
+    assert worker_text(note) == worker
+
+
+def test_a_bus_ruled_out_by_the_walk_says_why_and_what_would_open_it() -> None:
+    assumed = RuledOut(
+        mode=Mode.BUS,
+        stop_m=400,
+        stop_known=False,
+        walk_m=200,
+        opens=168,
+        alternatives=(Mode.TAXI,),
+    )
+    assert ruled_out_text(assumed) == (
+        "By bus: ruled out. The nearest stop is about 400 m from home (we assume this: no "
+        "listing near their home names a stop) and they can walk 200 m. Being able to walk "
+        "400 m would open 168 more groups. A taxi could open more (tick it above to see). "
+        "Groups that collect people from home are included already."
+    )
+    known = RuledOut(mode=Mode.BUS, stop_m=250, stop_known=True, walk_m=100, opens=1)
+    assert "(we know of one near their home)" in ruled_out_text(known)
+    assert "would open 1 more group. Groups that collect" in ruled_out_text(known)
 
 
 @pytest.mark.parametrize(("note", "worker"), REASONS, ids=lambda v: getattr(v, "code", ""))

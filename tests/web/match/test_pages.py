@@ -203,7 +203,14 @@ def test_only_a_link_workers_search_counts_as_unmet_need(client, groups, databas
     [
         ([("postcode", "")], "postcode", "Enter the person's postcode"),
         ([("postcode", "NW5 9ZZ")], "postcode", "We could not find the postcode NW5 9ZZ"),
-        ([("postcode", "hello")], "postcode", "Postcode must be a UK postcode like NW5 1AA"),
+        (
+            [("postcode", "hello")],
+            "postcode",
+            "We could not find “hello”. Give a full postcode like NW5 2AB, a postcode "
+            "district like NW5, or a place in the directory like Kentish Town.",
+        ),
+        ([("postcode", "NW5 1AA"), ("outing", "lots")], "outing", "Longest time away from home"),
+        ([("postcode", "NW5 1AA"), ("outing", "10")], "outing", "from 30 to 720"),
         ([("postcode", "NW5 1AA"), ("minutes", "abc")], "minutes", "Longest journey must be"),
         ([("postcode", "NW5 1AA"), ("minutes", "0")], "minutes", "Longest journey must be"),
         ([("postcode", "NW5 1AA"), ("minutes", "999")], "minutes", "Longest journey must be"),
