@@ -17,6 +17,7 @@ from assetmap.directory.queries import TimeOfDay, get_feature, search_groups
 from assetmap.directory.reports import report_problem, sender_hash
 from assetmap.directory.suggestions import did_you_mean
 from assetmap.errors import AssetmapError, NotFound, ValidationError
+from assetmap.geo.geocoders import PLACE_ACCEPTED
 from assetmap.geo.postcodes import is_postcode, normalise_postcode
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Group, Status
 from assetmap.verification.policy import Freshness
@@ -110,9 +111,7 @@ def _locate(place: str) -> MultiDict[str, str]:
         return MultiDict({"postcode": place})
     found = geocoder().geocode(place)
     if found is None:
-        raise ValidationError(
-            f"We could not find {place!r}. Try a full postcode, like NW5 1AA.", field="place"
-        )
+        raise ValidationError(f"We could not find {place!r}. Give {PLACE_ACCEPTED}.", field="place")
     return MultiDict({"near": f"{found.lat},{found.lon}"})
 
 

@@ -154,3 +154,17 @@ def test_a_paused_group_has_no_next_session(client, add_groups, monday_noon):
             1
         ]
     )
+
+
+def test_the_place_box_says_what_it_accepts(client, add_groups):
+    """Item 8 on the search page: a district and a place are found; an unknown place is a
+    form error that says what the box takes, and the hint says it before anyone gets it wrong."""
+    add_groups(listing("Kentish Town Knitters", at="NW5 1AA", interests=["knitting"]))
+    page = text_of(client.get("/"))
+    assert "A postcode like NW5 2AB, a district like NW5, or a place like Kentish Town" in page
+    assert "Kentish Town Knitters" in text_of(client.get("/?place=NW5&q=knitting"))
+    response = client.get("/?place=Atlantis&q=knitting")
+    assert response.status_code == 400
+    said = text_of(response)
+    assert "We could not find 'Atlantis'" in said
+    assert "a postcode district like NW5" in said

@@ -8,6 +8,7 @@ with axe's WCAG 2.2 A/AA rules on the results and the plan, and screenshots.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from html import unescape
 from urllib.parse import urlencode
@@ -18,6 +19,7 @@ from sqlalchemy import func, select
 
 from assetmap.accounts.users import create_user
 from assetmap.models import Organisation, Role, UnmetNeed
+from assetmap.web.context import set_clock
 from tests.factories import listing
 from tests.web.conftest import axe_violations, screenshot
 
@@ -165,6 +167,20 @@ def test_a_search_shows_ranked_cards_with_reasons_and_warnings(client, groups, d
     assert "1 has closed" in text
     assert "1 does not match their interests" in text
     assert unmet_rows(database) == 0
+
+
+def test_a_card_says_when_the_group_next_meets_and_who_it_is_for(app, client, add_groups):
+    """The card, like the search list, gives the real next date and who the group is for."""
+    add_groups(listing("Tuesday Men's Shed", at="NW5 1AA", interests=["knitting"]))
+    # Monday 30 November 2026, noon in London: the weekly Tuesday 10:00 session is tomorrow.
+    set_clock(app, lambda: dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC))
+    try:
+        response = client.get(url("/match", ("postcode", "NW5 1AA"), ("interests", "knitting")))
+    finally:
+        set_clock(app, None)
+    card = response.get_data(as_text=True).split('class="am-card"')[1]
+    assert "Next: tomorrow 10:00" in card
+    assert "For: Men only, aged 50 and over" in card
 
 
 def test_a_search_with_few_results_says_the_gap_was_noted_once(client, groups, database):
