@@ -8,6 +8,7 @@ explicitly for a quick local run.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import uuid
 from collections.abc import Iterator
@@ -26,7 +27,8 @@ from assetmap.db import Backend, Database
 from assetmap.directory.importing import import_listings
 from assetmap.geo.geocoders import GazetteerGeocoder
 from assetmap.models import Base, Postcode
-from tests.factories import POSTCODES
+from assetmap.web.context import LOCAL_TIME, set_clock
+from tests.factories import POSTCODES, TODAY
 
 BACKENDS = [
     b.strip()
@@ -137,12 +139,21 @@ def _app(config: Config) -> Flask:
     return create_app(config)
 
 
+def _on_the_suite_day() -> dt.datetime:
+    """This moment's time of day, on the day the factories' dates count from: a run that
+    crosses midnight keeps one "today" for the listings it builds and for the app."""
+    moment = dt.datetime.now(LOCAL_TIME)
+    return dt.datetime.combine(TODAY, moment.time(), tzinfo=LOCAL_TIME)
+
+
 @pytest.fixture
-def app(_app: Flask, database: Database) -> Flask:
+def app(_app: Flask, database: Database) -> Iterator[Flask]:
     from assetmap.web.auth import limiter
 
     limiter.reset()  # login throttling counts start afresh for each test
-    return _app
+    set_clock(_app, _on_the_suite_day)  # a test may pin its own; the next test gets this again
+    yield _app
+    set_clock(_app, None)
 
 
 @pytest.fixture
