@@ -22,7 +22,16 @@ from assetmap.matching.requests import DEFAULT_LIMIT, MAX_LIMIT, MAX_TRAVEL_MINU
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Frequency, Gender, Status
 from assetmap.verification.policy import Freshness
 from assetmap.web.api.openapi_gaps import gaps_paths, gaps_schemas
-from assetmap.web.api.openapi_parts import BOOL, INT, NUM, STR, nullable, object_schema
+from assetmap.web.api.openapi_parts import (
+    BOOL,
+    GROUP_GET_DESCRIPTION,
+    INT,
+    NUM,
+    STR,
+    nullable,
+    object_schema,
+    staff_notes_schema,
+)
 from assetmap.web.context import app_config
 
 
@@ -406,6 +415,7 @@ def _feature_schema() -> dict[str, Any]:
                 )
             ),
             "properties": {"$ref": "#/components/schemas/Listing"},
+            "staff_notes": staff_notes_schema(),
         },
         ["type", "id", "geometry", "properties"],
     )
@@ -498,12 +508,15 @@ def _group_path() -> dict[str, Any]:
         "get": {
             "summary": "One group",
             "operationId": "getGroup",
+            "description": GROUP_GET_DESCRIPTION,
+            "security": [{}, {"token": []}],
             "parameters": [group_id],
             "responses": {
                 "200": {
                     "description": "the group as a GeoJSON Feature",
                     "content": _content("application/geo+json", "Feature"),
                 },
+                "401": _error_response("a token was sent but is not valid"),
                 "404": _error_response("no group has this id"),
             },
         },
