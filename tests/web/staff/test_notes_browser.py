@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.web.staff.helpers import axe_violations, screenshot, sign_in, sign_out, watch_csp
+from tests.web.test_reflow import WIDER_THAN_THE_SCREEN
 
 NOTE = "The organiser is lovely, ask for Jo.\nStairs at the back entrance: the front has a ramp."
 
@@ -58,6 +59,16 @@ def test_a_link_worker_keeps_word_of_mouth_on_a_listing(page: Page, quiet_world)
     expect(history).to_contain_text("Note changed")
     expect(history).to_contain_text("Stairs at the back entrance")
     assert axe_violations(page) == []
+
+    # On a phone (320 px) the notes reflow, even a long unbroken address in one.
+    page.goto(f"/groups/{world.ours}")
+    page.fill("#staff-note", "See https://example.org/" + "a-very-long-path" * 8)
+    with page.expect_navigation():
+        page.click("button:has-text('Save note')")
+    page.set_viewport_size({"width": 320, "height": 800})
+    assert page.evaluate(WIDER_THAN_THE_SCREEN) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     # The organiser of this very group sees none of it.
     sign_out(page)
