@@ -84,8 +84,13 @@ def _require_staff(user: User | None) -> User:
 
 
 def clean_body(body: str) -> str:
-    """The note's text, trimmed; a ValidationError naming ``body`` if empty or too long."""
+    """The note's text, trimmed; a ValidationError naming ``body`` if it is empty, too long
+    or holds control characters."""
     text = body.replace("\r\n", "\n").strip()
+    # NUL and the other control characters (but tab and new line) are never typed in a note,
+    # and PostgreSQL refuses NUL in text: say so rather than fail.
+    if any((ord(c) < 32 and c not in "\n\t") or ord(c) == 127 for c in text):
+        raise ValidationError("A note cannot contain control characters", field="body")
     if not text:
         raise ValidationError("Write the note before saving it", field="body")
     if len(text) > NOTE_LIMIT:

@@ -131,7 +131,12 @@ def test_an_edit_that_changes_nothing_leaves_no_history(database, people) -> Non
 
 @pytest.mark.parametrize(
     ("body", "message"),
-    [("", "Write the note"), ("   \n ", "Write the note"), ("x" * (NOTE_LIMIT + 1), "1,000")],
+    [
+        ("", "Write the note"),
+        ("   \n ", "Write the note"),
+        ("x" * (NOTE_LIMIT + 1), "1,000"),
+        ("Ask for\x00 Jo", "control characters"),
+    ],
 )
 def test_an_empty_or_too_long_note_is_refused_and_nothing_written(
     database, people, body, message
@@ -152,6 +157,9 @@ def test_a_note_at_the_limit_is_kept_whole(database, people) -> None:
     with database.sessions() as session:
         note = add_note(session, _user(session, "lw@example.org"), people, "y" * NOTE_LIMIT, NOW)
         assert len(note.body) == NOTE_LIMIT
+        lines = add_note(session, _user(session, "lw@example.org"), people, "a\r\n\tb", NOW)
+        session.commit()
+        assert session.get(StaffNote, lines.id).body == "a\n\tb"
 
 
 def test_notes_on_a_missing_group_or_note_are_not_found(database, people) -> None:
