@@ -143,6 +143,15 @@ def note_for_editing(session: Session, user: User | None, note_id: int) -> NoteS
     return _shown(note, user)
 
 
+def note_for_deleting(session: Session, user: User | None, note_id: int) -> NoteShown:
+    """One note, for its author or an admin to confirm its deletion: NotFound if there is
+    none, Forbidden for anyone else."""
+    note = _note(session, _require_staff(user), note_id)
+    if not may_delete_note(user, note):
+        raise Forbidden("only the note's author or an admin may delete it")
+    return _shown(note, user)
+
+
 def note_history(session: Session, user: User | None, group_id: int) -> list[NoteChange] | None:
     """Every addition, edit and deletion of the group's notes, newest first; None for anyone
     who may not read notes."""

@@ -21,6 +21,7 @@ from assetmap.directory.staff_notes import (
     add_note,
     delete_note,
     edit_note,
+    note_for_deleting,
     note_for_editing,
     notes_for,
 )
@@ -140,6 +141,18 @@ def edit_staff_note(note_id: int) -> ResponseReturnValue:
         abort(problem.http_status)
     return _form_page(
         group_id=shown.group_id, text=text if error else shown.body, error=error, note=shown
+    )
+
+
+@staff.get("/notes/<int:note_id>/delete")
+def confirm_delete_staff_note(note_id: int) -> ResponseReturnValue:
+    """Are you sure? The note as it reads, and the button that deletes it."""
+    try:
+        note = note_for_deleting(read_session(), acting_user(), note_id)
+    except AssetmapError as problem:
+        abort(problem.http_status)
+    return render_template(
+        "staff/note_delete.html", note=note, group_name=_group_name(note.group_id)
     )
 
 

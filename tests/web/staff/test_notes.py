@@ -251,10 +251,22 @@ def test_only_the_author_may_change_a_note(app, database, world, second_worker, 
             assert "You cannot open this page" in page  # the site's own error page
             assert 'id="maincontent"' in page
     other = _sign_in_as(app, second_worker)
+    assert other.get(f"/notes/{noted}/delete").status_code == 403
     deleted = other.post(f"/notes/{noted}/delete", data={"csrf_token": other.token})  # type: ignore[attr-defined]
     assert deleted.status_code == 403
     assert [n.body for n in _notes(database)] == [NOTE]
     assert client_for(app, "link_worker").get("/notes/9999/edit").status_code == 404
+
+
+def test_deleting_asks_first_and_shows_the_note(app, database, world, noted) -> None:
+    for role in ("link_worker", "admin"):
+        response = client_for(app, role).get(f"/notes/{noted}/delete")
+        assert response.status_code == 200
+        page = html(response)
+        assert "Delete this note?" in page and "lovely, ask for Jo" in page
+        assert f'action="/notes/{noted}/delete"' in page
+    assert [n.body for n in _notes(database)] == [NOTE]  # asking deletes nothing
+    assert client_for(app, "organiser").get(f"/notes/{noted}/delete").status_code == 403
 
 
 def test_edits_and_deletions_show_in_the_staff_history(app, database, world, noted) -> None:

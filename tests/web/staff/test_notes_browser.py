@@ -70,6 +70,18 @@ def test_a_link_worker_keeps_word_of_mouth_on_a_listing(page: Page, quiet_world)
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
     page.set_viewport_size({"width": 1280, "height": 900})
 
+    # Deleting asks first, then the note goes from the page but not from the history.
+    with page.expect_navigation():
+        page.locator(".am-staff-note").first.locator("a:has-text('Delete')").click()
+    expect(page.locator("h1")).to_have_text("Delete this note?")
+    assert axe_violations(page) == []
+    with page.expect_navigation():
+        page.click("#delete-note")
+    expect(page.locator("#staff-notes-done")).to_contain_text("The note is deleted.")
+    expect(page.locator(".am-staff-note")).to_have_count(1)
+    page.goto(f"/groups/{world.ours}/history")
+    expect(page.locator("#note-history")).to_contain_text("Note deleted")
+
     # The organiser of this very group sees none of it.
     sign_out(page)
     sign_in(page, "organiser")
