@@ -1,6 +1,6 @@
 """The data model: the tables (``tables``), the values their columns take (``enums``) and the
 declarative base with its shared column types (``base``); the gazetteer and the small
-areas are in ``places``. Import from here:
+areas are in ``places``; staff notes on listings in ``notes``. Import from here:
 ``from assetmap.models import Group``.
 
 Anything a query filters on is a real column or a child table with an index, never a JSON
@@ -24,6 +24,7 @@ from assetmap.models.enums import (
     TaskStage,
     VerificationMethod,
 )
+from assetmap.models.notes import NoteAction, StaffNote, StaffNoteRevision
 from assetmap.models.places import Area, Postcode
 from assetmap.models.tables import (
     ApiToken,
@@ -68,6 +69,7 @@ __all__ = [
     "GroupInterest",
     "ListingActivity",
     "Membership",
+    "NoteAction",
     "Organisation",
     "OutboxMessage",
     "PendingChange",
@@ -78,6 +80,8 @@ __all__ = [
     "Role",
     "ScheduleEntry",
     "SchedulerLock",
+    "StaffNote",
+    "StaffNoteRevision",
     "Status",
     "TaskOutcome",
     "TaskReason",

@@ -33,6 +33,7 @@ from assetmap.web.context import (
 )
 from assetmap.web.maps import build_map
 from assetmap.web.params import parse_group_query
+from assetmap.web.staff.notes import listing_notes
 from assetmap.web.wording import (
     ACCESS_NAMES,
     CATEGORY_NAMES,
@@ -292,6 +293,7 @@ def listing_page(group_id: int) -> ResponseReturnValue:
         map=small_map,
         today=today(),
         reported=request.args.get("reported") == "1",
+        staff_notes=listing_notes(group_id),
     )
 
 

@@ -13,9 +13,10 @@ from sqlalchemy import select
 from assetmap.directory.edits import StaleEdit
 from assetmap.directory.moderation import submit_change
 from assetmap.directory.queries import get_feature, search_groups
+from assetmap.directory.staff_notes import NoteShown, notes_for
 from assetmap.errors import AssetmapError, NotFound, ValidationError
 from assetmap.models import Group
-from assetmap.web.api.tokens import token_user
+from assetmap.web.api.tokens import optional_token_user, token_user
 from assetmap.web.context import (
     app_config,
     backend,
@@ -64,12 +65,31 @@ def _page_links(offset: int, limit: int, returned: int, matched: int) -> list[di
 
 
 def show_group(group_id: int) -> ResponseReturnValue:
-    """GET /groups/<id>: one listing as a Feature, its version as the ETag."""
+    """GET /groups/<id>: one listing as a Feature, its version as the ETag. With a link
+    worker's or an admin's token the Feature also carries the group's ``staff_notes``."""
     session = read_session()
-    response = _geojson(get_feature(session, group_id, freshness_policy(), today()))
+    feature = get_feature(session, group_id, freshness_policy(), today())
+    notes = notes_for(session, optional_token_user(session), group_id)
+    if notes is not None:
+        # A foreign member beside the listing, never inside it: not part of the contract.
+        feature = f'{feature[:-1]},"staff_notes":{json.dumps([_note_json(n) for n in notes])}}}'
+    response = _geojson(feature)
     version = session.scalar(select(Group.version).where(Group.id == group_id))
     response.headers["ETag"] = f'"{version}"'
+    response.vary.add("Authorization")
+    if notes is not None:
+        response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def _note_json(note: NoteShown) -> dict[str, Any]:
+    return {
+        "id": note.id,
+        "text": note.body,
+        "author": note.author,
+        "created_at": note.created_at.isoformat(),
+        "edited_at": note.edited_at.isoformat() if note.edited_at else None,
+    }
 
 
 def patch_group(group_id: int) -> ResponseReturnValue:

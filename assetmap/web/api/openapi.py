@@ -21,6 +21,7 @@ from assetmap.web.api.openapi_gaps import gaps_paths, gaps_schemas
 from assetmap.web.api.openapi_match import match_schemas
 from assetmap.web.api.openapi_parts import (
     BOOL,
+    GROUP_GET_DESCRIPTION,
     INT,
     NUM,
     ON_THIS_WEEK,
@@ -28,6 +29,7 @@ from assetmap.web.api.openapi_parts import (
     STR,
     nullable,
     object_schema,
+    staff_notes_schema,
 )
 from assetmap.web.context import app_config
 
@@ -261,6 +263,7 @@ def _feature_schema() -> dict[str, Any]:
                 )
             ),
             "properties": {"$ref": "#/components/schemas/Listing"},
+            "staff_notes": staff_notes_schema(),
         },
         ["type", "id", "geometry", "properties"],
     )
@@ -353,12 +356,15 @@ def _group_path() -> dict[str, Any]:
         "get": {
             "summary": "One group",
             "operationId": "getGroup",
+            "description": GROUP_GET_DESCRIPTION,
+            "security": [{}, {"token": []}],
             "parameters": [group_id],
             "responses": {
                 "200": {
                     "description": "the group as a GeoJSON Feature",
                     "content": _content("application/geo+json", "Feature"),
                 },
+                "401": _error_response("a token was sent but is not valid"),
                 "404": _error_response("no group has this id"),
             },
         },

@@ -44,3 +44,31 @@ def object_schema(properties: dict[str, Any], required: list[str] | None = None)
 
 def ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
+
+
+def staff_notes_schema() -> dict[str, Any]:
+    """``Feature.staff_notes``: present only for a link worker's or an admin's token."""
+    note = object_schema(
+        {
+            "id": INT,
+            "text": STR,
+            "author": {**STR, "description": "who wrote it, as they signed it"},
+            "created_at": {**STR, "format": "date-time"},
+            "edited_at": nullable({**STR, "format": "date-time"}),
+        },
+        ["id", "text", "author", "created_at", "edited_at"],
+    )
+    return {
+        "type": "array",
+        "items": note,
+        "description": "Staff notes on the group (word of mouth), newest first. Only in "
+        "GET /groups/{id} with a link worker's or an admin's token; never without a token, "
+        "for another role, in searches or in exports.",
+    }
+
+
+#: What GET /groups/{id} says about tokens and notes.
+GROUP_GET_DESCRIPTION = (
+    "Works without a token. With a link worker's or an admin's token the Feature also has "
+    "`staff_notes`; a token that is sent but not valid is refused (401)."
+)

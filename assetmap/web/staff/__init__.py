@@ -4,9 +4,11 @@ Admins see organisers' changes waiting for approval, field by field against the 
 is now, and approve or reject them (``moderation``); they mark organisations as trusted
 (``organisations``) and put back earlier values (``history``). Link workers, community
 builders and admins read any listing's history; organisers read their own groups' history.
+Link workers and admins keep staff notes on listings (``notes``), word of mouth that no
+one else sees; their changes show in the listing's history, to staff only.
 """
 
-from assetmap.web.staff import history, moderation, organisations
+from assetmap.web.staff import history, moderation, notes, organisations
 from assetmap.web.staff.blueprint import staff
 
-__all__ = ["history", "moderation", "organisations", "staff"]
+__all__ = ["history", "moderation", "notes", "organisations", "staff"]

@@ -1,4 +1,5 @@
-"""A listing's history: every change, who made it and when; admins put earlier values back."""
+"""A listing's history: every change, who made it and when; admins put earlier values back.
+Staff (link workers and admins) also see every change to the listing's staff notes."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from assetmap.accounts.users import Permissions
 from assetmap.directory.edits import READ_ONLY, listing_history
 from assetmap.directory.moderation import restore
+from assetmap.directory.staff_notes import note_history
 from assetmap.errors import AssetmapError
 from assetmap.models import Group, Revision, Role
 from assetmap.web.auth import acting_user, roles_required, signed_in_user
@@ -93,6 +95,8 @@ def _history_page(
         error=error,
         older_url=older,
         may_restore=acting_user().role is Role.ADMIN,
+        # Staff notes' additions, edits and deletions: None (no section) for non-staff.
+        note_changes=note_history(session, acting_user(), group_id),
     ), status
 
 
