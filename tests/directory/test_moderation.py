@@ -76,6 +76,7 @@ def submit(session, email: str, group_id: int, patch: dict[str, Any], **kw: Any)
         patch,
         based_on=kw.get("based_on", version_of(session, group_id)),
         geocoder=GazetteerGeocoder(session),
+        public_url="http://assetmap.test",
     )
 
 
@@ -88,14 +89,12 @@ def outbox(session) -> list[tuple[str, str, str]]:
 
 def test_an_organisers_change_waits_and_the_public_sees_the_old_listing(database, world) -> None:
     with database.sessions() as session:
-        submitted = submit(
-            session, "jo@example.org", world["ours"], {"capacity": {"places_taken": 19}}
-        )
+        submitted = submit(session, "jo@example.org", world["ours"], {"name": "The Shed"})
         session.commit()
         assert submitted.applied is None and submitted.pending is not None
-        assert current_listing(session, world["ours"])["capacity"]["places_taken"] == 14
+        assert current_listing(session, world["ours"])["name"] == "Men's Shed"
         diff = pending_diff(session, submitted.pending)
-        assert [(d.field, d.old, d.new) for d in diff][:1] == [("capacity.places_taken", 14, 19)]
+        assert [(d.field, d.old, d.new) for d in diff] == [("name", "Men's Shed", "The Shed")]
         assert outbox(session)[0][:2] == (
             "admin@example.org",
             "A change to Men's Shed waits for approval",
@@ -107,9 +106,9 @@ def test_an_organisers_change_waits_and_the_public_sees_the_old_listing(database
             GazetteerGeocoder(session),
         )
         session.commit()
-        assert current_listing(session, world["ours"])["capacity"]["places_taken"] == 19
+        assert current_listing(session, world["ours"])["name"] == "The Shed"
         assert submitted.pending.status is ChangeStatus.APPROVED
-        assert outbox(session)[-1][:2] == ("jo@example.org", "Approved: Men's Shed")
+        assert outbox(session)[-1][:2] == ("jo@example.org", "Approved: The Shed")
         # The revision is the organiser's, approved by the admin.
         proposer = session.scalar(
             select(Revision.user_id).where(Revision.group_id == world["ours"])
@@ -191,15 +190,25 @@ def test_new_groups_and_closures_are_approved_like_changes(database, world) -> N
         jo, admin = user(session, "jo@example.org"), user(session, "admin@example.org")
         new = listing("Saturday Walk", at="NW1 7AA", organisation=OURS)
         with pytest.raises(ValidationError):
-            propose_group(session, jo, {**new, "organisation": THEIRS}, GazetteerGeocoder(session))
-        proposed = propose_group(session, jo, new, GazetteerGeocoder(session)).pending
+            propose_group(
+                session,
+                jo,
+                {**new, "organisation": THEIRS},
+                GazetteerGeocoder(session),
+                public_url="http://assetmap.test",
+            )
+        proposed = propose_group(
+            session, jo, new, GazetteerGeocoder(session), public_url="http://assetmap.test"
+        ).pending
         assert session.scalar(select(Group).where(Group.name == "Saturday Walk")) is None
         approve(session, admin, proposed.id, GazetteerGeocoder(session))
         assert (
             session.scalar(select(Group.id).where(Group.name == "Saturday Walk"))
             == proposed.group_id
         )
-        closing = ask_to_close(session, jo, world["ours"], "The hall is being sold").pending
+        closing = ask_to_close(
+            session, jo, world["ours"], "The hall is being sold", public_url="http://assetmap.test"
+        ).pending
         assert json.loads(closing.patch) == {"status": "closed"}
         approve(session, admin, closing.id, GazetteerGeocoder(session))
         assert current_listing(session, world["ours"])["status"] == "closed"
@@ -298,6 +307,7 @@ def test_the_queue_names_who_proposed_and_says_when_they_are_gone(database, worl
             user(session, "jo@example.org"),
             listing("Tuesday Walks", at="NW5 1AA", organisation=OURS),
             GazetteerGeocoder(session),
+            public_url="http://assetmap.test",
         )
         session.commit()
         queue = moderation_queue(session, offset=0, limit=10, recently_decided=5)
@@ -340,9 +350,10 @@ def test_a_whole_listing_from_the_form_submits_only_what_differs(database, world
             dict(proposed),
             based_on=version,
             geocoder=GazetteerGeocoder(session),
+            public_url="http://assetmap.test",
         )
         assert same is None
-        proposed["capacity"] = {**proposed["capacity"], "places_taken": 3}
+        proposed["contact"] = {**proposed["contact"], "phone": "020 7946 0001"}
         submitted = submit_edited_listing(
             session,
             jo,
@@ -350,6 +361,7 @@ def test_a_whole_listing_from_the_form_submits_only_what_differs(database, world
             proposed,
             based_on=version,
             geocoder=GazetteerGeocoder(session),
+            public_url="http://assetmap.test",
         )
         assert submitted is not None and submitted.pending is not None
-        assert json.loads(submitted.pending.patch) == {"capacity": {"places_taken": 3}}
+        assert json.loads(submitted.pending.patch) == {"contact": {"phone": "020 7946 0001"}}

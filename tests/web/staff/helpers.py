@@ -66,6 +66,7 @@ def _submit(session, role: str, group_id: int, patch: dict[str, Any], note: str 
         based_on=_version(session, group_id),
         geocoder=GazetteerGeocoder(session),
         note=note,
+        public_url="http://assetmap.test",
     )
 
 
