@@ -423,23 +423,21 @@ def approve(
     if change.kind is ChangeKind.NEW:
         patch = loads_patch(change.patch)
         (listing,) = validate_records([patch], geocoder)
-        result = save_listings(session, [listing])
-        change.group_id = result.group_ids[0]
+        change.group_id = save_listings(session, [listing]).group_ids[0]
         decided, what = change, patch.get("name", "your new group")
     else:
         assert change.group_id is not None and change.based_on is not None
         decided = _split_off(change, parts)
         patch = loads_patch(decided.patch)
         if patch:
-            result = edit_listing(
+            change.based_on = edit_listing(
                 session,
                 change.group_id,
                 patch,
                 based_on=change.based_on,
                 user_id=change.proposed_by,
                 geocoder=geocoder,
-            )
-            change.based_on = result.version
+            ).version
         what = _group(session, change.group_id).name
     if decided is not change:
         session.add(decided)

@@ -411,11 +411,11 @@ def close(group_id: int) -> ResponseReturnValue:
         abort(403)
     except ValidationError:
         session.rollback()
-        stored = current_listing(session, group_id)
+        shown, _ = pending_version(session, group_id)
         return _render_form(
-            form=_edit_form(stored, group.version, user),
+            form=_edit_form(shown, group.version, user),
             group=group,
-            listing=stored,
+            listing=shown,
             close_error="Say why the group is closing",
             status=400,
         )
