@@ -1,4 +1,4 @@
-""""Still running" confirms the details as the public sees them, so it waits for a change that
+"""Still running confirms the details as the public sees them, so it waits for a change that
 is waiting for an admin: on the organiser's page and by the emailed link (issue 14, item 3)."""
 
 from __future__ import annotations

@@ -48,6 +48,8 @@ class ChangeSummary:
     decider: str
     decided_at: dt.datetime | None
     reason: str
+    #: Whether part of it went live when it was sent (places, status), to review after.
+    has_applied: bool = False
 
     @classmethod
     def of(cls, row: ChangeRow) -> ChangeSummary:
@@ -65,6 +67,7 @@ class ChangeSummary:
             decider=row.decider or REMOVED_ACCOUNT,
             decided_at=row.decided_at,
             reason=row.reason,
+            has_applied=bool(row.applied),
         )
 
     @property
