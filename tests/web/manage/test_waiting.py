@@ -178,3 +178,24 @@ def test_the_admin_approves_one_field_and_the_rest_keeps_waiting(client, databas
     refused = client.post(f"/admin/changes/{change.id}/reject", data=fields)
     assert refused.status_code == 400
     assert "Choose at least one field" in refused.get_data(as_text=True)
+
+
+def test_a_change_of_status_alone_is_live_and_the_admin_marks_it_reviewed(
+    client, database, world
+) -> None:
+    sign_in(client, world["jo"])
+    save(client, world["ours"], open_form(client, world["ours"]), status="waiting_list")
+    assert "Saved. The changes to Men&#39;s Shed are live now." in flashed(client)
+    assert api_listing(client, world["ours"])["status"] == "waiting_list"
+    (change,) = pending_changes(database)
+    sign_in(client, world["admin"])
+    queue = page_text(client, "/admin/changes")
+    assert "Applied, review after" in queue
+    page = page_text(client, f"/admin/changes/{change.id}")
+    assert "Mark as reviewed" in page and 'name="field"' not in page
+    token = csrf_token(client, f"/admin/changes/{change.id}")
+    response = client.post(f"/admin/changes/{change.id}/approve", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert "Reviewed the change to Men&#39;s Shed" in page_text(client, "/admin/changes")
+    (change,) = pending_changes(database)
+    assert change.status is ChangeStatus.APPROVED
