@@ -151,9 +151,10 @@ def test_the_admin_approves_one_field_and_the_rest_keeps_waiting(client, databas
         body = session.scalar(
             select(OutboxMessage.body).where(OutboxMessage.to_address == "admin@example.org")
         )
-    assert f"http://localhost/admin/changes/{change.id}" in body or re.search(
-        rf"https?://\S+/admin/changes/{change.id}\b", body
-    )
+    # Absolute, from the configured public address (never the request's Host header).
+    public = database.config.public_url.rstrip("/")
+    assert f"{public}/admin/changes/{change.id}" in body
+    assert "http://localhost" not in body
     sign_in(client, world["admin"])
     page = page_text(client, f"/admin/changes/{change.id}")
     assert "Applied, review after" in page
