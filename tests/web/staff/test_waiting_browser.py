@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.web.staff.helpers import axe_violations, screenshot, sign_in, sign_out, watch_csp
+from tests.web.test_freshness_pages import due_world  # noqa: F401  (a fixture)
 
 
 @pytest.mark.only_backend("spatialite")
@@ -58,4 +59,31 @@ def test_places_go_live_at_once_and_the_description_waits_for_approval(
     page.goto(f"/groups/{world.ours}")
     expect(page.locator("main")).to_contain_text("bike repairs")
     expect(page.locator("h1")).not_to_contain_text("The Men's Shed")
+    assert refused == []
+
+
+@pytest.mark.only_backend("spatialite")
+def test_the_emailed_link_waits_for_a_waiting_change_and_says_why(
+    page: Page,
+    database,
+    due_world,  # noqa: F811  (the fixture imported above)
+) -> None:
+    """Issue 14, item 3: the details are shown, and "still running" is not offered."""
+    from tests.web.staff.helpers import _submit
+    from tests.web.test_freshness_pages import _link
+
+    reminded, _ = due_world
+    refused = watch_csp(page)
+    with database.sessions() as session:
+        _submit(session, "organiser", reminded, {"description": "Now with a lathe."})
+        session.commit()
+    page.goto(_link(database, reminded))
+    expect(page.locator("#confirming")).to_contain_text("Tuesday 10:00 to 12:30")
+    expect(page.locator("#confirming")).to_contain_text("jo.shed@example.org")
+    expect(page.locator("#refuse")).to_contain_text(
+        "confirming now would mark the old details as checked"
+    )
+    expect(page.locator("#confirm")).to_have_count(0)
+    assert axe_violations(page) == []
+    screenshot(page, "check-link-change-waiting")
     assert refused == []
