@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from assetmap.accounts.users import Permissions
 from assetmap.directory.contract import spare_places
+from assetmap.directory.documents import build_documents
 from assetmap.models import (
     ChangeKind,
     ChangeStatus,
@@ -52,6 +53,8 @@ class GroupSummary:
     spare_places: int | None
     waiting_list: int | None
     waiting: list[WaitingChange] = field(default_factory=list)
+    #: The listing as the public sees it: what "still running" confirms.
+    listing: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,7 @@ def my_groups(
         .offset(offset)
     ).all()
     waiting = waiting_changes(session, [row.id for row in found])
+    documents = build_documents(session, [row.id for row in found])
     groups = [
         GroupSummary(
             id=row.id,
@@ -114,6 +118,7 @@ def my_groups(
             spare_places=spare_places(row.total_places, row.places_taken),
             waiting_list=row.waiting_list,
             waiting=waiting.get(row.id, []),
+            listing=json.loads(documents[row.id])["properties"] if row.id in documents else {},
         )
         for row in found
     ]
@@ -131,7 +136,12 @@ def waiting_changes(session: Session, group_ids: Iterable[int]) -> dict[int, lis
         return waiting
     for change in session.scalars(
         select(PendingChange)
-        .where(PendingChange.group_id.in_(ids), PendingChange.status == ChangeStatus.PENDING)
+        .where(
+            PendingChange.group_id.in_(ids),
+            PendingChange.status == ChangeStatus.PENDING,
+            # Only places or status, live already (for an admin to review after): not waiting.
+            PendingChange.patch != "{}",
+        )
         .order_by(PendingChange.proposed_at)
     ):
         assert change.group_id is not None

@@ -3,20 +3,25 @@
 The link carries only the reminder's id (``reminders.ReminderLinks``). It acts on that
 reminder's listing alone, and once: the first choice made with it marks it used, with a
 conditional UPDATE so two clicks at once cannot both count.
+
+"Still running" is refused while a change to the listing waits for an admin
+(``ChangeWaiting``): it would mark the old details, the public ones, as checked.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from assetmap.accounts.users import Permissions
 from assetmap.directory.documents import refresh_documents
-from assetmap.directory.edits import edit_listing
-from assetmap.errors import Forbidden, NotFound, ValidationError
+from assetmap.directory.edits import current_listing, edit_listing
+from assetmap.directory.my_groups import WaitingChange, waiting_changes
+from assetmap.errors import Conflict, Forbidden, NotFound, ValidationError
 from assetmap.freshness.reminders import ReminderLinks, one_line
 from assetmap.models import (
     FreshnessReminder,
@@ -46,15 +51,38 @@ class LinkUsed(Exception):
     """The link was used already: it works once."""
 
 
+class ChangeWaiting(Conflict):
+    """A change to the listing waits for an admin: confirming now would mark the old
+    details as checked. ``change`` is the oldest one waiting."""
+
+    code = "change_waiting"
+
+    def __init__(self, change: WaitingChange) -> None:
+        super().__init__(
+            f"a change sent on {change.proposed_at:%-d %B %Y} waits for an admin's review; "
+            "confirming now would mark the old details as checked",
+            field="confirm",
+        )
+        self.change = change
+
+
+def refuse_if_waiting(session: Session, group_id: int) -> None:
+    """ChangeWaiting if a change to the group waits for an admin."""
+    if waiting := waiting_changes(session, [group_id]).get(group_id):
+        raise ChangeWaiting(waiting[0])
+
+
 def confirm_still_running(
     session: Session, user: User, group_id: int, today: dt.date
 ) -> Verification:
-    """Record that ``user`` confirmed the group on ``today``; Forbidden unless they may edit it."""
+    """Record that ``user`` confirmed the group on ``today``; Forbidden unless they may edit
+    it, ChangeWaiting while a change of it waits for an admin."""
     group = session.get(Group, group_id)
     if group is None:
         raise NotFound(f"no group has id {group_id}")
     if not Permissions.of(session, user).may_edit(group):
         raise Forbidden("you may not confirm this group")
+    refuse_if_waiting(session, group_id)
     who = (user.name or user.email)[:200]
     verification = record_verification(
         session, group, today, who=who, method=VerificationMethod.ORGANISER, note=STILL_RUNNING
@@ -71,6 +99,10 @@ class LinkView:
     reminder: FreshnessReminder
     group: Group
     used: bool
+    #: The listing as the public sees it (the details "still running" confirms).
+    listing: dict[str, Any] = field(default_factory=dict)
+    #: Changes to it waiting for an admin, oldest first: "still running" waits for them.
+    waiting: list[WaitingChange] = field(default_factory=list)
 
 
 def open_link(session: Session, links: ReminderLinks, token: str) -> LinkView:
@@ -81,7 +113,13 @@ def open_link(session: Session, links: ReminderLinks, token: str) -> LinkView:
     group = session.get(Group, reminder.group_id)
     if group is None:
         raise ValidationError("This listing no longer exists.", field="token")
-    return LinkView(reminder=reminder, group=group, used=reminder.used_at is not None)
+    return LinkView(
+        reminder=reminder,
+        group=group,
+        used=reminder.used_at is not None,
+        listing=current_listing(session, group.id),
+        waiting=waiting_changes(session, [group.id]).get(group.id, []),
+    )
 
 
 def _use(session: Session, reminder: FreshnessReminder, what: str, now: dt.datetime) -> None:
@@ -109,7 +147,8 @@ def confirm_by_link(
     session: Session, view: LinkView, today: dt.date, now: dt.datetime | None = None
 ) -> Verification:
     """ "Still running, nothing changed": the listing is verified today. LinkUsed if the link
-    was used already."""
+    was used already; ChangeWaiting (the link still unused) while a change waits."""
+    refuse_if_waiting(session, view.group.id)
     _use(session, view.reminder, "confirmed", now or utcnow())
     verification = _verify(session, view.group, today, "Still running, nothing changed (email)")
     close_open_task(session, view.group.id, TaskOutcome.ORGANISER, today, WHO, "Still running")
@@ -165,11 +204,13 @@ def changes_by_link(
 
 __all__ = [
     "MAX_CHANGES",
+    "ChangeWaiting",
     "LinkUsed",
     "LinkView",
     "changes_by_link",
     "confirm_by_link",
     "confirm_still_running",
     "open_link",
+    "refuse_if_waiting",
     "stopped_by_link",
 ]

@@ -452,6 +452,9 @@ class PendingChange(Base):
     )
     # A JSON merge patch of the listing (edit, close) or a whole listing (new).
     patch: Mapped[str] = mapped_column(Text)
+    # The urgent part of the same change (places, status), applied at once: a merge patch,
+    # for the admin to review after. "{}" when nothing went live.
+    applied: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
     based_on: Mapped[int | None]
     note: Mapped[str] = mapped_column(Text, default="")
     proposed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

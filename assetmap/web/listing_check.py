@@ -1,6 +1,7 @@
 """The page behind a reminder email's link: an organiser, with no account, says whether their
 group still runs. One click for "still running", a link to the edit form (or a note for a link
-worker) for changes, and a confirmed "this group has stopped"."""
+worker) for changes, and a confirmed "this group has stopped". The page shows the details
+"still running" would confirm, and refuses it, saying why, while a change waits for an admin."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from assetmap.errors import ValidationError
 from assetmap.freshness.answers import (
     MAX_CHANGES,
+    ChangeWaiting,
     LinkUsed,
     LinkView,
     changes_by_link,
@@ -37,9 +39,9 @@ def _view(token: str) -> LinkView | ResponseReturnValue:
 
 
 def _render(
-    view: LinkView, token: str, error: ValidationError | None = None
+    view: LinkView, token: str, error: ValidationError | None = None, status: int = 200
 ) -> ResponseReturnValue:
-    status = error.http_status if error else 200
+    status = error.http_status if error else status
     return render_template(
         "check/choices.html",
         view=view,
@@ -49,7 +51,21 @@ def _render(
         max_changes=MAX_CHANGES,
         changes=request.form.get("changes", ""),
         today=today(),
+        refuse=_refusal(view),
     ), status
+
+
+def _refusal(view: LinkView) -> str | None:
+    """Why "still running" is not offered: a change of the listing waits for an admin."""
+    if not view.waiting:
+        return None
+    sent = view.waiting[0].proposed_at.strftime("%-d %B %Y")
+    return (
+        f"A change to this listing, sent on {sent}, is waiting for review; confirming now "
+        "would mark the old details as checked. Once an admin approves it, the listing counts "
+        "as checked. If something else has changed, sign in and edit the waiting change, or "
+        "tell us below."
+    )
 
 
 @listing_check.get("/<token>")
@@ -80,6 +96,9 @@ def choose(token: str, choice: str) -> ResponseReturnValue:
         session.commit()
     except LinkUsed:
         session.rollback()
+    except ChangeWaiting:
+        session.rollback()
+        return _render(view, token, status=409)
     except ValidationError as error:
         session.rollback()
         return _render(view, token, error)

@@ -16,6 +16,7 @@ from assetmap.directory.moderation import (
     change_row,
     moderation_queue,
     pending_diff,
+    pending_version,
     propose_group,
     reject,
     restore,
@@ -23,6 +24,7 @@ from assetmap.directory.moderation import (
     submit_change,
     submit_edited_listing,
 )
+from assetmap.directory.my_groups import waiting_changes
 from assetmap.errors import Conflict, Forbidden, NotFound, ValidationError
 from assetmap.geo.geocoders import GazetteerGeocoder
 from assetmap.models import (
@@ -30,6 +32,7 @@ from assetmap.models import (
     Group,
     Organisation,
     OutboxMessage,
+    PendingChange,
     Revision,
     TaskOutcome,
     TaskReason,
@@ -76,6 +79,7 @@ def submit(session, email: str, group_id: int, patch: dict[str, Any], **kw: Any)
         patch,
         based_on=kw.get("based_on", version_of(session, group_id)),
         geocoder=GazetteerGeocoder(session),
+        public_url="http://assetmap.test",
     )
 
 
@@ -88,14 +92,12 @@ def outbox(session) -> list[tuple[str, str, str]]:
 
 def test_an_organisers_change_waits_and_the_public_sees_the_old_listing(database, world) -> None:
     with database.sessions() as session:
-        submitted = submit(
-            session, "jo@example.org", world["ours"], {"capacity": {"places_taken": 19}}
-        )
+        submitted = submit(session, "jo@example.org", world["ours"], {"name": "The Shed"})
         session.commit()
         assert submitted.applied is None and submitted.pending is not None
-        assert current_listing(session, world["ours"])["capacity"]["places_taken"] == 14
+        assert current_listing(session, world["ours"])["name"] == "Men's Shed"
         diff = pending_diff(session, submitted.pending)
-        assert [(d.field, d.old, d.new) for d in diff][:1] == [("capacity.places_taken", 14, 19)]
+        assert [(d.field, d.old, d.new) for d in diff] == [("name", "Men's Shed", "The Shed")]
         assert outbox(session)[0][:2] == (
             "admin@example.org",
             "A change to Men's Shed waits for approval",
@@ -107,9 +109,9 @@ def test_an_organisers_change_waits_and_the_public_sees_the_old_listing(database
             GazetteerGeocoder(session),
         )
         session.commit()
-        assert current_listing(session, world["ours"])["capacity"]["places_taken"] == 19
+        assert current_listing(session, world["ours"])["name"] == "The Shed"
         assert submitted.pending.status is ChangeStatus.APPROVED
-        assert outbox(session)[-1][:2] == ("jo@example.org", "Approved: Men's Shed")
+        assert outbox(session)[-1][:2] == ("jo@example.org", "Approved: The Shed")
         # The revision is the organiser's, approved by the admin.
         proposer = session.scalar(
             select(Revision.user_id).where(Revision.group_id == world["ours"])
@@ -191,15 +193,25 @@ def test_new_groups_and_closures_are_approved_like_changes(database, world) -> N
         jo, admin = user(session, "jo@example.org"), user(session, "admin@example.org")
         new = listing("Saturday Walk", at="NW1 7AA", organisation=OURS)
         with pytest.raises(ValidationError):
-            propose_group(session, jo, {**new, "organisation": THEIRS}, GazetteerGeocoder(session))
-        proposed = propose_group(session, jo, new, GazetteerGeocoder(session)).pending
+            propose_group(
+                session,
+                jo,
+                {**new, "organisation": THEIRS},
+                GazetteerGeocoder(session),
+                public_url="http://assetmap.test",
+            )
+        proposed = propose_group(
+            session, jo, new, GazetteerGeocoder(session), public_url="http://assetmap.test"
+        ).pending
         assert session.scalar(select(Group).where(Group.name == "Saturday Walk")) is None
         approve(session, admin, proposed.id, GazetteerGeocoder(session))
         assert (
             session.scalar(select(Group.id).where(Group.name == "Saturday Walk"))
             == proposed.group_id
         )
-        closing = ask_to_close(session, jo, world["ours"], "The hall is being sold").pending
+        closing = ask_to_close(
+            session, jo, world["ours"], "The hall is being sold", public_url="http://assetmap.test"
+        ).pending
         assert json.loads(closing.patch) == {"status": "closed"}
         approve(session, admin, closing.id, GazetteerGeocoder(session))
         assert current_listing(session, world["ours"])["status"] == "closed"
@@ -298,6 +310,7 @@ def test_the_queue_names_who_proposed_and_says_when_they_are_gone(database, worl
             user(session, "jo@example.org"),
             listing("Tuesday Walks", at="NW5 1AA", organisation=OURS),
             GazetteerGeocoder(session),
+            public_url="http://assetmap.test",
         )
         session.commit()
         queue = moderation_queue(session, offset=0, limit=10, recently_decided=5)
@@ -340,9 +353,10 @@ def test_a_whole_listing_from_the_form_submits_only_what_differs(database, world
             dict(proposed),
             based_on=version,
             geocoder=GazetteerGeocoder(session),
+            public_url="http://assetmap.test",
         )
         assert same is None
-        proposed["capacity"] = {**proposed["capacity"], "places_taken": 3}
+        proposed["contact"] = {**proposed["contact"], "phone": "020 7946 0001"}
         submitted = submit_edited_listing(
             session,
             jo,
@@ -350,6 +364,199 @@ def test_a_whole_listing_from_the_form_submits_only_what_differs(database, world
             proposed,
             based_on=version,
             geocoder=GazetteerGeocoder(session),
+            public_url="http://assetmap.test",
         )
         assert submitted is not None and submitted.pending is not None
-        assert json.loads(submitted.pending.patch) == {"capacity": {"places_taken": 3}}
+        assert json.loads(submitted.pending.patch) == {"contact": {"phone": "020 7946 0001"}}
+
+
+# ---- urgent fields live at once, per-field decisions, one waiting edit ------------------------
+
+URL = "http://assetmap.test"
+
+
+def changes_of(session, group_id: int) -> list[PendingChange]:
+    return list(
+        session.scalars(
+            select(PendingChange)
+            .where(PendingChange.group_id == group_id)
+            .order_by(PendingChange.id)
+        )
+    )
+
+
+def test_an_untrusted_organisers_places_go_live_at_once_and_the_rest_waits(database, world) -> None:
+    with database.sessions() as session:
+        submitted = submit(
+            session,
+            "jo@example.org",
+            world["ours"],
+            {"capacity": {"places_taken": 20}, "description": "Woodwork and a cuppa."},
+        )
+        session.commit()
+        now = current_listing(session, world["ours"])
+        # "We're full" is public at once; the description waits for an admin.
+        assert now["capacity"]["spare_places"] == 0
+        assert now["description"] == "Woodwork, repairs and a cuppa."
+        assert submitted.applied is not None and submitted.waiting
+        assert json.loads(submitted.pending.patch) == {"description": "Woodwork and a cuppa."}
+        assert json.loads(submitted.pending.applied) == {"capacity": {"places_taken": 20}}
+        # In the history as the organiser's edit, and on the change for review after.
+        assert (
+            session.scalar(
+                select(Revision.user_id).where(Revision.field == "capacity.places_taken")
+            )
+            == user(session, "jo@example.org").id
+        )
+        review = review_change(session, submitted.pending.id)
+        assert [(f.field, f.new) for f in review.applied] == [("capacity.places_taken", 20)]
+        assert [f.field for f in review.fields] == ["description"]
+        # Part of the listing still waits, so it is not checked by this.
+        assert session.get(Group, world["ours"]).last_verified_at != TODAY
+
+
+def test_status_alone_goes_live_and_waits_only_for_a_review(database, world) -> None:
+    with database.sessions() as session:
+        submitted = submit(session, "jo@example.org", world["ours"], {"status": "waiting_list"})
+        session.commit()
+        assert current_listing(session, world["ours"])["status"] == "waiting_list"
+        assert submitted.pending is not None and not submitted.waiting
+        assert waiting_changes(session, [world["ours"]]) == {}
+        # Nothing waits, so the organiser's save counts as a check.
+        assert session.get(Group, world["ours"]).last_verified_at == TODAY
+        assert outbox(session)[0][1] == "Men's Shed: places or status changed, to review"
+        reviewed = approve(
+            session,
+            user(session, "admin@example.org"),
+            submitted.pending.id,
+            GazetteerGeocoder(session),
+        )
+        assert reviewed.status is ChangeStatus.APPROVED
+        assert current_listing(session, world["ours"])["status"] == "waiting_list"
+
+
+def test_a_trusted_organisations_places_are_not_queued_for_review(database, world) -> None:
+    with database.sessions() as session:
+        session.scalar(select(Organisation).where(Organisation.name == OURS)).trusted = True
+        submitted = submit(session, "jo@example.org", world["ours"], {"status": "paused"})
+        assert submitted.applied is not None and submitted.pending is None
+
+
+def test_an_admin_approves_some_fields_and_the_rest_keeps_waiting(database, world) -> None:
+    with database.sessions() as session:
+        pending = submit(
+            session, "jo@example.org", world["ours"], {"name": "The Shed", "description": "New"}
+        ).pending
+        admin = user(session, "admin@example.org")
+        with pytest.raises(ValidationError):
+            approve(session, admin, pending.id, GazetteerGeocoder(session), ["online"])
+        with pytest.raises(ValidationError):
+            approve(session, admin, pending.id, GazetteerGeocoder(session), [])
+        decided = approve(session, admin, pending.id, GazetteerGeocoder(session), ["description"])
+        session.commit()
+        now = current_listing(session, world["ours"])
+        assert (now["name"], now["description"]) == ("Men's Shed", "New")
+        assert decided.id != pending.id and decided.status is ChangeStatus.APPROVED
+        assert json.loads(decided.patch) == {"description": "New"}
+        assert pending.status is ChangeStatus.PENDING
+        assert json.loads(pending.patch) == {"name": "The Shed"}
+        to, subject, body = outbox(session)[-1]
+        assert (to, subject) == ("jo@example.org", "Approved: Men's Shed")
+        assert "part of it (description)" in body and "rest still waits" in body
+        # The rest is still approvable: its version moved on with the approved part.
+        rejected = reject(session, admin, pending.id, "Keep the name people know", ["name"])
+        session.commit()
+        assert rejected.id == pending.id and pending.status is ChangeStatus.REJECTED
+        assert current_listing(session, world["ours"])["name"] == "Men's Shed"
+
+
+def test_an_admin_rejects_some_fields_with_a_reason(database, world) -> None:
+    with database.sessions() as session:
+        pending = submit(
+            session, "jo@example.org", world["ours"], {"name": "Shed!!", "description": "New"}
+        ).pending
+        admin = user(session, "admin@example.org")
+        decided = reject(session, admin, pending.id, "Keep the name", ["name"])
+        session.commit()
+        assert decided.status is ChangeStatus.REJECTED and decided.reason == "Keep the name"
+        assert json.loads(decided.patch) == {"name": "Shed!!"}
+        assert json.loads(pending.patch) == {"description": "New"}
+        _, subject, body = outbox(session)[-1]
+        assert subject == "Not approved: Men's Shed"
+        assert "Keep the name" in body and "rest still waits" in body
+        approve(session, admin, pending.id, GazetteerGeocoder(session))
+        session.commit()
+        assert current_listing(session, world["ours"])["description"] == "New"
+
+
+def test_a_second_edit_updates_the_waiting_change_instead_of_stacking(database, world) -> None:
+    with database.sessions() as session:
+        jo = user(session, "jo@example.org")
+        first = submit(session, "jo@example.org", world["ours"], {"name": "The Shed"}).pending
+        shown, waiting = pending_version(session, world["ours"])
+        assert waiting and shown["name"] == "The Shed"
+        shown["description"] = "Now with a lathe."
+        shown["capacity"] = {**shown["capacity"], "places_taken": 20}
+        again = submit_edited_listing(
+            session,
+            jo,
+            world["ours"],
+            shown,
+            based_on=version_of(session, world["ours"]),
+            geocoder=GazetteerGeocoder(session),
+            public_url=URL,
+        )
+        session.commit()
+        assert again is not None and again.pending is not None and again.pending.id == first.id
+        assert [c.id for c in changes_of(session, world["ours"])] == [first.id]
+        assert json.loads(first.patch) == {"description": "Now with a lathe.", "name": "The Shed"}
+        assert json.loads(first.applied) == {"capacity": {"places_taken": 20}}
+        assert current_listing(session, world["ours"])["capacity"]["spare_places"] == 0
+        # Approvable: it is based on the version after the places went live.
+        approve(session, user(session, "admin@example.org"), first.id, GazetteerGeocoder(session))
+        assert current_listing(session, world["ours"])["name"] == "The Shed"
+
+
+def test_putting_every_waiting_field_back_withdraws_the_change(database, world) -> None:
+    with database.sessions() as session:
+        jo = user(session, "jo@example.org")
+        first = submit(session, "jo@example.org", world["ours"], {"name": "The Shed"}).pending
+        shown, _ = pending_version(session, world["ours"])
+        shown["name"] = "Men's Shed"
+        submit_edited_listing(
+            session,
+            jo,
+            world["ours"],
+            shown,
+            based_on=version_of(session, world["ours"]),
+            geocoder=GazetteerGeocoder(session),
+            public_url=URL,
+        )
+        assert first.status is ChangeStatus.REJECTED and "Withdrawn" in first.reason
+
+
+def test_an_admins_edit_leaves_an_organisers_waiting_change_alone(database, world) -> None:
+    with database.sessions() as session:
+        first = submit(session, "jo@example.org", world["ours"], {"name": "The Shed"}).pending
+        submit(session, "admin@example.org", world["ours"], {"description": "Fixed a typo"})
+        assert json.loads(first.patch) == {"name": "The Shed"}
+        assert first.proposed_by == user(session, "jo@example.org").id
+
+
+def test_admins_emails_link_to_the_page_where_they_decide(database, world) -> None:
+    with database.sessions() as session:
+        jo = user(session, "jo@example.org")
+        edit = submit(session, "jo@example.org", world["ours"], {"name": "The Shed"}).pending
+        closing = ask_to_close(session, jo, world["ours"], "Hall sold", public_url=URL + "/")
+        new = propose_group(
+            session,
+            jo,
+            listing("Walks", at="NW5 1AA", organisation=OURS),
+            GazetteerGeocoder(session),
+            public_url=URL,
+        ).pending
+        bodies = [body for to, _, body in outbox(session) if to == "admin@example.org"]
+        assert [
+            f"{URL}/admin/changes/{c.id}" in b
+            for c, b in zip([edit, closing.pending, new], bodies, strict=True)
+        ] == [True] * 3

@@ -40,12 +40,13 @@ def test_an_organiser_sees_their_groups_oldest_checked_first_with_what_waits(
         jo = create_user(session, "jo@example.org", "organiser", organisations=[OURS])
         create_user(session, "admin@example.org", "admin")
         session.get(Group, never).last_verified_at = None
-        ask_to_close(session, jo, ours, "Funding ended")
+        ask_to_close(session, jo, ours, "Funding ended", public_url="http://assetmap.test")
         propose_group(
             session,
             jo,
             listing("Tuesday Walks", at="NW5 1AA", organisation=OURS),
             GazetteerGeocoder(session),
+            public_url="http://assetmap.test",
         )
         session.commit()
         found = my_groups(session, jo, classify=_fresh, limit=10)

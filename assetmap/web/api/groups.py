@@ -113,6 +113,7 @@ def patch_group(group_id: int) -> ResponseReturnValue:
             patch,
             based_on=based_on,
             geocoder=geocoder(session),
+            public_url=app_config().public_url,
         )
     except StaleEdit as stale:
         session.rollback()
@@ -122,12 +123,17 @@ def patch_group(group_id: int) -> ResponseReturnValue:
         session.rollback()
         raise
     session.commit()
-    if submitted.pending is not None:
+    if submitted.waiting and submitted.pending is not None:
+        live = submitted.applied.changed if submitted.applied else []
         return jsonify(
             {
                 "pending_change": submitted.pending.id,
+                "applied": live,
                 "message": "the change waits for an admin's approval; the listing is "
-                "unchanged until then",
+                "unchanged until then"
+                if not live
+                else "places and status are live now; the rest of the change waits for an "
+                "admin's approval",
             }
         ), 202
     assert submitted.applied is not None

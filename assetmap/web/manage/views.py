@@ -33,13 +33,15 @@ from assetmap.directory.edits import (
     patch_between,
 )
 from assetmap.directory.moderation import (
+    Submitted,
     ask_to_close,
+    pending_version,
     propose_new_listing,
     submit_edited_listing,
 )
 from assetmap.directory.my_groups import GroupSummary, WaitingChange, my_groups, waiting_changes
 from assetmap.errors import Forbidden, NotFound, ValidationError
-from assetmap.freshness.answers import confirm_still_running
+from assetmap.freshness.answers import ChangeWaiting, confirm_still_running
 from assetmap.models import ChangeKind, Group, Organisation, Role, Status, User
 from assetmap.web.auth import acting_user, roles_required
 from assetmap.web.context import app_config, db_session, freshness_policy, geocoder, today
@@ -81,6 +83,10 @@ class GroupRow:
     checked: str
     places: str | None
     pending: list[str]
+    #: The public details "still running" confirms.
+    listing: dict[str, Any]
+    #: Why "still running" is not offered (a change waits), or None.
+    refuse: str | None
 
 
 @dataclass
@@ -111,6 +117,18 @@ def _group_row(group: GroupSummary) -> GroupRow:
         checked=months_ago(last, today()),
         places=spare_places_text(capacity),
         pending=[_waiting_text(change) for change in group.waiting],
+        listing=group.listing,
+        refuse=_refusal(group.waiting[0]) if group.waiting else None,
+    )
+
+
+def _refusal(change: WaitingChange) -> str:
+    """Why "still running" is refused while ``change`` waits, and what to do instead."""
+    sent = change.proposed_at.strftime("%-d %B %Y")
+    return (
+        f"Your change of {sent} is waiting for review; confirming now would mark the old "
+        "details as checked. Once an admin approves it, the listing counts as checked. If "
+        "something else has changed, edit your waiting change."
     )
 
 
@@ -145,7 +163,9 @@ def _save_note(session: Session, user: User, group: Group | None) -> str:
             "Other changes are checked by an admin first."
         )
     return (
-        "An admin checks changes before they go live. Until then the public listing stays as it is."
+        "Places, the waiting list and status go live as soon as you save them. An admin "
+        "checks other changes before they go live; until then the public listing keeps them "
+        "as they are."
     )
 
 
@@ -197,6 +217,10 @@ def _render_form(
         close_state=FormState({"reason": close_error} if close_error else {}),
         pending=[_waiting_text(c) for c in pending.get(group.id, [])] if group else [],
         save_note=_save_note(session, user, group),
+        # The form started from the waiting edit, and saving it replaces that edit.
+        editing_waiting=any(c.kind is ChangeKind.EDIT for c in pending.get(group.id, []))
+        if group
+        else False,
         map=_venue_map(listing),
         access_names=ACCESS_NAMES,
     ), status
@@ -244,6 +268,10 @@ def confirm(group_id: int) -> ResponseReturnValue:
     group = _editable_group(session, user, group_id)
     try:
         confirm_still_running(session, user, group_id, today())
+    except ChangeWaiting as waiting:
+        session.rollback()
+        flash(f"{group.name} was not marked as checked. {_refusal(waiting.change)}", "error")
+        return redirect(url_for("manage.dashboard"))
     except Forbidden:
         session.rollback()
         abort(403)
@@ -261,9 +289,9 @@ def confirm(group_id: int) -> ResponseReturnValue:
 def edit_form(group_id: int) -> ResponseReturnValue:
     session, user = db_session(), acting_user()
     group = _editable_group(session, user, group_id)
-    stored = current_listing(session, group_id)
-    form = _edit_form(stored, group.version, user)
-    return _render_form(form=form, group=group, listing=stored)
+    shown, _ = pending_version(session, group_id)
+    form = _edit_form(shown, group.version, user)
+    return _render_form(form=form, group=group, listing=shown)
 
 
 @manage.post("/groups/<int:group_id>/edit")
@@ -278,7 +306,13 @@ def edit(group_id: int) -> ResponseReturnValue:
     proposed = listing_from_form(form)
     try:
         submitted = submit_edited_listing(
-            session, user, group_id, proposed.listing, based_on=based_on, geocoder=geocoder(session)
+            session,
+            user,
+            group_id,
+            proposed.listing,
+            based_on=based_on,
+            geocoder=geocoder(session),
+            public_url=app_config().public_url,
         )
     except StaleEdit as stale:
         session.rollback()
@@ -299,15 +333,27 @@ def edit(group_id: int) -> ResponseReturnValue:
         )
         return redirect(url_for("manage.dashboard"))
     session.commit()
-    if submitted.applied is not None:
-        flash(f"Saved. The changes to {group.name} are live now.", "success")
-    else:
-        flash(
-            f"Sent to an admin for approval: the public listing of {group.name} stays as it "
-            "was until then.",
+    flash(*_saved_words(group.name, submitted))
+    return redirect(url_for("manage.dashboard"))
+
+
+def _saved_words(name: str, submitted: Submitted) -> tuple[str, str]:
+    """The message after a save, and its kind: what is live now, and what waits."""
+    changed = submitted.applied.changed if submitted.applied else []
+    live = sorted({field_label(path.split(".")[0]) for path in changed})
+    live_words = f"The new {' and '.join(live).lower()} of {name} are live now" if live else ""
+    if not submitted.waiting:
+        return f"Saved. The changes to {name} are live now.", "success"
+    if live_words:
+        return (
+            f"Saved. {live_words}. Your other changes were sent to an admin for approval: "
+            "the public listing keeps them as they were until then.",
             "info",
         )
-    return redirect(url_for("manage.dashboard"))
+    return (
+        f"Sent to an admin for approval: the public listing of {name} stays as it was until then.",
+        "info",
+    )
 
 
 def _after_stale(
@@ -353,17 +399,23 @@ def close(group_id: int) -> ResponseReturnValue:
     session, user = db_session(), acting_user()
     group = _editable_group(session, user, group_id)
     try:
-        ask_to_close(session, user, group_id, request.form.get("reason", "")[:5000])
+        ask_to_close(
+            session,
+            user,
+            group_id,
+            request.form.get("reason", "")[:5000],
+            public_url=app_config().public_url,
+        )
     except Forbidden:
         session.rollback()
         abort(403)
     except ValidationError:
         session.rollback()
-        stored = current_listing(session, group_id)
+        shown, _ = pending_version(session, group_id)
         return _render_form(
-            form=_edit_form(stored, group.version, user),
+            form=_edit_form(shown, group.version, user),
             group=group,
-            listing=stored,
+            listing=shown,
             close_error="Say why the group is closing",
             status=400,
         )
@@ -405,7 +457,9 @@ def new() -> ResponseReturnValue:
     proposed = listing_from_form(form)
     proposed.listing = {"organisation": text(form.organisation.data) or None, **proposed.listing}
     try:
-        propose_new_listing(session, user, proposed.listing, geocoder(session))
+        propose_new_listing(
+            session, user, proposed.listing, geocoder(session), public_url=app_config().public_url
+        )
     except Forbidden:
         session.rollback()
         abort(403)

@@ -1,4 +1,5 @@
-"""The admin's moderation queue: changes waiting, one change field by field, approve, reject."""
+"""The admin's moderation queue: changes waiting, one change field by field, approve or
+reject it whole or the fields ticked, and what went live at once, to review after."""
 
 from __future__ import annotations
 
@@ -47,6 +48,8 @@ class ChangeSummary:
     decider: str
     decided_at: dt.datetime | None
     reason: str
+    #: Whether part of it went live when it was sent (places, status), to review after.
+    has_applied: bool = False
 
     @classmethod
     def of(cls, row: ChangeRow) -> ChangeSummary:
@@ -64,6 +67,7 @@ class ChangeSummary:
             decider=row.decider or REMOVED_ACCOUNT,
             decided_at=row.decided_at,
             reason=row.reason,
+            has_applied=bool(row.applied),
         )
 
     @property
@@ -102,6 +106,15 @@ class DiffRow:
     label: str
     old: Shown
     new: Shown
+    #: The part of the change this row is approved by (a checkbox's value), if it waits.
+    part: str | None = None
+
+
+def _chosen_fields() -> list[str] | None:
+    """The fields ticked on the change's page; None when the form offered no choice."""
+    if request.form.get("choose") != "fields":
+        return None
+    return request.form.getlist("field")
 
 
 @staff.get("/admin/changes", endpoint="moderation_queue")
@@ -145,8 +158,13 @@ def _change_page(
             field_label(change.field),
             value_text(change.field, change.old) if waiting else Shown(),
             value_text(change.field, change.new),
+            change.part if waiting else None,
         )
         for change in review.fields
+    ]
+    applied = [
+        DiffRow(field_label(change.field), Shown(), value_text(change.field, change.new))
+        for change in review.applied
     ]
     if stale_fields is None:
         stale_fields = review.changed_since
@@ -161,6 +179,7 @@ def _change_page(
         "staff/change.html",
         row=ChangeSummary.of(review.row),
         diff=diff,
+        applied=applied,
         error=error,
         stale_names=stale_names,
         reason=reason,
@@ -184,7 +203,7 @@ def _change_in_words(change: PendingChange) -> str:
 def approve_change(change_id: int) -> ResponseReturnValue:
     session = db_session()
     try:
-        change = approve(session, acting_user(), change_id, geocoder(session))
+        change = approve(session, acting_user(), change_id, geocoder(session), _chosen_fields())
     except NotFound:
         session.rollback()
         abort(404)
@@ -200,7 +219,13 @@ def approve_change(change_id: int) -> ResponseReturnValue:
         return _change_page(change_id, status=problem.http_status, error=message)
     what = _change_in_words(change)
     session.commit()
-    flash(f"Approved {what}. It is live now.", "success")
+    if change.patch == "{}":
+        flash(f"Reviewed {what}.", "success")
+    elif change.id != change_id:
+        flash(f"Approved part of {what}: that part is live now, the rest still waits.", "success")
+        return redirect(url_for("staff.change_page", change_id=change_id))
+    else:
+        flash(f"Approved {what}. It is live now.", "success")
     return redirect(url_for("staff.moderation_queue"))
 
 
@@ -217,12 +242,16 @@ def reject_change(change_id: int) -> ResponseReturnValue:
             reason_error=f"Keep the reason under {MAX_REASON} characters.",
         )
     try:
-        change = reject(session, acting_user(), change_id, reason)
+        change = reject(session, acting_user(), change_id, reason, _chosen_fields())
     except NotFound:
         session.rollback()
         abort(404)
-    except ValidationError:
+    except ValidationError as problem:
         session.rollback()
+        if problem.field == "fields":
+            return _change_page(
+                change_id, status=400, reason=reason, error=f"{problem.message.capitalize()}."
+            )
         return _change_page(
             change_id,
             status=400,
@@ -233,5 +262,8 @@ def reject_change(change_id: int) -> ResponseReturnValue:
         return _change_page(change_id, status=409, error=f"{conflict.message.capitalize()}.")
     what = _change_in_words(change)
     session.commit()
+    if change.id != change_id:
+        flash(f"Not approved: part of {what}. We have told the organiser why.", "success")
+        return redirect(url_for("staff.change_page", change_id=change_id))
     flash(f"Not approved: {what}. We have told the organiser why.", "success")
     return redirect(url_for("staff.moderation_queue"))

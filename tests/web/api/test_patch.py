@@ -73,7 +73,8 @@ CAPACITY = {"capacity": {"places_taken": 17}}
         ("admin", "theirs", False, {"name": "Renamed"}, 200),
         ("jo", "ours", True, CAPACITY, 200),  # trusted, minor field: straight through
         ("jo", "ours", True, {"name": "Renamed"}, 202),  # not minor: waits for moderation
-        ("jo", "ours", False, CAPACITY, 202),  # not trusted: waits for moderation
+        ("jo", "ours", False, CAPACITY, 200),  # not trusted, but places are urgent: live
+        ("jo", "ours", False, {"description": "New"}, 202),  # not trusted: waits
         ("jo", "theirs", True, CAPACITY, 403),  # another organisation's group (id tampering)
         ("sam", "ours", True, CAPACITY, 403),
         ("link_worker", "ours", True, CAPACITY, 403),

@@ -92,11 +92,14 @@ def test_an_organiser_updates_places_in_a_browser(page, organiser_in_browser) ->
 
     page.fill("#capacity-places_taken", "14")
     page.fill("#capacity-total_places", "25")
+    page.fill("#description", "Woodwork, repairs, a lathe and a cuppa.")
     click_and_wait(page, "button:has-text('Save changes')")
+    # The places are live at once; the description waits for an admin.
+    expect(page.locator(".nhsuk-notification-banner")).to_contain_text("places")
     expect(page.locator(".nhsuk-notification-banner")).to_contain_text(
-        "Sent to an admin for approval"
+        "sent to an admin for approval"
     )
-    expect(page.locator(f"#group-{groups['shed']} .am-pending")).to_contain_text("Places")
+    expect(page.locator(f"#group-{groups['shed']} .am-pending")).to_contain_text("Description")
     screenshot(page, "manage-sent")
 
     # "Still running" on the stale group: it is fresh at once.

@@ -35,20 +35,20 @@ def test_the_form_round_trips_without_changing_anything(client, database, world)
     assert pending_changes(database) == []
 
 
-def test_an_organisers_capacity_edit_waits_and_the_public_sees_the_old_value(
+def test_an_organisers_description_edit_waits_and_the_public_sees_the_old_value(
     client, database, world
 ) -> None:
     sign_in(client, world["jo"])
     fields = open_form(client, world["ours"])
-    response = save(client, world["ours"], fields, capacity__total_places="25")
+    response = save(client, world["ours"], fields, description="New words")
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/my/groups")
     page = flashed(client)
     assert "Sent to an admin for approval: the public listing" in page
     assert "stays as it was until then" in page
     (change,) = pending_changes(database)
-    assert json.loads(change.patch) == {"capacity": {"total_places": 25}}
-    assert api_listing(client, world["ours"])["capacity"]["total_places"] == 20
+    assert json.loads(change.patch) == {"description": "New words"}
+    assert api_listing(client, world["ours"])["description"] == "Woodwork, repairs and a cuppa."
     # The dashboard and the form say a change is waiting.
     assert "wait for an admin" in page_text(client, "/my/groups")
     assert "wait for an admin" in page_text(client, f"/my/groups/{world['ours']}/edit")

@@ -4,6 +4,7 @@ browsers signed in as each role."""
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,15 @@ from assetmap.accounts.passwords import hash_password
 from assetmap.accounts.users import create_user
 from assetmap.directory.moderation import submit_change
 from assetmap.geo.geocoders import GazetteerGeocoder
-from assetmap.models import ChangeStatus, Group, Organisation, PendingChange, Revision, User
+from assetmap.models import (
+    ChangeKind,
+    ChangeStatus,
+    Group,
+    Organisation,
+    PendingChange,
+    Revision,
+    User,
+)
 from tests.factories import listing
 from tests.web.conftest import AXE, SCREENSHOTS
 from tests.web.test_auth import csrf_token
@@ -66,7 +75,25 @@ def _submit(session, role: str, group_id: int, patch: dict[str, Any], note: str 
         based_on=_version(session, group_id),
         geocoder=GazetteerGeocoder(session),
         note=note,
+        public_url="http://assetmap.test",
     )
+
+
+def _waiting(session, group_id: int, patch: dict[str, Any], note: str = "") -> PendingChange:
+    """An organiser's edit waiting for an admin, written as it was stored before 0012."""
+    group = session.get(Group, group_id)
+    change = PendingChange(
+        kind=ChangeKind.EDIT,
+        group_id=group_id,
+        organisation_id=group.organisation_id,
+        patch=json.dumps(patch),
+        based_on=group.version,
+        note=note,
+        proposed_by=_user(session, "organiser").id,
+    )
+    session.add(change)
+    session.flush()
+    return change
 
 
 def build_world(database, add_groups, *, pending: bool = True) -> World:
@@ -91,10 +118,12 @@ def build_world(database, add_groups, *, pending: bool = True) -> World:
         revision = session.scalar(select(Revision.id).where(Revision.field == "contact.phone"))
         capacity = name = None
         if pending:
-            capacity = _submit(
-                session, "organiser", ours, {"capacity": {"places_taken": 19}}, "Two new members"
-            ).pending
-            name = _submit(session, "organiser", ours, {"name": "The Shed"}).pending
+            # Two edits waiting side by side, as changes sent before places went live at once
+            # (and before a second edit joined the first) still wait in a database upgraded.
+            capacity = _waiting(
+                session, ours, {"capacity": {"places_taken": 19}}, "Two new members"
+            )
+            name = _waiting(session, ours, {"name": "The Shed"})
         organisations = dict(session.execute(select(Organisation.name, Organisation.id)).all())
         session.commit()
         return World(

@@ -19,16 +19,16 @@ from tests.web.staff.helpers import (
 def test_an_organisers_change_is_approved_and_goes_live(page: Page, quiet_world) -> None:
     world = quiet_world
     refused = watch_csp(page)
-    # The organiser changes the places taken on their own edit page; it waits for an admin.
+    # The organiser changes the description on their own edit page; it waits for an admin.
     sign_in(page, "organiser")
     page.goto(f"/my/groups/{world.ours}/edit")
-    page.fill("#capacity-places_taken", "17")
+    page.fill("#description", "Woodwork, bike repairs and a cuppa.")
     with page.expect_navigation():
         page.click("button[type=submit]:has-text('Save')")
     sign_out(page)
     # Until an admin approves, the public listing is as it was.
     page.goto(f"/groups/{world.ours}")
-    expect(page.locator("main")).to_contain_text("6 places free")
+    expect(page.locator("main")).not_to_contain_text("bike repairs")
 
     # The admin opens the queue, reads the change and approves it.
     sign_in(page, "admin")
@@ -39,9 +39,8 @@ def test_an_organisers_change_is_approved_and_goes_live(page: Page, quiet_world)
     with page.expect_navigation():
         page.click('#queue a:has-text("Men\'s Shed")')
     diff = page.locator("#diff")
-    expect(diff).to_contain_text("Places taken")
-    expect(diff.locator("tr", has_text="Places taken")).to_contain_text("14")
-    expect(diff.locator("tr", has_text="Places taken")).to_contain_text("17")
+    expect(diff.locator("tr", has_text="Description")).to_contain_text("repairs and a cuppa")
+    expect(diff.locator("tr", has_text="Description")).to_contain_text("bike repairs")
     assert axe_violations(page) == []
     screenshot(page, "change")
     with page.expect_navigation():
@@ -49,12 +48,12 @@ def test_an_organisers_change_is_approved_and_goes_live(page: Page, quiet_world)
     expect(page.locator("#flash")).to_contain_text("It is live now")
     expect(page.locator("#queue-empty")).to_be_visible()
 
-    # The public listing shows the new places at once.
+    # The public listing shows the new description at once.
     page.goto(f"/groups/{world.ours}")
-    expect(page.locator("main")).to_contain_text("3 places free")
+    expect(page.locator("main")).to_contain_text("bike repairs")
     with page.expect_navigation():
         page.click("#history-link")
-    expect(page.locator("#history")).to_contain_text("Places taken")
+    expect(page.locator("#history")).to_contain_text("Description")
     assert axe_violations(page) == []
     screenshot(page, "history")
     assert refused == []

@@ -34,6 +34,7 @@ def test_user_text_is_escaped_on_the_queue_the_change_and_the_history(app, datab
             _user(session, "organiser"),
             listing(XSS, at="NW1 7AA", organisation=OURS),
             GazetteerGeocoder(session),
+            public_url="http://assetmap.test",
         ).pending
         _submit(session, "admin", world.ours, {"cost": {"notes": XSS}})
         session.commit()
