@@ -283,6 +283,6 @@ def chosen_ids(chosen: list[str], order: str | None) -> tuple[list[int], FormErr
         return ids, FormError(
             "choose",
             f"Choose up to {MAX_CHOSEN} groups for the plan (you chose {len(ids)}), "
-            "so it fits on one page",
+            "so the plan stays short",
         )
     return ids, None
