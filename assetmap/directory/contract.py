@@ -177,6 +177,9 @@ OptionalName = Annotated[str | None, bounded_text(200)]
 Time = Annotated[dt.time, BeforeValidator(time_of_day)]
 OptionalTime = Annotated[dt.time | None, BeforeValidator(time_of_day)]
 Date = Annotated[dt.date | None, BeforeValidator(_date)]
+CancelledDate = Annotated[dt.date, BeforeValidator(_date)]
+#: How many cancelled dates a listing may hold: half a year of weekly sessions.
+MAX_CANCELLED = 26
 PostcodeText = Annotated[str | None, BeforeValidator(_postcode)]
 Email = Annotated[str | None, BeforeValidator(_email)]
 Website = Annotated[str | None, BeforeValidator(_website)]
@@ -298,6 +301,8 @@ class ListingIn(Part):
     transport: TransportIn = Field(default_factory=TransportIn)
     contact: ContactIn = Field(default_factory=ContactIn)
     referral: ReferralIn = Field(default_factory=ReferralIn)
+    #: Dates on which a session does not happen ("cancelled this week"); each on a meeting day.
+    cancelled_dates: list[CancelledDate] = Field(default_factory=list, max_length=MAX_CANCELLED)
     last_verified_at: Date = None
     verified_by: OptionalName = None
     freshness: Any = None  # derived: accepted from exports, ignored
@@ -312,6 +317,7 @@ _GENERIC = {
     "model_attributes_type": "must be an object",
     "list_type": "must be a list",
     "too_short": "must not be empty",
+    "too_long": "has too many entries",
     "string_too_short": "must not be empty",
     "bool_type": "must be true or false",
     "bool_parsing": "must be true or false",
@@ -364,6 +370,18 @@ def cross_field_problems(listing: ListingIn) -> list[tuple[str, str]]:
         if entry.from_date is not None and entry.from_date.weekday() != weekday:
             day_name = calendar.day_name[weekday]
             problems.append((f"schedule[{index}].from_date", f"must be a {day_name}"))
+    problems.extend(_cancelled_problems(listing))
+    return problems
+
+
+def _cancelled_problems(listing: ListingIn) -> list[tuple[str, str]]:
+    """Each cancelled date must fall on a day the schedule meets."""
+    meets = {list(Day).index(entry.day) for entry in listing.schedule}
+    problems = []
+    for index, day in enumerate(listing.cancelled_dates):
+        if day.weekday() not in meets:
+            said = " or ".join(calendar.day_name[w] for w in sorted(meets)) or "none (no sessions)"
+            problems.append((f"cancelled_dates[{index}]", f"must be a day the group meets: {said}"))
     return problems
 
 
@@ -486,6 +504,7 @@ def listing_json(
             "link_worker_referral": row.link_worker_referral,
             "notes": row.referral_notes,
         },
+        "cancelled_dates": sorted(row.cancelled_dates or []),
         "last_verified_at": row.last_verified_at.isoformat() if row.last_verified_at else None,
         "verified_by": row.verified_by,
     }

@@ -21,8 +21,9 @@ from assetmap.directory.edits import READ_ONLY, changed_since, current_listing, 
 from assetmap.errors import NotFound
 from assetmap.models import ChangeKind, ChangeStatus, Group, Organisation, PendingChange, User
 
-#: The urgent fields: they go live at once for every organiser, reviewed after.
-URGENT_FIELDS = frozenset({"capacity", "status"})
+#: The urgent fields (places, status, a cancelled session): live at once for every organiser,
+#: reviewed after.
+URGENT_FIELDS = frozenset({"capacity", "status", "cancelled_dates"})
 
 
 def loads_patch(text: str) -> dict[str, Any]:

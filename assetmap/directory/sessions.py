@@ -125,9 +125,34 @@ def keep_anchors(proposed: dict[str, Any], stored: Mapping[str, Any]) -> None:
             entry["from_date"] = known.get(key)
 
 
-def next_of_entry(entry: Mapping[str, Any], now: dt.datetime) -> NextSession | None:
+def cancelled_set(cancelled: Iterable[Any] | None) -> frozenset[dt.date]:
+    """The listing's ``cancelled_dates`` (ISO text or dates) as dates; unreadable ones dropped."""
+    days = (_parse_date(value) for value in cancelled or ())
+    return frozenset(day for day in days if day is not None)
+
+
+#: How many cancelled sessions in a row the next-session search steps over.
+_MOST_SKIPPED = 60
+
+
+def next_of_entry(
+    entry: Mapping[str, Any], now: dt.datetime, cancelled: Iterable[Any] = ()
+) -> NextSession | None:
     """The next session of one schedule entry (contract shape: day, start, frequency and an
-    optional ``from_date``), or None if the entry cannot be read."""
+    optional ``from_date``) that is not on a ``cancelled`` date, or None if the entry cannot be
+    read. A guessed date (``ONE_OF_TWO``, ``ASK_WHICH_WEEK``) is not stepped over."""
+    skip = cancelled_set(cancelled)
+    found = _next_of_entry(entry, now)
+    for _ in range(_MOST_SKIPPED):
+        if found is None or found.certainty is not Certainty.KNOWN:
+            return found
+        if found.starts.date() not in skip:
+            return found
+        found = _next_of_entry(entry, found.starts)
+    return found  # pragma: no cover - more cancelled sessions in a row than a listing holds
+
+
+def _next_of_entry(entry: Mapping[str, Any], now: dt.datetime) -> NextSession | None:
     try:
         weekday = WEEKDAYS.index(Day(str(entry.get("day"))))
         frequency = Frequency(entry.get("frequency") or Frequency.WEEKLY)
@@ -156,13 +181,49 @@ def next_of_entry(entry: Mapping[str, Any], now: dt.datetime) -> NextSession | N
     return NextSession(soonest, frequency, Certainty.ASK_WHICH_WEEK)
 
 
-def next_session(schedule: Iterable[Mapping[str, Any]], now: dt.datetime) -> NextSession | None:
-    """The soonest session of a schedule from ``now``: a known date before a guess on the same
-    day, and None for an empty schedule."""
-    found = [n for n in (next_of_entry(entry, now) for entry in schedule) if n is not None]
+def next_session(
+    schedule: Iterable[Mapping[str, Any]], now: dt.datetime, cancelled: Iterable[Any] = ()
+) -> NextSession | None:
+    """The soonest session of a schedule from ``now`` not on a ``cancelled`` date: a known date
+    before a guess on the same day, and None for an empty schedule."""
+    skip = cancelled_set(cancelled)
+    found = [n for n in (next_of_entry(entry, now, skip) for entry in schedule) if n is not None]
     if not found:
         return None
     return min(found, key=lambda n: (n.starts, n.certainty is not Certainty.KNOWN))
+
+
+def upcoming_dates(
+    schedule: Iterable[Mapping[str, Any]], now: dt.datetime, count: int
+) -> list[dt.date]:
+    """The dates of the next ``count`` sessions known for sure (cancelled or not), soonest first:
+    what an organiser picks from to cancel one."""
+    entries = list(schedule)
+    days: set[dt.date] = set()
+    for entry in entries:
+        moment = local_now(now)
+        for _ in range(count):
+            found = _next_of_entry(entry, moment)
+            if found is None or found.certainty is not Certainty.KNOWN:
+                break
+            days.add(found.starts.date())
+            moment = found.starts
+    return sorted(days)[:count]
+
+
+def cancelled_soon(
+    schedule: Iterable[Mapping[str, Any]], cancelled: Iterable[Any], now: dt.datetime, days: int
+) -> list[tuple[dt.date, NextSession | None]]:
+    """Each cancelled date from today to ``days`` days ahead, with the session after it (the one
+    the group meets at again; None if none is known)."""
+    entries, skip = list(schedule), cancelled_set(cancelled)
+    today = local_now(now).date()
+    found = []
+    for day in sorted(skip):
+        if today <= day < today + dt.timedelta(days=days):
+            after = _at(day, dt.time(23, 59))
+            found.append((day, next_session(entries, after, skip)))
+    return found
 
 
 def on_within(schedule: Iterable[Mapping[str, Any]], now: dt.datetime, days: int) -> bool:
