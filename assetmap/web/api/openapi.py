@@ -26,6 +26,7 @@ from assetmap.web.api.openapi_parts import (
     NUM,
     ON_THIS_WEEK,
     SCHEDULE_FROM_DATE,
+    CANCELLED_DATES,
     STR,
     nullable,
     object_schema,
@@ -81,6 +82,7 @@ def _listing_schema() -> dict[str, Any]:
             "referral": object_schema(
                 {"self_referral": FLAG, "link_worker_referral": FLAG, "notes": STR}
             ),
+            "cancelled_dates": CANCELLED_DATES,
             **_freshness_properties(),
         }
     )
