@@ -21,12 +21,12 @@ from assetmap.web.api.openapi_gaps import gaps_paths, gaps_schemas
 from assetmap.web.api.openapi_match import match_schemas
 from assetmap.web.api.openapi_parts import (
     BOOL,
+    CANCELLED_DATES,
     GROUP_GET_DESCRIPTION,
     INT,
     NUM,
     ON_THIS_WEEK,
     SCHEDULE_FROM_DATE,
-    CANCELLED_DATES,
     STR,
     nullable,
     object_schema,
