@@ -177,6 +177,7 @@ FIELD_LABELS: dict[str, str] = {
     "schedule.start": "start time",
     "schedule.end": "end time",
     "schedule.frequency": "how often",
+    "cancelled_dates": "Cancelled sessions",
     "capacity": "Places",
     "capacity.total_places": "Total places",
     "capacity.places_taken": "Places taken",

@@ -45,6 +45,8 @@ from assetmap.freshness.answers import ChangeWaiting, confirm_still_running
 from assetmap.models import ChangeKind, Group, Organisation, Role, Status, User
 from assetmap.web.auth import acting_user, roles_required
 from assetmap.web.context import app_config, db_session, freshness_policy, geocoder, today
+from assetmap.web.context import now as request_now
+from assetmap.web.manage.cancel import cancel_choices, cancelled_from_form
 from assetmap.web.manage.convert import ListingFromForm, form_data, listing_from_form, text
 from assetmap.web.manage.errors import FormErrors, FormState, form_errors, notes_by_field
 from assetmap.web.manage.forms import ListingForm, NewListingForm, choices
@@ -205,6 +207,8 @@ def _render_form(
     session, user = db_session(), acting_user()
     pending = waiting_changes(session, [group.id]) if group is not None else {}
     errors = errors or FormErrors()
+    ticked = form.cancelled_dates.data or []
+    form.cancelled_dates.choices = cancel_choices(listing, ticked, request_now()) if group else []
     return render_template(
         "manage/edit.html",
         form=form,
@@ -304,6 +308,9 @@ def edit(group_id: int) -> ResponseReturnValue:
     _offer_statuses(form, stored.get("status"), user)
     based_on = _version(form)
     proposed = listing_from_form(form)
+    proposed.listing["cancelled_dates"] = cancelled_from_form(
+        form.cancelled_dates.data, stored, today()
+    )
     try:
         submitted = submit_edited_listing(
             session,
