@@ -14,7 +14,15 @@ from typing import Any
 
 from wtforms.fields.choices import SelectChoice
 
-from assetmap.directory.sessions import cancelled_set, local_now, upcoming_dates
+from assetmap.directory.sessions import (
+    WEEK_DAYS,
+    Certainty,
+    cancelled_set,
+    local_now,
+    next_session,
+    upcoming_dates,
+)
+from assetmap.models import Status
 from assetmap.web.cancellations import day_text
 
 #: How many upcoming sessions the form offers to cancel.
@@ -50,3 +58,21 @@ def cancelled_from_form(
     ]
     chosen = [str(value).strip() for value in ticked or [] if str(value).strip()]
     return list(dict.fromkeys([*past, *sorted(chosen)]))
+
+
+def this_weeks_session(listing: Mapping[str, Any], now: dt.datetime) -> dt.date | None:
+    """The date of the group's next session if it is known and within the week (today and
+    the six days after), for the dashboard's "Cancel this week's session"; None otherwise."""
+    if listing.get("status") in (Status.PAUSED.value, Status.CLOSED.value):
+        return None
+    found = next_session(listing.get("schedule") or [], now, listing.get("cancelled_dates") or ())
+    if found is None or found.certainty is not Certainty.KNOWN:
+        return None
+    day = found.starts.date()
+    return day if (day - local_now(now).date()).days < WEEK_DAYS else None
+
+
+def with_cancelled(stored: Mapping[str, Any], day: dt.date) -> dict[str, Any]:
+    """The patch that cancels the session on ``day`` as well as those cancelled already."""
+    days = {*cancelled_set(stored.get("cancelled_dates")), day}
+    return {"cancelled_dates": [d.isoformat() for d in sorted(days)]}

@@ -13,6 +13,7 @@ checking, goes through.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from assetmap.directory.moderation import (
     ask_to_close,
     pending_version,
     propose_new_listing,
+    submit_change,
     submit_edited_listing,
 )
 from assetmap.directory.my_groups import GroupSummary, WaitingChange, my_groups, waiting_changes
@@ -44,9 +46,15 @@ from assetmap.errors import Forbidden, NotFound, ValidationError
 from assetmap.freshness.answers import ChangeWaiting, confirm_still_running
 from assetmap.models import ChangeKind, Group, Organisation, Role, Status, User
 from assetmap.web.auth import acting_user, roles_required
+from assetmap.web.cancellations import cancelled_lines, day_text
 from assetmap.web.context import app_config, db_session, freshness_policy, geocoder, today
 from assetmap.web.context import now as request_now
-from assetmap.web.manage.cancel import cancel_choices, cancelled_from_form
+from assetmap.web.manage.cancel import (
+    cancel_choices,
+    cancelled_from_form,
+    this_weeks_session,
+    with_cancelled,
+)
 from assetmap.web.manage.convert import ListingFromForm, form_data, listing_from_form, text
 from assetmap.web.manage.errors import FormErrors, FormState, form_errors, notes_by_field
 from assetmap.web.manage.forms import ListingForm, NewListingForm, choices
@@ -89,6 +97,11 @@ class GroupRow:
     listing: dict[str, Any]
     #: Why "still running" is not offered (a change waits), or None.
     refuse: str | None
+    #: The session this week that "Cancel this week's session" would cancel, and its words.
+    cancel_date: str | None = None
+    cancel_day: str = ""
+    #: "Cancelled: Tue 8 Dec (the group meets again Tue 15 Dec)", for the next two weeks.
+    cancelled: list[str] | None = None
 
 
 @dataclass
@@ -108,6 +121,7 @@ def _waiting_text(change: WaitingChange) -> str:
 
 
 def _group_row(group: GroupSummary) -> GroupRow:
+    now = request_now()
     last = group.last_verified_at.isoformat() if group.last_verified_at else None
     capacity = {"spare_places": group.spare_places, "waiting_list": group.waiting_list}
     return GroupRow(
@@ -121,6 +135,9 @@ def _group_row(group: GroupSummary) -> GroupRow:
         pending=[_waiting_text(change) for change in group.waiting],
         listing=group.listing,
         refuse=_refusal(group.waiting[0]) if group.waiting else None,
+        cancel_date=week.isoformat() if (week := this_weeks_session(group.listing, now)) else None,
+        cancel_day=day_text(week) if week else "",
+        cancelled=cancelled_lines(group.listing, now),
     )
 
 
@@ -285,6 +302,44 @@ def confirm(group_id: int) -> ResponseReturnValue:
     name = group.name
     session.commit()
     flash(f"Thank you. {name} is marked as checked today.", "success")
+    return redirect(url_for("manage.dashboard"))
+
+
+@manage.post("/groups/<int:group_id>/cancel-session")
+@organisers_and_admins
+def cancel_session(group_id: int) -> ResponseReturnValue:
+    """The dashboard's "Cancel this week's session": live at once, like places and status."""
+    session, user = db_session(), acting_user()
+    group = _editable_group(session, user, group_id)
+    try:
+        day = dt.date.fromisoformat(text(request.form.get("date")))
+    except ValueError:
+        abort(400)
+    # Adds one date to those cancelled now: nothing else of the listing to be stale about.
+    name, based_on = group.name, group.version
+    try:
+        submit_change(
+            session,
+            user,
+            group_id,
+            with_cancelled(current_listing(session, group_id), day),
+            based_on=based_on,
+            geocoder=geocoder(session),
+            public_url=app_config().public_url,
+        )
+    except StaleEdit:
+        session.rollback()
+        flash(f"{name} was changed meanwhile: nothing was cancelled. Please try again.", "error")
+        return redirect(url_for("manage.dashboard"))
+    except ValidationError as error:
+        session.rollback()
+        flash(f"The session was not cancelled: {error}.", "error")
+        return redirect(url_for("manage.dashboard"))
+    session.commit()
+    flash(
+        f"The session of {name} on {day_text(day)} is cancelled: the listing says so now.",
+        "success",
+    )
     return redirect(url_for("manage.dashboard"))
 
 

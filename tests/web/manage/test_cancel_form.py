@@ -4,6 +4,7 @@ even for an untrusted organisation), untick it to put it back on, errors by the 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from html import unescape
 
 import pytest
@@ -101,3 +102,32 @@ def test_without_its_csrf_token_nothing_is_cancelled(client, database, world, mo
     response = save(client, world["ours"], fields)
     assert response.status_code == 400
     assert api_listing(client, world["ours"])["cancelled_dates"] == []
+
+
+def test_the_dashboard_cancels_this_weeks_session_in_one_click(
+    client, database, world, monday_noon
+) -> None:
+    sign_in(client, world["jo"])
+    page = unescape(page_text(client, "/my/groups"))
+    assert "Cancel this week’s session (Tue 1 Dec)" in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token is not None
+    path = f"/my/groups/{world['ours']}/cancel-session"
+    # Without the CSRF token, or with a date that is not a date, nothing happens.
+    assert client.post(path, data={"date": "2026-12-01"}).status_code == 400
+    assert client.post(path, data={"date": "soon", "csrf_token": token[1]}).status_code == 400
+    assert api_listing(client, world["ours"])["cancelled_dates"] == []
+    response = client.post(path, data={"date": "2026-12-01", "csrf_token": token[1]})
+    assert response.status_code == 302
+    assert api_listing(client, world["ours"])["cancelled_dates"] == ["2026-12-01"]
+    after = unescape(page_text(client, "/my/groups"))
+    assert "The session of Men's Shed on Tue 1 Dec is cancelled" in after
+    assert "Cancelled: Tue 1 Dec (the group meets again Tue 8 Dec)" in after
+    # The next one is next week, not this week: nothing more to cancel in one click.
+    assert "Cancel this week’s session" not in after.split(f'id="group-{world["ours"]}"')[1]
+    # A day the group does not meet is refused, in words, and nothing is written.
+    refused = client.post(path, data={"date": "2026-12-02", "csrf_token": token[1]})
+    assert refused.status_code == 302
+    assert "The session was not cancelled" in unescape(page_text(client, "/my/groups"))
+    assert api_listing(client, world["ours"])["cancelled_dates"] == ["2026-12-01"]
+    assert len(pending_changes(database)) == 1  # for the admin to review after
