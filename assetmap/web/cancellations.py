@@ -18,7 +18,7 @@ CANCELLED_AHEAD_DAYS = 14
 _NOT_MEETING = frozenset({Status.PAUSED.value, Status.CLOSED.value})
 
 
-def day_text(day: dt.date) -> str:
+def session_day_text(day: dt.date) -> str:
     """'Tue 8 Dec'."""
     return f"{day:%a} {day.day} {day:%b}"
 
@@ -35,6 +35,6 @@ def cancelled_lines(group: dict[str, Any], now: dt.datetime) -> list[str]:
     for day, after in soon:
         again = ""
         if after is not None and after.certainty is Certainty.KNOWN:
-            again = f" (the group meets again {day_text(after.starts.date())})"
-        lines.append(f"Cancelled: {day_text(day)}{again}")
+            again = f" (the group meets again {session_day_text(after.starts.date())})"
+        lines.append(f"Cancelled: {session_day_text(day)}{again}")
     return lines

@@ -310,9 +310,19 @@ def _list_lines(path: str, values: list[Any]) -> list[str]:
         return [_bus_stop_line(stop) for stop in values]
     if path == "categories":
         return [", ".join(CATEGORY_NAMES.get(str(c), str(c)) for c in values)]
+    if path == "cancelled_dates":
+        return [", ".join(_cancelled_day(str(v)) for v in values)]
     if all(not isinstance(v, dict | list) for v in values):
         return [", ".join(str(v) for v in values)]
     return [_scalar_text(path, v) if isinstance(v, dict) else str(v) for v in values]
+
+
+def _cancelled_day(value: str) -> str:
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return value
+    return f"{day:%a} {day_text(day)}"
 
 
 def _session_line(entry: Any) -> str:

@@ -86,3 +86,12 @@ def test_the_api_gives_the_cancelled_dates(client, groups):
     spec = client.get("/api/v1/openapi.json").get_json()
     listing_schema = spec["components"]["schemas"]
     assert any("cancelled_dates" in str(schema) for schema in listing_schema.values())
+
+
+def test_an_admin_reviewing_a_cancellation_reads_the_dates_as_days():
+    from assetmap.web.wording import value_text
+
+    assert value_text("cancelled_dates", ["2026-12-08", "2026-12-15"]).lines == [
+        "Tue 8 December 2026, Tue 15 December 2026"
+    ]
+    assert value_text("cancelled_dates", []).missing == "none"

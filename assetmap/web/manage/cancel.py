@@ -23,14 +23,14 @@ from assetmap.directory.sessions import (
     upcoming_dates,
 )
 from assetmap.models import Status
-from assetmap.web.cancellations import day_text
+from assetmap.web.cancellations import session_day_text
 
 #: How many upcoming sessions the form offers to cancel.
 OFFERED = 6
 
 
 def _label(day: dt.date, today: dt.date) -> str:
-    said = day_text(day)
+    said = session_day_text(day)
     return f"{said} {day.year}" if day.year != today.year else said
 
 

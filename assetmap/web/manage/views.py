@@ -46,7 +46,7 @@ from assetmap.errors import Forbidden, NotFound, ValidationError
 from assetmap.freshness.answers import ChangeWaiting, confirm_still_running
 from assetmap.models import ChangeKind, Group, Organisation, Role, Status, User
 from assetmap.web.auth import acting_user, roles_required
-from assetmap.web.cancellations import cancelled_lines, day_text
+from assetmap.web.cancellations import cancelled_lines, session_day_text
 from assetmap.web.context import app_config, db_session, freshness_policy, geocoder, today
 from assetmap.web.context import now as request_now
 from assetmap.web.manage.cancel import (
@@ -136,7 +136,7 @@ def _group_row(group: GroupSummary) -> GroupRow:
         listing=group.listing,
         refuse=_refusal(group.waiting[0]) if group.waiting else None,
         cancel_date=week.isoformat() if (week := this_weeks_session(group.listing, now)) else None,
-        cancel_day=day_text(week) if week else "",
+        cancel_day=session_day_text(week) if week else "",
         cancelled=cancelled_lines(group.listing, now),
     )
 
@@ -337,7 +337,7 @@ def cancel_session(group_id: int) -> ResponseReturnValue:
         return redirect(url_for("manage.dashboard"))
     session.commit()
     flash(
-        f"The session of {name} on {day_text(day)} is cancelled: the listing says so now.",
+        f"The session of {name} on {session_day_text(day)} is cancelled: the listing says so now.",
         "success",
     )
     return redirect(url_for("manage.dashboard"))
