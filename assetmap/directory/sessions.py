@@ -17,9 +17,22 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Date, Integer, Time, and_, bindparam, cast, extract, func, or_
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Text,
+    Time,
+    and_,
+    bindparam,
+    cast,
+    extract,
+    func,
+    or_,
+)
 from sqlalchemy import select as select_
 from sqlalchemy import true as true_
+from sqlalchemy.orm import aliased
 
 from assetmap.db import Backend
 from assetmap.models import Day, Frequency, Group, ScheduleEntry
@@ -226,13 +239,19 @@ def cancelled_soon(
     return found
 
 
-def on_within(schedule: Iterable[Mapping[str, Any]], now: dt.datetime, days: int) -> bool:
-    """Whether a session is known to start within ``days`` days of ``now`` (today counts as the
-    first): a guess ("this week or next") does not count."""
+def on_within(
+    schedule: Iterable[Mapping[str, Any]],
+    now: dt.datetime,
+    days: int,
+    cancelled: Iterable[Any] = (),
+) -> bool:
+    """Whether a session not ``cancelled`` is known to start within ``days`` days of ``now``
+    (today counts as the first): a guess ("this week or next") does not count."""
     now = local_now(now)
     until = _at(now.date() + dt.timedelta(days=days), dt.time(0, 0))
+    skip = cancelled_set(cancelled)
     for entry in schedule:
-        found = next_of_entry(entry, now)
+        found = next_of_entry(entry, now, skip)
         if found is not None and found.certainty is Certainty.KNOWN and found.starts < until:
             return True
     return False
@@ -253,10 +272,19 @@ def _anchor_week() -> ColumnElement[int]:
     return (cast(extract("day", ScheduleEntry.from_date), Integer) - 1) // 7 + 1
 
 
+#: The group of a schedule entry, inside the "on this week" subquery (for its cancelled dates).
+_OWNER = aliased(Group)
+
+
 def _on_window_day(i: int, backend: Backend) -> ColumnElement[bool]:
     day = bindparam(f"soon_date_{i}", type_=Date)
     anchored = ScheduleEntry.from_date.is_not(None)
+    # The dates are stored as ISO text in a JSON list: '"2026-12-08"' appears in it or not.
+    cancelled = func.coalesce(cast(_OWNER.cancelled_dates, Text), "").like(
+        bindparam(f"soon_cancelled_{i}")
+    )
     return and_(
+        ~cancelled,
         ScheduleEntry.day == bindparam(f"soon_day_{i}"),
         ScheduleEntry.start > bindparam("soon_time", type_=Time) if i == 0 else true_(),
         or_(
@@ -279,9 +307,9 @@ def meets_soon_condition(backend: Backend) -> ColumnElement[bool]:
     """Groups with a session known to start from ``soon_time`` today to the end of the sixth
     day after (as ``on_within`` says, for ``WEEK_DAYS``); bind ``meets_soon_parameters``."""
     return Group.id.in_(
-        select_(ScheduleEntry.group_id).where(
-            or_(*(_on_window_day(i, backend) for i in range(WEEK_DAYS)))
-        )
+        select_(ScheduleEntry.group_id)
+        .join(_OWNER, _OWNER.id == ScheduleEntry.group_id)
+        .where(or_(*(_on_window_day(i, backend) for i in range(WEEK_DAYS))))
     )
 
 
@@ -296,6 +324,7 @@ def meets_soon_parameters(now: dt.datetime) -> dict[str, Any]:
         week = week_of_month(day)
         values[f"soon_date_{i}"] = day
         values[f"soon_day_{i}"] = WEEKDAYS[day.weekday()]
+        values[f"soon_cancelled_{i}"] = f'%"{day.isoformat()}"%'
         values[f"soon_week_{i}"] = week
         values[f"soon_last_{i}"] = 5 if (day + dt.timedelta(days=7)).month != day.month else week
     return values

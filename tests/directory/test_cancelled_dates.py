@@ -1,11 +1,14 @@
 """'Cancelled this week': the listing's cancelled dates, validated, and skipped as next."""
 
 import datetime as dt
+import json
 
 import pytest
 
 from assetmap.directory.contract import parse_listing
-from assetmap.directory.sessions import cancelled_soon, next_session, upcoming_dates
+from assetmap.directory.queries import GroupQuery, search_groups
+from assetmap.directory.sessions import cancelled_soon, next_session, on_within, upcoming_dates
+from assetmap.verification.policy import FreshnessPolicy
 from tests.factories import listing
 
 #: Monday 30 November 2026, 12:00 in London; the factory's group meets on Tuesdays at 10:00.
@@ -64,3 +67,29 @@ def test_upcoming_dates_and_cancellations_soon_with_the_date_it_meets_again():
     assert [(day, after.starts.date()) for day, after in soon] == [
         (dt.date(2026, 12, 8), dt.date(2026, 12, 15))
     ]
+
+
+def test_on_this_week_leaves_out_a_group_whose_only_session_this_week_is_cancelled(
+    database, add_groups
+):
+    twice = [*WEEKLY, {"day": "thu", "start": "10:00", "frequency": "weekly"}]
+    add_groups(
+        listing("Cancelled Tuesday", at="NW5 1AA", schedule=WEEKLY, cancelled_dates=["2026-12-01"]),
+        listing("Cancelled later", at="NW5 1AA", schedule=WEEKLY, cancelled_dates=["2026-12-08"]),
+        listing("Thursday too", at="NW5 1AA", schedule=twice, cancelled_dates=["2026-12-01"]),
+        listing("As usual", at="NW5 1AA", schedule=WEEKLY),
+    )
+    expected = {"Cancelled later", "Thursday too", "As usual"}
+    assert not on_within(WEEKLY, NOON, 7, ["2026-12-01"])
+    assert on_within(twice, NOON, 7, ["2026-12-01"])
+    with database.session() as session:
+        page = search_groups(
+            session,
+            GroupQuery(meets_from=NOON, limit=100),
+            database.backend,
+            FreshnessPolicy(),
+            NOON.date(),
+        )
+    found = {json.loads(text)["properties"]["name"] for text in page.features}
+    assert found == expected
+    assert page.number_matched == len(expected)

@@ -26,7 +26,7 @@ CANCELLED_DATES = {
     "items": {"type": "string", "format": "date"},
     "description": "dates on which a session is cancelled, soonest first; each falls on a day "
     "the schedule meets. The next session shown skips them. An organiser's change to them "
-    "goes live at once (reviewed after). The on_this_week filter does not look at them",
+    "goes live at once (reviewed after). on_this_week leaves a cancelled session out",
 }
 #: The search parameter for groups on in the next seven days.
 ON_THIS_WEEK = {
@@ -35,7 +35,7 @@ ON_THIS_WEEK = {
     "required": False,
     "description": "true: only groups with a session known to start between now and the end "
     "of the sixth day after today (UK time): weekly groups, and fortnightly or monthly ones "
-    "whose schedule gives from_date",
+    "whose schedule gives from_date; a session on one of cancelled_dates does not count",
     "schema": BOOL,
 }
 
