@@ -26,6 +26,15 @@ from assetmap.models import ChangeKind, ChangeStatus, Group, Organisation, Pendi
 URGENT_FIELDS = frozenset({"capacity", "status", "cancelled_dates"})
 
 
+def live_words(live: Mapping[str, Any]) -> str:
+    """What of a change went live at once, for the admins' email's subject."""
+    if set(live) == {"cancelled_dates"}:
+        return "a session cancelled"
+    if "cancelled_dates" in live:
+        return "places, status or cancelled sessions changed"
+    return "places or status changed"
+
+
 def loads_patch(text: str) -> dict[str, Any]:
     """A stored merge patch; {} for anything that is not a JSON object."""
     patch = json.loads(text or "{}")
@@ -266,6 +275,7 @@ __all__ = [
     "ModerationQueue",
     "change_row",
     "change_rows",
+    "live_words",
     "loads_patch",
     "moderation_queue",
     "part_of",

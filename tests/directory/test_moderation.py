@@ -591,5 +591,17 @@ def test_a_cancelled_date_off_the_meeting_day_is_refused_and_nothing_is_written(
         with pytest.raises(ValidationError) as raised:
             submit(session, "jo@example.org", world["ours"], {"cancelled_dates": ["2026-12-09"]})
         session.rollback()
+        assert outbox(session) == []
         assert "cancelled_dates[0]" in str(raised.value)
         assert current_listing(session, world["ours"])["cancelled_dates"] == []
+
+
+def test_a_cancellation_alone_is_live_and_the_admins_hear_of_it_to_review(database, world) -> None:
+    with database.sessions() as session:
+        submitted = submit(
+            session, "jo@example.org", world["ours"], {"cancelled_dates": ["2026-12-08"]}
+        )
+        session.commit()
+        assert submitted.pending is not None and not submitted.waiting
+        assert waiting_changes(session, [world["ours"]]) == {}
+        assert outbox(session)[0][1] == "Men's Shed: a session cancelled, to review"
