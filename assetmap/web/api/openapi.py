@@ -329,7 +329,8 @@ def _group_path() -> dict[str, Any]:
             "description": "Needs an API token (`assetmap create-token`). Admins may "
             "change any group at once; organisers' changes to their organisations' "
             "groups wait for an admin (202), except a trusted organisation's changes "
-            "to schedule, capacity and status. `If-Match` "
+            "to schedule, capacity, status and cancelled_dates (capacity, status and "
+            "cancelled_dates are live at once for every organiser, reviewed after). `If-Match` "
             "carries the ETag from GET: a change based on an older version is refused "
             "(412) with the fields changed since.",
             "security": [{"token": []}],
