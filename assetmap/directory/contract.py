@@ -317,7 +317,6 @@ _GENERIC = {
     "model_attributes_type": "must be an object",
     "list_type": "must be a list",
     "too_short": "must not be empty",
-    "too_long": "has too many entries",
     "string_too_short": "must not be empty",
     "bool_type": "must be true or false",
     "bool_parsing": "must be true or false",
@@ -336,6 +335,8 @@ def describe_errors(error: PydanticValidationError) -> list[tuple[str, str]]:
     problems = []
     for item in error.errors(include_url=False):
         message = _GENERIC.get(item["type"], item["msg"])
+        if item["type"] == "too_long":
+            message = f"must have at most {(item.get('ctx') or {}).get('max_length')} entries"
         problems.append((_location(item["loc"]), message))
     return problems
 
@@ -377,10 +378,14 @@ def cross_field_problems(listing: ListingIn) -> list[tuple[str, str]]:
 def _cancelled_problems(listing: ListingIn) -> list[tuple[str, str]]:
     """Each cancelled date must fall on a day the schedule meets."""
     meets = {list(Day).index(entry.day) for entry in listing.schedule}
+    said = " or ".join(calendar.day_name[w] for w in sorted(meets))
     problems = []
     for index, day in enumerate(listing.cancelled_dates):
-        if day.weekday() not in meets:
-            said = " or ".join(calendar.day_name[w] for w in sorted(meets)) or "none (no sessions)"
+        if not meets:
+            problems.append(
+                (f"cancelled_dates[{index}]", "can only be given with the days the group meets")
+            )
+        elif day.weekday() not in meets:
             problems.append((f"cancelled_dates[{index}]", f"must be a day the group meets: {said}"))
     return problems
 

@@ -34,13 +34,23 @@ def test_cancelled_dates_are_read_sorted_and_kept():
             "must be a day the group meets: Tuesday",
         ),
         ("2026-12-08", "cancelled_dates", "must be a list"),
-        ([f"2027-{m:02d}-05" for m in range(1, 13)] * 3, "cancelled_dates", "has too many entries"),
+        (
+            [f"2027-{m:02d}-05" for m in range(1, 13)] * 3,
+            "cancelled_dates",
+            "must have at most 26 entries",
+        ),
     ],
 )
 def test_bad_cancelled_dates_are_named_by_their_field(dates, field, message):
     parsed, found = parse_listing(listing(cancelled_dates=dates))
     assert parsed is None
     assert dict(found)[field].startswith(message)
+
+
+def test_a_cancelled_date_needs_a_schedule_to_fall_on():
+    parsed, found = parse_listing(listing(schedule=[], cancelled_dates=["2026-12-08"]))
+    assert parsed is None
+    assert dict(found) == {"cancelled_dates[0]": "can only be given with the days the group meets"}
 
 
 def test_the_next_session_skips_a_cancelled_date():
