@@ -179,14 +179,12 @@ def _save_note(session: Session, user: User, group: Group | None) -> str:
     if organisation is not None and organisation.trusted:
         return (
             "Changes to sessions, places, status and cancelled sessions go live as soon as you "
-            "save them. "
-            "Other changes are checked by an admin first."
+            "save them. Other changes are checked by an admin first."
         )
     return (
         "Places, the waiting list, status and cancelled sessions go live as soon as you save "
-        "them. An admin "
-        "checks other changes before they go live; until then the public listing keeps them "
-        "as they are."
+        "them. An admin checks other changes before they go live; until then the public "
+        "listing keeps them as they are."
     )
 
 
