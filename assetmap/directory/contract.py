@@ -177,6 +177,9 @@ OptionalName = Annotated[str | None, bounded_text(200)]
 Time = Annotated[dt.time, BeforeValidator(time_of_day)]
 OptionalTime = Annotated[dt.time | None, BeforeValidator(time_of_day)]
 Date = Annotated[dt.date | None, BeforeValidator(_date)]
+CancelledDate = Annotated[dt.date, BeforeValidator(_date)]
+#: How many cancelled dates a listing may hold: half a year of weekly sessions.
+MAX_CANCELLED = 26
 PostcodeText = Annotated[str | None, BeforeValidator(_postcode)]
 Email = Annotated[str | None, BeforeValidator(_email)]
 Website = Annotated[str | None, BeforeValidator(_website)]
@@ -298,6 +301,8 @@ class ListingIn(Part):
     transport: TransportIn = Field(default_factory=TransportIn)
     contact: ContactIn = Field(default_factory=ContactIn)
     referral: ReferralIn = Field(default_factory=ReferralIn)
+    #: Dates on which a session does not happen ("cancelled this week"); each on a meeting day.
+    cancelled_dates: list[CancelledDate] = Field(default_factory=list, max_length=MAX_CANCELLED)
     last_verified_at: Date = None
     verified_by: OptionalName = None
     freshness: Any = None  # derived: accepted from exports, ignored
@@ -330,6 +335,8 @@ def describe_errors(error: PydanticValidationError) -> list[tuple[str, str]]:
     problems = []
     for item in error.errors(include_url=False):
         message = _GENERIC.get(item["type"], item["msg"])
+        if item["type"] == "too_long":
+            message = f"must have at most {(item.get('ctx') or {}).get('max_length')} entries"
         problems.append((_location(item["loc"]), message))
     return problems
 
@@ -364,6 +371,22 @@ def cross_field_problems(listing: ListingIn) -> list[tuple[str, str]]:
         if entry.from_date is not None and entry.from_date.weekday() != weekday:
             day_name = calendar.day_name[weekday]
             problems.append((f"schedule[{index}].from_date", f"must be a {day_name}"))
+    problems.extend(_cancelled_problems(listing))
+    return problems
+
+
+def _cancelled_problems(listing: ListingIn) -> list[tuple[str, str]]:
+    """Each cancelled date must fall on a day the schedule meets."""
+    meets = {list(Day).index(entry.day) for entry in listing.schedule}
+    said = " or ".join(calendar.day_name[w] for w in sorted(meets))
+    problems = []
+    for index, day in enumerate(listing.cancelled_dates):
+        if not meets:
+            problems.append(
+                (f"cancelled_dates[{index}]", "can only be given with the days the group meets")
+            )
+        elif day.weekday() not in meets:
+            problems.append((f"cancelled_dates[{index}]", f"must be a day the group meets: {said}"))
     return problems
 
 
@@ -486,6 +509,7 @@ def listing_json(
             "link_worker_referral": row.link_worker_referral,
             "notes": row.referral_notes,
         },
+        "cancelled_dates": sorted(row.cancelled_dates or []),
         "last_verified_at": row.last_verified_at.isoformat() if row.last_verified_at else None,
         "verified_by": row.verified_by,
     }

@@ -393,6 +393,7 @@ def _group_values(
         "self_referral": listing.referral.self_referral,
         "link_worker_referral": listing.referral.link_worker_referral,
         "referral_notes": listing.referral.notes,
+        "cancelled_dates": [day.isoformat() for day in sorted(set(listing.cancelled_dates))],
         "last_verified_at": listing.last_verified_at,
         "verified_by": listing.verified_by,
     }

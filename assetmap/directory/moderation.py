@@ -48,6 +48,7 @@ from assetmap.directory.review import (
     ModerationQueue,
     change_row,
     change_rows,
+    live_words,
     loads_patch,
     moderation_queue,
     patch_parts,
@@ -221,7 +222,7 @@ def submit_change(
     session.flush()
     if not rest:
         _checked_by_organiser(session, group_id, user)
-        subject = f"{group.name}: places or status changed, to review"
+        subject = f"{group.name}: {live_words(live)}, to review"
     else:
         subject = f"A change to {group.name} waits for approval"
     _tell_admins(session, subject, _change_link(public_url, pending))

@@ -21,8 +21,18 @@ from assetmap.directory.edits import READ_ONLY, changed_since, current_listing, 
 from assetmap.errors import NotFound
 from assetmap.models import ChangeKind, ChangeStatus, Group, Organisation, PendingChange, User
 
-#: The urgent fields: they go live at once for every organiser, reviewed after.
-URGENT_FIELDS = frozenset({"capacity", "status"})
+#: The urgent fields (places, status, a cancelled session): live at once for every organiser,
+#: reviewed after.
+URGENT_FIELDS = frozenset({"capacity", "status", "cancelled_dates"})
+
+
+def live_words(live: Mapping[str, Any]) -> str:
+    """What of a change went live at once, for the admins' email's subject."""
+    if set(live) == {"cancelled_dates"}:
+        return "a session cancelled"
+    if "cancelled_dates" in live:
+        return "places, status or cancelled sessions changed"
+    return "places or status changed"
 
 
 def loads_patch(text: str) -> dict[str, Any]:
@@ -265,6 +275,7 @@ __all__ = [
     "ModerationQueue",
     "change_row",
     "change_rows",
+    "live_words",
     "loads_patch",
     "moderation_queue",
     "part_of",

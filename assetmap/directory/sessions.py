@@ -17,9 +17,22 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Date, Integer, Time, and_, bindparam, cast, extract, func, or_
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Text,
+    Time,
+    and_,
+    bindparam,
+    cast,
+    extract,
+    func,
+    or_,
+)
 from sqlalchemy import select as select_
 from sqlalchemy import true as true_
+from sqlalchemy.orm import aliased
 
 from assetmap.db import Backend
 from assetmap.models import Day, Frequency, Group, ScheduleEntry
@@ -125,9 +138,34 @@ def keep_anchors(proposed: dict[str, Any], stored: Mapping[str, Any]) -> None:
             entry["from_date"] = known.get(key)
 
 
-def next_of_entry(entry: Mapping[str, Any], now: dt.datetime) -> NextSession | None:
+def cancelled_set(cancelled: Iterable[Any] | None) -> frozenset[dt.date]:
+    """The listing's ``cancelled_dates`` (ISO text or dates) as dates; unreadable ones dropped."""
+    days = (_parse_date(value) for value in cancelled or ())
+    return frozenset(day for day in days if day is not None)
+
+
+#: How many cancelled sessions in a row the next-session search steps over.
+_MOST_SKIPPED = 60
+
+
+def next_of_entry(
+    entry: Mapping[str, Any], now: dt.datetime, cancelled: Iterable[Any] = ()
+) -> NextSession | None:
     """The next session of one schedule entry (contract shape: day, start, frequency and an
-    optional ``from_date``), or None if the entry cannot be read."""
+    optional ``from_date``) that is not on a ``cancelled`` date, or None if the entry cannot be
+    read. A guessed date (``ONE_OF_TWO``, ``ASK_WHICH_WEEK``) is not stepped over."""
+    skip = cancelled_set(cancelled)
+    found = _next_of_entry(entry, now)
+    for _ in range(_MOST_SKIPPED):
+        if found is None or found.certainty is not Certainty.KNOWN:
+            return found
+        if found.starts.date() not in skip:
+            return found
+        found = _next_of_entry(entry, found.starts)
+    return found  # pragma: no cover - more cancelled sessions in a row than a listing holds
+
+
+def _next_of_entry(entry: Mapping[str, Any], now: dt.datetime) -> NextSession | None:
     try:
         weekday = WEEKDAYS.index(Day(str(entry.get("day"))))
         frequency = Frequency(entry.get("frequency") or Frequency.WEEKLY)
@@ -156,22 +194,64 @@ def next_of_entry(entry: Mapping[str, Any], now: dt.datetime) -> NextSession | N
     return NextSession(soonest, frequency, Certainty.ASK_WHICH_WEEK)
 
 
-def next_session(schedule: Iterable[Mapping[str, Any]], now: dt.datetime) -> NextSession | None:
-    """The soonest session of a schedule from ``now``: a known date before a guess on the same
-    day, and None for an empty schedule."""
-    found = [n for n in (next_of_entry(entry, now) for entry in schedule) if n is not None]
+def next_session(
+    schedule: Iterable[Mapping[str, Any]], now: dt.datetime, cancelled: Iterable[Any] = ()
+) -> NextSession | None:
+    """The soonest session of a schedule from ``now`` not on a ``cancelled`` date: a known date
+    before a guess on the same day, and None for an empty schedule."""
+    skip = cancelled_set(cancelled)
+    found = [n for n in (next_of_entry(entry, now, skip) for entry in schedule) if n is not None]
     if not found:
         return None
     return min(found, key=lambda n: (n.starts, n.certainty is not Certainty.KNOWN))
 
 
-def on_within(schedule: Iterable[Mapping[str, Any]], now: dt.datetime, days: int) -> bool:
-    """Whether a session is known to start within ``days`` days of ``now`` (today counts as the
-    first): a guess ("this week or next") does not count."""
+def upcoming_dates(
+    schedule: Iterable[Mapping[str, Any]], now: dt.datetime, count: int
+) -> list[dt.date]:
+    """The dates of the next ``count`` sessions known for sure (cancelled or not), soonest first:
+    what an organiser picks from to cancel one."""
+    entries = list(schedule)
+    days: set[dt.date] = set()
+    for entry in entries:
+        moment = local_now(now)
+        for _ in range(count):
+            found = _next_of_entry(entry, moment)
+            if found is None or found.certainty is not Certainty.KNOWN:
+                break
+            days.add(found.starts.date())
+            moment = found.starts
+    return sorted(days)[:count]
+
+
+def cancelled_soon(
+    schedule: Iterable[Mapping[str, Any]], cancelled: Iterable[Any], now: dt.datetime, days: int
+) -> list[tuple[dt.date, NextSession | None]]:
+    """Each cancelled date from today to ``days`` days ahead, with the session after it (the one
+    the group meets at again; None if none is known)."""
+    entries, skip = list(schedule), cancelled_set(cancelled)
+    today = local_now(now).date()
+    found = []
+    for day in sorted(skip):
+        if today <= day < today + dt.timedelta(days=days):
+            after = _at(day, dt.time(23, 59))
+            found.append((day, next_session(entries, after, skip)))
+    return found
+
+
+def on_within(
+    schedule: Iterable[Mapping[str, Any]],
+    now: dt.datetime,
+    days: int,
+    cancelled: Iterable[Any] = (),
+) -> bool:
+    """Whether a session not ``cancelled`` is known to start within ``days`` days of ``now``
+    (today counts as the first): a guess ("this week or next") does not count."""
     now = local_now(now)
     until = _at(now.date() + dt.timedelta(days=days), dt.time(0, 0))
+    skip = cancelled_set(cancelled)
     for entry in schedule:
-        found = next_of_entry(entry, now)
+        found = next_of_entry(entry, now, skip)
         if found is not None and found.certainty is Certainty.KNOWN and found.starts < until:
             return True
     return False
@@ -192,10 +272,19 @@ def _anchor_week() -> ColumnElement[int]:
     return (cast(extract("day", ScheduleEntry.from_date), Integer) - 1) // 7 + 1
 
 
+#: The group of a schedule entry, inside the "on this week" subquery (for its cancelled dates).
+_OWNER = aliased(Group)
+
+
 def _on_window_day(i: int, backend: Backend) -> ColumnElement[bool]:
     day = bindparam(f"soon_date_{i}", type_=Date)
     anchored = ScheduleEntry.from_date.is_not(None)
+    # The dates are stored as ISO text in a JSON list: '"2026-12-08"' appears in it or not.
+    cancelled = func.coalesce(cast(_OWNER.cancelled_dates, Text), "").like(
+        bindparam(f"soon_cancelled_{i}")
+    )
     return and_(
+        ~cancelled,
         ScheduleEntry.day == bindparam(f"soon_day_{i}"),
         ScheduleEntry.start > bindparam("soon_time", type_=Time) if i == 0 else true_(),
         or_(
@@ -218,9 +307,9 @@ def meets_soon_condition(backend: Backend) -> ColumnElement[bool]:
     """Groups with a session known to start from ``soon_time`` today to the end of the sixth
     day after (as ``on_within`` says, for ``WEEK_DAYS``); bind ``meets_soon_parameters``."""
     return Group.id.in_(
-        select_(ScheduleEntry.group_id).where(
-            or_(*(_on_window_day(i, backend) for i in range(WEEK_DAYS)))
-        )
+        select_(ScheduleEntry.group_id)
+        .join(_OWNER, _OWNER.id == ScheduleEntry.group_id)
+        .where(or_(*(_on_window_day(i, backend) for i in range(WEEK_DAYS))))
     )
 
 
@@ -235,6 +324,7 @@ def meets_soon_parameters(now: dt.datetime) -> dict[str, Any]:
         week = week_of_month(day)
         values[f"soon_date_{i}"] = day
         values[f"soon_day_{i}"] = WEEKDAYS[day.weekday()]
+        values[f"soon_cancelled_{i}"] = f'%"{day.isoformat()}"%'
         values[f"soon_week_{i}"] = week
         values[f"soon_last_{i}"] = 5 if (day + dt.timedelta(days=7)).month != day.month else week
     return values

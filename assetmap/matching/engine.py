@@ -443,7 +443,8 @@ def _options(
                 warnings=explain.warnings(
                     r.row, profile, journey, r.freshness, r.sessions, today, r.very_stale
                 )
-                + explain.outing_warnings(profile, r.outing),
+                + explain.outing_warnings(profile, r.outing)
+                + explain.cancelled_warnings(listing, today),
             )
         )
     return options

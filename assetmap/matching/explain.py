@@ -12,10 +12,17 @@ import datetime as dt
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from assetmap.directory.sessions import (
+    LOCAL_TIME,
+    Certainty,
+    cancelled_set,
+    next_session,
+    upcoming_dates,
+)
 from assetmap.geo.journeys import Mode
 from assetmap.matching.notes import Note, ReasonCode, WarningCode
 from assetmap.matching.outing import Outing
@@ -183,6 +190,23 @@ def warnings(
     if profile.age is None and (row.min_age is not None or row.max_age is not None):
         said.append(Note(W.AGE_RANGE, min_age=row.min_age, max_age=row.max_age))
     return tuple(dict.fromkeys(said))
+
+
+def cancelled_warnings(listing: Mapping[str, Any], today: dt.date) -> tuple[Note, ...]:
+    """'Not meeting on Tue 8 Dec (cancelled)': the group's next session, from the start of
+    ``today``, is one of its cancelled dates (a paused or closed group is warned of otherwise)."""
+    cancelled = cancelled_set(listing.get("cancelled_dates"))
+    if not cancelled or listing.get("status") in (Status.PAUSED.value, Status.CLOSED.value):
+        return ()
+    schedule = listing.get("schedule") or []
+    start = dt.datetime.combine(today, dt.time(0), tzinfo=LOCAL_TIME)
+    natural = upcoming_dates(schedule, start, 1)
+    if not natural or natural[0] not in cancelled:
+        return ()
+    after = next_session(schedule, start, cancelled)
+    known = after is not None and after.certainty is Certainty.KNOWN
+    again = after.starts.date().isoformat() if after is not None and known else None
+    return (Note(W.SESSION_CANCELLED, date=natural[0].isoformat(), next=again),)
 
 
 def _capacity_warnings(row: Any) -> list[Note]:

@@ -55,6 +55,7 @@ class WarningCode(enum.StrEnum):
     AGE_RANGE = "age_range"  # min_age, max_age
     OUTING_CLOSE = "outing_close"  # minutes, limit, each_way, session
     OUTING_NOT_KNOWN = "outing_not_known"  # each_way, limit
+    SESSION_CANCELLED = "session_cancelled"  # date, next (the session after; None: not known)
 
 
 class LeftOutCode(enum.StrEnum):

@@ -153,6 +153,8 @@ class Group(Base):
 
     # Bus stops are shown, never filtered on: a list of {name, distance_m, routes}.
     bus_stops: Mapped[list[dict[str, Any]]] = mapped_column(JSONValue, default=list)
+    #: ISO dates on which a session is cancelled (the listing's ``cancelled_dates``).
+    cancelled_dates: Mapped[list[str] | None] = mapped_column(JSONValue, default=list)
     rail_station_name: Mapped[str | None] = mapped_column(String(200))
     rail_station_distance_m: Mapped[int | None]
     parking: MaybeBool

@@ -32,6 +32,7 @@ from assetmap.models import (
     TaskReason,
     VerificationMethod,
 )
+from assetmap.web.cancellations import cancelled_lines
 from assetmap.web.context import now as request_now
 
 # ---- enum values ------------------------------------------------------------------------------
@@ -176,6 +177,7 @@ FIELD_LABELS: dict[str, str] = {
     "schedule.start": "start time",
     "schedule.end": "end time",
     "schedule.frequency": "how often",
+    "cancelled_dates": "Cancelled sessions",
     "capacity": "Places",
     "capacity.total_places": "Total places",
     "capacity.places_taken": "Places taken",
@@ -308,9 +310,19 @@ def _list_lines(path: str, values: list[Any]) -> list[str]:
         return [_bus_stop_line(stop) for stop in values]
     if path == "categories":
         return [", ".join(CATEGORY_NAMES.get(str(c), str(c)) for c in values)]
+    if path == "cancelled_dates":
+        return [", ".join(_cancelled_day(str(v)) for v in values)]
     if all(not isinstance(v, dict | list) for v in values):
         return [", ".join(str(v) for v in values)]
     return [_scalar_text(path, v) if isinstance(v, dict) else str(v) for v in values]
+
+
+def _cancelled_day(value: str) -> str:
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return value
+    return f"{day:%a} {day_text(day)}"
 
 
 def _session_line(entry: Any) -> str:
@@ -400,13 +412,15 @@ def moment_text(moment: dt.datetime, now: dt.datetime) -> str:
     return f"{day} {moment:%H:%M}"
 
 
-def next_session(schedule: list[dict[str, Any]], now: dt.datetime | dt.date) -> str | None:
-    """The soonest session from ``now``, as a real date: 'today 14:00', 'Tue 9 Dec 10:00'; for
-    a fortnightly group with no known date, both candidates and 'check which'; for a monthly
-    one, 'ask which week'. A day alone counts from its start."""
+def next_session(
+    schedule: list[dict[str, Any]], now: dt.datetime | dt.date, cancelled: Any = ()
+) -> str | None:
+    """The soonest session from ``now`` not ``cancelled``, as a real date: 'today 14:00', 'Tue
+    9 Dec 10:00'; for a fortnightly group with no known date, both candidates and 'check
+    which'; for a monthly one, 'ask which week'. A day alone counts from its start."""
     if not isinstance(now, dt.datetime):
         now = dt.datetime.combine(now, dt.time(0), tzinfo=LOCAL_TIME)
-    found = soonest_session(schedule or [], now)
+    found = soonest_session(schedule or [], now, cancelled or ())
     if found is None:
         return None
     if found.certainty is Certainty.KNOWN:
@@ -515,7 +529,9 @@ def popup_lines(group: dict[str, Any], now: dt.datetime) -> list[str]:
     if who:
         lines.append(f"For: {who}")
     meeting = group.get("status") not in NOT_MEETING
-    when = next_session(group.get("schedule") or [], now) if meeting else None
+    cancelled = group.get("cancelled_dates") or []
+    when = next_session(group.get("schedule") or [], now, cancelled) if meeting else None
+    lines.extend(cancelled_lines(group, now))
     if when:
         lines.append(f"Next: {when}")
     places = spare_places_text(group.get("capacity") or {})
@@ -549,9 +565,15 @@ def label_pair(value: str, names: dict[str, str]) -> tuple[str, str]:
     return value, names.get(value, value)
 
 
-def _next_session_now(schedule: list[dict[str, Any]], now: dt.datetime | None = None) -> str | None:
+def _next_session_now(
+    schedule: list[dict[str, Any]], now: dt.datetime | None = None, cancelled: Any = ()
+) -> str | None:
     """``next_session`` for templates: from this request's ``now`` unless one is given."""
-    return next_session(schedule, now or request_now())
+    return next_session(schedule, now or request_now(), cancelled)
+
+
+def _cancelled_lines_now(group: dict[str, Any]) -> list[str]:
+    return cancelled_lines(group, request_now())
 
 
 def register(app: Any) -> None:
@@ -565,6 +587,7 @@ def register(app: Any) -> None:
         ACCESS_NAMES=ACCESS_NAMES,
         session_text=session_text,
         next_session=_next_session_now,
+        cancelled_lines=_cancelled_lines_now,
         distance_text=distance_text,
         months_ago=months_ago,
         month_year=month_year,

@@ -69,7 +69,7 @@ def test_reimporting_updates_rather_than_duplicates(database, add_groups):
 
 def test_export_then_import_round_trips_losslessly(database, add_groups):
     add_groups(
-        listing("Men's Shed", external_id="shed"),
+        listing("Men's Shed", external_id="shed", cancelled_dates=["2026-12-15", "2026-12-08"]),
         listing(
             "Online carers",
             external_id="online",
@@ -88,6 +88,8 @@ def test_export_then_import_round_trips_losslessly(database, add_groups):
     )
     exported = export(database)
     assert len(exported) == 4
+    shed = next(item for item in exported if item["external_id"] == "shed")
+    assert shed["cancelled_dates"] == ["2026-12-08", "2026-12-15"]
     with database.session() as session:
         result = import_listings(session, exported, GazetteerGeocoder(session))
     assert (result.created, result.updated) == (0, 4)

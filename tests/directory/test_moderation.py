@@ -560,3 +560,48 @@ def test_admins_emails_link_to_the_page_where_they_decide(database, world) -> No
             f"{URL}/admin/changes/{c.id}" in b
             for c, b in zip([edit, closing.pending, new], bodies, strict=True)
         ] == [True] * 3
+
+
+def test_an_untrusted_organisers_cancelled_session_goes_live_at_once_and_the_rest_waits(
+    database, world
+) -> None:
+    with database.sessions() as session:
+        submitted = submit(
+            session,
+            "jo@example.org",
+            world["ours"],
+            {"cancelled_dates": ["2026-12-08"], "description": "Woodwork and a cuppa."},
+        )
+        session.commit()
+        now = current_listing(session, world["ours"])
+        # "Not meeting on Tuesday" is public at once; the description waits for an admin.
+        assert now["cancelled_dates"] == ["2026-12-08"]
+        assert now["description"] == "Woodwork, repairs and a cuppa."
+        assert submitted.applied is not None and submitted.waiting
+        assert json.loads(submitted.pending.applied) == {"cancelled_dates": ["2026-12-08"]}
+        review = review_change(session, submitted.pending.id)
+        assert [(f.field, f.new) for f in review.applied] == [("cancelled_dates", ["2026-12-08"])]
+        assert [f.field for f in review.fields] == ["description"]
+
+
+def test_a_cancelled_date_off_the_meeting_day_is_refused_and_nothing_is_written(
+    database, world
+) -> None:
+    with database.sessions() as session:
+        with pytest.raises(ValidationError) as raised:
+            submit(session, "jo@example.org", world["ours"], {"cancelled_dates": ["2026-12-09"]})
+        session.rollback()
+        assert outbox(session) == []
+        assert "cancelled_dates[0]" in str(raised.value)
+        assert current_listing(session, world["ours"])["cancelled_dates"] == []
+
+
+def test_a_cancellation_alone_is_live_and_the_admins_hear_of_it_to_review(database, world) -> None:
+    with database.sessions() as session:
+        submitted = submit(
+            session, "jo@example.org", world["ours"], {"cancelled_dates": ["2026-12-08"]}
+        )
+        session.commit()
+        assert submitted.pending is not None and not submitted.waiting
+        assert waiting_changes(session, [world["ours"]]) == {}
+        assert outbox(session)[0][1] == "Men's Shed: a session cancelled, to review"

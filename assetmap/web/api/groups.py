@@ -132,8 +132,8 @@ def patch_group(group_id: int) -> ResponseReturnValue:
                 "message": "the change waits for an admin's approval; the listing is "
                 "unchanged until then"
                 if not live
-                else "places and status are live now; the rest of the change waits for an "
-                "admin's approval",
+                else "places, status and cancelled sessions are live now; the rest of the "
+                "change waits for an admin's approval",
             }
         ), 202
     assert submitted.applied is not None

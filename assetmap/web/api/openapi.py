@@ -21,6 +21,7 @@ from assetmap.web.api.openapi_gaps import gaps_paths, gaps_schemas
 from assetmap.web.api.openapi_match import match_schemas
 from assetmap.web.api.openapi_parts import (
     BOOL,
+    CANCELLED_DATES,
     GROUP_GET_DESCRIPTION,
     INT,
     NUM,
@@ -81,6 +82,7 @@ def _listing_schema() -> dict[str, Any]:
             "referral": object_schema(
                 {"self_referral": FLAG, "link_worker_referral": FLAG, "notes": STR}
             ),
+            "cancelled_dates": CANCELLED_DATES,
             **_freshness_properties(),
         }
     )
@@ -327,7 +329,8 @@ def _group_path() -> dict[str, Any]:
             "description": "Needs an API token (`assetmap create-token`). Admins may "
             "change any group at once; organisers' changes to their organisations' "
             "groups wait for an admin (202), except a trusted organisation's changes "
-            "to schedule, capacity and status. `If-Match` "
+            "to schedule, capacity, status and cancelled_dates (capacity, status and "
+            "cancelled_dates are live at once for every organiser, reviewed after). `If-Match` "
             "carries the ETag from GET: a change based on an older version is refused "
             "(412) with the fields changed since.",
             "security": [{"token": []}],

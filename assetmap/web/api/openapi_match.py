@@ -222,6 +222,8 @@ NOTE_MEANINGS: dict[NoteCode, str] = {
     WarningCode.SINGLE_GENDER: "for one gender only, and theirs was not given (`gender`)",
     WarningCode.AGE_RANGE: "for some ages only, and theirs was not given (`min_age`, `max_age`, "
     "either may be null)",
+    WarningCode.SESSION_CANCELLED: "the group's next session is cancelled (`date`; `next`: the "
+    "session after it, or null when not known)",
     ReasonCode.OUTING_FITS: "the whole outing is within their longest time away from home "
     "(`minutes`, `limit`, `each_way`, `session`: all minutes)",
     WarningCode.OUTING_CLOSE: "the whole outing is within 15 minutes of their longest time "

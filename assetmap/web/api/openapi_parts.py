@@ -19,6 +19,15 @@ SCHEDULE_FROM_DATE = {
     "fortnightly group meets, and which week of the month (the first Tuesday, say) a monthly "
     "one does; a fifth week means the last",
 }
+#: Dates on which a session does not happen ("cancelled this week").
+CANCELLED_DATES = {
+    "type": "array",
+    "maxItems": 26,
+    "items": {"type": "string", "format": "date"},
+    "description": "dates on which a session is cancelled, soonest first; each falls on a day "
+    "the schedule meets. The next session shown skips them. An organiser's change to them "
+    "goes live at once (reviewed after). on_this_week leaves a cancelled session out",
+}
 #: The search parameter for groups on in the next seven days.
 ON_THIS_WEEK = {
     "name": "on_this_week",
@@ -26,7 +35,7 @@ ON_THIS_WEEK = {
     "required": False,
     "description": "true: only groups with a session known to start between now and the end "
     "of the sixth day after today (UK time): weekly groups, and fortnightly or monthly ones "
-    "whose schedule gives from_date",
+    "whose schedule gives from_date; a session on one of cancelled_dates does not count",
     "schema": BOOL,
 }
 

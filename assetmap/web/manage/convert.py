@@ -92,6 +92,7 @@ def listing_from_form(form: ListingForm) -> ListingFromForm:
         "online": bool(form.online.data),
         "venue": _venue(form),
         "schedule": schedule,
+        "cancelled_dates": sorted({text(day) for day in form.cancelled_dates.data or []} - {""}),
         "capacity": {
             "total_places": _whole_number(capacity.total_places.data),
             "places_taken": _whole_number(capacity.places_taken.data),
@@ -234,6 +235,7 @@ def form_data(listing: Mapping[str, Any], version: int | None = None) -> dict[st
             "lon": number_text(venue.get("lon")),
         },
         "schedule": _session_rows(listing.get("schedule") or []),
+        "cancelled_dates": list(listing.get("cancelled_dates") or []),
         "capacity": {
             **{
                 name: number_text(capacity.get(name))

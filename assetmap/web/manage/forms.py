@@ -166,6 +166,8 @@ class ListingForm(FlaskForm):
     online = BooleanField("The group meets online")
     venue = FormField(VenuePart)
     schedule = FieldList(FormField(SessionRow), min_entries=MIN_SESSIONS, max_entries=30)
+    #: Sessions not happening: ISO dates, offered by the view (``manage.cancel``).
+    cancelled_dates = SelectMultipleField(choices=[], validate_choice=False)
     capacity = FormField(CapacityPart)
     audience = FormField(AudiencePart)
     cost = FormField(CostPart)

@@ -13,6 +13,7 @@ checking, goes through.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from assetmap.directory.moderation import (
     ask_to_close,
     pending_version,
     propose_new_listing,
+    submit_change,
     submit_edited_listing,
 )
 from assetmap.directory.my_groups import GroupSummary, WaitingChange, my_groups, waiting_changes
@@ -44,7 +46,15 @@ from assetmap.errors import Forbidden, NotFound, ValidationError
 from assetmap.freshness.answers import ChangeWaiting, confirm_still_running
 from assetmap.models import ChangeKind, Group, Organisation, Role, Status, User
 from assetmap.web.auth import acting_user, roles_required
+from assetmap.web.cancellations import cancelled_lines, session_day_text
 from assetmap.web.context import app_config, db_session, freshness_policy, geocoder, today
+from assetmap.web.context import now as request_now
+from assetmap.web.manage.cancel import (
+    cancel_choices,
+    cancelled_from_form,
+    this_weeks_session,
+    with_cancelled,
+)
 from assetmap.web.manage.convert import ListingFromForm, form_data, listing_from_form, text
 from assetmap.web.manage.errors import FormErrors, FormState, form_errors, notes_by_field
 from assetmap.web.manage.forms import ListingForm, NewListingForm, choices
@@ -87,6 +97,11 @@ class GroupRow:
     listing: dict[str, Any]
     #: Why "still running" is not offered (a change waits), or None.
     refuse: str | None
+    #: The session this week that "Cancel this week's session" would cancel, and its words.
+    cancel_date: str | None = None
+    cancel_day: str = ""
+    #: "Cancelled: Tue 8 Dec (the group meets again Tue 15 Dec)", for the next two weeks.
+    cancelled: list[str] | None = None
 
 
 @dataclass
@@ -106,6 +121,7 @@ def _waiting_text(change: WaitingChange) -> str:
 
 
 def _group_row(group: GroupSummary) -> GroupRow:
+    now = request_now()
     last = group.last_verified_at.isoformat() if group.last_verified_at else None
     capacity = {"spare_places": group.spare_places, "waiting_list": group.waiting_list}
     return GroupRow(
@@ -119,6 +135,9 @@ def _group_row(group: GroupSummary) -> GroupRow:
         pending=[_waiting_text(change) for change in group.waiting],
         listing=group.listing,
         refuse=_refusal(group.waiting[0]) if group.waiting else None,
+        cancel_date=week.isoformat() if (week := this_weeks_session(group.listing, now)) else None,
+        cancel_day=session_day_text(week) if week else "",
+        cancelled=cancelled_lines(group.listing, now),
     )
 
 
@@ -159,13 +178,13 @@ def _save_note(session: Session, user: User, group: Group | None) -> str:
     )
     if organisation is not None and organisation.trusted:
         return (
-            "Changes to sessions, places and status go live as soon as you save them. "
-            "Other changes are checked by an admin first."
+            "Changes to sessions, places, status and cancelled sessions go live as soon as you "
+            "save them. Other changes are checked by an admin first."
         )
     return (
-        "Places, the waiting list and status go live as soon as you save them. An admin "
-        "checks other changes before they go live; until then the public listing keeps them "
-        "as they are."
+        "Places, the waiting list, status and cancelled sessions go live as soon as you save "
+        "them. An admin checks other changes before they go live; until then the public "
+        "listing keeps them as they are."
     )
 
 
@@ -205,6 +224,8 @@ def _render_form(
     session, user = db_session(), acting_user()
     pending = waiting_changes(session, [group.id]) if group is not None else {}
     errors = errors or FormErrors()
+    ticked = form.cancelled_dates.data or []
+    form.cancelled_dates.choices = cancel_choices(listing, ticked, request_now()) if group else []
     return render_template(
         "manage/edit.html",
         form=form,
@@ -284,6 +305,44 @@ def confirm(group_id: int) -> ResponseReturnValue:
     return redirect(url_for("manage.dashboard"))
 
 
+@manage.post("/groups/<int:group_id>/cancel-session")
+@organisers_and_admins
+def cancel_session(group_id: int) -> ResponseReturnValue:
+    """The dashboard's "Cancel this week's session": live at once, like places and status."""
+    session, user = db_session(), acting_user()
+    group = _editable_group(session, user, group_id)
+    try:
+        day = dt.date.fromisoformat(text(request.form.get("date")))
+    except ValueError:
+        abort(400)
+    # Adds one date to those cancelled now: nothing else of the listing to be stale about.
+    name, based_on = group.name, group.version
+    try:
+        submit_change(
+            session,
+            user,
+            group_id,
+            with_cancelled(current_listing(session, group_id), day),
+            based_on=based_on,
+            geocoder=geocoder(session),
+            public_url=app_config().public_url,
+        )
+    except StaleEdit:
+        session.rollback()
+        flash(f"{name} was changed meanwhile: nothing was cancelled. Please try again.", "error")
+        return redirect(url_for("manage.dashboard"))
+    except ValidationError as error:
+        session.rollback()
+        flash(f"The session was not cancelled: {error}.", "error")
+        return redirect(url_for("manage.dashboard"))
+    session.commit()
+    flash(
+        f"The session of {name} on {session_day_text(day)} is cancelled: the listing says so now.",
+        "success",
+    )
+    return redirect(url_for("manage.dashboard"))
+
+
 @manage.get("/groups/<int:group_id>/edit")
 @organisers_and_admins
 def edit_form(group_id: int) -> ResponseReturnValue:
@@ -304,6 +363,9 @@ def edit(group_id: int) -> ResponseReturnValue:
     _offer_statuses(form, stored.get("status"), user)
     based_on = _version(form)
     proposed = listing_from_form(form)
+    proposed.listing["cancelled_dates"] = cancelled_from_form(
+        form.cancelled_dates.data, stored, today()
+    )
     try:
         submitted = submit_edited_listing(
             session,

@@ -56,6 +56,16 @@ def _date(note: Note) -> str:
     return f"{dt.date.fromisoformat(str(note['date'])):%-d %b %Y}"
 
 
+def _day(value: object) -> str:
+    day = dt.date.fromisoformat(str(value))
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def _cancelled_for_person(note: Note) -> str:
+    again = f": the next is {_day(note['next'])}" if note["next"] else ": ask when it meets next"
+    return f"The session on {_day(note['date'])} is cancelled{again}"
+
+
 def _pounds(amount: object) -> str:
     assert isinstance(amount, int | float)
     return f"£{amount:.2f}".replace(".00", "")
@@ -208,6 +218,9 @@ WORDS: dict[NoteCode, Words] = {
     W.SUPPORT_NOT_KNOWN: Words(lambda n: "support for complex needs: not known, ask the organiser"),
     W.COST_NOT_KNOWN: _not_known(lambda n: "cost"),
     W.SESSIONS_NOT_KNOWN: _not_known(lambda n: "session times"),
+    W.SESSION_CANCELLED: Words(
+        lambda n: f"not meeting on {_day(n['date'])} (cancelled)", person=_cancelled_for_person
+    ),
     W.SINGLE_GENDER: Words(lambda n: f"for {n['gender']} only"),
     W.AGE_RANGE: Words(_ages),
     R.OUTING_FITS: Words(

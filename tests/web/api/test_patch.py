@@ -167,3 +167,19 @@ def test_user_text_sent_through_the_api_is_shown_as_text(client, world) -> None:
     page = client.get(f"/groups/{world['ours']}").get_data(as_text=True)
     assert probe not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_an_untrusted_organisers_cancelled_session_is_live_at_once(client, world) -> None:
+    body = {"cancelled_dates": ["2026-12-08"]}
+    response = patch(client, world["ours"], body, world["tokens"]["jo"])
+    assert response.status_code == 200, response.get_json()
+    got = client.get(f"/api/v1/groups/{world['ours']}").get_json()["properties"]
+    assert got["cancelled_dates"] == ["2026-12-08"]
+    # A day the group does not meet is a JSON error naming the field; nothing changes.
+    refused = patch(
+        client, world["ours"], {"cancelled_dates": ["2026-12-09"]}, world["tokens"]["jo"]
+    )
+    assert refused.status_code == 400
+    assert "cancelled_dates[0]" in str(refused.get_json())
+    got = client.get(f"/api/v1/groups/{world['ours']}").get_json()["properties"]
+    assert got["cancelled_dates"] == ["2026-12-08"]

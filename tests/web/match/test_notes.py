@@ -130,6 +130,16 @@ WARNINGS = [
         "close to your 3 hours: plan the journey home",
     ),
     (
+        Note(W.SESSION_CANCELLED, date="2026-12-08", next="2026-12-15"),
+        "not meeting on Tue 8 Dec (cancelled)",
+        "The session on Tue 8 Dec is cancelled: the next is Tue 15 Dec",
+    ),
+    (
+        Note(W.SESSION_CANCELLED, date="2026-12-08", next=None),
+        "not meeting on Tue 8 Dec (cancelled)",
+        "The session on Tue 8 Dec is cancelled: ask when it meets next",
+    ),
+    (
         Note(W.OUTING_NOT_KNOWN, each_way=40, limit=180),
         "session length not known: with 40 min each way, check the whole outing fits their 3 hours",
         "Ask about how long the session lasts",

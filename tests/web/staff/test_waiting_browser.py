@@ -18,7 +18,9 @@ def test_places_go_live_at_once_and_the_description_waits_for_approval(
     refused = watch_csp(page)
     sign_in(page, "organiser")
     page.goto(f"/my/groups/{world.ours}/edit")
-    expect(page.locator("main")).to_contain_text("Places, the waiting list and status go live")
+    expect(page.locator("main")).to_contain_text(
+        "Places, the waiting list, status and cancelled sessions go live"
+    )
     page.fill("#capacity-places_taken", "20")  # all 20 places taken: full
     page.fill("#description", "Woodwork, bike repairs and a cuppa.")
     page.fill("#name", "The Men's Shed")
