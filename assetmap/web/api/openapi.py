@@ -26,6 +26,7 @@ from assetmap.web.api.openapi_parts import (
     INT,
     NUM,
     ON_THIS_WEEK,
+    PENDING_ANSWER,
     SCHEDULE_FROM_DATE,
     STR,
     nullable,
@@ -347,7 +348,12 @@ def _group_path() -> dict[str, Any]:
                     "description": "the changed group, with its new ETag",
                     "content": _content("application/geo+json", "Feature"),
                 },
-                "202": {"description": "accepted: waits for an admin's approval"},
+                "202": {
+                    "description": "accepted: part or all of it waits for an admin's approval; "
+                    "`applied` lists the fields (places, status, cancelled sessions) that are "
+                    "live already",
+                    "content": {"application/json": {"schema": PENDING_ANSWER}},
+                },
                 "400": _error_response("the change is not valid; `field` names it"),
                 "401": _error_response("no valid API token"),
                 "403": _error_response("not yours to change"),

@@ -81,3 +81,14 @@ GROUP_GET_DESCRIPTION = (
     "Works without a token. With a link worker's or an admin's token the Feature also has "
     "`staff_notes`; a token that is sent but not valid is refused (401)."
 )
+
+
+#: What ``PATCH /groups/{id}`` answers when part of the change waits for an admin.
+PENDING_ANSWER = object_schema(
+    {
+        "pending_change": INT,
+        "applied": {"type": "array", "items": STR},
+        "message": STR,
+    },
+    required=["pending_change", "applied", "message"],
+)

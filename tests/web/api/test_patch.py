@@ -98,6 +98,9 @@ def test_who_may_change_which_group(
     elif status == 202:
         assert after == before  # the public sees the approved listing until approval
         assert response.get_json()["pending_change"] > 0
+        documented = client.get("/api/v1/openapi.json").get_json()["paths"]["/groups/{id}"]
+        answer = documented["patch"]["responses"]["202"]["content"]["application/json"]
+        assert set(response.get_json()) == set(answer["schema"]["required"])
     else:
         assert after == before
         assert "error" in response.get_json()
