@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import (
@@ -40,7 +40,15 @@ from sqlalchemy.orm import Session
 from assetmap.db import Backend, session_backend, upsert_insert
 from assetmap.directory.documents import refresh_documents
 from assetmap.directory.edits import edit_listing
+from assetmap.directory.reports import (
+    OpenReports,
+    disputed_contacts,
+    open_reports,
+    resolve_reports,
+)
 from assetmap.errors import Forbidden, NotFound, ValidationError
+from assetmap.freshness.corrections import apply_corrections, changed_anything
+from assetmap.geo.interfaces import Geocoder
 from assetmap.models import (
     Group,
     GroupCategory,
@@ -79,18 +87,6 @@ STALE_DAYS_PER_POINT, STALE_MAX = 18, 30
 USE_MAX, PLAN_WEIGHT = 20, 3
 COMPLEX_POINTS = 8
 
-#: What a link worker can correct while on the phone ("updated").
-CORRECTABLE = (
-    "contact.name",
-    "contact.phone",
-    "contact.email",
-    "contact.website",
-    "status",
-    "capacity.total_places",
-    "capacity.places_taken",
-    "capacity.waiting_list",
-)
-
 
 @dataclass(frozen=True)
 class QueueFilter:
@@ -122,6 +118,10 @@ class QueuedTask:
     planned: int
     complex_needs: bool
     priority: int
+    #: The problem reports nobody has dealt with yet.
+    reports: OpenReports = field(default_factory=OpenReports)
+    #: The contact fields ("contact.phone") those reports say do not work.
+    disputed: frozenset[str] = frozenset()
 
 
 def _days_since(session: Session, column: Any, today: dt.date) -> Any:
@@ -165,7 +165,16 @@ def queue(
         .limit(limit)
         .offset(offset)
     ).all()
-    return [QueuedTask(**row._mapping) for row in rows], total
+    found = [QueuedTask(**row._mapping) for row in rows]
+    reports = open_reports(session, [task.group_id for task in found])
+    return [_with_reports(session, task, reports.get(task.group_id)) for task in found], total
+
+
+def _with_reports(session: Session, task: QueuedTask, reports: OpenReports | None) -> QueuedTask:
+    if reports is None:
+        return task
+    disputed = frozenset(disputed_contacts(session, task.group_id, reports))
+    return replace(task, reports=reports, disputed=disputed)
 
 
 def _queue_select(session: Session, user: User, today: dt.date, wanted: QueueFilter) -> Select[Any]:
@@ -292,9 +301,15 @@ class Outcome:
     result: str  # confirmed | updated | closed | unreachable
     method: VerificationMethod
     note: str = ""
-    # For "updated": the corrected values by CORRECTABLE path, and the version they edited.
+    # The details as the worker left them, in the listing's shape: the whole listing as the
+    # task page sends it, or only the parts changed ("contact.phone" paths are read as
+    # {"contact": {"phone": …}}). For "updated" what differs is applied; "confirmed" with
+    # differences is refused. ``version`` is the listing's when the worker opened the task.
     changes: Mapping[str, Any] | None = None
     version: int | None = None
+    # The last open problem report the worker was shown: a closing outcome deals with it and
+    # those before it (None: every open report).
+    reports_seen: int | None = None
 
 
 RESULTS = ("confirmed", "updated", "closed", "unreachable")
@@ -302,11 +317,22 @@ MAX_NOTE = 1000
 
 
 def record_outcome(
-    session: Session, user: User, task_id: int, outcome: Outcome, today: dt.date
+    session: Session,
+    user: User,
+    task_id: int,
+    outcome: Outcome,
+    today: dt.date,
+    *,
+    geocoder: Geocoder | None = None,
 ) -> TaskOutcome | None:
     """Record how a task went; returns the task's outcome once it is closed (None while it
     stays open after an unreachable try). Raises ValidationError naming the field for bad
-    input, Forbidden unless the user holds the task, StaleEdit if the listing changed."""
+    input, Forbidden unless the user holds the task, StaleEdit if the listing changed.
+
+    "updated" applies the worker's corrections as one edit (``corrections``) before the
+    check is recorded, so a listing is marked checked today only with its corrections in;
+    ``geocoder`` places a venue whose postcode changed. A closing outcome resolves the open
+    problem reports the worker was shown."""
     task = session.get(VerificationTask, task_id)
     if task is None:
         raise NotFound(f"there is no task {task_id}")
@@ -326,7 +352,9 @@ def record_outcome(
     who = (user.name or user.email)[:200]
 
     if outcome.result == "unreachable":
-        return _unreachable(session, user, task, group, outcome.method, note, today, who)
+        return _unreachable(
+            session, user, task, group, outcome.method, note, today, who, outcome.reports_seen
+        )
 
     closing = {
         "confirmed": TaskOutcome.CONFIRMED,
@@ -334,7 +362,14 @@ def record_outcome(
         "closed": TaskOutcome.CLOSED,
     }[outcome.result]
     if outcome.result == "updated":
-        _apply_corrections(session, user, group, outcome)
+        _apply_corrections(session, user, task, group, outcome, geocoder)
+    elif outcome.result == "confirmed" and outcome.changes:
+        if changed_anything(session, group.id, _as_listing(outcome.changes)):
+            raise ValidationError(
+                "You changed some details: choose “Still running, some details have "
+                "changed” to save them, or put them back",
+                field="result",
+            )
     elif outcome.result == "closed" and group.status is not Status.CLOSED:
         _set_status(session, user, group, Status.CLOSED)
     words = {
@@ -351,6 +386,7 @@ def record_outcome(
         note=f"{words}. {note}" if note else words,
     )
     _close(task, closing, today, who, note)
+    resolve_reports(session, group.id, utcnow(), up_to=outcome.reports_seen)
     session.flush()
     refresh_documents(session, [group.id])
     return closing
@@ -365,6 +401,7 @@ def _unreachable(
     note: str,
     today: dt.date,
     who: str,
+    reports_seen: int | None,
 ) -> TaskOutcome | None:
     task.attempts += 1
     task.last_attempt_on = today
@@ -388,6 +425,7 @@ def _unreachable(
     if group.status is not Status.PAUSED:
         _set_status(session, user, group, Status.PAUSED)
     _close(task, TaskOutcome.PAUSED, today, who, note)
+    resolve_reports(session, group.id, utcnow(), up_to=reports_seen)
     session.flush()
     refresh_documents(session, [group.id])
     return TaskOutcome.PAUSED
@@ -414,27 +452,34 @@ def _set_status(session: Session, user: User, group: Group, status: Status) -> N
     session.refresh(group)
 
 
-def _apply_corrections(session: Session, user: User, group: Group, outcome: Outcome) -> None:
-    changes = dict(outcome.changes or {})
-    if unknown := sorted(set(changes) - set(CORRECTABLE)):
-        raise ValidationError(f"{unknown[0]} cannot be corrected here", field=unknown[0])
-    patch: dict[str, Any] = {}
+def _as_listing(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Changes keyed by dotted path ("contact.phone") or already nested, as a listing part."""
+    listing: dict[str, Any] = {}
     for path, value in changes.items():
-        section, _, name = path.partition(".")
-        if name:
-            patch.setdefault(section, {})[name] = value
-        else:
-            patch[section] = value
-    if not patch:
-        raise ValidationError(
-            "Change at least one detail, or choose another outcome", field="result"
-        )
-    edit_listing(
+        *parents, name = path.split(".")
+        level = listing
+        for part in parents:
+            level = level.setdefault(part, {})
+        level[name] = value
+    return listing
+
+
+def _apply_corrections(
+    session: Session,
+    user: User,
+    task: VerificationTask,
+    group: Group,
+    outcome: Outcome,
+    geocoder: Geocoder | None,
+) -> None:
+    apply_corrections(
         session,
         group.id,
-        patch,
+        _as_listing(outcome.changes or {}),
         based_on=outcome.version if outcome.version is not None else group.version,
         user_id=user.id,
+        task_id=task.id,
+        geocoder=geocoder,
     )
     session.refresh(group)
 
@@ -481,7 +526,6 @@ def record_activity(
 
 
 __all__ = [
-    "CORRECTABLE",
     "RESULTS",
     "UNREACHABLE_LIMIT",
     "Outcome",

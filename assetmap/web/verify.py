@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
-from assetmap.directory.edits import StaleEdit
+from assetmap.directory.edits import StaleEdit, current_listing
+from assetmap.directory.reports import OpenReports, disputed_contacts, open_reports
 from assetmap.errors import AssetmapError, Conflict, Forbidden, NotFound, ValidationError
 from assetmap.freshness import tasks
 from assetmap.freshness.dashboard import build_dashboard
-from assetmap.freshness.tasks import (
-    CORRECTABLE,
-    UNREACHABLE_LIMIT,
-    WORKER_METHODS,
-    Outcome,
-    QueueFilter,
-)
+from assetmap.freshness.tasks import UNREACHABLE_LIMIT, WORKER_METHODS, Outcome, QueueFilter
 from assetmap.models import (
     Category,
     Group,
     Role,
-    Status,
     TaskStage,
     User,
     VerificationMethod,
@@ -31,14 +23,23 @@ from assetmap.models import (
 )
 from assetmap.verification.policy import policy_summary
 from assetmap.web.auth import acting_user, roles_required
-from assetmap.web.context import db_session, freshness_policy, today
+from assetmap.web.context import db_session, freshness_policy, geocoder, today
+from assetmap.web.manage.convert import ListingFromForm
+from assetmap.web.verify_forms import (
+    DetailsState,
+    details_form,
+    details_state,
+    is_listing_error,
+    read_details,
+    sent_details,
+)
 from assetmap.web.wording import (
+    ACCESS_NAMES,
     CATEGORY_NAMES,
     CHECK_METHOD_NAMES,
-    STATUS_NAMES,
+    PROBLEM_NAMES,
     TASK_OUTCOME_NAMES,
     TASK_REASON_NAMES,
-    field_label,
 )
 
 verify = Blueprint("verify", __name__)
@@ -53,8 +54,6 @@ RESULT_WORDS = {
     "closed": "The group has stopped",
     "unreachable": "Could not reach anyone",
 }
-NUMBER_FIELDS = {"capacity.total_places", "capacity.places_taken", "capacity.waiting_list"}
-EDITABLE_STATUSES = (Status.OPEN, Status.INVITATION_ONLY, Status.WAITING_LIST, Status.PAUSED)
 
 
 def _filter(args: MultiDict[str, str]) -> tuple[QueueFilter, str | None]:
@@ -105,6 +104,7 @@ def queue() -> ResponseReturnValue:
         categories=CATEGORY_NAMES,
         limit=UNREACHABLE_LIMIT,
         stage_organiser=TaskStage.ORGANISER,
+        problem_words=PROBLEM_NAMES,
     )
 
 
@@ -142,51 +142,53 @@ def _task_or_404(task_id: int) -> tuple[VerificationTask, Group]:
     return task, group
 
 
-def _current_values(group: Group) -> dict[str, str]:
-    values = {
-        "contact.name": group.contact_name,
-        "contact.phone": group.contact_phone,
-        "contact.email": group.contact_email,
-        "contact.website": group.contact_website,
-        "status": group.status.value,
-        "capacity.total_places": group.total_places,
-        "capacity.places_taken": group.places_taken,
-        "capacity.waiting_list": group.waiting_list,
-    }
-    return {path: "" if value is None else str(value) for path, value in values.items()}
-
-
 def _render_task(
     task: VerificationTask,
     group: Group,
     form: MultiDict[str, str] | None = None,
     error: AssetmapError | None = None,
+    details: DetailsState | None = None,
 ) -> ResponseReturnValue:
-    me = acting_user()
-    current = _current_values(group)
-    shown = dict(current)
-    if form is not None:
-        shown.update({path: form.get(f"fix-{path}", "") for path in CORRECTABLE})
+    """The task page: the listing, its open reports, and (for the worker holding it) the
+    form to record what they found, with the details form filled in from the listing."""
+    session, me = db_session(), acting_user()
+    stored = current_listing(session, group.id)
+    if details is None:
+        details = details_state(details_form(stored), stored)
+    reports = open_reports(session, [group.id]).get(group.id, OpenReports())
+    listing_error = is_listing_error(error)
     return render_template(
         "verify/task.html",
         task=task,
         group=group,
         mine=task.claimed_by_id == me.id,
-        claimer=db_session().get(User, task.claimed_by_id) if task.claimed_by_id else None,
+        claimer=session.get(User, task.claimed_by_id) if task.claimed_by_id else None,
         form=form or MultiDict(),
-        values=shown,
-        error=error,
-        anchor=_anchor(error),
+        details=details,
+        error=None if listing_error else error,
+        listing_error=listing_error,
+        summary=_summary(error, details, listing_error),
+        reports=reports,
+        disputed=disputed_contacts(session, group.id, reports),
+        problem_words=PROBLEM_NAMES,
         today=today(),
         reason_words=TASK_REASON_NAMES,
         outcome_words=TASK_OUTCOME_NAMES,
         result_words=RESULT_WORDS,
         method_words={m: CHECK_METHOD_NAMES[m] for m in WORKER_METHODS},
-        labels={path: field_label(path) for path in CORRECTABLE},
-        statuses={s.value: STATUS_NAMES[s] for s in EDITABLE_STATUSES},
+        access_names=ACCESS_NAMES,
         limit=UNREACHABLE_LIMIT,
         history=group.verifications[-5:],
     ), (error.http_status if error else 200)
+
+
+def _summary(
+    error: AssetmapError | None, details: DetailsState, listing_error: bool
+) -> list[tuple[str, str]]:
+    """The error summary's (anchor, message) list: the details form's, or the task's one."""
+    if listing_error:
+        return details.errors.summary
+    return [(_anchor(error), error.message)] if error else []
 
 
 #: Error summary links for fields that are a group of choices (or no field at all).
@@ -206,51 +208,44 @@ def task(task_id: int) -> ResponseReturnValue:
     return _render_task(found, group)
 
 
-def _corrections(form: MultiDict[str, str], group: Group) -> dict[str, Any]:
-    """The correction fields the worker changed, typed as the listing contract wants them."""
-    current = _current_values(group)
-    changes: dict[str, Any] = {}
-    for path in CORRECTABLE:
-        if f"fix-{path}" not in form:
-            continue  # not sent: left as it is
-        given = form.get(f"fix-{path}", "").strip()
-        if given == current[path]:
-            continue
-        if path in NUMBER_FIELDS:
-            if given and not given.isdigit():
-                raise ValidationError("Enter a whole number, like 12", field=f"fix-{path}")
-            changes[path] = int(given) if given else None
-        elif path == "status":
-            if given not in {s.value for s in EDITABLE_STATUSES}:
-                raise ValidationError("Choose a status from the list", field="fix-status")
-            changes[path] = given
-        else:
-            changes[path] = given or None
-    return changes
+def _outcome(form: MultiDict[str, str], details: ListingFromForm | None) -> Outcome:
+    """The record form as an Outcome; ValidationError for a result or method not offered."""
+    result = form.get("result", "")
+    if result not in RESULT_WORDS:
+        raise ValidationError("Choose what you found", field="result")
+    try:
+        method = VerificationMethod(form.get("method", ""))
+    except ValueError:
+        raise ValidationError("Choose how you checked", field="method") from None
+    return Outcome(
+        result,
+        method,
+        form.get("note", ""),
+        changes=details.listing if details is not None else None,
+        version=form.get("version", type=int),
+        reports_seen=form.get("reports_seen", type=int),
+    )
 
 
 @verify.post("/verify/<int:task_id>")
 @staff_only
 def record(task_id: int) -> ResponseReturnValue:
+    """Record what the worker found; with "some details have changed", the details form is
+    applied as one edit in the same transaction, and any problem writes nothing."""
     found, group = _task_or_404(task_id)
     session = db_session()
     form = request.form
+    stored = current_listing(session, group.id)
+    sent = details_form(stored, form) if sent_details(form) else None
+    proposed = read_details(sent) if sent is not None else None
     try:
-        result = form.get("result", "")
-        if result not in RESULT_WORDS:
-            raise ValidationError("Choose what you found", field="result")
-        try:
-            method = VerificationMethod(form.get("method", ""))
-        except ValueError:
-            raise ValidationError("Choose how you checked", field="method") from None
-        version = form.get("version", type=int)
-        changes = _corrections(form, group) if result == "updated" else None
         tasks.record_outcome(
             session,
             acting_user(),
             task_id,
-            Outcome(result, method, form.get("note", ""), changes, version),
+            _outcome(form, proposed),
             today(),
+            geocoder=geocoder(session),
         )
         session.commit()
     except StaleEdit:
@@ -266,9 +261,12 @@ def record(task_id: int) -> ResponseReturnValue:
     except (ValidationError, Forbidden) as error:
         session.rollback()
         found, group = _task_or_404(task_id)
-        if error.field and error.field.startswith(("contact.", "capacity.", "status")):
-            error = ValidationError(error.message, field=f"fix-{error.field}")
-        return _render_task(found, group, form, error)
+        details = None
+        if sent is not None and is_listing_error(error):
+            details = details_state(sent, stored, proposed, error)
+        elif sent is not None:
+            details = details_state(sent, stored)
+        return _render_task(found, group, form, error, details)
     return redirect(url_for("verify.queue", done=task_id))
 
 

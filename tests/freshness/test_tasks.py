@@ -446,7 +446,10 @@ def test_three_unreachable_tries_pause_the_listing_and_hide_it_from_matching(
         (Outcome("confirmed", VerificationMethod.ORGANISER), "method"),
         (Outcome("confirmed", VerificationMethod.IMPORT), "method"),
         (Outcome("confirmed", PHONE, note="x" * (MAX_NOTE + 1)), "note"),
-        (Outcome("updated", PHONE, changes={"name": "Renamed"}), "name"),
+        (Outcome("updated", PHONE, changes={"name": ""}), "name"),
+        (Outcome("updated", PHONE, changes={"schedule": [{"day": "someday"}]}), "schedule[0].day"),
+        (Outcome("updated", PHONE, changes={"status": "closed"}), "status"),
+        (Outcome("updated", PHONE, changes={"last_verified_at": "2026-03-02"}), "result"),
         (Outcome("updated", PHONE, changes={}), "result"),
     ],
 )

@@ -261,13 +261,13 @@ def test_a_bad_outcome_is_a_form_error_and_writes_nothing(app, database, due_wor
         ({"method": "phone"}, "Choose what you found"),
         ({"result": "confirmed", "method": "carrier pigeon"}, "Choose how you checked"),
         (
-            {"result": "updated", "method": "phone", "fix-capacity.total_places": "lots"},
-            "Enter a whole number",
+            {"result": "updated", "method": "phone", "fix-capacity-total_places": "lots"},
+            "Total places must be a whole number",
         ),
         ({"result": "updated", "method": "phone"}, "Change at least one detail"),
         (
-            {"result": "updated", "method": "phone", "fix-contact.email": "not an address"},
-            'href="#fix-contact.email"',
+            {"result": "updated", "method": "phone", "fix-contact-email": "not an address"},
+            'href="#fix-contact-email"',
         ),
     ):
         response = worker.post(f"/verify/{task.id}", data={"csrf_token": worker.token, **data})
@@ -400,7 +400,7 @@ def test_a_link_worker_works_a_task_from_the_queue(page: Page, database, due_wor
     page.check("#method-phone")
     page.check("#result-updated")
     page.click("summary:has-text('Correct the details')")
-    page.fill("[id='fix-contact.phone']", "020 7000 9999")
+    page.fill("#fix-contact-phone", "020 7000 9999")
     page.fill("#note", "Spoke to Pat; new number")
     with page.expect_navigation():
         page.click("#record")
