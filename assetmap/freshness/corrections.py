@@ -27,8 +27,9 @@ from assetmap.geo.interfaces import Geocoder
 from assetmap.models import Status
 
 #: Not the worker's to change from the task page: who runs the group is the organisation's
-#: (admins move groups), and stopping is its own outcome ("The group has stopped").
-NOT_HERE = READ_ONLY | {"organisation", "external_id"}
+#: (admins move groups), stopping is its own outcome ("The group has stopped"), and a
+#: cancelled session is the organiser's to say (the task page has no box for it).
+NOT_HERE = READ_ONLY | {"organisation", "external_id", "cancelled_dates"}
 
 
 def via_task(task_id: int) -> str:

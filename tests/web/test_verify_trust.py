@@ -176,6 +176,40 @@ def test_the_worker_corrects_the_day_and_access_and_only_then_it_is_checked_toda
     assert "Tuesday" in page and "Monday" not in page.replace("Monday Silver Surfers", "")
 
 
+def test_a_correction_keeps_what_the_task_page_does_not_show(app, database, add_groups):
+    """The task page has no box for a session's known date or for cancelled sessions: a
+    worker correcting the access notes must not wipe either."""
+    monday = TODAY + dt.timedelta(days=(0 - TODAY.weekday()) % 7 or 7)
+    anchored = [{**MONDAY[0], "frequency": "fortnightly", "from_date": monday.isoformat()}]
+    (group_id,) = add_groups(
+        listing(
+            "Fortnightly Surfers",
+            at="NW5 1AA",
+            last_verified_at=STALE,
+            schedule=anchored,
+            cancelled_dates=[monday.isoformat()],
+        )
+    )
+    _users(database)
+    run_freshness(database, database.config, TODAY)
+    worker, task = _claimed(app, database, group_id)
+    data = record_form(html(worker.get(f"/verify/{task.id}")))
+    data.update(
+        {
+            "method": ["phone"],
+            "result": ["updated"],
+            "fix-accessibility-notes": ["Ring the bell at the side door"],
+        }
+    )
+    response = worker.post(f"/verify/{task.id}", data=data)
+    assert response.status_code == 302, html(response)
+    with database.sessions() as session:
+        now = current_listing(session, group_id)
+    assert now["accessibility"]["notes"] == "Ring the bell at the side door"
+    assert now["schedule"][0]["from_date"] == monday.isoformat()
+    assert now["cancelled_dates"] == [monday.isoformat()]
+
+
 def test_some_details_changed_with_none_entered_is_refused_and_not_checked(app, database, surfers):
     worker, task = _claimed(app, database, surfers)
     data = record_form(html(worker.get(f"/verify/{task.id}")))
