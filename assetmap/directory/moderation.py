@@ -48,6 +48,7 @@ from assetmap.directory.review import (
     ModerationQueue,
     change_row,
     change_rows,
+    closing_waits,
     live_words,
     loads_patch,
     moderation_queue,
@@ -186,7 +187,8 @@ def submit_change(
     earlier = waiting_edit(session, group_id) if live_keys is not None else None
     waiting_before = loads_patch(earlier.patch) if earlier is not None else {}
     rest_before = {} if replaces_waiting else waiting_before
-    live, rest = split_patch(dict(patch), set(patch) if live_keys is None else live_keys)
+    everything = set(patch) if live_keys is None else live_keys
+    live, rest = closing_waits(*split_patch(dict(patch), everything), live_keys)
     rest = patch_between(merge_patch(merge_patch(stored, rest_before), rest), stored)
     _check_listing(merge_patch(stored, merge_patch(dict(live), rest)))
     applied = None

@@ -19,7 +19,15 @@ from sqlalchemy.orm import Session, aliased
 
 from assetmap.directory.edits import READ_ONLY, changed_since, current_listing, flatten, merge_patch
 from assetmap.errors import NotFound
-from assetmap.models import ChangeKind, ChangeStatus, Group, Organisation, PendingChange, User
+from assetmap.models import (
+    ChangeKind,
+    ChangeStatus,
+    Group,
+    Organisation,
+    PendingChange,
+    Status,
+    User,
+)
 
 #: The urgent fields (places, status, a cancelled session): live at once for every organiser,
 #: reviewed after.
@@ -61,6 +69,17 @@ def split_patch(
         else:
             rest[key] = value
     return chosen, rest
+
+
+def closing_waits(
+    live: dict[str, Any], rest: dict[str, Any], live_keys: Collection[str] | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Closing a group for good hides it from everyone: for an untrusted organisation it
+    waits for an admin like the rest (pausing, a waiting list or "full" still go live)."""
+    if live_keys == URGENT_FIELDS and live.get("status") == Status.CLOSED.value:
+        live = dict(live)
+        rest = {**rest, "status": live.pop("status")}
+    return live, rest
 
 
 def patch_parts(patch: Mapping[str, Any]) -> list[str]:

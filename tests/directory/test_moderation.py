@@ -435,6 +435,22 @@ def test_status_alone_goes_live_and_waits_only_for_a_review(database, world) -> 
         assert current_listing(session, world["ours"])["status"] == "waiting_list"
 
 
+def test_closing_for_good_still_waits_for_an_admin_unless_trusted(database, world) -> None:
+    """Paused, full or waiting-list news is urgent; closing for good hides the group from
+    everyone, so an untrusted organisation's "closed" waits, as the form says it will."""
+    with database.sessions() as session:
+        submitted = submit(
+            session, "jo@example.org", world["ours"], {"status": "closed", "description": "x"}
+        )
+        session.commit()
+        assert current_listing(session, world["ours"])["status"] == "open"
+        assert submitted.waiting and submitted.pending is not None
+        assert json.loads(submitted.pending.patch) == {"status": "closed", "description": "x"}
+        session.scalar(select(Organisation).where(Organisation.name == OURS)).trusted = True
+        submit(session, "jo@example.org", world["ours"], {"status": "closed"})
+        assert current_listing(session, world["ours"])["status"] == "closed"
+
+
 def test_a_trusted_organisations_places_are_not_queued_for_review(database, world) -> None:
     with database.sessions() as session:
         session.scalar(select(Organisation).where(Organisation.name == OURS)).trusted = True

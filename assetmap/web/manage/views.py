@@ -183,8 +183,8 @@ def _save_note(session: Session, user: User, group: Group | None) -> str:
         )
     return (
         "Places, the waiting list, status and cancelled sessions go live as soon as you save "
-        "them. An admin checks other changes before they go live; until then the public "
-        "listing keeps them as they are."
+        "them (closing the group for good waits for an admin). An admin checks other changes "
+        "before they go live; until then the public listing keeps them as they are."
     )
 
 
