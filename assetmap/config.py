@@ -85,6 +85,15 @@ class Config:
     # Where login throttling keeps its counts: memory (one process) or a shared store such as
     # redis://host:6379 when several workers serve the app.
     ratelimit_storage_url: str = "memory://"
+    # Referrals: a referral nobody has answered holds a place this many days, and is marked
+    # "no response" after this many; the organiser's emailed link works for this many.
+    referral_hold_days: int = 7
+    referral_no_response_days: int = 10
+    referral_link_days: int = 21
+    # Follow-up calls, this many weeks after the group accepted the person ("2,6").
+    referral_follow_up_weeks: str = "2,6"
+    # A case's personal data is erased this many months after its last activity.
+    case_retention_months: int = 24
     testing: bool = False
 
     def __post_init__(self) -> None:
@@ -131,8 +140,30 @@ class Config:
             raise ConfigError(
                 'ASSETMAP_MAIL_FROM must be an address like "assetmap <no-reply@example.org>"'
             )
+        if not 1 <= self.referral_hold_days <= 90 or not 1 <= self.referral_no_response_days <= 90:
+            raise ConfigError(
+                "ASSETMAP_REFERRAL_HOLD_DAYS and ASSETMAP_REFERRAL_NO_RESPONSE_DAYS must be "
+                "from 1 to 90"
+            )
+        if not 1 <= self.referral_link_days <= 365:
+            raise ConfigError("ASSETMAP_REFERRAL_LINK_DAYS must be from 1 to 365")
+        if not 1 <= self.case_retention_months <= 120:
+            raise ConfigError("ASSETMAP_CASE_RETENTION_MONTHS must be from 1 to 120")
+        self.follow_up_weeks  # noqa: B018 -- checked at start-up, not on first use
         if not self.smtp_url and not self.outbox_dir:
             raise ConfigError("ASSETMAP_OUTBOX_DIR must be set when ASSETMAP_SMTP_URL is not")
+
+    @property
+    def follow_up_weeks(self) -> tuple[int, ...]:
+        """The weeks after acceptance at which a follow-up call is due, in order."""
+        problem = 'ASSETMAP_REFERRAL_FOLLOW_UP_WEEKS must be whole weeks from 1 to 52, like "2,6"'
+        try:
+            weeks = sorted({int(part) for part in self.referral_follow_up_weeks.split(",")})
+        except ValueError:
+            raise ConfigError(problem) from None
+        if not weeks or not all(1 <= w <= 52 for w in weeks):
+            raise ConfigError(problem)
+        return tuple(weeks)
 
     @property
     def map_centre(self) -> tuple[float, float]:

@@ -40,8 +40,10 @@ def create_user(
     name: str = "",
     password: str | None = None,
     organisations: Sequence[str] = (),
+    team: str | None = None,
 ) -> User:
-    """A new user; organisers name the organisations whose groups they manage (by name)."""
+    """A new user; organisers name the organisations whose groups they manage (by name);
+    link workers may belong to a ``team``, whose cases they share."""
     address = normalise_email(email)
     try:
         role = Role(role)
@@ -60,6 +62,7 @@ def create_user(
         name=name.strip(),
         role=role,
         password_hash=hash_password(password) if password else "",
+        team=(team or "").strip()[:100] or None,
     )
     for organisation_name in organisations:
         organisation = session.scalar(

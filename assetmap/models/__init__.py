@@ -1,6 +1,7 @@
 """The data model: the tables (``tables``), the values their columns take (``enums``) and the
 declarative base with its shared column types (``base``); the gazetteer and the small
-areas are in ``places``; staff notes on listings in ``notes``. Import from here:
+areas are in ``places``; staff notes on listings in ``notes``; cases, referrals and follow-up in
+``referrals``. Import from here:
 ``from assetmap.models import Group``.
 
 Anything a query filters on is a real column or a child table with an index, never a JSON
@@ -26,6 +27,19 @@ from assetmap.models.enums import (
 )
 from assetmap.models.notes import NoteAction, StaffNote, StaffNoteRevision
 from assetmap.models.places import Area, Postcode
+from assetmap.models.referrals import (
+    Case,
+    CaseAccess,
+    CaseAction,
+    DeclineReason,
+    FollowUp,
+    Referral,
+    ReferralEvent,
+    ReferralState,
+    StopReason,
+    Wellbeing,
+    WellbeingStage,
+)
 from assetmap.models.tables import (
     ApiToken,
     FreshnessReminder,
@@ -56,10 +70,15 @@ __all__ = [
     "ApiToken",
     "Area",
     "Base",
+    "Case",
+    "CaseAccess",
+    "CaseAction",
     "Category",
     "ChangeKind",
     "ChangeStatus",
     "Day",
+    "DeclineReason",
+    "FollowUp",
     "Frequency",
     "FreshnessReminder",
     "FreshnessScan",
@@ -76,6 +95,9 @@ __all__ = [
     "Postcode",
     "ProblemKind",
     "ProblemReport",
+    "Referral",
+    "ReferralEvent",
+    "ReferralState",
     "Revision",
     "Role",
     "ScheduleEntry",
@@ -83,6 +105,7 @@ __all__ = [
     "StaffNote",
     "StaffNoteRevision",
     "Status",
+    "StopReason",
     "TaskOutcome",
     "TaskReason",
     "TaskStage",
@@ -94,6 +117,8 @@ __all__ = [
     "Verification",
     "VerificationMethod",
     "VerificationTask",
+    "Wellbeing",
+    "WellbeingStage",
     "table_of",
     "utcnow",
 ]

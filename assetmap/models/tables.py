@@ -172,6 +172,8 @@ class Group(Base):
     self_referral: MaybeBool
     link_worker_referral: MaybeBool
     referral_notes: Mapped[str] = mapped_column(Text, default="")
+    # The organiser paused new referrals until this day (included): matching leaves them out.
+    referrals_paused_until: Mapped[dt.date | None] = mapped_column(Date)
 
     last_verified_at: Mapped[dt.date | None] = mapped_column(Date, index=True)
     # The day someone last reported a problem: due for re-verification at once unless
@@ -354,6 +356,8 @@ class User(Base):
     # An argon2 hash; empty until an invited person sets a password.
     password_hash: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # Link workers see the cases of their own team (and admins all of them).
+    team: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[Created]
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
