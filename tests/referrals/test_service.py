@@ -141,7 +141,7 @@ def test_a_stale_version_is_refused(session, people, case_id, two_groups, settin
 
 
 def test_who_may_see_and_move(session, people, case_id, two_groups, settings) -> None:
-    shed, walkers = two_groups
+    shed, _ = two_groups
     referral = refer(session, people.link_worker, case_id, shed, NOW, settings).referral
     for outsider in (people.other_team, people.other_organiser, people.builder):
         with pytest.raises(NotFound):
