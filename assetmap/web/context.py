@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
-from assetmap.config import Config
+from assetmap.config import Config, resolve_secret
 from assetmap.db import Backend, Database
 from assetmap.gaps.analysis import GapResult
 from assetmap.gaps.cache import ResultCache
@@ -22,6 +22,7 @@ from assetmap.geo.geocoders import geocoder_for
 from assetmap.geo.interfaces import Geocoder, TravelTimeProvider
 from assetmap.geo.travel import travel_provider_for
 from assetmap.matching.service import MatchDeps
+from assetmap.referrals.service import ReferralSettings
 from assetmap.verification.policy import FreshnessPolicy
 
 _CONFIG = "assetmap.config"
@@ -30,6 +31,7 @@ _POLICY = "assetmap.freshness_policy"
 _TRAVEL = "assetmap.travel"
 _GAP_ANSWERS = "assetmap.gap_answers"
 _CLOCK = "assetmap.clock"
+_REFERRALS = "assetmap.referral_settings"
 LOCAL_TIME = ZoneInfo("Europe/London")
 
 
@@ -104,6 +106,17 @@ def match_deps(session: Session) -> MatchDeps:
         geocoder=geocoder(session),
         max_pickup_radius_km=app_config().max_pickup_radius_km,
     )
+
+
+def referral_settings() -> ReferralSettings:
+    """How referrals hold places, expire and sign the organiser's link (built once per app)."""
+    settings = current_app.extensions.get(_REFERRALS)
+    if settings is None:
+        config = app_config()
+        settings = current_app.extensions[_REFERRALS] = ReferralSettings.of(
+            config, resolve_secret(config)
+        )
+    return settings
 
 
 def gap_answers() -> ResultCache[GapResult]:
