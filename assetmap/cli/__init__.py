@@ -576,7 +576,3 @@ def scheduler_command(ctx: click.Context) -> None:
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="assetmap")
-
-
-if __name__ == "__main__":
-    main()
