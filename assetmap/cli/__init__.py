@@ -486,6 +486,7 @@ def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
     help="An organisation whose groups an organiser manages (repeat for more).",
 )
 @click.option("--name", default="", help="Their name, as others will see it.")
+@click.option("--team", default=None, help="A link worker's team: they share its cases.")
 @click.password_option(help="Their password (asked for when not given).")
 @click.pass_context
 @user_errors
@@ -495,13 +496,20 @@ def create_user_command(
     role: str,
     organisations: tuple[str, ...],
     name: str,
+    team: str | None,
     password: str,
 ) -> None:
     """Create an account that signs in with EMAIL."""
     database = open_database(ctx)
     with database.sessions() as session:
         user = create_user(
-            session, email, role, name=name, password=password, organisations=organisations
+            session,
+            email,
+            role,
+            name=name,
+            password=password,
+            organisations=organisations,
+            team=team,
         )
         session.commit()
         click.echo(f"created {user.role.value} {user.email} (id {user.id})")

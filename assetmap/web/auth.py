@@ -211,6 +211,7 @@ class InviteForm(FlaskForm):
     # Checked against the roles by create_user, which names the field when it is wrong.
     role = StringField("Role")
     organisations = StringField("Organisations (organisers only, separated by commas)")
+    team = StringField("Team (link workers who share cases)", validators=[Length(max=100)])
 
 
 class PasswordForm(FlaskForm):
@@ -246,6 +247,7 @@ def invite() -> ResponseReturnValue:
                 form.role.data or "",
                 name=form.name.data or "",
                 organisations=names,
+                team=form.team.data or None,
             )
             token = make_link_token(_secret(), user, Purpose.INVITE)
             queue_email(

@@ -102,3 +102,19 @@ def test_create_token_prints_it_once_and_stores_only_a_hash(run, database) -> No
         assert user is not None and user.email == "a@example.org"
         assert user_for_token(session, token + "x") is None
     assert run("create-token", "nobody@example.org").exit_code != 0
+
+
+def test_a_link_worker_joins_a_team(run, database) -> None:
+    result = run(
+        "create-user",
+        "sam@example.org",
+        "--role",
+        "link_worker",
+        "--team",
+        "North",
+        "--password",
+        PASSWORD,
+    )
+    assert result.exit_code == 0, result.output
+    with database.session() as session:
+        assert session.scalars(select(User.team)).one() == "North"

@@ -137,3 +137,12 @@ def test_forged_and_expired_links_are_refused(client, database, admin) -> None:
             user_for_link(session, "another secret", token, Purpose.RESET)
         with pytest.raises(ValidationError):  # a reset link is not an invitation
             user_for_link(session, "secret", token, Purpose.INVITE)
+
+
+def test_an_admin_invites_a_link_worker_into_a_team(client, database, admin) -> None:
+    sign_in(client, "admin@example.org")
+    response = invite(client, email="sam@example.org", role="link_worker", team=" North ")
+    assert response.status_code == 302
+    with database.session() as session:
+        user = session.scalars(select(User).where(User.email == "sam@example.org")).one()
+        assert user.team == "North"
