@@ -64,7 +64,7 @@ UCLA_ANSWER = {1: "Hardly ever", 2: "Some of the time", 3: "Often"}
 NOT_ASKED_WORDS = "Not asked"
 NOT_ASKED_VALUE = NOT_ASKED
 
-#: The ends of the 0–10 scale, as the choices show them.
+#: The ends of the 0 to 10 scale, as the choices show them.
 SCALE_ENDS = {0: "0 (not at all)", 10: "10 (completely)"}
 
 

@@ -235,8 +235,9 @@ def test_another_team_cannot_record_and_nobody_signed_out_sees_anything(
     sign_in(client, world.other_team)
     token = csrf_token(client, "/follow-ups")
     before = _counts(database)
-    assert client.post(f"/follow-ups/{world.follow_up_id}", data={**GOOD, "csrf_token": token}).status_code == 404  # fmt: skip
-    assert client.post(f"/cases/{world.case_id}/wellbeing", data={**GOOD, "csrf_token": token}).status_code == 404  # fmt: skip
+    data = {**GOOD, "csrf_token": token}
+    assert client.post(f"/follow-ups/{world.follow_up_id}", data=data).status_code == 404
+    assert client.post(f"/cases/{world.case_id}/wellbeing", data=data).status_code == 404
     assert client.get(f"/follow-ups/{world.follow_up_id + 99}").status_code == 404
     assert _counts(database) == before
     sign_in(client, world.worker)
