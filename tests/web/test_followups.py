@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
+from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
 from assetmap.accounts.users import create_user
@@ -19,8 +20,10 @@ from assetmap.referrals.service import ReferralSettings, move_as, refer
 from assetmap.referrals.wellbeing import Scores, record_start
 from assetmap.web.context import set_clock
 from tests.factories import listing
+from tests.web.conftest import axe_violations, screenshot
 from tests.web.manage.helpers import SCRIPT, csrf_token, form_fields, sign_in
 
+PASSWORD = "correct horse battery"
 SENT = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
 ACCEPTED = SENT + dt.timedelta(days=1)
 TWO_WEEKS_ON = ACCEPTED + dt.timedelta(weeks=2, hours=3)
@@ -61,7 +64,7 @@ def world(app, database, add_groups) -> World:
         def user(email: str, role: str, **kw):
             return create_user(session, email, role, name=email.split("@")[0].title(), **kw)
 
-        worker = user("sam@scheme.example", "link_worker", team="North")
+        worker = user("sam@scheme.example", "link_worker", team="North", password=PASSWORD)
         teammate = user("ali@scheme.example", "link_worker", team="North")
         other_team = user("kim@scheme.example", "link_worker", team="South")
         organiser = user(
@@ -246,3 +249,43 @@ def test_another_team_cannot_record_and_nobody_signed_out_sees_anything(
         session.clear()
     response = client.get("/follow-ups")
     assert response.status_code == 302 and "/login" in response.location
+
+
+@pytest.mark.only_backend("spatialite")
+def test_a_link_worker_records_the_call_at_320_px(page: Page, database, world) -> None:
+    """In Chromium at 320 px: the list, a wrong answer beside its question, then the call
+    saved; axe finds nothing on either page and nothing reaches past the screen's edge."""
+    page.set_viewport_size({"width": 320, "height": 900})
+    page.goto("/login")
+    page.fill("#email", "sam@scheme.example")
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.click("button:has-text('Sign in')")
+    page.goto("/follow-ups")
+    expect(page.locator(".am-nav-count")).to_contain_text("1")
+    card = page.locator(f"#follow-up-{world.follow_up_id}")
+    expect(card).to_contain_text("Did they go along to the group?")
+    assert axe_violations(page) == []
+    with page.expect_navigation():
+        card.locator("a", has_text="Record the 2-week call").click()
+    page.check("#attended-yes")
+    page.check("#still_going-yes")
+    page.select_option("#life_satisfaction", "7")
+    page.select_option("#worthwhile", "not_asked")
+    page.select_option("#happiness", "6")
+    with page.expect_navigation():
+        page.click("button:has-text('Save the call')")  # anxiety left unanswered
+    expect(page.locator("#anxiety-error")).to_contain_text("Choose a score from 0 to 10")
+    expect(page.locator("#life_satisfaction")).to_have_value("7")
+    expect(page.locator("#life_satisfaction-hint")).to_have_text("At the start: 4")
+    assert axe_violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    page.select_option("#anxiety", "2")
+    page.locator("#anxiety").scroll_into_view_if_needed()
+    screenshot(page, "follow-up")
+    with page.expect_navigation():
+        page.click("button:has-text('Save the call')")
+    expect(page.locator(".nhsuk-notification-banner")).to_contain_text("Follow-up recorded.")
+    expect(page.locator("#no-follow-ups")).to_be_visible()
+    with database.session() as session:
+        assert session.get(Referral, world.referral_id).state is S.STILL_GOING
