@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import CursorResult, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from assetmap.db import upsert_insert
@@ -116,9 +116,10 @@ def open_due_follow_ups(session: Session, today: dt.date, weeks: tuple[int, ...]
                 upsert_insert(session, table)  # type: ignore[arg-type]
                 .values(referral_id=referral_id, weeks=n, due_on=due_on, owner_id=owner_id)
                 .on_conflict_do_nothing(index_elements=["referral_id", "weeks"])
+                .returning(table.c.id)
             )
-            result: CursorResult = session.execute(statement)  # type: ignore[assignment]
-            opened += max(result.rowcount, 0)
+            # RETURNING says whether the row went in (rowcount is not reliable here).
+            opened += len(session.execute(statement).all())
     session.flush()
     return opened
 
