@@ -132,6 +132,9 @@ def mark_no_response(session: Session, now: dt.datetime, days: int) -> int:
         .join(Case, Case.id == Referral.case_id)
         .where(Referral.state == S.SENT, Referral.sent_at <= cutoff, Case.erased_at.is_(None))
         .order_by(Referral.id)
+        # A second scheduler by mistake passes over the rows the first is moving (PostgreSQL;
+        # SQLite writes one transaction at a time anyway).
+        .with_for_update(of=Referral, skip_locked=True)
     ).all()
     for referral in referrals:
         service.move(session, referral, S.NO_RESPONSE, SYSTEM, now)
@@ -247,10 +250,11 @@ def _follow_up(
 
 
 def follow_up_detail(
-    session: Session, user: User, follow_up_id: int, now: dt.datetime
+    session: Session, user: User, follow_up_id: int, now: dt.datetime, *, record: bool = True
 ) -> FollowUpDetail:
-    """A follow-up of the user's team (NotFound otherwise); opening it is audited."""
-    follow_up, referral, case = _follow_up(session, user, follow_up_id, now, record=True)
+    """A follow-up of the user's team (NotFound otherwise); opening it is audited unless
+    ``record`` is false (the form shown again after a wrong answer)."""
+    follow_up, referral, case = _follow_up(session, user, follow_up_id, now, record=record)
     group = session.get(Group, referral.group_id) if referral.group_id else None
     item = _items([(follow_up, referral, case, group.name if group else None)], local_date(now))
     return FollowUpDetail(item[0], Scores.of(start_row(session, case.id)))

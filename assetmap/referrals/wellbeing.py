@@ -140,9 +140,12 @@ def start_row(session: Session, case_id: int) -> Wellbeing | None:
     )
 
 
-def start_scores(session: Session, user: User, case_id: int, now: dt.datetime) -> Scores | None:
-    """The start-of-case scores, for the case's team and admins (NotFound for anyone else)."""
-    case = case_for(session, user, case_id, now)
+def start_scores(
+    session: Session, user: User, case_id: int, now: dt.datetime, *, record: bool = True
+) -> Scores | None:
+    """The start-of-case scores, for the case's team and admins (NotFound for anyone else);
+    the opening is audited unless ``record`` is false."""
+    case = case_for(session, user, case_id, now, record=record)
     return Scores.of(start_row(session, case.id))
 
 

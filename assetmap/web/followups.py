@@ -128,10 +128,12 @@ def _render_record(
 ) -> ResponseReturnValue:
     session = db_session()
     try:
-        detail = domain.follow_up_detail(session, acting_user(), follow_up_id, now())
+        detail = domain.follow_up_detail(
+            session, acting_user(), follow_up_id, now(), record=error is None
+        )
     except NotFound:
         abort(404)
-    session.commit()  # the audit of who opened the case
+    session.commit()  # the audit of who opened the case (none when showing an error)
     answers = {
         name: (form.get(name, "") if form is not None else "")
         for name in ("attended", "still_going", "stop_reason", "reason_text")
@@ -182,10 +184,12 @@ def _render_start(
 ) -> ResponseReturnValue:
     session = db_session()
     try:
-        stored = wellbeing.start_scores(session, acting_user(), case_id, now())
+        stored = wellbeing.start_scores(
+            session, acting_user(), case_id, now(), record=error is None
+        )
     except NotFound:
         abort(404)
-    session.commit()  # the audit of who opened the case
+    session.commit()  # the audit of who opened the case (none when showing an error)
     return render_template(
         "followups/start.html",
         case_id=case_id,

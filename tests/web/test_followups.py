@@ -101,9 +101,10 @@ def world(app, database, add_groups) -> World:
     return ids
 
 
-def _counts(database) -> tuple[int, int, int]:
+def _counts(database) -> tuple[int, ...]:
     with database.session() as session:
         return (
+            session.scalar(select(func.count()).select_from(CaseAccess)),
             session.scalar(select(func.count()).select_from(ReferralEvent)),
             session.scalar(select(func.count()).select_from(Wellbeing)),
             session.scalar(
@@ -180,12 +181,12 @@ def test_a_wrong_answer_is_shown_beside_its_field_and_nothing_is_written(
     client, database, world, changes, field, message
 ) -> None:
     sign_in(client, world.worker)
-    before = _counts(database)
     data = {
         **GOOD,
         **changes,
         "csrf_token": csrf_token(client, f"/follow-ups/{world.follow_up_id}"),
     }
+    before = _counts(database)  # the audit of opening the page included
     response = client.post(f"/follow-ups/{world.follow_up_id}", data=data)
     page = response.get_data(as_text=True)
     assert response.status_code == 400
