@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import SQLAlchemyError
 
 from assetmap.errors import AssetmapError, Conflict, NotFound, ValidationError
 from assetmap.models import Role, StopReason
@@ -21,7 +22,7 @@ from assetmap.referrals import wellbeing
 from assetmap.referrals.followups import Answer, Ask
 from assetmap.web import followup_words as words
 from assetmap.web.auth import acting_user, roles_required, signed_in_user
-from assetmap.web.context import app_config, db_session, now, today
+from assetmap.web.context import app_config, db_session, now, read_session, today
 from assetmap.web.referral_words import STATE, STOP_REASON, TAG
 
 followups = Blueprint("followups", __name__)
@@ -53,9 +54,15 @@ def _anchor(error: AssetmapError) -> str:
 
 @followups.app_template_global("follow_ups_due")
 def follow_ups_due() -> int:
-    """For the navigation: how many open follow-up calls the signed-in person owes."""
+    """For the navigation: how many open follow-up calls the signed-in person owes (0 when
+    the count cannot be had, so an error page still renders after a failed transaction)."""
     user = signed_in_user()
-    return domain.count_due(db_session(), user) if user is not None else 0
+    if user is None:
+        return 0
+    try:
+        return domain.count_due(read_session(), user)
+    except SQLAlchemyError:
+        return 0
 
 
 def _score_options() -> list[tuple[str, str]]:
