@@ -3,12 +3,15 @@
 APScheduler 3 runs each job with coalescing (missed runs collapse into one), one instance at a
 time and a grace period for late starts. Before acting, every job checks it still holds the
 leader lock (which also renews it), so a second scheduler started by mistake, or on another
-machine, only waits. Jobs: the freshness scan daily (``ASSETMAP_FRESHNESS_SCAN_CRON``, UTC)
-and delivering queued email every minute.
+machine, only waits. Jobs: the freshness scan daily (``ASSETMAP_FRESHNESS_SCAN_CRON``, UTC),
+delivering queued email every minute, and referrals' follow-up daily (``FOLLOW_UP_CRON``, UTC):
+referrals unanswered for ``ASSETMAP_REFERRAL_NO_RESPONSE_DAYS`` marked no response, and the
+follow-up calls due at ``ASSETMAP_REFERRAL_FOLLOW_UP_WEEKS`` opened.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 
@@ -22,6 +25,7 @@ from assetmap.freshness.service import ScanRunning, run_freshness
 from assetmap.locks import DatabaseLock
 from assetmap.outbox.senders import sender_for
 from assetmap.outbox.services import deliver_pending
+from assetmap.referrals.followups import local_date, mark_no_response, open_due_follow_ups
 
 log = logging.getLogger("assetmap.scheduler")
 
@@ -29,6 +33,8 @@ log = logging.getLogger("assetmap.scheduler")
 LEADERSHIP = "scheduler"
 #: Late starts within this many seconds still run (e.g. after the machine was busy).
 MISFIRE_GRACE_S = 300
+#: When the follow-up job runs (UTC): early, so the day's calls are listed by the morning.
+FOLLOW_UP_CRON = "30 5 * * *"
 
 
 def send_email_job(database: Database, config: Config, lock: DatabaseLock) -> Callable[[], None]:
@@ -65,6 +71,30 @@ def freshness_scan_job(
     return run
 
 
+def follow_up_job(
+    database: Database,
+    config: Config,
+    lock: DatabaseLock,
+    clock: Callable[[], dt.datetime] | None = None,
+) -> Callable[[], None]:
+    """Mark unanswered referrals no response, then open the follow-ups due today (UK date);
+    the log line has counts only, never a case."""
+
+    def run() -> None:
+        if not lock.acquire():
+            log.info("follow-ups: another scheduler leads; skipped")
+            return
+        now = clock() if clock is not None else dt.datetime.now(dt.UTC)
+        with database.session() as session:
+            unanswered = mark_no_response(session, now, config.referral_no_response_days)
+            opened = open_due_follow_ups(session, local_date(now), config.follow_up_weeks)
+        log.info(
+            "follow-ups: %d referrals marked no response, %d follow-ups opened", unanswered, opened
+        )
+
+    return run
+
+
 def leadership_lock(database: Database) -> DatabaseLock:
     return DatabaseLock(database, LEADERSHIP)
 
@@ -89,5 +119,11 @@ def build_scheduler(database: Database, config: Config, lock: DatabaseLock) -> B
         IntervalTrigger(minutes=1),
         id="send-email",
         name="deliver queued email",
+    )
+    scheduler.add_job(
+        follow_up_job(database, config, lock),
+        CronTrigger.from_crontab(FOLLOW_UP_CRON, timezone="UTC"),
+        id="follow-ups",
+        name="referrals: no response and follow-ups due",
     )
     return scheduler

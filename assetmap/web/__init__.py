@@ -17,6 +17,7 @@ from assetmap.web import (
     api,
     auth,
     context,
+    followups,
     gaps,
     listing_check,
     manage,
@@ -38,6 +39,7 @@ BLUEPRINTS = (
     listing_check.listing_check,
     verify.verify,
     gaps.gaps,
+    followups.followups,
 )
 
 
