@@ -22,6 +22,7 @@ from assetmap.web import (
     manage,
     match,
     public,
+    referral_link,
     security,
     staff,
     verify,
@@ -36,6 +37,7 @@ BLUEPRINTS = (
     manage.manage,
     staff.staff,
     listing_check.listing_check,
+    referral_link.referral_link,
     verify.verify,
     gaps.gaps,
 )
