@@ -27,6 +27,7 @@ from assetmap.web.manage.referral_words import NEXT_STEPS, NOTE_HINT, NOTES_NEVE
 from assetmap.web.referral_words import DECLINE_REASON
 
 referral_link = Blueprint("referral_link", __name__, url_prefix="/referral")
+log = logging.getLogger(__name__)
 
 S = ReferralState
 #: The answers the page offers, in its order.
@@ -131,6 +132,7 @@ def answer(token: str) -> ResponseReturnValue:
             return _invalid(error)
         return _page(view, token, error)
     session.commit()
+    log.info("referral %s answered through the emailed link: %s", answered.referral_id, to.value)
     title, next_steps = NEXT_STEPS[to]
     return render_template(
         "referral/answered.html",
