@@ -88,9 +88,7 @@ def test_referring_is_refused_while_paused_and_allowed_after(
     assert refer(session, people.link_worker, case_id, shed, after, settings).referral
 
 
-def test_resuming_lets_referrals_in_at_once(
-    session, people, case_id, two_groups, settings
-) -> None:
+def test_resuming_lets_referrals_in_at_once(session, people, case_id, two_groups, settings) -> None:
     shed, _ = two_groups
     pause_referrals(session, people.organiser, shed, TODAY + dt.timedelta(days=7), TODAY)
     pause_referrals(session, people.organiser, shed, None, TODAY)

@@ -132,9 +132,7 @@ def test_moves_organisers_may_not_make_or_a_stale_version_are_refused(
 
 def _pause(client, group_id: int, **form: str):
     token = csrf_token(client, "/my/groups")
-    return client.post(
-        f"/my/groups/{group_id}/pause-referrals", data={"csrf_token": token, **form}
-    )
+    return client.post(f"/my/groups/{group_id}/pause-referrals", data={"csrf_token": token, **form})
 
 
 def _paused(database, group_id: int) -> dt.date | None:
@@ -167,9 +165,7 @@ def test_the_dashboard_pauses_and_resumes_referrals(client, database, referred) 
         ((TODAY + dt.timedelta(days=400)).isoformat(), "at most a year ahead"),
     ],
 )
-def test_a_bad_date_comes_back_beside_the_field(
-    client, database, referred, typed, message
-) -> None:
+def test_a_bad_date_comes_back_beside_the_field(client, database, referred, typed, message) -> None:
     sign_in(client, referred.organiser)
     response = _pause(client, referred.ours, until=typed, action="pause")
     html = response.get_data(as_text=True)
