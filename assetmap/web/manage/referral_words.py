@@ -44,6 +44,9 @@ PAUSE_EXPLAINED = (
     "people already referred are not affected. Referrals start again by themselves the day "
     "after the date you choose."
 )
+PAUSED_FLASH = (
+    "Link workers won't be offered it until then; people already referred are not affected."
+)
 PAUSE_HINT = "A date after today and at most a year ahead, for example 31 January 2027."
 NOTE_HINT = (
     "Optional. The link worker who referred them will see it. Please do not write the "

@@ -30,6 +30,7 @@ from assetmap.web.manage.referral_words import (
     NOTES_NEVER,
     PAUSE_EXPLAINED,
     PAUSE_HINT,
+    PAUSED_FLASH,
     paused_words,
     sent_words,
 )
@@ -192,5 +193,5 @@ def pause(group_id: int) -> ResponseReturnValue:
     if until is None:
         flash(f"{name} takes referrals again.", "success")
     else:
-        flash(f"{name}: {paused_words(until, today())}. {PAUSE_EXPLAINED}", "success")
+        flash(f"{name}: {paused_words(until, today()).lower()}. {PAUSED_FLASH}", "success")
     return redirect(url_for("manage.dashboard") + f"#group-{group_id}")
