@@ -47,14 +47,16 @@ class HideTokens(logging.Filter):
 
 
 def hide_tokens(logger: logging.Logger) -> None:
-    """Put the filter on ``logger`` (once): werkzeug's request lines and the app's errors."""
+    """Put the filter on ``logger`` (once): the servers' request lines (werkzeug's; waitress
+    logs none, but names the path of a request that failed) and the app's errors."""
     if not any(isinstance(f, HideTokens) for f in logger.filters):
         logger.addFilter(HideTokens())
 
 
 @referral_link.record_once
 def _hide_tokens_in_logs(state: BlueprintSetupState) -> None:
-    hide_tokens(logging.getLogger("werkzeug"))
+    for name in ("werkzeug", "waitress"):
+        hide_tokens(logging.getLogger(name))
     hide_tokens(state.app.logger)
 
 

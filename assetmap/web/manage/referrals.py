@@ -119,10 +119,10 @@ def move_referral(referral_id: int) -> ResponseReturnValue:
     except ValidationError as error:
         session.rollback()
         return _render(error, referral_id, 400)
-    initials = moved.case.initials or "the person"
     session.commit()
-    title, next_steps = NEXT_STEPS.get(to, ("Saved", ""))
-    flash(f"{title} ({initials}). {next_steps}".strip(), "success")
+    # No initials here: a flashed message travels in the session cookie.
+    title, next_steps = NEXT_STEPS.get(moved.state, ("Saved", ""))
+    flash(f"{title}. {next_steps}".strip(), "success")
     return redirect(url_for("manage.referrals") + f"#referral-{referral_id}")
 
 
