@@ -55,6 +55,8 @@ class GroupSummary:
     waiting: list[WaitingChange] = field(default_factory=list)
     #: The listing as the public sees it: what "still running" confirms.
     listing: dict[str, Any] = field(default_factory=dict)
+    #: The last day referrals are paused (referrals/pause.py), or None.
+    referrals_paused_until: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,7 @@ def my_groups(
         Group.total_places,
         Group.places_taken,
         Group.waiting_list,
+        Group.referrals_paused_until,
         Organisation.name.label("organisation"),
     ).outerjoin(Organisation, Group.organisation_id == Organisation.id)
     if not is_admin:
@@ -119,6 +122,7 @@ def my_groups(
             waiting_list=row.waiting_list,
             waiting=waiting.get(row.id, []),
             listing=json.loads(documents[row.id])["properties"] if row.id in documents else {},
+            referrals_paused_until=row.referrals_paused_until,
         )
         for row in found
     ]

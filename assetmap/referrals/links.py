@@ -17,6 +17,13 @@ from assetmap.errors import ValidationError
 SALT = "assetmap-referral-answer"
 
 
+class LinkGone(ValidationError):
+    """A real link that no longer works: expired, used, or its referral moved on (410)."""
+
+    code = "gone"
+    http_status = 410
+
+
 class ReferralLinks:
     """Makes and reads the signed link a group gets with a referral."""
 
@@ -29,7 +36,7 @@ class ReferralLinks:
         return self._serializer.dumps({"r": referral_id, "e": expires})
 
     def referral_id(self, token: str, now: dt.datetime) -> int:
-        """The referral a token is for; ValidationError if it is forged or expired."""
+        """The referral a token is for; ValidationError if it is forged, LinkGone if expired."""
         try:
             data = self._serializer.loads(token)
         except BadSignature:
@@ -40,7 +47,7 @@ class ReferralLinks:
         if not isinstance(data, dict) or not isinstance(data.get("r"), int):
             raise ValidationError("This link is not right.", field="token")
         if not isinstance(data.get("e"), int) or now.timestamp() > data["e"]:
-            raise ValidationError(
+            raise LinkGone(
                 "This link has expired: the link worker who referred the person can tell you "
                 "what to do next",
                 field="token",

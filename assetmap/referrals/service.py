@@ -33,7 +33,8 @@ from assetmap.models import (
 )
 from assetmap.outbox.services import queue_email
 from assetmap.referrals.cases import case_for, signature, touch, works_with_cases
-from assetmap.referrals.links import ReferralLinks
+from assetmap.referrals.links import LinkGone, ReferralLinks
+from assetmap.referrals.notify import tell_link_worker
 from assetmap.referrals.states import (
     ANSWERS,
     ENDED,
@@ -282,22 +283,29 @@ def move_as(
     decline_reason: DeclineReason | None = None,
     stop_reason: StopReason | None = None,
     reason_text: str = "",
+    public_url: str | None = None,
 ) -> Referral:
     """A signed-in user's move: the case's team or the group's organiser. ``version``, when
-    given, must be the referral's current one (Conflict otherwise: someone moved it first)."""
+    given, must be the referral's current one (Conflict otherwise: someone moved it first).
+    With ``public_url`` (``ReferralSettings.public_url``), an organiser's answer is emailed
+    to the referring link worker (``notify``)."""
     referral = referral_for(session, user, referral_id, now)
     if version is not None and version != referral.version:
         raise Conflict("Someone else changed this referral first: look again", field="version")
-    return move(
+    actor = actor_for(user)
+    move(
         session,
         referral,
         to,
-        actor_for(user),
+        actor,
         now,
         decline_reason=decline_reason,
         stop_reason=stop_reason,
         reason_text=reason_text,
     )
+    if actor.kind is ActorKind.ORGANISER and public_url is not None:
+        tell_link_worker(session, referral, public_url)
+    return referral
 
 
 # ---- the organiser's emailed link -------------------------------------------------------------
@@ -367,22 +375,23 @@ def answer_by_link(
         .values(link_used_at=now)
     )
     if used.rowcount != 1:
-        raise Conflict("This link was used already: it works once", field="token")
+        raise LinkGone("This link was used already: it works once", field="token")
+    tell_link_worker(session, referral, settings.public_url)
     return organiser_view(referral, group)
 
 
 def _linked(session: Session, token: str, settings: ReferralSettings, now: dt.datetime) -> Referral:
     referral = session.get(Referral, settings.links.referral_id(token, now))
     if referral is None or referral.case.erased_at is not None:
-        raise ValidationError("This referral is no longer open", field="token")
+        raise LinkGone("This referral is no longer open", field="token")
     if referral.link_used_at is not None:
-        raise ValidationError(
+        raise LinkGone(
             "This link was used already: it works once. Sign in to see your referrals, or "
             "contact the link worker",
             field="token",
         )
     if referral.state in FINAL or referral.state not in PENDING:
-        raise ValidationError(
+        raise LinkGone(
             f"This referral is {referral.state.value.replace('_', ' ')} already", field="token"
         )
     return referral

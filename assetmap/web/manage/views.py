@@ -58,6 +58,7 @@ from assetmap.web.manage.cancel import (
 from assetmap.web.manage.convert import ListingFromForm, form_data, listing_from_form, text
 from assetmap.web.manage.errors import FormErrors, FormState, form_errors, notes_by_field
 from assetmap.web.manage.forms import ListingForm, NewListingForm, choices
+from assetmap.web.manage.referral_words import PAUSE_EXPLAINED, paused_words
 from assetmap.web.maps import build_map
 from assetmap.web.wording import (
     ACCESS_NAMES,
@@ -102,6 +103,8 @@ class GroupRow:
     cancel_day: str = ""
     #: "Cancelled: Tue 8 Dec (the group meets again Tue 15 Dec)", for the next two weeks.
     cancelled: list[str] | None = None
+    #: The last day referrals are paused, if that is today or later ("" otherwise).
+    paused_until: str = ""
 
 
 @dataclass
@@ -138,6 +141,7 @@ def _group_row(group: GroupSummary) -> GroupRow:
         cancel_date=week.isoformat() if (week := this_weeks_session(group.listing, now)) else None,
         cancel_day=session_day_text(week) if week else "",
         cancelled=cancelled_lines(group.listing, now),
+        paused_until=paused_words(group.referrals_paused_until, today()),
     )
 
 
@@ -279,6 +283,7 @@ def dashboard() -> ResponseReturnValue:
             for p in found.proposed
         ],
         organisations=found.organisations,
+        pause_explained=PAUSE_EXPLAINED,
     )
 
 
