@@ -16,6 +16,7 @@ from assetmap.config import Config
 from assetmap.web import (
     api,
     auth,
+    cases,
     context,
     gaps,
     listing_check,
@@ -38,6 +39,7 @@ BLUEPRINTS = (
     listing_check.listing_check,
     verify.verify,
     gaps.gaps,
+    cases.cases,
 )
 
 
