@@ -58,7 +58,9 @@ def profile_from(text: str | None) -> dict[str, Any] | None:
     try:
         data = json.loads(text)
     except ValueError:
-        raise ValidationError("The match's details are damaged: match again", field="profile")
+        raise ValidationError(
+            "The match's details are damaged: match again", field="profile"
+        ) from None
     if not isinstance(data, dict):
         raise ValidationError("The match's details are damaged: match again", field="profile")
     try:

@@ -14,7 +14,6 @@ from assetmap.referrals.cases import open_case, parse_case
 from tests.factories import listing
 from tests.web.manage.helpers import sign_in
 
-
 #: The factory's default group is for men over 50: these are for anyone.
 ANYONE = {"gender": "any", "min_age": None}
 

@@ -150,8 +150,13 @@ def test_script_in_a_reference_or_notes_is_escaped(worker, world) -> None:
     token = token_from(worker.get("/cases/new").get_data(as_text=True))
     made = worker.post(
         "/cases/new",
-        data={"csrf_token": token, "action": "open", "reference": "<script>x</script>",
-              "notes": SCRIPT, "contact_preference": SCRIPT},
+        data={
+            "csrf_token": token,
+            "action": "open",
+            "reference": "<script>x</script>",
+            "notes": SCRIPT,
+            "contact_preference": SCRIPT,
+        },
     )
     assert made.status_code == 302
     for path in (made.headers["Location"], "/cases"):

@@ -5,11 +5,10 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 
 from assetmap.models import OutboxMessage, Referral, ReferralEvent
 from assetmap.models import ReferralState as S
-from werkzeug.datastructures import MultiDict
-
 from tests.web.cases.conftest import token_from
 from tests.web.manage.helpers import form_fields
 
@@ -200,7 +199,10 @@ def test_nonsense_moves_are_4xx(worker, world) -> None:
     token = token_from(html)
     base = f"/cases/{world.case_id}/referrals/{rid}/move"
     assert worker.post(base, data={"csrf_token": token, "to": "flying"}).status_code == 400
-    assert worker.post(base, data={"csrf_token": token, "to": "declined", "version": "1"}).status_code == 400
+    assert (
+        worker.post(base, data={"csrf_token": token, "to": "declined", "version": "1"}).status_code
+        == 400
+    )
     assert (
         worker.post(
             f"/cases/{world.case_id}/referrals/999/move",
