@@ -38,8 +38,8 @@ REFER_CHOICES = 20
 class GroupRef:
     id: int
     name: str
-    #: Why it cannot be referred to from this case now (a live referral), or None.
-    referred: str | None = None
+    #: The state of the live referral to it that stops another one, or None.
+    referred: ReferralState | None = None
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def case_summary(session: Session, user: User, case_id: int, now: dt.datetime) -
         GroupRef(
             id_,
             names[id_],
-            f"Already referred: {live[id_].state.value.replace('_', ' ')}" if id_ in live else None,
+            live[id_].state if id_ in live else None,
         )
         for id_ in dict.fromkeys(case.shortlist or [])
         if id_ in names
