@@ -56,3 +56,20 @@ def test_the_case_pages_are_accessible_and_reflow(page: Page, database, world) -
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto("/cases")
     assert axe_violations(page) == []
+    # The Refer box on the match cards and a listing, and "Open a case" under the results.
+    match = "/match?postcode=NW5+1AA&mode=walk&minutes=30"
+    page.goto(match)
+    page.locator(f"#refer-{world.walkers} summary").click()
+    assert axe_violations(page) == []
+    page.goto(f"/groups/{world.walkers}")
+    assert axe_violations(page) == []
+    for path in (match, f"/groups/{world.walkers}"):
+        assert _reflows(page, path) == [], path
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(match)
+    page.locator(f"#refer-{world.walkers} summary").click()
+    with page.expect_navigation():
+        page.locator(f"#refer-{world.walkers} button").first.click()
+    expect(page.locator(".nhsuk-notification-banner--success")).to_contain_text(
+        "Referred to Gospel Oak Walkers"
+    )

@@ -210,3 +210,31 @@ def test_nonsense_moves_are_4xx(worker, world) -> None:
         ).status_code
         == 404
     )
+
+
+def test_a_closed_group_is_refused_with_why(worker, world, database) -> None:
+    from assetmap.models import Group, Status
+
+    with database.session() as session:
+        session.get(Group, world.walkers).status = Status.CLOSED
+    token = token_from(_case_page(worker, world))
+    response = worker.post(
+        f"/cases/{world.case_id}/refer", data={"csrf_token": token, "group_id": world.walkers}
+    )
+    assert response.status_code == 409
+    assert "Gospel Oak Walkers is closed" in response.get_data(as_text=True)
+    assert _referrals(database) == [] and _emails(database) == []
+
+
+def test_only_the_team_moves_its_referrals(client, worker, world, database) -> None:
+    from tests.web.manage.helpers import sign_in
+
+    _refer(worker, world)
+    html = _case_page(worker, world)
+    fields = form_fields(html, f"move-{_referrals_id(html)}-accepted")
+    path = f"/cases/{world.case_id}/referrals/{_referrals_id(html)}/move"
+    sign_in(client, world.other_team)
+    assert client.post(path, data=fields).status_code == 404
+    sign_in(client, world.organiser)
+    assert client.post(path, data=fields).status_code == 403
+    assert _referrals(database)[0].state is S.SENT
