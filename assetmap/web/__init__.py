@@ -16,6 +16,7 @@ from assetmap.config import Config
 from assetmap.web import (
     api,
     auth,
+    cases,
     context,
     followups,
     gaps,
@@ -42,6 +43,7 @@ BLUEPRINTS = (
     verify.verify,
     gaps.gaps,
     followups.followups,
+    cases.cases,
 )
 
 
