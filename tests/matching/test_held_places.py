@@ -152,7 +152,7 @@ def test_a_group_with_referrals_paused_is_left_out_with_its_reason_until_the_dat
 
 
 def test_what_past_referrals_say_comes_with_each_option(database, add_groups) -> None:
-    shed, hall = add_groups(group("Shed", **places(30, 0)), group("Hall"))
+    shed, _ = add_groups(group("Shed", **places(30, 0)), group("Hall"))
     long_ago = NOW - dt.timedelta(weeks=10)
     add_referrals(
         database,
