@@ -441,6 +441,9 @@ def _options(
     today: dt.date,
     now: dt.datetime,
 ) -> list[Option]:
+    """The chosen few as options, explained. Long because it builds each option in one
+    literal, reading the documents, the matched words and past referrals' figures once for
+    them all (three queries, whatever the limit) rather than once per option."""
     if not chosen or journeys is None:
         return []
     ids = [r.row.id for r in chosen]
