@@ -196,3 +196,15 @@ def test_a_paused_group_is_left_out_of_matching_with_its_reason(client, world) -
     assert miss["why"]["values"] == {"until": PAUSED_UNTIL.isoformat()}
     page = text_of(client.get("/match?postcode=NW5+1AA&interests=woodwork"))
     assert "1 is not taking referrals for now" in page
+
+
+def test_the_map_popups_say_places_held_and_the_pause(app, client, world) -> None:
+    from assetmap.web.public import _popup_lines
+
+    features = client.get("/api/v1/groups").get_json()["features"]
+    with app.test_request_context():
+        lines = _popup_lines(props(features, "Shed"), NOW)
+    assert "2 places free, 1 held" in lines
+    assert lines[-1] == f"Not taking referrals until {PAUSED_UNTIL:%-d %B}"
+    with app.test_request_context():
+        assert "4 places free" in _popup_lines(props(features, "Choir"), NOW)
