@@ -229,6 +229,7 @@ class CapacityIn(Part):
     complex_needs_places: Count = None
     complexity_supported: Complexity = None
     spare_places: Any = None  # derived: accepted from exports, ignored
+    places_held: Any = None  # added when served (referrals hold them): accepted, ignored
 
 
 class AccessibilityIn(Part):
@@ -278,6 +279,7 @@ class ReferralIn(Part):
     self_referral: Flag = None
     link_worker_referral: Flag = None
     notes: Text = ""
+    paused_until: Any = None  # added when served (the organiser sets it): accepted, ignored
 
 
 class ListingIn(Part):

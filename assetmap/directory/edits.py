@@ -31,7 +31,10 @@ from assetmap.geo.postcodes import is_postcode
 from assetmap.models import Group, Revision, User
 
 #: Derived or managed elsewhere: never set by an edit.
-READ_ONLY = frozenset({"id", "freshness", "spare_places", "last_verified_at", "verified_by"})
+READ_ONLY = frozenset(
+    {"id", "freshness", "spare_places", "places_held", "paused_until", "last_verified_at"}
+    | {"verified_by"}
+)
 
 
 class StaleEdit(Conflict):
@@ -190,7 +193,13 @@ def values_at(session: Session, group_id: int, version: int, paths: list[str]) -
 #: Lists whose order means nothing: compared as sets.
 UNORDERED_LISTS = frozenset({"categories", "interests"})
 #: Derived from other fields: never worth saying someone changed it.
-DERIVED_PATHS = frozenset({"capacity.spare_places"})
+DERIVED_PATHS = frozenset(
+    {"capacity.spare_places", "capacity.places_held", "referral.paused_until"}
+)
+
+
+#: Keys a served listing has that are not the listing's own facts.
+_SERVED = frozenset({"spare_places", "places_held", "paused_until"})
 
 
 def values_agree(a: Any, b: Any, key: str = "") -> bool:
@@ -208,7 +217,7 @@ def values_agree(a: Any, b: Any, key: str = "") -> bool:
         return len(a) == len(b) and all(values_agree(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, Mapping) and isinstance(b, Mapping):
         return all(
-            values_agree(a.get(k), b.get(k), k) for k in a.keys() | b.keys() if k != "spare_places"
+            values_agree(a.get(k), b.get(k), k) for k in a.keys() | b.keys() if k not in _SERVED
         )
     return bool(a == b)
 

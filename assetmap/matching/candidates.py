@@ -3,12 +3,14 @@
 The spatial index gives the venues within the furthest a journey in budget could reach
 (``TravelTimeProvider.reach_m``), plus groups with door-to-door transport whose radius reaches
 the person (through an index on that flag). The hard constraints the database can judge
-(status, audience, cost, complexity, access needs, straight-line reach, a word of the
-interests) are one ``CASE``, so excluded groups are counted there and never fetched.
+(status, referrals paused by the organiser, audience, cost, complexity, access needs,
+straight-line reach, a word of the interests) are one ``CASE``, so excluded groups are
+counted there and never fetched.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections import defaultdict
 from typing import Any
@@ -72,7 +74,10 @@ class Search:
         backend: Backend,
         travel: TravelTimeProvider,
         max_pickup_radius_km: float,
+        today: dt.date | None = None,
     ) -> None:
+        #: Referrals paused until this day or later leave a group out.
+        self.today = today or dt.date.today()
         self.origin = profile.location
         self.backend = backend
         self.dialect = spatial_dialect(backend)
@@ -157,6 +162,8 @@ def _sql_reason(profile: Profile, search: Search) -> ColumnElement[str | None]:
     whens: list[tuple[ColumnElement[bool], str]] = [
         (Group.status == Status.CLOSED, "closed"),
         (Group.status == Status.PAUSED, "paused"),
+        # The organiser paused referrals (through the day they gave, included).
+        (Group.referrals_paused_until >= search.today, "referrals_paused"),
     ]
     if not profile.include_invitation_only:
         whens.append((Group.status == Status.INVITATION_ONLY, "invitation_only"))
@@ -261,6 +268,7 @@ _SURVIVOR_COLUMNS = (
     Group.waiting_list,
     Group.complex_needs_places,
     Group.complexity_supported,
+    Group.referrals_paused_until,
     # As text: only the nearest stop's distance is read from it, without parsing the JSON.
     cast(Group.bus_stops, Text).label("bus_stops"),
     Group.door_to_door_available,

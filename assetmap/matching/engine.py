@@ -53,12 +53,17 @@ from assetmap.matching.results import MatchResult, Option, RuledOut, Travel
 from assetmap.matching.stops import stop_from_home_m
 from assetmap.matching.unmet import UNMET_BELOW, record_unmet_need
 from assetmap.models import Category, Group, Status
+from assetmap.referrals.capacity import NONE as NO_HOLDS
+from assetmap.referrals.capacity import holds_for
+from assetmap.referrals.listings import with_referral_places
+from assetmap.referrals.stats import group_stats
 from assetmap.text.ranking import Candidate, TextMatch, rank_text
 from assetmap.verification.policy import Freshness, FreshnessPolicy
 
 EXCLUSION_REASONS: tuple[str, ...] = (
     "closed",
     "paused",
+    "referrals_paused",
     "invitation_only",
     "audience",
     "cost",
@@ -86,28 +91,31 @@ def match(
     travel: TravelTimeProvider | None = None,
     max_pickup_radius_km: float = DEFAULT_PICKUP_RADIUS_KM,
     record_unmet: bool = True,
+    now: dt.datetime | None = None,
 ) -> MatchResult:
     """The ``limit`` best groups for ``profile``, best first, with what was left out and why:
     counted by reason, the near misses named, and any way of travelling their limits rule out.
 
     With ``record_unmet``, a result of fewer than three groups adds an anonymous unmet-need
-    row to ``session`` (flushed, not committed: the caller owns the transaction).
+    row to ``session`` (flushed, not committed: the caller owns the transaction). ``now``
+    (UTC, aware; default the system clock) decides which referrals still hold a place.
     """
     if limit < 1:
         raise ValueError("limit must be at least 1")
     backend = backend or backend_of(session.get_bind().engine.url.render_as_string())
     policy = policy or FreshnessPolicy()
-    today = today or dt.date.today()
+    now = now or dt.datetime.now(dt.UTC)
+    today = today or now.date()
     travel = travel or EstimatedTravel()
     profile = _with_home_stop(session, profile, backend)
 
     def find(who: Profile, near_misses: bool = False) -> _Found:
         return _find(
-            session, who, backend, travel, policy, today, max_pickup_radius_km, near_misses
+            session, who, backend, travel, policy, (today, now), max_pickup_radius_km, near_misses
         )
 
     found = find(profile, near_misses=True)
-    options = _options(session, profile, found.ranked[:limit], found.journeys, today)
+    options = _options(session, profile, found.ranked[:limit], found.journeys, today, now)
     recorded = False
     if record_unmet and len(options) < UNMET_BELOW:
         record_unmet_need(session, profile, len(options), today)
@@ -154,11 +162,12 @@ def _find(
     backend: Backend,
     travel: TravelTimeProvider,
     policy: FreshnessPolicy,
-    today: dt.date,
+    when: tuple[dt.date, dt.datetime],
     max_pickup_radius_km: float,
     near_misses: bool,
 ) -> _Found:
-    search = Search(session, profile, backend, travel, max_pickup_radius_km)
+    today = when[0]
+    search = Search(session, profile, backend, travel, max_pickup_radius_km, today)
     excluded: dict[str, int] = defaultdict(int)
     passed: list[tuple[float, int]] = []
     statement = judged_statement(profile, search)
@@ -179,7 +188,7 @@ def _find(
     nearest = [group_id for _, group_id in sorted(passed)[:MAX_SCORED]]
     rows = survivors(session, profile, nearest)
     missed: list[Missed] = []
-    ranked, journeys = _rank(session, profile, rows, travel, policy, today, excluded, missed)
+    ranked, journeys = _rank(session, profile, rows, travel, policy, when, excluded, missed)
     if near_misses:
         missed += left_out_in_sql(session, profile, travel, left, search.reach_km)
     return _Found(len(judged), excluded, ranked, journeys, missed)
@@ -221,6 +230,7 @@ class _Ranked:
         "mode",
         "outing",
         "parts",
+        "places",
         "row",
         "score",
         "sessions",
@@ -235,7 +245,8 @@ class _Ranked:
         self.minutes = float(journeys.minutes[at])
         self.distance = float(journeys.distance_m[at])
         self.mode: Mode = journeys.mode[at]
-        self.spare = explain.spare_places(row)
+        self.places = explain.places_of(row)  # before referrals, until _judge_places
+        self.spare = self.places.free
         self.text: float | None = None
         self.category_hits: tuple[str, ...] = ()
         self.sessions: list[tuple[Any, ...]] = []
@@ -252,12 +263,14 @@ def _rank(
     rows: Sequence[Row[Any]],
     travel: TravelTimeProvider,
     policy: FreshnessPolicy,
-    today: dt.date,
+    when: tuple[dt.date, dt.datetime],
     excluded: dict[str, int],
     missed: list[Missed],
 ) -> tuple[list[_Ranked], Journeys | None]:
-    """Judge what the SQL could not (travel time, sessions, the outing, interest fit), adding
-    to ``excluded`` and ``missed`` (the left out, with why), and score what is left."""
+    """Judge what the SQL could not (travel time, sessions, the outing, interest fit, places
+    referrals take), adding to ``excluded`` and ``missed`` (the left out, with why), and score
+    what is left."""
+    today, now = when
     if not rows:
         return [], None
     journeys = travel.minutes(profile.location, destinations_of(rows), profile.mobility)
@@ -286,6 +299,7 @@ def _rank(
     kept = _judge_outings(profile, kept, excluded, missed)
 
     kept = _judge_interests(session, profile, kept, excluded)
+    kept = _judge_places(session, profile, kept, now, excluded, missed)
 
     classify, very_stale = policy.classifier(today), policy.very_stale_test(today)
     outing_limit = profile.max_outing_minutes
@@ -339,6 +353,32 @@ def _judge_outings(
         else:
             fits.append(r)
     excluded["outing_too_long"] += len(kept) - len(fits)
+    return fits
+
+
+def _judge_places(
+    session: Session,
+    profile: Profile,
+    kept: list[_Ranked],
+    now: dt.datetime,
+    excluded: dict[str, int],
+    missed: list[Missed],
+) -> list[_Ranked]:
+    """Count the places referrals take and hold (one query for every kept group), and leave
+    out a group whose complex-needs places referrals have all taken when the person needs
+    one (more support than it ordinarily gives): counted under "complexity", as the SQL
+    counts a group with none."""
+    holds = holds_for(session, [r.row.id for r in kept], now)
+    fits = []
+    for r in kept:
+        r.places = explain.places_of(r.row, holds.get(r.row.id, NO_HOLDS))
+        r.spare = r.places.free
+        needs_place = profile.complexity > (r.row.complexity_supported or 1)
+        if needs_place and r.places.complex_free == 0:
+            missed.append(_missed(r, LeftOutCode.COMPLEX_PLACES_TAKEN))
+        else:
+            fits.append(r)
+    excluded["complexity"] += len(kept) - len(fits)
     return fits
 
 
@@ -399,10 +439,15 @@ def _options(
     chosen: list[_Ranked],
     journeys: Journeys | None,
     today: dt.date,
+    now: dt.datetime,
 ) -> list[Option]:
+    """The chosen few as options, explained. Long because it builds each option in one
+    literal, reading the documents, the matched words and past referrals' figures once for
+    them all (three queries, whatever the limit) rather than once per option."""
     if not chosen or journeys is None:
         return []
     ids = [r.row.id for r in chosen]
+    stats = group_stats(session, ids, now)
     documents: dict[int, str] = {
         row.id: row.document
         for row in fetch_all(session, select(Group.id, Group.document).where(Group.id.in_(ids)))
@@ -426,6 +471,8 @@ def _options(
         listing = json.loads(documents[r.row.id])["properties"]
         listing["freshness"] = r.freshness.value
         listing["very_stale"] = r.very_stale
+        with_referral_places(listing, r.places, r.row.referrals_paused_until, today)
+        learned = stats.get(r.row.id)
         words = matched[r.row.id].matched if r.row.id in matched else ()
         options.append(
             Option(
@@ -438,13 +485,23 @@ def _options(
                     mode=journey.mode,
                     routes=journey.routes if journey.mode is Mode.BUS else (),
                 ),
-                reasons=explain.reasons(r.row, profile, journey, words, r.category_hits, r.sessions)
+                reasons=explain.reasons(
+                    r.row, profile, journey, words, r.category_hits, r.sessions, r.places
+                )
                 + explain.outing_reasons(profile, r.outing),
                 warnings=explain.warnings(
-                    r.row, profile, journey, r.freshness, r.sessions, today, r.very_stale
+                    r.row,
+                    profile,
+                    journey,
+                    r.freshness,
+                    r.sessions,
+                    today,
+                    r.very_stale,
+                    r.places,
                 )
                 + explain.outing_warnings(profile, r.outing)
                 + explain.cancelled_warnings(listing, today),
+                referral_stats=learned if learned is not None and learned.shown else None,
             )
         )
     return options

@@ -28,6 +28,7 @@ from assetmap.matching.notes import Note, ReasonCode, WarningCode
 from assetmap.matching.outing import Outing
 from assetmap.matching.profile import Profile, Window
 from assetmap.models import Gender, Status
+from assetmap.referrals.capacity import NONE, Holds, Places, places_after_referrals
 from assetmap.verification.policy import Freshness
 
 R, W = ReasonCode, WarningCode
@@ -49,9 +50,17 @@ class Journey:
 
 
 def spare_places(row: Any) -> int | None:
+    """The places the organiser's own counts leave free, before referrals."""
     if row.total_places is None or row.places_taken is None:
         return None
     return max(row.total_places - row.places_taken, 0)
+
+
+def places_of(row: Any, holds: Holds = NONE) -> Places:
+    """The group's places once referrals that take or hold one are counted."""
+    return places_after_referrals(
+        row.total_places, row.places_taken, row.complex_needs_places, holds
+    )
 
 
 def _nearest_stop(bus_stops: Sequence[dict[str, Any]] | None) -> dict[str, Any] | None:
@@ -125,7 +134,10 @@ def reasons(
     matched_words: Sequence[str],
     category_hits: Sequence[str],
     sessions: Sequence[tuple[Any, ...]],
+    places: Places | None = None,
 ) -> tuple[Note, ...]:
+    """``places``: the group's places after referrals (None: the organiser's counts alone)."""
+    places = places or places_of(row)
     said = [Note(R.INTEREST_MATCHED, word=word) for word in matched_words]
     said += [Note(R.CATEGORY_MATCHED, category=category) for category in category_hits]
     said.append(journey_note(journey, row.door_to_door_notes))
@@ -140,9 +152,9 @@ def reasons(
         said.append(Note(R.GENDER_MATCHED, gender=profile.gender.value))
     if profile.complexity > 1 and row.complexity_supported is not None:
         said.append(Note(R.EXTRA_HELP_SUPPORTED))
-    spare = spare_places(row)
-    if spare and row.status is not Status.WAITING_LIST:
-        said.append(Note(R.PLACES_FREE, places=spare))
+    if places.free and row.status is not Status.WAITING_LIST:
+        held = {"held": places.held} if places.held else {}
+        said.append(Note(R.PLACES_FREE, places=places.free, **held))
     if row.cost_free:
         said.append(Note(R.FREE))
     elif profile.max_cost_gbp is not None and row.cost_amount_gbp is not None:
@@ -165,6 +177,7 @@ def warnings(
     sessions: Sequence[tuple[Any, ...]],
     today: dt.date,
     very_stale: bool = False,
+    places: Places | None = None,
 ) -> tuple[Note, ...]:
     said = [
         Note(W.ACCESS_NOT_KNOWN, need=need)
@@ -173,7 +186,7 @@ def warnings(
     ]
     if row.status is Status.INVITATION_ONLY:
         said.append(Note(W.INVITATION_ONLY))
-    said += _capacity_warnings(row)
+    said += _capacity_warnings(row, places or places_of(row))
     said += _freshness_warnings(row, freshness, today, very_stale)
     if journey.stop_assumed:
         said.append(Note(W.NO_STOP_LISTED))
@@ -209,13 +222,13 @@ def cancelled_warnings(listing: Mapping[str, Any], today: dt.date) -> tuple[Note
     return (Note(W.SESSION_CANCELLED, date=natural[0].isoformat(), next=again),)
 
 
-def _capacity_warnings(row: Any) -> list[Note]:
-    spare = spare_places(row)
+def _capacity_warnings(row: Any, places: Places) -> list[Note]:
+    spare = places.free
     waiting = row.waiting_list or 0
     if row.status is Status.WAITING_LIST or spare == 0:
         if waiting:
             return [Note(W.WAITING_LIST, waiting=waiting)]
-        return [Note(W.FULL)]
+        return [Note(W.FULL, held=places.held) if places.held else Note(W.FULL)]
     if spare is None:
         return [Note(W.PLACES_NOT_KNOWN)]
     return []

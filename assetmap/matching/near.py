@@ -5,8 +5,8 @@ kind they asked for) and was left out by one thing: a journey a little over thei
 beyond their walking limit, no session when they are free, an outing over their longest time
 away from home, or, among the venues within reach, a constraint its own columns decide (it
 costs more than they can pay, it is known not to meet an access need, it is for other ages,
-it is paused, by invitation, or cannot give the support they need). Each carries a
-``LeftOutCode`` note: the words are the web layer's.
+it is paused or has paused referrals, by invitation, or cannot give the support they need).
+Each carries a ``LeftOutCode`` note: the words are the web layer's.
 """
 
 from __future__ import annotations
@@ -35,7 +35,15 @@ MAX_NEAR_MISSES = 30
 NEAR_MISS_POOL = 60
 #: The reasons judged in SQL that make a near miss (closed, and not fitting their interests,
 #: do not: nothing would make those work).
-HELD_BACK = ("paused", "invitation_only", "audience", "cost", "complexity", "needs_not_met")
+HELD_BACK = (
+    "paused",
+    "referrals_paused",
+    "invitation_only",
+    "audience",
+    "cost",
+    "complexity",
+    "needs_not_met",
+)
 #: Every reason judged in SQL that may make a near miss.
 NEAR_REASONS = frozenset({"too_far", *HELD_BACK})
 
@@ -125,6 +133,9 @@ def _held_back(profile: Profile, reason: str, row: Row[Any]) -> Note:
         return Note(LeftOutCode.INVITATION_ONLY)
     if reason == "complexity":
         return Note(LeftOutCode.COMPLEXITY)
+    if reason == "referrals_paused":
+        until = row.referrals_paused_until
+        return Note(LeftOutCode.REFERRALS_PAUSED, until=until.isoformat() if until else None)
     return Note(LeftOutCode.PAUSED)
 
 

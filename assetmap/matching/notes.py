@@ -26,7 +26,7 @@ class ReasonCode(enum.StrEnum):
     ACCESS_MET = "access_met"  # need
     GENDER_MATCHED = "gender_matched"  # gender
     EXTRA_HELP_SUPPORTED = "extra_help_supported"
-    PLACES_FREE = "places_free"  # places
+    PLACES_FREE = "places_free"  # places, held (only when referrals hold some)
     FREE = "free"
     COST = "cost"  # amount_gbp
     SESSION_FITS = "session_fits"  # day, start, end
@@ -39,7 +39,7 @@ class WarningCode(enum.StrEnum):
     ACCESS_NOT_KNOWN = "access_not_known"  # need
     INVITATION_ONLY = "invitation_only"
     WAITING_LIST = "waiting_list"  # waiting
-    FULL = "full"
+    FULL = "full"  # held (only when referrals hold places)
     PLACES_NOT_KNOWN = "places_not_known"
     NEVER_VERIFIED = "never_verified"
     MAY_HAVE_STOPPED = "may_have_stopped"  # months
@@ -66,6 +66,8 @@ class LeftOutCode(enum.StrEnum):
     OUTING_TOO_LONG = "outing_too_long"  # minutes, limit, each_way, session
     # Values differ from every reason's and warning's (equal values would be equal codes).
     PAUSED = "paused"
+    REFERRALS_PAUSED = "referrals_paused"  # until (the last day, ISO)
+    COMPLEX_PLACES_TAKEN = "complex_places_taken"  # referrals fill its complex-needs places
     INVITATION_ONLY = "by_invitation"
     AUDIENCE = "for_others"  # gender (None: any), min_age, max_age
     COST = "costs_too_much"  # amount_gbp, limit_gbp

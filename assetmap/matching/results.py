@@ -7,6 +7,7 @@ from typing import Any
 
 from assetmap.geo.journeys import Mode
 from assetmap.matching.notes import Note
+from assetmap.referrals.stats import GroupStats
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ class Option:
     #: Why it fits, and what to check first: codes with values (words are the web layer's).
     reasons: tuple[Note, ...]
     warnings: tuple[Note, ...]
+    #: What past referrals say of the group (None: too few to say anything).
+    referral_stats: GroupStats | None = None
 
 
 @dataclass(frozen=True)

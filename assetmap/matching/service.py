@@ -87,6 +87,7 @@ def run_match(
     *,
     record_unmet: bool = False,
     count_activity: bool = True,
+    now: dt.datetime | None = None,
 ) -> Matched:
     """Match and commit: the anonymous unmet-need row, if the engine recorded one, and the
     count of how often each offered group came up.
@@ -94,9 +95,12 @@ def run_match(
     Only a signed-in link worker's search is demand that gap analysis can trust, so callers
     pass ``record_unmet`` for those alone (never for an anonymous page or API call, nor for a
     search shown again: a reload, a plan sent back with an error). A search shown again also
-    passes ``count_activity`` False."""
+    passes ``count_activity`` False.
+
+    ``now`` (aware) decides which referrals still hold a place and whose pause is over;
+    without it, the system clock (the benchmark and the command line need no other)."""
     where = locate(request, deps.geocoder)
-    result = _match(session, request, deps, today, where, record_unmet=record_unmet)
+    result = _match(session, request, deps, today, where, record_unmet=record_unmet, now=now)
     if count_activity:
         record_activity(session, [option.group_id for option in result.options], today)
     session.commit()
@@ -109,11 +113,13 @@ def run_plan(
     deps: MatchDeps,
     today: dt.date,
     chosen: Sequence[int],
+    *,
+    now: dt.datetime | None = None,
 ) -> Planned:
     """The match again for the same person, never recording an unmet need (the search did),
     narrowed to the ``chosen`` groups in that order; counts each planned group and commits."""
     where = locate(request, deps.geocoder)
-    result = _match(session, request, deps, today, where, record_unmet=False)
+    result = _match(session, request, deps, today, where, record_unmet=False, now=now)
     found = {option.group_id: option for option in result.options}
     options = [found[group_id] for group_id in chosen if group_id in found]
     gone = [group_id for group_id in chosen if group_id not in found]
@@ -132,6 +138,7 @@ def _match(
     where: Point,
     *,
     record_unmet: bool,
+    now: dt.datetime | None,
 ) -> MatchResult:
     return match(
         session,
@@ -143,6 +150,7 @@ def _match(
         travel=deps.travel,
         max_pickup_radius_km=deps.max_pickup_radius_km,
         record_unmet=record_unmet,
+        now=now,
     )
 
 

@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from assetmap.models import Referral, ReferralState
@@ -62,25 +62,30 @@ def holds_for(session: Session, group_ids: Iterable[int], now: dt.datetime) -> d
     ids = sorted(set(group_ids))
     if not ids:
         return {}
-    taking = Referral.state.in_(TAKING_A_PLACE)
-    held = and_(Referral.state == ReferralState.SENT, Referral.held_until > now)
-
-    complex_ = Referral.complex_needs.is_(True)
-    rows = session.execute(
-        select(
-            Referral.group_id,
-            _count(taking),
-            _count(held),
-            _count(and_(taking, complex_)),
-            _count(and_(held, complex_)),
-        )
-        .where(Referral.group_id.in_(ids), or_(taking, held))
-        .group_by(Referral.group_id)
-    ).all()
+    rows = session.execute(holds_statement(ids, now)).all()
     return {
         int(gid or 0): Holds(int(a or 0), int(b or 0), int(c or 0), int(d or 0))
         for gid, a, b, c, d in rows
     }
+
+
+def holds_statement(ids: list[int], now: dt.datetime) -> Select[int | None, int, int, int, int]:
+    """(group_id, taking, held, taking_complex, held_complex) per group of ``ids`` with any:
+    the grouped query ``holds_for`` runs, to join into another query as a subquery."""
+    taking = Referral.state.in_(TAKING_A_PLACE)
+    held = and_(Referral.state == ReferralState.SENT, Referral.held_until > now)
+    complex_ = Referral.complex_needs.is_(True)
+    return (
+        select(
+            Referral.group_id,
+            _count(taking).label("taking"),
+            _count(held).label("held"),
+            _count(and_(taking, complex_)).label("taking_complex"),
+            _count(and_(held, complex_)).label("held_complex"),
+        )
+        .where(Referral.group_id.in_(ids), or_(taking, held))
+        .group_by(Referral.group_id)
+    )
 
 
 def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:

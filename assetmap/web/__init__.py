@@ -25,6 +25,7 @@ from assetmap.web import (
     match,
     public,
     referral_link,
+    referral_places,
     security,
     staff,
     verify,
@@ -56,6 +57,7 @@ def init_app(app: Flask, config: Config) -> None:
     auth.csrf.exempt(api.api)
     auth.init_auth(app, config)
     wording.register(app)
+    referral_places.register(app)
     security.init_security(app)
     # The NHS.UK stylesheet asks for its icons at /assets/; they are in our static folder.
     app.add_url_rule(

@@ -13,13 +13,15 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from assetmap.directory.queries import TimeOfDay, get_feature, search_groups
+from assetmap.directory.queries import TimeOfDay
 from assetmap.directory.reports import report_problem, sender_hash
 from assetmap.directory.suggestions import did_you_mean
 from assetmap.errors import AssetmapError, NotFound, ValidationError
 from assetmap.geo.geocoders import PLACE_ACCEPTED
 from assetmap.geo.postcodes import is_postcode, normalise_postcode
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Group, Status
+from assetmap.referrals.listings import listing_feature, search_listings
+from assetmap.referrals.stats import group_stats
 from assetmap.verification.policy import Freshness
 from assetmap.web.context import (
     app_config,
@@ -33,6 +35,7 @@ from assetmap.web.context import (
 )
 from assetmap.web.maps import build_map
 from assetmap.web.params import parse_group_query
+from assetmap.web.referral_places import paused_text, places_text
 from assetmap.web.staff.notes import listing_notes
 from assetmap.web.wording import (
     ACCESS_NAMES,
@@ -42,6 +45,7 @@ from assetmap.web.wording import (
     STATUS_NAMES,
     day_text,
     popup_lines,
+    spare_places_text,
 )
 
 public = Blueprint("public", __name__)
@@ -192,7 +196,7 @@ def map_points(
                 "lat": venue["lat"],
                 "lon": venue["lon"],
                 "status": group["status"],
-                "lines": popup_lines(group, moment),
+                "lines": _popup_lines(group, moment),
                 "checked": (
                     f"Last checked {day_text(dt.date.fromisoformat(checked))}"
                     if checked
@@ -207,6 +211,15 @@ def map_points(
     if centre is not None:
         searched = {"lat": centre[0], "lon": centre[1], "label": f"You searched: {place}"}
     return {"groups": groups, "place": searched}
+
+
+def _popup_lines(group: dict[str, Any], moment: dt.datetime) -> list[str]:
+    """The popup's lines, with places held and paused referrals said as the list says them."""
+    capacity = group.get("capacity") or {}
+    plain, held = spare_places_text(capacity), places_text(capacity)
+    lines = [held if held and line == plain else line for line in popup_lines(group, moment)]
+    paused = paused_text(group.get("referral"))
+    return [*lines, paused] if paused else lines
 
 
 @public.get("/")
@@ -227,8 +240,8 @@ def search() -> ResponseReturnValue:
                 api["radius_km"] = args["radius_km"]
         api["limit"], api["offset"] = str(PAGE_SIZE), str(offset)
         query = parse_group_query(api, app_config(), geocoder())
-        result = search_groups(
-            read_session(), query, backend(), freshness_policy(), today(), count_hidden=HIDDEN
+        result = search_listings(
+            read_session(), query, backend(), freshness_policy(), now(), count_hidden=HIDDEN
         )
         page.results = [json.loads(text)["properties"] for text in result.features]
         page.matched = result.number_matched
@@ -266,7 +279,7 @@ def search() -> ResponseReturnValue:
 
 def _listing(group_id: int) -> dict[str, Any]:
     try:
-        text = get_feature(read_session(), group_id, freshness_policy(), today())
+        text = listing_feature(read_session(), group_id, freshness_policy(), now())
     except NotFound:
         abort(404)
     listing: dict[str, Any] = json.loads(text)["properties"]
@@ -294,6 +307,7 @@ def listing_page(group_id: int) -> ResponseReturnValue:
         today=today(),
         reported=request.args.get("reported") == "1",
         staff_notes=listing_notes(group_id),
+        referral_stats=group_stats(read_session(), [group_id], now()).get(group_id),
     )
 
 

@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from assetmap.directory.edits import StaleEdit
 from assetmap.directory.moderation import submit_change
-from assetmap.directory.queries import get_feature, search_groups
 from assetmap.directory.staff_notes import NoteShown, notes_for
 from assetmap.errors import AssetmapError, NotFound, ValidationError
 from assetmap.models import Group
+from assetmap.referrals.listings import listing_feature, search_listings
 from assetmap.web.api.tokens import optional_token_user, token_user
 from assetmap.web.context import (
     app_config,
@@ -23,8 +23,8 @@ from assetmap.web.context import (
     db_session,
     freshness_policy,
     geocoder,
+    now,
     read_session,
-    today,
 )
 from assetmap.web.params import parse_group_query
 
@@ -33,7 +33,7 @@ def list_groups() -> ResponseReturnValue:
     """GET /groups: a page of listings that match the filters, as a FeatureCollection."""
     session = read_session()
     query = parse_group_query(request.args, app_config(), geocoder(session))
-    page = search_groups(session, query, backend(), freshness_policy(), today())
+    page = search_listings(session, query, backend(), freshness_policy(), now())
     head = {
         "type": "FeatureCollection",
         "numberMatched": page.number_matched,
@@ -68,7 +68,7 @@ def show_group(group_id: int) -> ResponseReturnValue:
     """GET /groups/<id>: one listing as a Feature, its version as the ETag. With a link
     worker's or an admin's token the Feature also carries the group's ``staff_notes``."""
     session = read_session()
-    feature = get_feature(session, group_id, freshness_policy(), today())
+    feature = listing_feature(session, group_id, freshness_policy(), now())
     notes = notes_for(session, optional_token_user(session), group_id)
     if notes is not None:
         # A foreign member beside the listing, never inside it: not part of the contract.
@@ -137,7 +137,7 @@ def patch_group(group_id: int) -> ResponseReturnValue:
             }
         ), 202
     assert submitted.applied is not None
-    response = _geojson(get_feature(session, group_id, freshness_policy(), today()))
+    response = _geojson(listing_feature(session, group_id, freshness_policy(), now()))
     response.headers["ETag"] = f'"{submitted.applied.version}"'
     return response
 

@@ -20,9 +20,11 @@ from assetmap.matching.notes import Note
 from assetmap.matching.requests import parse_match_request
 from assetmap.matching.service import run_match
 from assetmap.models import Role
+from assetmap.referrals.stats import GroupStats
 from assetmap.web.api.tokens import optional_token_user
-from assetmap.web.context import db_session, match_deps, today
+from assetmap.web.context import db_session, match_deps, now, today
 from assetmap.web.match.notes import ruled_out_text, worker_text
+from assetmap.web.referral_places import stats_text
 
 
 def match_groups() -> ResponseReturnValue:
@@ -38,6 +40,7 @@ def match_groups() -> ResponseReturnValue:
         match_deps(session),
         today(),
         record_unmet=asker is not None and asker.role is Role.LINK_WORKER,
+        now=now(),
     )
     return jsonify(result_json(matched.result))
 
@@ -63,6 +66,20 @@ def option_json(option: Option) -> dict[str, Any]:
         "travel": travel,
         "reasons": [note_json(note) for note in option.reasons],
         "warnings": [note_json(note) for note in option.warnings],
+        "referral_stats": stats_json(option.referral_stats),
+    }
+
+
+def stats_json(stats: GroupStats | None) -> dict[str, Any] | None:
+    """What past referrals say of a group; null when too few (under 5) to say anything."""
+    if stats is None or not stats.shown:
+        return None
+    return {
+        "answered": stats.answered,
+        "median_reply_days": stats.median_reply_days,
+        "accepted_share": stats.accepted_share,
+        "still_going_share": stats.still_going_share,
+        "text": stats_text(stats),
     }
 
 

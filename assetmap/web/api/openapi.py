@@ -81,7 +81,20 @@ def _listing_schema() -> dict[str, Any]:
                 }
             ),
             "referral": object_schema(
-                {"self_referral": FLAG, "link_worker_referral": FLAG, "notes": STR}
+                {
+                    "self_referral": FLAG,
+                    "link_worker_referral": FLAG,
+                    "notes": STR,
+                    "paused_until": nullable(
+                        {
+                            "type": "string",
+                            "format": "date",
+                            "description": "the organiser is not taking referrals until this "
+                            "day, included (null: taking them). The group is still listed: "
+                            "people can refer themselves. Added when served; ignored on writes",
+                        }
+                    ),
+                }
             ),
             "cancelled_dates": CANCELLED_DATES,
             **_freshness_properties(),
@@ -124,8 +137,18 @@ def _capacity_schema() -> dict[str, Any]:
             "total_places": nullable(INT),
             "places_taken": nullable(INT),
             "spare_places": nullable(
-                {**INT, "description": "total_places - places_taken (derived)"}
+                {
+                    **INT,
+                    "description": "places free (derived): total_places - places_taken, less "
+                    "the places referrals take (accepted, not ended) and hold (sent, within "
+                    "their hold), never below 0. Exports give total_places - places_taken",
+                }
             ),
+            "places_held": {
+                **INT,
+                "description": "of the places not free, how many referrals waiting for an "
+                "answer hold (added when served; not in exports; ignored on writes)",
+            },
             "waiting_list": nullable(INT),
             "complex_needs_places": nullable(INT),
             "complexity_supported": nullable(

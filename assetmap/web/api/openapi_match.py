@@ -106,6 +106,37 @@ def _mobility_schema() -> dict[str, Any]:
     )
 
 
+def _referral_stats_schema() -> dict[str, Any]:
+    """What past referrals say of the group (``referrals.stats``)."""
+    share = {**NUM, "minimum": 0, "maximum": 1, "nullable": True}
+    schema = object_schema(
+        {
+            "answered": {**INT, "description": "referrals the group has answered"},
+            "median_reply_days": {
+                **NUM,
+                "nullable": True,
+                "description": "median days from sending to the group's first answer",
+            },
+            "accepted_share": {
+                **share,
+                "description": "of referrals answered or lapsed unanswered, the share accepted",
+            },
+            "still_going_share": {
+                **share,
+                "description": "of referrals accepted six weeks ago or more, the share still "
+                "going six weeks after acceptance",
+            },
+            "text": {**STR, "description": "the figures in words, as the match page says them"},
+        },
+        ["answered", "median_reply_days", "accepted_share", "still_going_share", "text"],
+    )
+    schema["nullable"] = True
+    schema["description"] = (
+        "null when no figure rests on 5 referrals or more; each figure is null below 5"
+    )
+    return schema
+
+
 def match_response_schema() -> dict[str, Any]:
     """The answer: the options, what was weighed and left out (counted, the near misses
     named), and any way of travelling the person's limits rule out. Long because it is one
@@ -128,8 +159,9 @@ def match_response_schema() -> dict[str, Any]:
             ),
             "reasons": {"type": "array", "items": ref("Reason")},
             "warnings": {"type": "array", "items": ref("Warning")},
+            "referral_stats": _referral_stats_schema(),
         },
-        ["group", "score", "components", "travel", "reasons", "warnings"],
+        ["group", "score", "components", "travel", "reasons", "warnings", "referral_stats"],
     )
     return object_schema(
         {
@@ -199,7 +231,8 @@ NOTE_MEANINGS: dict[NoteCode, str] = {
     ReasonCode.ACCESS_MET: "the venue is known to meet one of their access needs (`need`)",
     ReasonCode.GENDER_MATCHED: "a group for the person's gender (`gender`)",
     ReasonCode.EXTRA_HELP_SUPPORTED: "the group can give the extra support they need",
-    ReasonCode.PLACES_FREE: "places free now (`places`)",
+    ReasonCode.PLACES_FREE: "places free now once referrals are counted (`places`; `held`: "
+    "places pending referrals hold, present only when there are some)",
     ReasonCode.FREE: "free to attend",
     ReasonCode.COST: "what a session costs, within their budget (`amount_gbp`)",
     ReasonCode.SESSION_FITS: "the first session in their free times (`day`, `start`, `end` "
@@ -207,7 +240,8 @@ NOTE_MEANINGS: dict[NoteCode, str] = {
     WarningCode.ACCESS_NOT_KNOWN: "not known whether the venue meets an access need (`need`)",
     WarningCode.INVITATION_ONLY: "joined by invitation: ask the organiser",
     WarningCode.WAITING_LIST: "full, with people waiting (`waiting`)",
-    WarningCode.FULL: "full, no waiting list known",
+    WarningCode.FULL: "full, no waiting list known (`held`: places pending referrals hold, "
+    "present only when there are some)",
     WarningCode.PLACES_NOT_KNOWN: "not known whether there are places free",
     WarningCode.NEVER_VERIFIED: "the listing has never been checked",
     WarningCode.MAY_HAVE_STOPPED: "not checked for so long it may have stopped (`months`)",
@@ -241,6 +275,10 @@ NOTE_MEANINGS: dict[NoteCode, str] = {
     "`min_age`, `max_age`, either may be null)",
     LeftOutCode.COST: "costs more than they can pay (`amount_gbp`, `limit_gbp`)",
     LeftOutCode.COMPLEXITY: "cannot give the support they need",
+    LeftOutCode.REFERRALS_PAUSED: "the organiser is not taking referrals until a date (`until`, "
+    "the last day, included)",
+    LeftOutCode.COMPLEX_PLACES_TAKEN: "they need a place for complex needs, and referrals "
+    "have taken all the group's",
     LeftOutCode.NEEDS_NOT_MET: "known not to meet access needs of theirs (`needs`)",
 }
 

@@ -117,8 +117,30 @@ def _audience(note: Note) -> str:
 
 
 def _places(note: Note) -> str:
+    """'2 places free', or '2 places free, 1 held' when referrals hold places."""
+    places, held = note["places"], note.values.get("held")
+    free = f"{places} place{'s' if places != 1 else ''} free"
+    return f"{free}, {held} held" if held else free
+
+
+def _places_for_person(note: Note) -> str:
     places = note["places"]
-    return f"{places} place{'s' if places != 1 else ''} free"
+    return f"{places} place{'s' if places != 1 else ''} free at the moment"
+
+
+def _full(note: Note) -> str:
+    held = note.values.get("held")
+    if held:
+        return f"full at the moment ({held} held for referrals waiting an answer): ask again soon"
+    return "full at the moment: ask about a waiting list"
+
+
+def _paused_until(note: Note) -> str:
+    until = note["until"]
+    if not until:
+        return "not taking referrals for now"
+    day = dt.date.fromisoformat(str(until))
+    return f"not taking referrals until {day:%-d %B}: people can still contact the group"
 
 
 def duration(minutes: object) -> str:
@@ -178,7 +200,7 @@ WORDS: dict[NoteCode, Words] = {
     R.ACCESS_MET: Words(_need),
     R.GENDER_MATCHED: Words(lambda n: f"a group for {n['gender']}"),
     R.EXTRA_HELP_SUPPORTED: Words(lambda n: "can support people who need extra help"),
-    R.PLACES_FREE: Words(_places),
+    R.PLACES_FREE: Words(_places, person=_places_for_person),
     R.FREE: Words(lambda n: "free"),
     R.COST: Words(_cost),
     R.SESSION_FITS: Words(_session),
@@ -188,7 +210,7 @@ WORDS: dict[NoteCode, Words] = {
         lambda n: f"waiting list of {n['waiting']}",
         person=lambda n: f"There is a waiting list ({n['waiting']} people)",
     ),
-    W.FULL: Words(lambda n: "full at the moment: ask about a waiting list"),
+    W.FULL: Words(_full, person=lambda n: "Full at the moment: ask about a waiting list"),
     W.PLACES_NOT_KNOWN: _not_known(lambda n: "spare places"),
     W.NEVER_VERIFIED: Words(
         lambda n: "never verified: ring first", person=lambda n: f"{_RING}: not checked yet"
@@ -252,6 +274,10 @@ WORDS: dict[NoteCode, Words] = {
         lambda n: f"costs {_cost(n)}, more than the {_pounds(n['limit_gbp'])} they can pay"
     ),
     L.COMPLEXITY: Words(lambda n: "cannot give the support they need"),
+    L.REFERRALS_PAUSED: Words(_paused_until),
+    L.COMPLEX_PLACES_TAKEN: Words(
+        lambda n: "its places for people with complex needs are all taken by referrals"
+    ),
     L.NEEDS_NOT_MET: Words(_needs_not_met),
     L.NO_SESSION: Words(_no_session),
     L.OUTING_TOO_LONG: Words(

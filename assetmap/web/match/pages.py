@@ -19,7 +19,14 @@ from assetmap.matching.requests import MAX_LIMIT, MatchRequest
 from assetmap.matching.service import run_match, run_plan
 from assetmap.models import Role
 from assetmap.web.auth import signed_in_user
-from assetmap.web.context import app_config, db_session, match_deps, read_session, today
+from assetmap.web.context import (
+    app_config,
+    db_session,
+    match_deps,
+    now,
+    read_session,
+    today,
+)
 from assetmap.web.maps import build_map
 from assetmap.web.match.form import form_choices
 from assetmap.web.match.plan import missing_names, plan_item
@@ -67,7 +74,9 @@ def plan() -> ResponseReturnValue:
         page.errors.append(invalid.error)
         return _render_form(page)
     try:
-        planned = run_plan(db_session(), match_request, match_deps(db_session()), today(), ids)
+        planned = run_plan(
+            db_session(), match_request, match_deps(db_session()), today(), ids, now=now()
+        )
     except ValidationError as error:
         page.errors.append(located_error(error, match_request))
         return _render_form(page)
@@ -108,6 +117,7 @@ def _add_search_results(page: MatchPage, *, record: bool) -> None:
             today(),
             record_unmet=record and not seen and _searched_by_a_link_worker(),
             count_activity=record,
+            now=now(),
         )
     except ValidationError as error:
         page.errors.append(located_error(error, match_request))

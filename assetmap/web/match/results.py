@@ -22,6 +22,7 @@ from assetmap.web.match.notes import (
     worker_sentence,
 )
 from assetmap.web.match.query import SHOW_STEP, FormError
+from assetmap.web.referral_places import stats_text
 
 #: Fewer results than this and the page says the gap was noted (matching.unmet.UNMET_BELOW).
 FEW_RESULTS = 3
@@ -29,6 +30,10 @@ FEW_RESULTS = 3
 EXCLUDED_WORDS = {
     "closed": ("1 has closed", "{n} have closed"),
     "paused": ("1 is paused", "{n} are paused"),
+    "referrals_paused": (
+        "1 is not taking referrals for now",
+        "{n} are not taking referrals for now",
+    ),
     "invitation_only": ("1 is by invitation only", "{n} are by invitation only"),
     "audience": ("1 is for a different age or gender", "{n} are for a different age or gender"),
     "cost": ("1 costs more than they can pay", "{n} cost more than they can pay"),
@@ -58,6 +63,8 @@ class Card:
     travel: str
     reasons: list[str]
     warnings: list[str]
+    #: "Usually replies within 3 days · accepts 4 in 5 referrals" (None: too few to say).
+    learned: str | None = None
 
     @property
     def group(self) -> dict[str, Any]:
@@ -230,6 +237,7 @@ def card_of(rank: int, option: Option) -> Card:
         travel=travel_line(option),
         reasons=[worker_sentence(r) for r in option.reasons if r.code not in JOURNEY_CODES],
         warnings=[worker_sentence(w) for w in option.warnings],
+        learned=stats_text(option.referral_stats),
     )
 
 

@@ -45,6 +45,7 @@ REASONS = [
     (Note(R.EXTRA_HELP_SUPPORTED), "can support people who need extra help"),
     (Note(R.PLACES_FREE, places=1), "1 place free"),
     (Note(R.PLACES_FREE, places=6), "6 places free"),
+    (Note(R.PLACES_FREE, places=2, held=1), "2 places free, 1 held"),
     (Note(R.FREE), "free"),
     (Note(R.COST, amount_gbp=2.0), "£2 a session"),
     (Note(R.COST, amount_gbp=3.5), "£3.50 a session"),
@@ -178,6 +179,14 @@ LEFT_OUT = [
         "costs £5 a session, more than the £3.50 they can pay",
     ),
     (Note(L.COMPLEXITY), "cannot give the support they need"),
+    (
+        Note(L.REFERRALS_PAUSED, until="2026-12-14"),
+        "not taking referrals until 14 December: people can still contact the group",
+    ),
+    (
+        Note(L.COMPLEX_PLACES_TAKEN),
+        "its places for people with complex needs are all taken by referrals",
+    ),
     (
         Note(L.NEEDS_NOT_MET, needs=("step_free", "hearing_loop")),
         "known not to have step-free access and hearing loop",
