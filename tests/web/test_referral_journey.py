@@ -85,7 +85,7 @@ def _clean(page: Page, where: str) -> None:
 
 @pytest.mark.only_backend("spatialite")
 def test_match_refer_answer_hold_and_follow_up(
-    page: Page, browser: Browser, server: str, app, database, add_groups
+    page: Page, browser: Browser, server: str, app, config, database, add_groups
 ) -> None:
     shed, walkers = _groups(add_groups)
     moment = {"now": START}
@@ -98,7 +98,7 @@ def test_match_refer_answer_hold_and_follow_up(
     # The link worker matches the person and opens a case from the results.
     _sign_in(page)
     page.goto(MATCH)
-    expect(page.locator(f"#result-{shed}")).to_contain_text("3 places free")
+    expect(page.locator(f"#card-{shed}")).to_contain_text("3 places free")
     _clean(page, "match")
     with page.expect_navigation():
         page.click("#open-case")
@@ -142,13 +142,14 @@ def test_match_refer_answer_hold_and_follow_up(
         assert declined.decline_reason is DeclineReason.FULL
     assert states == {shed: ReferralState.ACCEPTED, walkers: ReferralState.DECLINED}
 
-    # Matching now counts the place the accepted referral takes: 10 − 7 − 1.
+    # Matching now counts the place the accepted referral takes: 10 - 7 - 1.
     page.goto(MATCH)
-    expect(page.locator(f"#result-{shed}")).to_contain_text("2 places free")
+    expect(page.locator(f"#card-{shed}")).to_contain_text("2 places free")
 
     # Two weeks on, the scheduler's job opens the follow-up call.
     moment["now"] = START + dt.timedelta(days=15)
-    follow_up_job(database, app.config["ASSETMAP"], leadership_lock(database), lambda: moment["now"])()
+    job = follow_up_job(database, config, leadership_lock(database), lambda: moment["now"])
+    job()
     with database.session() as session:
         follow_up = session.scalars(select(FollowUp)).one()
         assert follow_up.weeks == 2
