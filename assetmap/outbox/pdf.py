@@ -41,9 +41,7 @@ class LocalFiles(URLFetcher):  # type: ignore[misc]
     def local_path(self, url: str) -> Path:
         """The file behind ``url``; ValueError for anything not under /static/."""
         parts = urlsplit(url)
-        if f"{parts.scheme}://{parts.netloc}/" != BASE_URL or not parts.path.startswith(
-            "/static/"
-        ):
+        if f"{parts.scheme}://{parts.netloc}/" != BASE_URL or not parts.path.startswith("/static/"):
             raise ValueError("only the app's own /static/ files are fetched")
         path = (self.static / unquote(parts.path.removeprefix("/static/"))).resolve()
         if not path.is_relative_to(self.static) or not path.is_file():

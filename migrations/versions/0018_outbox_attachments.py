@@ -21,9 +21,7 @@ def upgrade() -> None:
     # Existing messages are all to groups and staff: none of them is erased after sending.
     op.add_column(
         "outbox",
-        sa.Column(
-            "erase_after_send", sa.Boolean(), nullable=False, server_default=sa.false()
-        ),
+        sa.Column("erase_after_send", sa.Boolean(), nullable=False, server_default=sa.false()),
     )
 
 

@@ -8,9 +8,8 @@ the groups chosen, in the order chosen.
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import urlencode
-
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
