@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assetmap.gaps.export import COLUMNS
 from assetmap.gaps.profile import READY_MADE, Target
 from assetmap.gaps.requests import PARAMETERS, WHEN
 from assetmap.matching.notes import ReasonCode, WarningCode
-import pytest
-
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, ReferralState
 from assetmap.web.match.notes import WORDS
 
