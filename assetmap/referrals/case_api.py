@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from assetmap.errors import Forbidden, ValidationError
 from assetmap.models import Case, Role, User
@@ -48,7 +48,10 @@ def case_page(session: Session, user: User, *, offset: int, limit: int) -> CaseP
         statement = statement.where(or_(mine, Case.team == user.team) if user.team else mine)
     total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
     cases = session.scalars(
-        statement.order_by(Case.last_activity_at.desc(), Case.id.desc()).offset(offset).limit(limit)
+        statement.options(selectinload(Case.referrals))
+        .order_by(Case.last_activity_at.desc(), Case.id.desc())
+        .offset(offset)
+        .limit(limit)
     )
     return CasePage(list(cases), total)
 
