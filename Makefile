@@ -11,7 +11,7 @@ PORT ?= 5000
 BENCH_SIZE ?= 100000
 
 # Debian packages: SpatiaLite for the embedded database; PostgreSQL 15 + PostGIS 3 for tests.
-RUN_DEBS := libsqlite3-mod-spatialite
+RUN_DEBS := libsqlite3-mod-spatialite libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 # … plus a real browser for the page tests.
 TEST_DEBS := postgresql-15 postgresql-15-postgis-3 chromium
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    LargeBinary,
     String,
     Text,
     Time,
@@ -404,6 +405,13 @@ class OutboxMessage(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # One file sent with the message (a person's plan as a PDF), if any.
+    attachment: Mapped[bytes | None] = mapped_column(LargeBinary)
+    attachment_name: Mapped[str | None] = mapped_column(String(100))
+    attachment_type: Mapped[str | None] = mapped_column(String(100))
+    # A message to a person, not a group: once sent (or given up on) its address, body and
+    # attachment are erased, so the outbox never keeps a person's address (ERASED_ADDRESS).
+    erase_after_send: Mapped[bool] = mapped_column(default=False)
 
 
 class Revision(Base):

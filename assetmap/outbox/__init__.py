@@ -6,12 +6,19 @@ Queuing instead of sending inline means a request that rolls back sends nothing,
 or broken mail server never holds up a page.
 """
 
-from assetmap.outbox.interfaces import Outgoing, Sender
+from assetmap.outbox.interfaces import Attachment, Outgoing, Sender
 from assetmap.outbox.senders import FolderSender, SmtpSender, compose, sender_for
-from assetmap.outbox.services import MAX_ATTEMPTS, DeliveryReport, deliver_pending, queue_email
+from assetmap.outbox.services import (
+    MAX_ATTEMPTS,
+    DeliveryReport,
+    deliver_pending,
+    erase_spent,
+    queue_email,
+)
 
 __all__ = [
     "MAX_ATTEMPTS",
+    "Attachment",
     "DeliveryReport",
     "FolderSender",
     "Outgoing",
@@ -19,6 +26,7 @@ __all__ = [
     "SmtpSender",
     "compose",
     "deliver_pending",
+    "erase_spent",
     "queue_email",
     "sender_for",
 ]

@@ -42,6 +42,14 @@ def compose(message: Outgoing, mail_from: str) -> EmailMessage:
     domain = parseaddr(mail_from)[1].rpartition("@")[2] or "localhost"
     email["Message-ID"] = f"<outbox.{message.id}.{message.created_at:%Y%m%d%H%M%S}@{domain}>"
     email.set_content(message.body)
+    if message.attachment is not None:
+        maintype, _, subtype = message.attachment.content_type.partition("/")
+        email.add_attachment(
+            message.attachment.data,
+            maintype=maintype,
+            subtype=subtype or "octet-stream",
+            filename=message.attachment.name,
+        )
     return email
 
 

@@ -18,6 +18,12 @@ The price: a claimed message counts as taken (``sent_at`` is set) while it is be
 runner killed mid-send leaves it marked sent with ``last_error`` saying no outcome was recorded
 (find them with ``sent_at IS NOT NULL AND last_error != ''``). The outbox delivers at most once:
 a reminder lost to a crash is better than every reminder sent twice.
+
+A message queued with ``erase_after_send`` (a person's plan, sent to their own address) keeps
+the address only until it is spent: once sent, or after its last failed attempt, its address,
+body and attachment are erased in the same commit as the outcome, and no error line or
+``last_error`` ever names that address. A runner killed mid-send leaves one behind: the next
+run's sweep (``erase_spent``) erases it before it does anything else.
 """
 
 from __future__ import annotations
@@ -28,12 +34,12 @@ import smtplib
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, and_, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from assetmap.errors import ValidationError
 from assetmap.models import OutboxMessage, table_of, utcnow
-from assetmap.outbox.interfaces import Outgoing, Sender
+from assetmap.outbox.interfaces import Attachment, Outgoing, Sender
 
 # A message is tried this many times (one try per run of `assetmap send-email`), then left
 # unsent with its last error. Five runs ride out a mail server restart or a short outage;
@@ -44,6 +50,12 @@ MAX_ATTEMPTS = 5
 MAX_ERROR_LENGTH = 1000
 SUBJECT_LENGTH = 300  # the column's size
 ADDRESS_LENGTH = 254  # the longest address SMTP can carry (RFC 5321 path limit less <>)
+ATTACHMENT_NAME_LENGTH = 100  # the columns' sizes
+#: What an erased-after-send message keeps instead of the person's address and its body.
+ERASED_ADDRESS = "(erased after sending)"
+ERASED_BODY = "(This message went to a person: its address, text and attachment were erased.)"
+#: How an error line names the address of a message that is erased after sending.
+HIDDEN_ADDRESS = "(a person's address, not kept)"
 
 # Simple on purpose: one @, something either side, a dot in the domain, no spaces. No line
 # breaks either, so an address can never smuggle in a header.
@@ -61,24 +73,41 @@ class DeliveryReport:
     gave_up: int = 0
     # Claimed by another runner between this run reading the queue and claiming them.
     skipped: int = 0
-    # One line per failure: "message <id> to <address>: <error>".
+    # One line per failure: "message <id> to <address>: <error>" (a person's address hidden).
     errors: list[str] = field(default_factory=list)
 
 
-def queue_email(session: Session, to: str, subject: str, body: str) -> OutboxMessage:
+def queue_email(
+    session: Session,
+    to: str,
+    subject: str,
+    body: str,
+    *,
+    attachment: Attachment | None = None,
+    erase_after_send: bool = False,
+) -> OutboxMessage:
     """Add a message to the outbox in the caller's transaction; nothing is sent here.
 
     The message exists only once the caller commits, so a request that fails and rolls back
-    sends nothing. Raises ValidationError (field ``to`` or ``subject``) for what could never
-    be delivered.
+    sends nothing. Raises ValidationError (field ``to``, ``subject`` or ``attachment``) for
+    what could never be delivered. ``erase_after_send``: see the module docstring.
     """
-    message = new_message(to, subject, body)
+    message = new_message(
+        to, subject, body, attachment=attachment, erase_after_send=erase_after_send
+    )
     session.add(message)
     session.flush()
     return message
 
 
-def new_message(to: str, subject: str, body: str) -> OutboxMessage:
+def new_message(
+    to: str,
+    subject: str,
+    body: str,
+    *,
+    attachment: Attachment | None = None,
+    erase_after_send: bool = False,
+) -> OutboxMessage:
     """A checked message, not yet added to a session: for callers queueing many at once
     (add them all, then flush once). ValidationError as for ``queue_email``."""
     address = to.strip()
@@ -88,7 +117,32 @@ def new_message(to: str, subject: str, body: str) -> OutboxMessage:
         raise ValidationError("must be a single line", field="subject")
     if len(subject) > SUBJECT_LENGTH:
         raise ValidationError(f"must be at most {SUBJECT_LENGTH} characters", field="subject")
-    return OutboxMessage(to_address=address, subject=subject, body=body)
+    if attachment is not None:
+        _check_attachment(attachment)
+    return OutboxMessage(
+        to_address=address,
+        subject=subject,
+        body=body,
+        attachment=attachment.data if attachment else None,
+        attachment_name=attachment.name if attachment else None,
+        attachment_type=attachment.content_type if attachment else None,
+        erase_after_send=erase_after_send,
+    )
+
+
+_CONTENT_TYPE = re.compile(r"[a-z]+/[a-z0-9.+-]+")
+
+
+def _check_attachment(attachment: Attachment) -> None:
+    name = attachment.name
+    if not name or len(name) > ATTACHMENT_NAME_LENGTH or any(c in name for c in "\r\n/\\"):
+        raise ValidationError(
+            f"needs a file name of at most {ATTACHMENT_NAME_LENGTH} characters", field="attachment"
+        )
+    if len(attachment.content_type) > ATTACHMENT_NAME_LENGTH or not _CONTENT_TYPE.fullmatch(
+        attachment.content_type
+    ):
+        raise ValidationError("needs a MIME type like application/pdf", field="attachment")
 
 
 def deliver_pending(session: Session, sender: Sender, *, limit: int = 100) -> DeliveryReport:
@@ -104,6 +158,8 @@ def deliver_pending(session: Session, sender: Sender, *, limit: int = 100) -> De
             "deliver_pending commits each message itself: "
             "pass a session that is not inside a transaction"
         )
+    erase_spent(session)
+    session.commit()
     candidates = session.execute(
         select(OutboxMessage.id, OutboxMessage.attempts)
         .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
@@ -125,16 +181,43 @@ def deliver_pending(session: Session, sender: Sender, *, limit: int = 100) -> De
         # it must never stop the batch or leave the message claimed and unsent.
         except Exception as error:
             described = _describe(error)
-            _record(session, message_id, sent_at=None, error=described)
+            if message.erase_after_send:
+                described = described.replace(message.to, HIDDEN_ADDRESS)
+            last = seen + 1 >= MAX_ATTEMPTS
+            _record(session, message_id, sent_at=None, error=described, erase=last)
             report.failed += 1
-            if seen + 1 >= MAX_ATTEMPTS:
+            if last:
                 report.gave_up += 1
-            report.errors.append(f"message {message_id} to {message.to}: {described}")
+            to = HIDDEN_ADDRESS if message.erase_after_send else message.to
+            report.errors.append(f"message {message_id} to {to}: {described}")
         else:
-            _record(session, message_id, sent_at=utcnow(), error="")
+            _record(session, message_id, sent_at=utcnow(), error="", erase=True)
             report.sent += 1
         session.commit()
     return report
+
+
+def erase_spent(session: Session) -> int:
+    """Erase every erase-after-send message that is spent (sent, claimed by a runner that
+    died, or out of attempts) and still holds its address; in the caller's transaction.
+    Returns how many were erased."""
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.erase_after_send.is_(True),
+                OutboxMessage.to_address != ERASED_ADDRESS,
+                or_(OutboxMessage.sent_at.is_not(None), OutboxMessage.attempts >= MAX_ATTEMPTS),
+            )
+            .values(**_ERASED)
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    return result.rowcount
+
+
+_ERASED: dict[str, Any] = {"to_address": ERASED_ADDRESS, "body": ERASED_BODY, "attachment": None}
 
 
 def undelivered_for_good() -> ColumnElement[bool]:
@@ -172,19 +255,56 @@ def _claim(session: Session, message_id: int, seen: int) -> Outgoing | None:
             OutboxMessage.subject,
             OutboxMessage.body,
             OutboxMessage.created_at,
+            OutboxMessage.attachment,
+            OutboxMessage.attachment_name,
+            OutboxMessage.attachment_type,
+            OutboxMessage.erase_after_send,
         ).where(OutboxMessage.id == message_id)
     ).one()
-    return Outgoing(message_id, row.to_address, row.subject, row.body, row.created_at)
+    attachment = (
+        Attachment(
+            row.attachment_name or "attachment",
+            row.attachment_type or "application/octet-stream",
+            row.attachment,
+        )
+        if row.attachment is not None
+        else None
+    )
+    return Outgoing(
+        message_id,
+        row.to_address,
+        row.subject,
+        row.body,
+        row.created_at,
+        attachment=attachment,
+        erase_after_send=bool(row.erase_after_send),
+    )
 
 
-def _record(session: Session, message_id: int, *, sent_at: dt.datetime | None, error: str) -> None:
-    """Write the outcome of a claimed message: sent, or back in the queue with its error."""
+def _record(
+    session: Session,
+    message_id: int,
+    *,
+    sent_at: dt.datetime | None,
+    error: str,
+    erase: bool = False,
+) -> None:
+    """Write the outcome of a claimed message: sent, or back in the queue with its error.
+    With ``erase``, an erase-after-send message loses its address, body and attachment in the
+    same statement (a message to a group is untouched)."""
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
         .values(sent_at=sent_at, last_error=error)
         .execution_options(synchronize_session=False)
     )
+    if erase:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.erase_after_send.is_(True))
+            .values(**_ERASED)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _in_flight(now: dt.datetime) -> str:

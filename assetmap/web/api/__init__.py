@@ -1,8 +1,8 @@
 """The JSON API at /api/v1: GeoJSON listings, one error shape, never a 500 for bad input.
 
 This module is the blueprint, its routes and its error handlers; the endpoints are in
-``groups`` (the directory), ``match`` (matching a person), ``gaps`` (gap analysis) and
-``openapi`` (the description).
+``groups`` (the directory), ``match`` (matching a person), ``gaps`` (gap analysis),
+``referrals`` (cases, referrals and their moves) and ``openapi`` (the description).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from assetmap.errors import AssetmapError
-from assetmap.web.api import gaps, groups, match, openapi
+from assetmap.web.api import gaps, groups, match, openapi, referrals
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -22,6 +22,19 @@ api.add_url_rule("/groups/<int:group_id>", view_func=groups.patch_group, methods
 api.add_url_rule("/match", view_func=match.match_groups, methods=["POST"])
 api.add_url_rule("/gaps", view_func=gaps.gap_areas, methods=["GET"])
 api.add_url_rule("/gaps/what-if", view_func=gaps.gap_what_if, methods=["GET"])
+api.add_url_rule("/cases", view_func=referrals.list_cases, methods=["GET"])
+api.add_url_rule("/cases", view_func=referrals.create_case, methods=["POST"])
+api.add_url_rule("/cases/<int:case_id>", view_func=referrals.show_case, methods=["GET"])
+api.add_url_rule("/cases/<int:case_id>", view_func=referrals.change_case, methods=["PATCH"])
+api.add_url_rule(
+    "/cases/<int:case_id>/referrals", view_func=referrals.create_referral, methods=["POST"]
+)
+api.add_url_rule("/referrals/<int:referral_id>", view_func=referrals.show_referral, methods=["GET"])
+api.add_url_rule(
+    "/referrals/<int:referral_id>/transitions",
+    view_func=referrals.move_referral,
+    methods=["POST"],
+)
 api.add_url_rule("/openapi.json", view_func=openapi.openapi, methods=["GET"])
 
 

@@ -1,9 +1,9 @@
 """The OpenAPI 3 description of /api/v1, built from the same vocabularies the code checks.
 
 The document is assembled from one function per schema and per path, so each part reads on
-its own (gap analysis's are in ``openapi_gaps``); the codes of reasons and warnings come from
-the engine's enumerations, each with its meaning here, so a code the engine gains without a
-meaning fails to build the document.
+its own (gap analysis's are in ``openapi_gaps``, referrals' in ``openapi_referrals``); the
+codes of reasons and warnings come from the engine's enumerations, each with its meaning
+here, so a code the engine gains without a meaning fails to build the document.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from assetmap.web.api.openapi_parts import (
     object_schema,
     staff_notes_schema,
 )
+from assetmap.web.api.openapi_referrals import referrals_paths, referrals_schemas
 from assetmap.web.context import app_config
 
 
@@ -233,7 +234,12 @@ def _search_parameters(config: Config) -> list[dict[str, Any]]:
             "radius_km",
             f"search radius around near/postcode (default {config.default_radius_km:g},"
             f" at most {config.max_radius_km:g})",
-            {"type": "number", "exclusiveMinimum": 0, "maximum": config.max_radius_km},
+            {
+                "type": "number",
+                "minimum": 0,
+                "exclusiveMinimum": True,  # OpenAPI 3.0: a flag on minimum
+                "maximum": config.max_radius_km,
+            },
         ),
         _query("bbox", "min lon, min lat, max lon, max lat (WGS84)", STR),
         *[
@@ -445,6 +451,7 @@ def openapi_document(config: Config, groups_url: str) -> dict[str, Any]:
             "/groups/{id}": _group_path(),
             "/match": _match_path(),
             **gaps_paths(),
+            **referrals_paths(),
             "/openapi.json": {
                 "get": {
                     "summary": "This description",
@@ -462,6 +469,7 @@ def openapi_document(config: Config, groups_url: str) -> dict[str, Any]:
                 "Error": _error_schema(),
                 **match_schemas(),
                 **gaps_schemas(),
+                **referrals_schemas(),
             },
         },
     }

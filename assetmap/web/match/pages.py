@@ -8,9 +8,10 @@ the groups chosen, in the order chosen.
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from assetmap.directory.queries import common_interests
@@ -18,7 +19,9 @@ from assetmap.errors import ValidationError
 from assetmap.matching.requests import MAX_LIMIT, MatchRequest
 from assetmap.matching.service import run_match, run_plan
 from assetmap.models import Role
-from assetmap.web.auth import signed_in_user
+from assetmap.outbox.pdf import html_to_pdf
+from assetmap.referrals.plan_email import email_plan
+from assetmap.web.auth import acting_user, roles_required, signed_in_user
 from assetmap.web.context import (
     app_config,
     db_session,
@@ -30,6 +33,7 @@ from assetmap.web.context import (
 from assetmap.web.maps import build_map
 from assetmap.web.match.form import form_choices
 from assetmap.web.match.plan import missing_names, plan_item
+from assetmap.web.match.plan_email import SENT, email_state, parse_plan_email, plan_link
 from assetmap.web.match.query import (
     FormInvalid,
     chosen_ids,
@@ -61,6 +65,45 @@ def match_form() -> ResponseReturnValue:
 
 @match_pages.get("/match/plan")
 def plan() -> ResponseReturnValue:
+    shown = _plan_page()
+    if not isinstance(shown, dict):
+        return shown
+    return render_template("match/plan.html", **shown, **email_state(signed_in_user()))
+
+
+@match_pages.post("/match/plan/email")
+@roles_required(Role.LINK_WORKER, Role.ADMIN)
+def email_plan_page() -> ResponseReturnValue:
+    """Send the person the plan the query string describes: a PDF of the print page and/or
+    a link to it. The address is in the form's body, never in a URL, and is not kept."""
+    shown = _plan_page()
+    if not isinstance(shown, dict):
+        return shown
+    asked = parse_plan_email(request.form)
+
+    def render_pdf() -> bytes:
+        return html_to_pdf(render_template("match/plan.html", **shown, for_pdf=True))
+
+    link = plan_link(request.query_string) if asked.include_link else None
+    try:
+        email_plan(
+            db_session(),
+            acting_user(),
+            asked.email,
+            render_pdf=render_pdf if asked.attach_pdf else None,
+            link=link,
+        )
+    except ValidationError as error:
+        db_session().rollback()
+        state = email_state(acting_user(), asked, error)
+        return render_template("match/plan.html", **shown, **state), 400
+    db_session().commit()
+    flash(SENT, "success")
+    return redirect(plan_link(request.query_string, external=False) + "#plan-email")
+
+
+def _plan_page() -> dict[str, Any] | ResponseReturnValue:
+    """What the plan page shows for the query string, or the match form with its error."""
     page = MatchPage(args=request.args, chosen=request.args.getlist("choose"))
     ids, choice_error = chosen_ids(page.chosen, page.args.get("order"))
     if choice_error is not None:
@@ -80,15 +123,14 @@ def plan() -> ResponseReturnValue:
     except ValidationError as error:
         page.errors.append(located_error(error, match_request))
         return _render_form(page)
-    return render_template(
-        "match/plan.html",
-        items=[plan_item(number, option) for number, option in enumerate(planned.options, 1)],
-        missing=missing_names(planned.missing),
-        back_url=url_for("match_pages.match_form")
+    return {
+        "items": [plan_item(number, option) for number, option in enumerate(planned.options, 1)],
+        "missing": missing_names(planned.missing),
+        "back_url": url_for("match_pages.match_form")
         + _query(profile_args(page.args), ids)
         + "#results",
-        today=today(),
-    )
+        "today": today(),
+    }
 
 
 def _searched_by_a_link_worker() -> bool:

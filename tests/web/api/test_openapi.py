@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assetmap.gaps.export import COLUMNS
 from assetmap.gaps.profile import READY_MADE, Target
 from assetmap.gaps.requests import PARAMETERS, WHEN
 from assetmap.matching.notes import ReasonCode, WarningCode
-from assetmap.models import ACCESSIBILITY_FLAGS, Category
+from assetmap.models import ACCESSIBILITY_FLAGS, Category, ReferralState
 from assetmap.web.match.notes import WORDS
 
 
@@ -19,6 +21,11 @@ def test_openapi_describes_the_api(client, database):
         "/match",
         "/gaps",
         "/gaps/what-if",
+        "/cases",
+        "/cases/{id}",
+        "/cases/{id}/referrals",
+        "/referrals/{id}",
+        "/referrals/{id}/transitions",
         "/openapi.json",
     }
     parameters = {p["name"] for p in document["paths"]["/groups"]["get"]["parameters"]}
@@ -110,3 +117,79 @@ def test_openapi_describes_gap_analysis(client) -> None:
     assert {"people_reached", "share_reached", "newly_covered", "changes"} <= set(
         schemas["GapWhatIf"]["properties"]
     )
+
+
+def test_the_document_is_valid_openapi_3_0(client) -> None:
+    validator = pytest.importorskip("openapi_spec_validator")
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert document["openapi"] == "3.0.3"
+    validator.validate(document)
+
+
+def test_openapi_describes_referrals(client) -> None:
+    document = client.get("/api/v1/openapi.json").get_json()
+    paths, schemas = document["paths"], document["components"]["schemas"]
+    assert set(paths["/cases"]) == {"get", "post"}
+    assert set(paths["/cases/{id}"]) == {"get", "patch"}
+    for path, method in [
+        ("/cases", "get"),
+        ("/cases", "post"),
+        ("/cases/{id}", "patch"),
+        ("/cases/{id}/referrals", "post"),
+        ("/referrals/{id}", "get"),
+        ("/referrals/{id}/transitions", "post"),
+    ]:
+        operation = paths[path][method]
+        assert operation["security"] == [{"token": []}]  # never without a token
+        assert {"401", "403"} <= set(operation["responses"])
+    assert {"400", "404", "409"} <= set(paths["/referrals/{id}/transitions"]["post"]["responses"])
+    referral = schemas["Referral"]
+    assert {
+        "id", "case_id", "group", "state", "allowed_moves", "sent_at", "held_until",
+        "responded_at", "accepted_at", "ended_at", "decline_reason", "stop_reason",
+        "reason_text", "version", "events",
+    } <= set(referral["required"])  # fmt: skip
+    assert referral["properties"]["state"]["enum"] == [s.value for s in ReferralState]
+    assert set(schemas["ReferralEvent"]["properties"]) == {"from", "to", "by", "at", "reason_text"}
+    assert schemas["Transition"]["required"] == ["to", "version"]
+    # The organiser's view has no notes, and no path carries anything but ids.
+    assert "notes" not in referral["properties"]["person"]["properties"]
+    assert all("{id}" in p or p in ("/cases",) for p in paths if p.startswith(("/cases", "/ref")))
+
+
+def test_the_document_describes_what_the_api_answers(client, database, add_groups) -> None:
+    """A real referral as the API gives it fits the schema the document gives for it."""
+    jsonschema = pytest.importorskip("jsonschema")
+    from assetmap.accounts.users import create_api_token, create_user
+    from tests.factories import listing
+
+    [group] = add_groups(listing("Men's Shed"))
+    with database.session() as session:
+        user = create_user(session, "sam@scheme.example", "link_worker", team="North")
+        token = create_api_token(session, user)
+        session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    case = client.post("/api/v1/cases", json={"reference": "NS-1"}, headers=headers).get_json()
+    client.post(f"/api/v1/cases/{case['id']}/referrals", json={"group_id": group}, headers=headers)
+    answered = client.get(f"/api/v1/cases/{case['id']}", headers=headers).get_json()
+    document = client.get("/api/v1/openapi.json").get_json()
+    for name, value in (("Case", answered), ("Referral", answered["referrals"][0])):
+        schema = {**document["components"]["schemas"][name], "components": document["components"]}
+        resolved = _as_json_schema(schema)
+        jsonschema.validate(value, resolved)
+
+
+def _as_json_schema(schema):
+    """OpenAPI 3.0's ``nullable`` as JSON Schema's null type (refs resolve against the
+    ``components`` the caller puts beside the schema)."""
+    if isinstance(schema, dict):
+        out = {k: _as_json_schema(v) for k, v in schema.items() if k != "nullable"}
+        if schema.get("nullable"):
+            if "type" in out:
+                out["type"] = [out["type"], "null"]
+            if "enum" in out:
+                out["enum"] = [*out["enum"], None]
+        return out
+    if isinstance(schema, list):
+        return [_as_json_schema(v) for v in schema]
+    return schema
