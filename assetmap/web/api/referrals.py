@@ -150,6 +150,7 @@ def move_referral(referral_id: int) -> ResponseReturnValue:
             decline_reason=decline_reason,
             stop_reason=stop_reason,
             reason_text=reason_text,
+            public_url=referral_settings().public_url,
         )
     )
     return _private(_referral_json(referral, user))

@@ -207,7 +207,7 @@ def test_refer_a_case_to_a_group(client, world, database, case_id, referral):
     assert [r["id"] for r in case["referrals"]] == [referral["id"]]
 
 
-def test_the_organiser_answers_and_sees_only_the_organiser_view(client, world, referral):
+def test_the_organiser_answers_and_sees_only_the_organiser_view(client, world, referral, database):
     path = f"/referrals/{referral['id']}"
     shown = call(client, "GET", path, "org", world)
     assert shown.status_code == 200
@@ -229,6 +229,11 @@ def test_the_organiser_answers_and_sees_only_the_organiser_view(client, world, r
     assert after["accepted_at"] and after["responded_at"] and after["held_until"] is None
     assert [e["to"] for e in after["events"]] == ["sent", "accepted"]
     assert NOTES not in moved.get_data(as_text=True)
+    with database.sessions() as session:
+        told = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.to_address == "sam@scheme.example")
+        ).one()
+    assert f"/cases/{referral['case_id']}" in told.body and NOTES not in told.body
 
 
 def test_a_decline_needs_a_known_reason(client, world, referral):
