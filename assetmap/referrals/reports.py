@@ -205,7 +205,7 @@ def referral_report(session: Session, user: User, since: dt.date, until: dt.date
 Key = tuple[str, str, str]
 
 
-def _window(since: dt.date, until: dt.date) -> ColumnElement[bool]:
+def sent_between(since: dt.date, until: dt.date) -> ColumnElement[bool]:
     return and_(
         Referral.sent_at >= uk_midnight(since),
         Referral.sent_at < uk_midnight(until + dt.timedelta(days=1)),
@@ -240,7 +240,7 @@ def _counts(session: Session, since: dt.date, until: dt.date) -> dict[Key, tuple
             func.sum(case((still_going, 1), else_=0)),
         )
         .join(Case, Case.id == Referral.case_id)
-        .where(_window(since, until))
+        .where(sent_between(since, until))
         .group_by(category, area, month)
     ).all()
     return {(r[0], r[1], r[2]): tuple(int(v or 0) for v in r[3:]) for r in rows}
@@ -283,7 +283,7 @@ def _changes(
         .join(start, start.id == first.c.id)
         .join(latest, and_(latest.c.case_id == Case.id, latest.c.n == 1))
         .join(later, later.id == latest.c.id)
-        .where(_window(since, until))
+        .where(sent_between(since, until))
         .distinct()
     ).all()
     found: dict[Key, dict[str, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
@@ -315,7 +315,7 @@ def _table(
             every[question].update(per_person)
     keys = sorted(sums, key=lambda k: (k == UNKNOWN, k if name == "month" else label(k), k))
     total = [sum(sums[k][i] for k in keys) for i in range(len(MEASURES))]
-    shown = _suppress([sums[k] for k in keys], total)
+    shown = suppress([sums[k] for k in keys], total)
     rows = [
         _row(k, label(k) if k else UNKNOWN, cells, people[k])
         for k, cells in zip(keys, shown.rows, strict=True)
@@ -344,12 +344,12 @@ def _change(question: str, per_person: dict[int, int]) -> Change:
 
 
 @dataclass(frozen=True)
-class _Shown:
+class Shown:
     rows: list[list[Cell]]
     total: list[Cell]
 
 
-def _suppress(rows: list[list[int]], total: list[int]) -> _Shown:
+def suppress(rows: list[list[int]], total: list[int]) -> Shown:
     """The small-number rule with its complementary cell, column by column (module docstring)."""
     hidden = [[SMALL if 0 < v < SUPPRESS_BELOW else "" for v in row] for row in rows]
     total_hidden = [SMALL if 0 < v < SUPPRESS_BELOW else "" for v in total]
@@ -366,7 +366,7 @@ def _suppress(rows: list[list[int]], total: list[int]) -> _Shown:
             hidden[others[0][1]][column] = COMPLEMENT
         elif not total_hidden[column]:
             total_hidden[column] = COMPLEMENT
-    return _Shown(
+    return Shown(
         [
             [_cell(v, h) for v, h in zip(row, flags, strict=True)]
             for row, flags in zip(rows, hidden, strict=True)
