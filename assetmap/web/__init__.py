@@ -22,6 +22,7 @@ from assetmap.web import (
     manage,
     match,
     public,
+    reports,
     security,
     staff,
     verify,
@@ -38,6 +39,7 @@ BLUEPRINTS = (
     listing_check.listing_check,
     verify.verify,
     gaps.gaps,
+    reports.reports,
 )
 
 
