@@ -4,11 +4,13 @@ APScheduler 3 runs each job with coalescing (missed runs collapse into one), one
 time and a grace period for late starts. Before acting, every job checks it still holds the
 leader lock (which also renews it), so a second scheduler started by mistake, or on another
 machine, only waits. Jobs: the freshness scan daily (``ASSETMAP_FRESHNESS_SCAN_CRON``, UTC)
-and delivering queued email every minute.
+delivering queued email every minute, and case-data retention daily at 03:30 UTC
+(``referrals.privacy.RETENTION_AT``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 
@@ -22,6 +24,7 @@ from assetmap.freshness.service import ScanRunning, run_freshness
 from assetmap.locks import DatabaseLock
 from assetmap.outbox.senders import sender_for
 from assetmap.outbox.services import deliver_pending
+from assetmap.referrals.privacy import RETENTION_AT, apply_retention
 
 log = logging.getLogger("assetmap.scheduler")
 
@@ -65,6 +68,21 @@ def freshness_scan_job(
     return run
 
 
+def retention_job(database: Database, config: Config, lock: DatabaseLock) -> Callable[[], None]:
+    """Erase the personal fields of cases idle for ``case_retention_months``; logs the count
+    only (never a reference)."""
+
+    def run() -> None:
+        if not lock.acquire():
+            log.info("case-retention: another scheduler leads; skipped")
+            return
+        with database.session() as session:
+            erased = apply_retention(session, dt.datetime.now(dt.UTC), config.case_retention_months)
+        log.info("case-retention: %d case(s) had their personal data deleted", erased)
+
+    return run
+
+
 def leadership_lock(database: Database) -> DatabaseLock:
     return DatabaseLock(database, LEADERSHIP)
 
@@ -83,6 +101,12 @@ def build_scheduler(database: Database, config: Config, lock: DatabaseLock) -> B
         CronTrigger.from_crontab(config.freshness_scan_cron, timezone="UTC"),
         id="freshness-scan",
         name="freshness scan",
+    )
+    scheduler.add_job(
+        retention_job(database, config, lock),
+        CronTrigger(hour=RETENTION_AT.hour, minute=RETENTION_AT.minute, timezone="UTC"),
+        id="case-retention",
+        name="case data retention",
     )
     scheduler.add_job(
         send_email_job(database, config, lock),

@@ -80,7 +80,7 @@ def test_the_scheduler_scans_daily_and_sends_email_every_minute(database) -> Non
     config = database.config.with_overrides({"freshness_scan_cron": "15 3 * * *"})
     scheduler = build_scheduler(database, config, leadership_lock(database))
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"freshness-scan", "send-email"}
+    assert {"freshness-scan", "send-email"} <= set(jobs)
     assert jobs["send-email"].trigger.interval == dt.timedelta(minutes=1)
     fields = {f.name: str(f) for f in jobs["freshness-scan"].trigger.fields}
     assert (fields["hour"], fields["minute"]) == ("3", "15")
