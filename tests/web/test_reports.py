@@ -110,3 +110,52 @@ def test_the_csv_is_an_attachment_with_a_header(client, database, referrals) -> 
         "fewer than 5",
     )
     assert "SECRET" not in response.get_data(as_text=True)
+
+
+@pytest.mark.only_backend("spatialite")
+def test_a_community_builder_reads_the_report_at_320_px(page, database, add_groups) -> None:
+    from playwright.sync_api import expect
+
+    from assetmap.models import WellbeingStage
+    from tests.referrals.builders import add_wellbeing
+    from tests.web.conftest import axe_violations, screenshot
+
+    password = "correct horse battery"
+    with database.session() as session:
+        for n in range(14):
+            case = add_case(session, area="E01000001" if n < 9 else "E01000002", last_activity=NOV)
+            sent = NOV - dt.timedelta(days=31 * (n % 2))
+            category = "active" if n < 8 else "creative"
+            add_referral(
+                session,
+                case,
+                sent,
+                category=category,
+                accepted=n < 11,
+                attended=n < 9,
+                still_going=n < 6,
+            )
+            add_wellbeing(session, case, WellbeingStage.START, sent, 5, 6, 5, 6)
+            add_wellbeing(session, case, WellbeingStage.FOLLOW_UP, NOV, 7, 7, 6, 4)
+        create_user(session, "cb@example.org", Role.COMMUNITY_BUILDER, password=password)
+    page.goto("/login")
+    page.fill("#email", "cb@example.org")
+    page.fill("#password", password)
+    with page.expect_navigation():
+        page.click("button:has-text('Sign in')")
+    page.click("a:has-text('Reports')")
+    page.fill("#since", "2026-10-01")
+    page.fill("#until", "2026-11-30")
+    with page.expect_navigation():
+        page.click("button:has-text('Show')")
+    expect(page.locator("#by-month")).to_contain_text("November 2026")
+    expect(page.locator("#wellbeing-by-category")).to_contain_text("+2.0")
+    assert axe_violations(page) == []
+    page.set_viewport_size({"width": 320, "height": 900})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    assert axe_violations(page) == []
+    page.locator("#by-category").scroll_into_view_if_needed()
+    screenshot(page, "referral-report")
+    with page.expect_download() as download:
+        page.click("#download-csv")
+    assert download.value.suggested_filename == "referrals-2026-10-01-to-2026-11-30.csv"
