@@ -220,7 +220,9 @@ def _case(session: Session, user: User | None, case_id: int) -> Case:
 def export_case(
     session: Session, user: User | None, case_id: int, now: dt.datetime
 ) -> dict[str, Any]:
-    """Everything held about the person, as JSON-ready data; the export is audited."""
+    """Everything held about the person, as JSON-ready data; the export is audited. Long
+    because it names every field held, in one place, so a subject access request misses
+    nothing."""
     case = _case(session, user, case_id)
     referrals = []
     for referral in case.referrals:
