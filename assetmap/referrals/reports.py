@@ -419,13 +419,18 @@ def report_csv(report: ReferralReport, category_names: dict[str, str] | None = N
                 [
                     table.name,
                     row.key,
-                    label or "not known",
+                    _safe(label or "not known"),
                     *(_csv_cell(row.cell(m)) for m in MEASURES),
                     *("" if c.mean is None else f"{c.mean:+.2f}" for c in row.wellbeing),
                     *("" if c.people is None else c.people for c in row.wellbeing),
                 ]
             )
     return out.getvalue()
+
+
+def _safe(text: str) -> str:
+    """A name a spreadsheet would not run as a formula."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
 
 
 def _csv_cell(cell: Cell) -> str | int:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from assetmap.accounts.users import create_user
 from assetmap.gaps.referral_demand import referral_demand
 from assetmap.gaps.unmet import unmet_summary
 from assetmap.models import DeclineReason, ReferralState
-from assetmap.referrals.reports import COMPLEMENT, SMALL, Cell
+from assetmap.referrals.reports import COMPLEMENT, SMALL, Cell, referral_report
+from tests.gaps.test_analysis import AREAS, borough  # noqa: F401  (the fixture)
 from tests.referrals.builders import add_case, add_referral
 
 SENT = dt.datetime(2026, 11, 10, 12, tzinfo=dt.UTC)
@@ -75,3 +77,18 @@ def test_the_unmet_summary_carries_the_referral_demand(database) -> None:
     with database.sessions() as session:
         summary = unmet_summary(session, SINCE, UNTIL)
     assert summary.referrals.by_category.total.referrals == Cell(5)
+
+
+def test_areas_are_named_when_loaded(borough) -> None:  # noqa: F811
+    code = next(iter(AREAS))
+    with borough.session() as session:
+        _add(session, 5, area=code)
+    with borough.sessions() as session:
+        demand = referral_demand(session, SINCE, UNTIL)
+        report = referral_report(session, _admin(session), SINCE, UNTIL)
+    assert [row.label for row in demand.by_area.rows] == [f"{code} area ({code})"]
+    assert [row.label for row in report.table("area").rows] == [f"{code} area"]
+
+
+def _admin(session):
+    return create_user(session, "admin@example.org", "admin")
