@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 from rich.console import Console
@@ -24,15 +23,14 @@ from rich.progress import (
 )
 from rich.table import Table
 from sqlalchemy import func, select
-from sqlalchemy.exc import DBAPIError
 
 from assetmap import PROJECT_ROOT, schema
 from assetmap.accounts.users import create_api_token, create_user, normalise_email
+from assetmap.cli.common import err, open_database, user_errors
 from assetmap.config import Config
 from assetmap.db import Database
-from assetmap.directory.importing import ImportRejected, import_listings
+from assetmap.directory.importing import import_listings
 from assetmap.directory.queries import iter_listings
-from assetmap.errors import AssetmapError
 from assetmap.gaps import export as gap_export
 from assetmap.gaps.analysis import AreaGap
 from assetmap.gaps.requests import parse_gap_question
@@ -46,43 +44,11 @@ from assetmap.models import Area, Group, Postcode, Role, User
 from assetmap.outbox import MAX_ATTEMPTS, deliver_pending, sender_for
 from assetmap.verification.policy import FreshnessPolicy
 
-F = TypeVar("F", bound=Callable[..., Any])
 SEED = PROJECT_ROOT / "seed"
 # Real open data for the demo (OGL v3; provenance and attribution in its README.md).
 CAMDEN = SEED / "camden"
 # The day the demo's verification dates were written relative to (seed/make_demo.py's TODAY).
 SEED_WRITTEN_ON = dt.date(2026, 11, 23)
-err = Console(stderr=True)
-
-
-def user_errors(command: F) -> F:
-    """Turn the mistakes a user can make into one clear line and a non-zero exit."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except ImportRejected as rejected:
-            for problem in rejected.problems[:50]:
-                click.echo(f"  {problem}", err=True)
-            if len(rejected.problems) > 50:
-                click.echo(f"  … and {len(rejected.problems) - 50} more", err=True)
-            raise click.ClickException(
-                f"{len(rejected.problems)} problem(s) found; nothing was imported"
-            ) from None
-        except AssetmapError as error:
-            raise click.ClickException(error.message) from None
-        except DBAPIError as error:
-            detail = str(error.orig).strip().splitlines()[0]
-            if "no such table" in detail or "does not exist" in detail:
-                detail += " (run `assetmap init-db` first)"
-            raise click.ClickException(f"database error: {detail}") from None
-        except json.JSONDecodeError as error:
-            raise click.ClickException(
-                f"not valid JSON: {error.msg} at line {error.lineno}"
-            ) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 @contextmanager
@@ -115,12 +81,6 @@ def cli(ctx: click.Context, database_url: str | None) -> None:
     if database_url:
         config = config.with_overrides({"database_url": database_url})
     ctx.obj = config
-
-
-def open_database(ctx: click.Context) -> Database:
-    database = Database(ctx.obj)
-    ctx.call_on_close(database.dispose)
-    return database
 
 
 @cli.command("init-db")
@@ -584,3 +544,13 @@ def scheduler_command(ctx: click.Context) -> None:
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="assetmap")
+
+
+def _register() -> None:
+    from assetmap.cli import cases
+
+    for command in cases.COMMANDS:
+        cli.add_command(command)
+
+
+_register()

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from assetmap.gaps.demand import UNMET_CELL_DEGREES as CELL_DEGREES
 from assetmap.gaps.demand import assign_to_areas, load_demand
 from assetmap.gaps.profile import Target
+from assetmap.gaps.referral_demand import ReferralDemand, referral_demand
 from assetmap.models import Day, UnmetNeed
 
 #: Counts below this are never shown as numbers, and interests below it are never named.
@@ -61,11 +62,14 @@ class UnmetSummary:
     #: How many needs asked for door-to-door transport, and for complex-needs support.
     door_to_door: Tally
     complex_needs: Tally
+    #: Referrals made and declined for want of places, by area and category (demand too).
+    referrals: ReferralDemand
 
 
 def unmet_summary(session: Session, since: dt.date, until: dt.date) -> UnmetSummary:
     """The unmet needs recorded from ``since`` to ``until`` (both included), counted by
-    interest, category, access need and the day of the week the search was made."""
+    interest, category, access need and the day of the week the search was made; with the
+    referrals of those days and their declines for want of places."""
     rows = session.execute(
         select(
             UnmetNeed.cell_lat,
@@ -90,6 +94,7 @@ def unmet_summary(session: Session, since: dt.date, until: dt.date) -> UnmetSumm
         by_area=_areas(session, rows),
         door_to_door=Tally("door_to_door", sum(1 for row in rows if row.door_to_door_needed)),
         complex_needs=Tally("complex_needs", sum(1 for row in rows if (row.complexity or 1) >= 3)),
+        referrals=referral_demand(session, since, until),
     )
 
 

@@ -6,7 +6,8 @@ leader lock (which also renews it), so a second scheduler started by mistake, or
 machine, only waits. Jobs: the freshness scan daily (``ASSETMAP_FRESHNESS_SCAN_CRON``, UTC),
 delivering queued email every minute, and referrals' follow-up daily (``FOLLOW_UP_CRON``, UTC):
 referrals unanswered for ``ASSETMAP_REFERRAL_NO_RESPONSE_DAYS`` marked no response, and the
-follow-up calls due at ``ASSETMAP_REFERRAL_FOLLOW_UP_WEEKS`` opened.
+follow-up calls due at ``ASSETMAP_REFERRAL_FOLLOW_UP_WEEKS`` opened; and case-data retention
+daily at 03:30 UTC (``referrals.privacy.RETENTION_AT``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from assetmap.locks import DatabaseLock
 from assetmap.outbox.senders import sender_for
 from assetmap.outbox.services import deliver_pending
 from assetmap.referrals.followups import local_date, mark_no_response, open_due_follow_ups
+from assetmap.referrals.privacy import RETENTION_AT, apply_retention
 
 log = logging.getLogger("assetmap.scheduler")
 
@@ -95,6 +97,21 @@ def follow_up_job(
     return run
 
 
+def retention_job(database: Database, config: Config, lock: DatabaseLock) -> Callable[[], None]:
+    """Erase the personal fields of cases idle for ``case_retention_months``; logs the count
+    only (never a reference)."""
+
+    def run() -> None:
+        if not lock.acquire():
+            log.info("case-retention: another scheduler leads; skipped")
+            return
+        with database.session() as session:
+            erased = apply_retention(session, dt.datetime.now(dt.UTC), config.case_retention_months)
+        log.info("case-retention: %d case(s) had their personal data deleted", erased)
+
+    return run
+
+
 def leadership_lock(database: Database) -> DatabaseLock:
     return DatabaseLock(database, LEADERSHIP)
 
@@ -113,6 +130,12 @@ def build_scheduler(database: Database, config: Config, lock: DatabaseLock) -> B
         CronTrigger.from_crontab(config.freshness_scan_cron, timezone="UTC"),
         id="freshness-scan",
         name="freshness scan",
+    )
+    scheduler.add_job(
+        retention_job(database, config, lock),
+        CronTrigger(hour=RETENTION_AT.hour, minute=RETENTION_AT.minute, timezone="UTC"),
+        id="case-retention",
+        name="case data retention",
     )
     scheduler.add_job(
         send_email_job(database, config, lock),

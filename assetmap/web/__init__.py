@@ -26,6 +26,7 @@ from assetmap.web import (
     public,
     referral_link,
     referral_places,
+    reports,
     security,
     staff,
     verify,
@@ -45,6 +46,7 @@ BLUEPRINTS = (
     gaps.gaps,
     followups.followups,
     cases.cases,
+    reports.reports,
 )
 
 

@@ -41,6 +41,9 @@ SIGNED_IN = [
     (Role.ADMIN, "/admin/freshness"),
     (Role.COMMUNITY_BUILDER, "/gaps"),
     (Role.COMMUNITY_BUILDER, "/gaps/unmet"),
+    (Role.COMMUNITY_BUILDER, "/reports/referrals"),
+    (Role.ADMIN, "/admin/cases"),
+    (Role.ADMIN, "/admin/cases/retention"),
 ]
 
 

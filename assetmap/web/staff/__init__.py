@@ -5,10 +5,11 @@ is now, and approve or reject them (``moderation``); they mark organisations as 
 (``organisations``) and put back earlier values (``history``). Link workers, community
 builders and admins read any listing's history; organisers read their own groups' history.
 Link workers and admins keep staff notes on listings (``notes``), word of mouth that no
-one else sees; their changes show in the listing's history, to staff only.
+one else sees; their changes show in the listing's history, to staff only. Admins find a
+person's case by reference to see its audit, download or delete their data (``cases``).
 """
 
-from assetmap.web.staff import history, moderation, notes, organisations
+from assetmap.web.staff import cases, history, moderation, notes, organisations
 from assetmap.web.staff.blueprint import staff
 
-__all__ = ["history", "moderation", "notes", "organisations", "staff"]
+__all__ = ["cases", "history", "moderation", "notes", "organisations", "staff"]

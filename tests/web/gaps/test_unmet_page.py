@@ -108,3 +108,25 @@ def test_a_community_builder_reads_the_unmet_needs(page: Page, database, needs) 
     screenshot(page, "gaps-unmet")
     page.set_viewport_size({"width": 320, "height": 800})
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
+
+
+def test_referrals_and_declines_for_capacity_are_shown_as_demand(client, database) -> None:
+    from assetmap.models import DeclineReason, ReferralState
+    from tests.referrals.builders import add_case, add_referral
+
+    sent = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    with database.session() as session:
+        for n in range(8):
+            case = add_case(session, area="E01000001", last_activity=sent)
+            full = n < 3
+            add_referral(
+                session,
+                case,
+                sent,
+                state=ReferralState.DECLINED if full else ReferralState.SENT,
+                decline=DeclineReason.FULL if full else None,
+            )
+    _sign_in(client, database, Role.COMMUNITY_BUILDER)
+    text = _text(client.get("/gaps/unmet"))
+    assert "Referrals, and groups too full to take them" in text
+    assert "E01000001 8 fewer than 5" in text

@@ -1,0 +1,55 @@
+"""What every `assetmap` command shares: clear errors for a user's mistakes, the database."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from sqlalchemy.exc import DBAPIError
+
+from assetmap.db import Database
+from assetmap.directory.importing import ImportRejected
+from assetmap.errors import AssetmapError
+
+F = TypeVar("F", bound=Callable[..., Any])
+err = Console(stderr=True)
+
+
+def user_errors(command: F) -> F:
+    """Turn the mistakes a user can make into one clear line and a non-zero exit."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ImportRejected as rejected:
+            for problem in rejected.problems[:50]:
+                click.echo(f"  {problem}", err=True)
+            if len(rejected.problems) > 50:
+                click.echo(f"  … and {len(rejected.problems) - 50} more", err=True)
+            raise click.ClickException(
+                f"{len(rejected.problems)} problem(s) found; nothing was imported"
+            ) from None
+        except AssetmapError as error:
+            raise click.ClickException(error.message) from None
+        except DBAPIError as error:
+            detail = str(error.orig).strip().splitlines()[0]
+            if "no such table" in detail or "does not exist" in detail:
+                detail += " (run `assetmap init-db` first)"
+            raise click.ClickException(f"database error: {detail}") from None
+        except json.JSONDecodeError as error:
+            raise click.ClickException(
+                f"not valid JSON: {error.msg} at line {error.lineno}"
+            ) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def open_database(ctx: click.Context) -> Database:
+    database = Database(ctx.obj)
+    ctx.call_on_close(database.dispose)
+    return database
