@@ -57,6 +57,11 @@ class GroupSummary:
     listing: dict[str, Any] = field(default_factory=dict)
     #: The last day referrals are paused (referrals/pause.py), or None.
     referrals_paused_until: dt.date | None = None
+    #: Places people referred through assetmap take (accepted) and hold (not answered yet),
+    #: on top of the organiser's own count; ``spare_places`` counts them once filled in by
+    #: ``referrals.listings.organiser_groups``.
+    places_referred: int = 0
+    places_held: int = 0
 
 
 @dataclass(frozen=True)

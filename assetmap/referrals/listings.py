@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -32,10 +32,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assetmap.db import Backend
+from assetmap.directory.my_groups import MyGroups, my_groups
 from assetmap.directory.queries import GroupPage, GroupQuery, get_feature, search_groups
-from assetmap.models import Group, Status
-from assetmap.referrals.capacity import Holds, Places, holds_statement, places_after_referrals
-from assetmap.verification.policy import FreshnessPolicy
+from assetmap.models import Group, Status, User
+from assetmap.referrals.capacity import (
+    NONE,
+    Holds,
+    Places,
+    holds_for,
+    holds_statement,
+    places_after_referrals,
+)
+from assetmap.verification.policy import Freshness, FreshnessFacts, FreshnessPolicy
 
 
 @dataclass(frozen=True)
@@ -173,3 +181,31 @@ __all__ = [
     "served_feature",
     "with_referral_places",
 ]
+
+
+def organiser_groups(
+    session: Session,
+    user: User,
+    now: dt.datetime,
+    *,
+    classify: Callable[[FreshnessFacts], Freshness],
+    limit: int,
+    offset: int = 0,
+) -> MyGroups:
+    """The organiser's dashboard (``directory.my_groups``) with each group's free places after
+    referrals, and how many places referrals take and hold on top of the organiser's count."""
+    found = my_groups(session, user, classify=classify, limit=limit, offset=offset)
+    holds = holds_for(session, [g.id for g in found.groups], now)
+    groups = []
+    for group in found.groups:
+        counts = holds.get(group.id, NONE)
+        free = group.spare_places
+        groups.append(
+            replace(
+                group,
+                spare_places=None if free is None else max(free - counts.in_use, 0),
+                places_referred=counts.taking,
+                places_held=counts.held,
+            )
+        )
+    return replace(found, groups=groups)

@@ -41,10 +41,11 @@ from assetmap.directory.moderation import (
     submit_change,
     submit_edited_listing,
 )
-from assetmap.directory.my_groups import GroupSummary, WaitingChange, my_groups, waiting_changes
+from assetmap.directory.my_groups import GroupSummary, WaitingChange, waiting_changes
 from assetmap.errors import Forbidden, NotFound, ValidationError
 from assetmap.freshness.answers import ChangeWaiting, confirm_still_running
 from assetmap.models import ChangeKind, Group, Organisation, Role, Status, User
+from assetmap.referrals.listings import organiser_groups
 from assetmap.web.auth import acting_user, roles_required
 from assetmap.web.cancellations import cancelled_lines, session_day_text
 from assetmap.web.context import app_config, db_session, freshness_policy, geocoder, today
@@ -134,7 +135,7 @@ def _group_row(group: GroupSummary) -> GroupRow:
         status=group.status.value,
         freshness=group.freshness.value,
         checked=months_ago(last, today()),
-        places=spare_places_text(capacity),
+        places=_places_words(group, capacity),
         pending=[_waiting_text(change) for change in group.waiting],
         listing=group.listing,
         refuse=_refusal(group.waiting[0]) if group.waiting else None,
@@ -143,6 +144,21 @@ def _group_row(group: GroupSummary) -> GroupRow:
         cancelled=cancelled_lines(group.listing, now),
         paused_until=paused_words(group.referrals_paused_until, today()),
     )
+
+
+def _places_words(group: GroupSummary, capacity: dict[str, Any]) -> str | None:
+    """ "3 places free (2 taken by people referred through assetmap, 1 held for a referral
+    not answered yet)": the organiser sees why the figure is lower than their own count."""
+    said = spare_places_text(capacity)
+    parts = []
+    if group.places_referred:
+        n = group.places_referred
+        parts.append(f"{n} taken by {'people' if n != 1 else 'someone'} referred through assetmap")
+    if group.places_held:
+        parts.append(f"{group.places_held} held for a referral not answered yet")
+    if not parts or said is None:
+        return said
+    return f"{said} ({', '.join(parts)})"
 
 
 def _refusal(change: WaitingChange) -> str:
@@ -262,9 +278,10 @@ def dashboard() -> ResponseReturnValue:
         page = max(int(request.args.get("page") or 1), 1)
     except ValueError:
         page = 1
-    found = my_groups(
+    found = organiser_groups(
         db_session(),
         user,
+        request_now(),
         classify=freshness_policy().classifier(today()),
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,

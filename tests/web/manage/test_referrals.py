@@ -187,3 +187,16 @@ def test_the_pause_page_names_the_group(client, referred) -> None:
     sign_in(client, referred.organiser)
     html = client.get(f"/my/groups/{referred.ours}/pause-referrals").get_data(as_text=True)
     assert re.search(r"Pause referrals to Men&#39;s Shed", html)
+
+
+def test_the_dashboard_counts_referrals_on_top_of_the_organisers_own_places(
+    client, database, referred
+) -> None:
+    """The Men's Shed has 20 places and 14 taken by the organiser's count: the referral not
+    answered yet holds one, and once accepted it takes one, and the dashboard says which."""
+    sign_in(client, referred.organiser)
+    page = client.get("/my/groups").get_data(as_text=True)
+    assert "5 places free (1 held for a referral not answered yet)" in page
+    assert _move(client, database, referred, "accepted").status_code == 302
+    page = client.get("/my/groups").get_data(as_text=True)
+    assert "5 places free (1 taken by someone referred through assetmap)" in page
