@@ -17,19 +17,16 @@ from sqlalchemy.orm import Session, selectinload
 
 from assetmap.errors import Forbidden, ValidationError
 from assetmap.models import Case, Role, User
-from assetmap.referrals.cases import case_for, parse_case, update_case, works_with_cases
+from assetmap.referrals.cases import (
+    CASE_FIELDS,
+    case_for,
+    parse_case,
+    update_case,
+    works_with_cases,
+)
 
 #: The fields a case is made of, as ``parse_case`` reads them.
-FIELDS = (
-    "reference",
-    "initials",
-    "postcode",
-    "contact_preference",
-    "access_needs",
-    "notes",
-    "profile",
-    "shortlist",
-)
+FIELDS = CASE_FIELDS
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,17 @@ from assetmap.errors import Forbidden, NotFound, ValidationError
 from assetmap.geo.postcodes import is_postcode, normalise_postcode
 from assetmap.models import Case, CaseAccess, CaseAction, Postcode, Role, User
 
+#: What a case is made of: every one of them is personal data, blanked on erasure.
+CASE_FIELDS = (
+    "reference",
+    "initials",
+    "postcode",
+    "contact_preference",
+    "access_needs",
+    "notes",
+    "profile",
+    "shortlist",
+)
 #: Longest free text each field takes (the columns' sizes).
 LIMITS = {"reference": 40, "initials": 5, "contact_preference": 300, "access_needs": 500}
 NOTES_LIMIT = 5000

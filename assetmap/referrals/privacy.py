@@ -53,9 +53,10 @@ from assetmap.models import (
     User,
     Wellbeing,
 )
-from assetmap.referrals.cases import audit
+from assetmap.referrals.cases import CASE_FIELDS, audit
 from assetmap.referrals.service import move
 from assetmap.referrals.states import FINAL, Actor, ActorKind
+from assetmap.referrals.wellbeing import QUESTIONS
 
 #: When the scheduler runs retention each day (UTC).
 RETENTION_AT = dt.time(3, 30)
@@ -63,16 +64,7 @@ SYSTEM_NAME = "assetmap"
 #: Who withdraws a live referral when the person's data is deleted on request.
 ERASURE_ACTOR = Actor(ActorKind.LINK_WORKER, "assetmap (the person's data was deleted)")
 #: The personal fields of a case, blanked on erasure.
-PERSONAL = (
-    "reference",
-    "initials",
-    "postcode",
-    "contact_preference",
-    "access_needs",
-    "notes",
-    "profile",
-    "shortlist",
-)
+PERSONAL = CASE_FIELDS
 
 
 def _check_admin(user: User | None) -> None:
@@ -287,18 +279,7 @@ def export_case(
             {
                 "stage": w.stage.value,
                 "recorded_at": _when(w.recorded_at),
-                **{
-                    name: getattr(w, name)
-                    for name in (
-                        "life_satisfaction",
-                        "worthwhile",
-                        "happiness",
-                        "anxiety",
-                        "ucla_companionship",
-                        "ucla_left_out",
-                        "ucla_isolated",
-                    )
-                },
+                **{name: getattr(w, name) for name in (question.field for question in QUESTIONS)},
             }
             for w in wellbeing
         ],
