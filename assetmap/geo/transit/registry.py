@@ -81,9 +81,7 @@ def check_osm(path: Path) -> None:
     except OSError as error:
         raise ValidationError(f"{path.name}: cannot be read ({error})", field="osm") from None
     if PBF_MARK not in start:
-        raise ValidationError(
-            f"{path.name}: not an OpenStreetMap extract (.osm.pbf)", field="osm"
-        )
+        raise ValidationError(f"{path.name}: not an OpenStreetMap extract (.osm.pbf)", field="osm")
 
 
 def sha256_of(path: Path) -> str:
