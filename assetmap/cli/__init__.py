@@ -547,9 +547,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from assetmap.cli import cases
+    from assetmap.cli import cases, transit
 
-    for command in cases.COMMANDS:
+    for command in (*cases.COMMANDS, *transit.COMMANDS):
         cli.add_command(command)
 
 

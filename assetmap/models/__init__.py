@@ -1,7 +1,7 @@
 """The data model: the tables (``tables``), the values their columns take (``enums``) and the
 declarative base with its shared column types (``base``); the gazetteer and the small
 areas are in ``places``; staff notes on listings in ``notes``; cases, referrals and follow-up in
-``referrals``. Import from here:
+``referrals``; timetable feeds in ``transit``. Import from here:
 ``from assetmap.models import Group``.
 
 Anything a query filters on is a real column or a child table with an index, never a JSON
@@ -63,6 +63,7 @@ from assetmap.models.tables import (
     Verification,
     VerificationTask,
 )
+from assetmap.models.transit import TransitFeed
 
 __all__ = [
     "ACCESSIBILITY_FLAGS",
@@ -109,6 +110,7 @@ __all__ = [
     "TaskOutcome",
     "TaskReason",
     "TaskStage",
+    "TransitFeed",
     "TrustChange",
     "UTCDateTime",
     "UnmetNeed",
