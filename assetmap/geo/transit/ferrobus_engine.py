@@ -22,11 +22,25 @@ What ferrobus 0.2.1 (PyPI wheel, Rust core) gives, checked on the Newport feed a
     removed) and routes step-free journeys over a second model built from it.
 (f) walking: the speed is fixed at 1.4 m/s in ferrobus-core (``WALKING_SPEED``); only the
     longest walk to or from the network (``max_walking_time`` of a point, seconds) and the
-    longest transfer walk (``max_transfer_time`` of the model) can be set. A person's pace is
-    therefore applied here: the longest walk becomes seconds at ferrobus's speed, and every
-    walking leg is stretched by 1.4 / their speed. A bus a slower walker would miss on the way
-    to the stop is not re-checked (the stretch is added after routing): slow-pace times are an
-    approximation on the short side.
+    longest walk between two stops when changing (``max_transfer_time``, fixed per model) can
+    be set. ``walking_time_seconds`` of ``find_routes_one_to_many`` counts only the walks to
+    and from the network, not those between stops (with the model's 600 s transfer walk, a
+    100 m limit came back as a ride to a stop 780 m from the hospital and a walk from there,
+    reported as 9 s of walking).
+
+The person's longest walk is held here, on every walking leg: a point links to stops within
+it (``max_walking_time`` = the limit at ferrobus's speed), the model used has its transfer walk
+cut to the same limit (one model per limit, built on first use, about half a second each), and
+each departure's detailed journey is measured: every walking leg (``access_walk``,
+``transfer``, ``egress_walk``) counts as the longer of its drawn GeoJSON line and its duration
+at 1.4 m/s. A departure with a walking leg over the limit is no journey for that departure:
+ferrobus 0.2.1 has no query for "the next best option without this walk" (no excluded stops or
+legs), so none is asked for; with the limits above, ferrobus's own answer already fits and the
+check only guards against it not holding them. The person's pace is applied to the measured
+walking legs (all of them, changes included): each is stretched by 1.4 / their speed and the
+arrival moved by the difference. A bus a slower walker would miss on the way to the stop or
+between stops is not re-checked (the stretch is added after routing): slow-pace times are an
+approximation on the short side.
 
 The Newport feed has ``wheelchair_accessible`` 0 (not known) on every trip and unknown boarding
 at every served stop in the extract, so there a step-free journey is on foot, and its warnings
@@ -37,10 +51,12 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
+import math
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -68,6 +84,9 @@ MAX_TRANSFERS = 3
 MAX_TRANSFER_S = 600
 #: Stops each point is linked to.
 NEAREST_STOPS = 10
+#: ferrobus's leg types that are on foot.
+WALK_LEG_TYPES = frozenset({"access_walk", "transfer", "egress_walk"})
+EARTH_RADIUS_M = 6_371_000.0
 
 
 def _int(value: str | None) -> int:
@@ -155,15 +174,65 @@ def unpack_feed(gtfs_zip: Path, into: Path, step_free: bool = False) -> Path:
     return into
 
 
+def line_metres(coordinates: Sequence[Sequence[float]]) -> float:
+    """The length of a GeoJSON line (``[lon, lat]`` pairs) in metres, on a sphere."""
+    total = 0.0
+    for (lon1, lat1), (lon2, lat2) in itertools.pairwise(c[:2] for c in coordinates):
+        p1, p2 = math.radians(lat1), math.radians(lat2)
+        dp, dl = p2 - p1, math.radians(lon2 - lon1)
+        h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+        total += 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(1.0, h)))
+    return total
+
+
+def walk_legs(features: Sequence[dict[str, Any]]) -> list[tuple[float, float]]:
+    """(seconds at ferrobus's speed, metres) of every walking leg of a detailed journey: the
+    walk to the first stop, each walk between stops and the walk from the last stop. The
+    metres are the longer of the leg's geometry and its duration at ferrobus's speed, so a
+    leg drawn as a straight line is never measured shorter than the time ferrobus gives it."""
+    out: list[tuple[float, float]] = []
+    for f in features:
+        p = f.get("properties", {})
+        if p.get("leg_type") not in WALK_LEG_TYPES:
+            continue
+        seconds = float(p.get("duration", 0))
+        coordinates = (f.get("geometry") or {}).get("coordinates") or []
+        drawn = line_metres(coordinates) if len(coordinates) >= 2 else 0.0
+        out.append((seconds, max(drawn, seconds * FERROBUS_WALK_M_PER_S)))
+    return out
+
+
+def _kept(leg: dict[str, Any]) -> bool:
+    """Whether a ferrobus leg is part of the journey a person follows: not its waits (the
+    times carry them) and not a ride that boards and alights at one stop in no time (ferrobus
+    emits those when it changes between two walks)."""
+    if leg.get("leg_type") == "transit":
+        return not (leg.get("from_name") == leg.get("to_name") and not leg.get("duration"))
+    return leg.get("leg_type") in WALK_LEG_TYPES
+
+
 class FerrobusEngine:
     """:class:`~assetmap.geo.transit.engine.TransitEngine` on ferrobus, for one travel day."""
 
     name = "ferrobus"
 
-    def __init__(self, model: Any, step_free_model: Any | None, tables: FeedTables) -> None:
+    def __init__(
+        self,
+        model: Any,
+        step_free_model: Any | None,
+        tables: FeedTables,
+        sources: tuple[Path, Path, Path, date] | None = None,
+    ) -> None:
         self._model = model
         self._step_free_model = step_free_model
         self.tables = tables
+        #: (street network, feed directory, step-free feed directory, day): what models with a
+        #: shorter transfer walk are built from; None keeps the two given models only.
+        self._sources = sources
+        self._models: dict[tuple[bool, int], Any] = {
+            (False, MAX_TRANSFER_S): model,
+            (True, MAX_TRANSFER_S): step_free_model,
+        }
 
     @classmethod
     def load(cls, gtfs_zip: Path, osm_pbf: Path, day: date, workdir: Path) -> FerrobusEngine:
@@ -175,7 +244,21 @@ class FerrobusEngine:
         step_free = ferrobus.create_transit_model(
             str(osm_pbf), [str(step_free_dir)], day, MAX_TRANSFER_S
         )
-        return cls(model, step_free, FeedTables.read(gtfs_zip))
+        sources = (osm_pbf, full, step_free_dir, day)
+        return cls(model, step_free, FeedTables.read(gtfs_zip), sources)
+
+    def _model_for(self, walking: Walking) -> Any:
+        """The model whose transfer walks fit the person's longest walk (built once per
+        limit, about half a second each): ferrobus fixes the transfer walk per model."""
+        limit = min(MAX_TRANSFER_S, int(walking.max_walk_m / FERROBUS_WALK_M_PER_S))
+        key = (walking.step_free, limit)
+        if key not in self._models:
+            if self._sources is None:
+                return self._models[(walking.step_free, MAX_TRANSFER_S)]
+            osm_pbf, full, step_free_dir, day = self._sources
+            feed = step_free_dir if walking.step_free else full
+            self._models[key] = ferrobus.create_transit_model(str(osm_pbf), [str(feed)], day, limit)
+        return self._models[key]
 
     # ---- routing ---------------------------------------------------------------------------
 
@@ -194,26 +277,29 @@ class FerrobusEngine:
     def _arrivals(
         self, model: Any, origin: Any, targets: list[Any], departure: int, walking: Walking
     ) -> list[float | None]:
-        """Earliest arrival at each target for one departure, the person's pace applied."""
+        """Earliest arrival at each target for one departure, the person's pace applied to
+        every measured walking leg, None where a walking leg is longer than they can manage."""
         out: list[float | None] = [None] * len(targets)
         live = [i for i, t in enumerate(targets) if t is not None]
         if origin is None or not live:
             return out
         stretch = FERROBUS_WALK_M_PER_S / walking.m_per_s
-        results = ferrobus.find_routes_one_to_many(
+        found = ferrobus.parallel_detailed_journeys(
             model, origin, [targets[i] for i in live], departure, MAX_TRANSFERS
         )
-        for i, r in zip(live, results, strict=False):
-            if r is None:
+        for i, text in zip(live, found, strict=False):
+            if text is None or text == "null":
                 continue
-            walked_s = float(r["walking_time_seconds"])
-            walked_m = walked_s * FERROBUS_WALK_M_PER_S
-            # ferrobus 0.2.1 does not hold its direct walks to ``max_walking_time``: on foot
-            # all the way within the longest walk, or to and from the bus within it each way.
-            limit = walking.max_walk_m * (2 if r["used_transit"] else 1)
-            if walked_m > limit:
+            features = json.loads(text).get("features", [])
+            walks = walk_legs(features)
+            if any(metres > walking.max_walk_m for _, metres in walks):
                 continue
-            out[i] = departure + float(r["travel_time_seconds"]) + walked_s * (stretch - 1)
+            walked_s = sum(s for s, _ in walks)
+            arrival = max(
+                (int(f["properties"].get("arrival_time", departure)) for f in features),
+                default=departure,
+            )
+            out[i] = arrival + walked_s * (stretch - 1)
         return out
 
     def _times(
@@ -250,7 +336,8 @@ class FerrobusEngine:
         """Legs from ferrobus's GeoJSON, stop and route names from the feed, walking legs
         stretched to the person's pace."""
         stretch = FERROBUS_WALK_M_PER_S / walking.m_per_s
-        features = [f["properties"] for f in geojson.get("features", [])]
+        drawn = [f for f in geojson.get("features", []) if _kept(f.get("properties", {}))]
+        features = [f["properties"] for f in drawn]
         legs: list[Leg] = []
         for n, p in enumerate(features):
             from_stop = self.tables.stops.get(p.get("from_name") or "")
@@ -291,7 +378,7 @@ class FerrobusEngine:
                     end,
                     from_stop,
                     to_stop,
-                    metres=int(p.get("duration", 0)) * FERROBUS_WALK_M_PER_S,
+                    metres=walk_legs([drawn[n]])[0][1],
                 )
             )
         return Itinerary(departure=departure, legs=tuple(legs))
@@ -309,7 +396,7 @@ class FerrobusEngine:
         step-free mode the journey the full timetable offers at the same departure is routed
         too, and the stops and vehicles of its rides not known to be step-free are warned
         about (the step-free journey avoids them; the person should know why it is longer)."""
-        model = self._step_free_model if walking.step_free else self._model
+        model = self._model_for(walking)
         o = self._points(model, [origin], walking)[0]
         targets = self._points(model, destinations, walking)
         times = self._times(model, o, targets, window, walking)
@@ -346,15 +433,17 @@ class FerrobusEngine:
         """Warnings from the journey the whole timetable offers at each destination's median
         step-free departure (the window's start where none): the stops and vehicles it uses
         that are not known to be step-free."""
-        o = self._points(self._model, [origin], walking)[0]
-        targets = self._points(self._model, destinations, walking)
+        full = replace(walking, step_free=False)
+        model = self._model_for(full)
+        o = self._points(model, [origin], full)[0]
+        targets = self._points(model, destinations, full)
         out: list[tuple[str, ...]] = [()] * len(targets)
         by_departure: dict[int, list[int]] = {}
         for j, t in enumerate(step_free_times):
             d = t.median_departure or window.departures()[0]
             by_departure.setdefault(d, []).append(j)
         for d, idx in by_departure.items():
-            found = self._itineraries(self._model, o, [targets[j] for j in idx], d, walking)
+            found = self._itineraries(model, o, [targets[j] for j in idx], d, full)
             for j, it in zip(idx, found, strict=False):
                 if it is not None:
                     out[j] = step_free_warnings(it.legs)
@@ -367,7 +456,7 @@ class FerrobusEngine:
         window: DepartureWindow,
         walking: Walking,
     ) -> WindowMatrix:
-        model = self._step_free_model if walking.step_free else self._model
+        model = self._model_for(walking)
         targets = self._points(model, destinations, walking)
         starts = self._points(model, origins, walking)
         median = np.full((len(origins), len(destinations)), np.inf)

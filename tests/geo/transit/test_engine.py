@@ -6,6 +6,7 @@ from datetime import time
 import pytest
 
 from assetmap.geo.transit.engine import Walking
+from assetmap.geo.transit.ferrobus_engine import walk_legs
 from assetmap.geo.transit.itinerary import LegKind
 from assetmap.geo.transit.window import DepartureWindow
 from tests.geo.transit.conftest import (
@@ -40,11 +41,6 @@ def test_slow_pace_makes_the_walk_longer(engine):
     assert slow[0].times.median_minutes > typical[0].times.median_minutes * 1.5
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ferrobus 0.2.1 lets walks to and from stops run past max_walking_time (810 m for a "
-    "100 m limit) and its walking_time_seconds undercounts them, so the limit is not held yet",
-)
 def test_a_walk_longer_than_the_person_can_manage_is_not_offered(engine):
     window = DepartureWindow(TUESDAY, time(12, 0), time(12, 10))
     [result] = engine.journeys(
@@ -75,3 +71,19 @@ def test_matrix_has_median_and_worst_per_pair(engine):
     m = engine.matrix(points, points, window, Walking(4.8 / 3.6))
     assert m.median.shape == (2, 2)
     assert math.isfinite(m.median[0, 1]) and m.worst[0, 1] >= m.median[0, 1]
+
+
+def test_every_walking_leg_is_measured_changes_included():
+    # 0.009 degrees of latitude is about 1 km; the drawn line is longer than the 6 s given
+    line = {"type": "LineString", "coordinates": [[-3.0, 51.580], [-3.0, 51.589]]}
+    short = {"type": "LineString", "coordinates": [[-3.0, 51.580], [-3.0, 51.581]]}
+    features = [
+        {"properties": {"leg_type": "access_walk", "duration": 6}, "geometry": line},
+        {"properties": {"leg_type": "transit", "duration": 300}, "geometry": line},
+        {"properties": {"leg_type": "waiting", "duration": 40}, "geometry": None},
+        {"properties": {"leg_type": "transfer", "duration": 600}, "geometry": short},
+    ]
+    [(access_s, access_m), (change_s, change_m)] = walk_legs(features)
+    assert (access_s, change_s) == (6, 600)
+    assert access_m == pytest.approx(1000, rel=0.01)
+    assert change_m == 600 * 1.4  # its duration at ferrobus's speed is the longer

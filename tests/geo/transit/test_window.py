@@ -35,11 +35,6 @@ def test_median_and_worst_count_the_wait():
     assert times.median_departure == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ferrobus 0.2.1 lets walks to and from stops run past max_walking_time (810 m for a "
-    "100 m limit) and its walking_time_seconds undercounts them, so the limit is not held yet",
-)
 def test_median_and_worst_over_the_morning_are_what_the_timetable_implies(engine):
     window = DepartureWindow(TUESDAY, time(7, 0), time(10, 0), 10)
     rides = direct_rides(FRIARS_WALK_11, ROYAL_GWENT)
