@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from assetmap.geo.journeys import Mobility
+from assetmap.geo.journeys import Departure, Mobility
 from assetmap.geo.spatial import Point
 from assetmap.models import Category, Day, Gender
 
@@ -43,6 +43,35 @@ class Profile:
     include_invitation_only: bool = False
     #: The longest they can be away from home: the journey both ways plus the session.
     max_outing_minutes: float | None = None
+
+
+#: The longest departure window asked of a timetable: a whole free day would be dozens of
+#: routing runs, and the first hours of a free time are when the person would set off.
+MAX_DEPARTURE_HOURS = 3
+_WEEKDAYS = tuple(Day)
+
+
+def departure_window(profile: Profile, today: dt.date) -> Departure | None:
+    """When the person would set off: their first free time, on its next day from ``today``
+    (today included), at most ``MAX_DEPARTURE_HOURS`` long; None when they gave no free time
+    (a timetable provider then uses its own default window)."""
+    if not profile.availability:
+        return None
+    free = profile.availability[0]
+    ahead = (_WEEKDAYS.index(free.day) - today.weekday()) % 7
+    start = dt.datetime.combine(today, free.start)
+    end = min(dt.datetime.combine(today, free.end), start + dt.timedelta(hours=MAX_DEPARTURE_HOURS))
+    if end <= start:
+        return None
+    return Departure(today + dt.timedelta(days=ahead), free.start, end.time())
+
+
+def with_departure(profile: Profile, today: dt.date) -> Profile:
+    """The profile with its mobility's departure window set from its free times."""
+    window = departure_window(profile, today)
+    if window is None or profile.mobility.departure is not None:
+        return profile
+    return replace(profile, mobility=replace(profile.mobility, departure=window))
 
 
 def profile_query(profile: Profile) -> str:
