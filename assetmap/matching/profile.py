@@ -51,26 +51,29 @@ MAX_DEPARTURE_HOURS = 3
 _WEEKDAYS = tuple(Day)
 
 
-def departure_window(profile: Profile, today: dt.date) -> Departure | None:
-    """When the person would set off: their first free time, on its next day from ``today``
-    (today included), at most ``MAX_DEPARTURE_HOURS`` long; None when they gave no free time
-    (a timetable provider then uses its own default window)."""
-    if not profile.availability:
-        return None
-    free = profile.availability[0]
-    ahead = (_WEEKDAYS.index(free.day) - today.weekday()) % 7
-    start = dt.datetime.combine(today, free.start)
-    end = min(dt.datetime.combine(today, free.end), start + dt.timedelta(hours=MAX_DEPARTURE_HOURS))
-    if end <= start:
-        return None
-    return Departure(today + dt.timedelta(days=ahead), free.start, end.time())
+#: When the person gives no free time: Tuesday 10:00-12:00, a weekday late morning when most
+#: groups meet and buses run their daytime timetable.
+DEFAULT_DEPARTURE = (Day.TUE, dt.time(10), dt.time(12))
+
+
+def departure_window(profile: Profile, today: dt.date) -> Departure:
+    """When the person would set off: their first free time (else ``DEFAULT_DEPARTURE``), on
+    its next day from ``today`` (today included), at most ``MAX_DEPARTURE_HOURS`` long."""
+    day, start_at, end_at = DEFAULT_DEPARTURE
+    if profile.availability:
+        free = profile.availability[0]
+        day, start_at, end_at = free.day, free.start, free.end
+    ahead = (_WEEKDAYS.index(day) - today.weekday()) % 7
+    start = dt.datetime.combine(today, start_at)
+    end = min(dt.datetime.combine(today, end_at), start + dt.timedelta(hours=MAX_DEPARTURE_HOURS))
+    return Departure(today + dt.timedelta(days=ahead), start_at, end.time())
 
 
 def with_departure(profile: Profile, today: dt.date) -> Profile:
     """The profile with its mobility's departure window set from its free times."""
-    window = departure_window(profile, today)
-    if window is None or profile.mobility.departure is not None:
+    if profile.mobility.departure is not None:
         return profile
+    window = departure_window(profile, today)
     return replace(profile, mobility=replace(profile.mobility, departure=window))
 
 

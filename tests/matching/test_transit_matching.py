@@ -151,7 +151,9 @@ def test_the_departure_window_comes_from_the_first_free_time_else_a_tuesday_morn
     assert departure_window(free, monday) == Departure(
         dt.date(2023, 6, 14), dt.time(9), dt.time(12)
     )
-    assert departure_window(Profile(location=FRIARS_WALK_11), monday) is None
+    assert departure_window(Profile(location=FRIARS_WALK_11), monday) == Departure(
+        dt.date(2023, 6, 13), dt.time(10), dt.time(12)
+    )
     window = default_window(NEWPORT)
     assert (window.day, window.start, window.end) == (
         dt.date(2023, 6, 6),

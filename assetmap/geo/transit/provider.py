@@ -9,10 +9,12 @@ feed's stop box is far too wide, see ``registry``) and the travel day is inside 
 dates. Everywhere else, and for every other way of travelling, the time is the estimate's
 (:class:`~assetmap.geo.travel.EstimatedTravel`) and is flagged ``estimated``.
 
-The departure window is the person's (``Mobility.departure``, from when they are free), else
-:func:`default_window`: Tuesday 10:00-12:00 every 10 minutes, on the first Tuesday of the
-feed's dates. The median over the window ranks, the worst is kept (``Journeys.worst_minutes``)
-and the median departure's itinerary sentence is kept per destination.
+The departure window is the person's (``Mobility.departure``: matching sets it from their
+first free time, else the next Tuesday 10:00-12:00, see ``matching.profile``), every 10
+minutes; a caller that gives none gets :func:`default_window`, Tuesday 10:00-12:00 on the
+first Tuesday of the feed's dates. The median over the window ranks, the worst is kept
+(``Journeys.worst_minutes``) and the median departure's itinerary sentence is kept per
+destination.
 
 A timetable bus journey is compared with the person's other ways (walking, car, taxi) by the
 estimate's rules: the quickest wins, and the group's door-to-door transport only takes over
@@ -75,7 +77,7 @@ def default_window(feed: FeedSource) -> DepartureWindow:
 
 def window_of(departure: Departure | None, feed: FeedSource) -> DepartureWindow:
     """The person's departure as a window of departures every 10 minutes, else the default."""
-    if departure is None:
+    if departure is None or departure.end <= departure.start:
         return default_window(feed)
     return DepartureWindow(departure.day, departure.start, departure.end)
 
