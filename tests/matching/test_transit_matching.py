@@ -173,3 +173,15 @@ def test_the_transit_setting_needs_a_loaded_feed(database, tmp_path: Path) -> No
     assert [f.name for f in provider.feeds] == ["newport-20230613"]
     with pytest.raises(ConfigError, match="transit"):
         Config(travel_provider="tram")
+
+
+def test_a_feed_whose_extract_is_gone_leaves_the_estimate(tmp_path: Path) -> None:
+    gone = FeedSource(
+        "gone", GTFS, tmp_path / "moved.osm.pbf", NEWPORT.start_date, NEWPORT.end_date
+    )
+    provider = TransitTravel([gone], EstimatedTravel(), workdir=tmp_path)
+    destinations = Destinations.of([THORNBURY_PARK_SHOPS.lat], [THORNBURY_PARK_SHOPS.lon])
+    journeys = provider.minutes(FRIARS_WALK_11, destinations, BUS)
+    estimate = EstimatedTravel().minutes(FRIARS_WALK_11, destinations, BUS)
+    assert np.array_equal(journeys.minutes, estimate.minutes)
+    assert journeys.estimated is not None and journeys.estimated.all()

@@ -117,8 +117,12 @@ class TransitTravel:
 
     def on_network(self, feed: FeedSource, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         """Which points lie on the feed's street network (a walkable street within
-        ``MAX_SNAP_M``)."""
-        graph = street_network_travel(str(feed.osm_path)).walk
+        ``MAX_SNAP_M``); none when its extract can no longer be read (moved or deleted since
+        it was imported): the estimate then stands in, rather than the request failing."""
+        try:
+            graph = street_network_travel(str(feed.osm_path)).walk
+        except ConfigError:
+            return np.zeros(np.asarray(lat).shape[0], dtype=bool)
         _, metres = graph.snap(np.asarray(lat, dtype=float), np.asarray(lon, dtype=float))
         return np.asarray(metres <= MAX_SNAP_M)
 
