@@ -67,7 +67,8 @@ class Config:
     )
     # Travel times for matching: "estimate" (distance and typical speeds, no data needed) or
     # "street_network" (shortest paths over the OpenStreetMap extract at osm_extract_path,
-    # a .osm.pbf file).
+    # a .osm.pbf file) or "transit" (buses by the timetable of the feeds loaded with
+    # import-transit, where one covers the journey; the estimate elsewhere).
     travel_provider: str = "estimate"
     osm_extract_path: str = ""
     # Door-to-door transport further than this from its venue is not searched for: no
@@ -123,8 +124,10 @@ class Config:
             raise ConfigError("ASSETMAP_MAP_CENTRE_LAT/LON must be a latitude and a longitude")
         if not 0 < self.default_radius_km <= self.max_radius_km:
             raise ConfigError("ASSETMAP_DEFAULT_RADIUS_KM must be above 0 and at most the maximum")
-        if self.travel_provider not in {"estimate", "street_network"}:
-            raise ConfigError('ASSETMAP_TRAVEL_PROVIDER must be "estimate" or "street_network"')
+        if self.travel_provider not in {"estimate", "street_network", "transit"}:
+            raise ConfigError(
+                'ASSETMAP_TRAVEL_PROVIDER must be "estimate", "street_network" or "transit"'
+            )
         if self.travel_provider == "street_network" and not self.osm_extract_path:
             raise ConfigError(
                 "ASSETMAP_TRAVEL_PROVIDER=street_network needs ASSETMAP_OSM_EXTRACT_PATH "

@@ -10,6 +10,7 @@ deliberately plain: a link worker reads "about 14 min by bus" as a guide, not a 
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import math
 from collections.abc import Iterator
@@ -83,6 +84,16 @@ ROAD_DETOUR = 1.3
 
 
 @dataclass(frozen=True)
+class Departure:
+    """When a person would set off: a day and the span of moments they could leave in (a
+    timetable provider routes a window of departures over it; the estimate ignores it)."""
+
+    day: dt.date
+    start: dt.time
+    end: dt.time
+
+
+@dataclass(frozen=True)
 class Mobility:
     """How a person can travel: the modes they use, the most time they can spend each way,
     how far they can walk (or wheel) in one go, and whether they must be collected."""
@@ -97,6 +108,9 @@ class Mobility:
     #: How far their nearest bus stop is from home, where the directory tells us; None means
     #: not known, and ``BUS_ACCESS_M`` is assumed.
     stop_from_home_m: float | None = None
+    #: When they would set off (from when they are free), for a provider that reads a
+    #: timetable; None lets it use its default window. The estimate ignores it.
+    departure: Departure | None = None
 
     @property
     def bus_access_m(self) -> float:
@@ -188,6 +202,23 @@ class Journeys:
     pickup_covers: np.ndarray
     #: A bus time that assumed the stop distance because the listing names no stop.
     stop_assumed: np.ndarray
+    #: The time is an estimate (the journey rules), not routed over a timetable; None (the
+    #: default, for providers that only estimate) means estimated everywhere.
+    estimated: np.ndarray | None = None
+    #: The worst journey over the departure window where routed by the timetable (else the
+    #: minutes); None means the same as ``minutes``.
+    worst_minutes: np.ndarray | None = None
+    #: The sentence of the median departure's itinerary where routed, else None.
+    itineraries: tuple[str | None, ...] | None = None
+
+    def __post_init__(self) -> None:
+        n = int(np.asarray(self.minutes).shape[0])
+        if self.estimated is None:
+            object.__setattr__(self, "estimated", np.ones(n, dtype=bool))
+        if self.worst_minutes is None:
+            object.__setattr__(self, "worst_minutes", np.asarray(self.minutes, dtype=float))
+        if self.itineraries is None:
+            object.__setattr__(self, "itineraries", (None,) * n)
 
     def within(self, max_minutes: float) -> np.ndarray:
         """Reachable within the budget, or collected from the door whatever the time."""

@@ -6,12 +6,16 @@ per-venue Python loop). Two providers share one set of journey rules
 (:func:`~assetmap.geo.journeys.journeys_over_routes`) and differ only in how long the routes are:
 
 * :class:`EstimatedTravel` (the default): straight-line distance times a detour factor;
-* ``street_network.StreetNetworkTravel``: shortest paths over an OpenStreetMap extract.
+* ``street_network.StreetNetworkTravel``: shortest paths over an OpenStreetMap extract;
+* ``transit.provider.TransitTravel``: the bus by the timetable of a loaded GTFS feed where one
+  covers the journey, this estimate elsewhere (flagged ``estimated`` per destination).
 
 The matcher does not know which one it has (``travel_provider_for`` picks by configuration).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -34,6 +38,10 @@ from assetmap.geo.journeys import (
 )
 from assetmap.geo.spatial import Point
 from assetmap.geo.street_network import street_network_travel
+from assetmap.geo.transit.provider import TransitTravel, feed_sources
+
+if TYPE_CHECKING:
+    from assetmap.db import Database
 
 
 class EstimatedTravel:
@@ -93,8 +101,17 @@ class EstimatedTravel:
         return straight_line_reach_m(mobility, WALK_DETOUR, ROAD_DETOUR)
 
 
-def travel_provider_for(config: Config) -> TravelTimeProvider:
-    """The provider the configuration names: ``estimate`` or ``street_network``."""
+def travel_provider_for(config: Config, database: Database | None = None) -> TravelTimeProvider:
+    """The provider the configuration names: ``estimate``, ``street_network`` or ``transit``.
+    ``transit`` reads the feed registry over ``database`` (default: one opened on
+    ``config``) and raises ConfigError when no feed with a street extract is loaded; its
+    engines load on first use."""
     if config.travel_provider == "street_network":
         return street_network_travel(config.osm_extract_path)
+    if config.travel_provider == "transit":
+        if database is None:
+            from assetmap.db import Database
+
+            database = Database(config)
+        return TransitTravel(feed_sources(database), EstimatedTravel())
     return EstimatedTravel()

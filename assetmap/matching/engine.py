@@ -48,7 +48,7 @@ from assetmap.matching.near import (
 )
 from assetmap.matching.notes import LeftOutCode, Note
 from assetmap.matching.outing import Outing, outing_of
-from assetmap.matching.profile import Profile, profile_query
+from assetmap.matching.profile import Profile, profile_query, with_departure
 from assetmap.matching.results import MatchResult, Option, RuledOut, Travel
 from assetmap.matching.stops import stop_from_home_m
 from assetmap.matching.unmet import UNMET_BELOW, record_unmet_need
@@ -273,7 +273,8 @@ def _rank(
     today, now = when
     if not rows:
         return [], None
-    journeys = travel.minutes(profile.location, destinations_of(rows), profile.mobility)
+    mobility = with_departure(profile, today).mobility
+    journeys = travel.minutes(profile.location, destinations_of(rows), mobility)
     budget = profile.mobility.max_travel_minutes
     reachable = journeys.within(budget)
     excluded["too_far"] += int((~reachable).sum())
@@ -402,6 +403,15 @@ def _journey_of(journeys: Journeys, i: int, row: Row[Any]) -> explain.Journey:
     )
 
 
+def _timetable_of(journeys: Journeys, i: int) -> dict[str, Any]:
+    """Whether the time was estimated, and the worst time and itinerary where it was not."""
+    if journeys.estimated is None or journeys.estimated[i]:
+        return {"estimated": True}
+    worst = journeys.minutes if journeys.worst_minutes is None else journeys.worst_minutes
+    itinerary = journeys.itineraries[i] if journeys.itineraries is not None else None
+    return {"estimated": False, "worst_minutes": max(1, round(worst[i])), "itinerary": itinerary}
+
+
 def _judge_interests(
     session: Session, profile: Profile, kept: list[_Ranked], excluded: dict[str, int]
 ) -> list[_Ranked]:
@@ -484,6 +494,7 @@ def _options(
                     minutes=max(1, round(journey.minutes)),
                     mode=journey.mode,
                     routes=journey.routes if journey.mode is Mode.BUS else (),
+                    **_timetable_of(journeys, r.at),
                 ),
                 reasons=explain.reasons(
                     r.row, profile, journey, words, r.category_hits, r.sessions, r.places

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from assetmap.geo.journeys import Mobility
+from assetmap.geo.journeys import Departure, Mobility
 from assetmap.geo.spatial import Point
 from assetmap.models import Category, Day, Gender
 
@@ -43,6 +43,38 @@ class Profile:
     include_invitation_only: bool = False
     #: The longest they can be away from home: the journey both ways plus the session.
     max_outing_minutes: float | None = None
+
+
+#: The longest departure window asked of a timetable: a whole free day would be dozens of
+#: routing runs, and the first hours of a free time are when the person would set off.
+MAX_DEPARTURE_HOURS = 3
+_WEEKDAYS = tuple(Day)
+
+
+#: When the person gives no free time: Tuesday 10:00-12:00, a weekday late morning when most
+#: groups meet and buses run their daytime timetable.
+DEFAULT_DEPARTURE = (Day.TUE, dt.time(10), dt.time(12))
+
+
+def departure_window(profile: Profile, today: dt.date) -> Departure:
+    """When the person would set off: their first free time (else ``DEFAULT_DEPARTURE``), on
+    its next day from ``today`` (today included), at most ``MAX_DEPARTURE_HOURS`` long."""
+    day, start_at, end_at = DEFAULT_DEPARTURE
+    if profile.availability:
+        free = profile.availability[0]
+        day, start_at, end_at = free.day, free.start, free.end
+    ahead = (_WEEKDAYS.index(day) - today.weekday()) % 7
+    start = dt.datetime.combine(today, start_at)
+    end = min(dt.datetime.combine(today, end_at), start + dt.timedelta(hours=MAX_DEPARTURE_HOURS))
+    return Departure(today + dt.timedelta(days=ahead), start_at, end.time())
+
+
+def with_departure(profile: Profile, today: dt.date) -> Profile:
+    """The profile with its mobility's departure window set from its free times."""
+    if profile.mobility.departure is not None:
+        return profile
+    window = departure_window(profile, today)
+    return replace(profile, mobility=replace(profile.mobility, departure=window))
 
 
 def profile_query(profile: Profile) -> str:

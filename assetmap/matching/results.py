@@ -34,6 +34,12 @@ class Travel:
     mode: Mode
     # The bus routes at the venue's nearest listed stop, when the way is by bus.
     routes: tuple[str, ...] = ()
+    #: The time is an estimate (the journey rules), not routed over a timetable.
+    estimated: bool = True
+    #: Routed by the timetable: the worst journey over the departure window, and the median
+    #: departure's itinerary ("Bus 1 from Friars Walk 11 at 09:18, 19 min, ...").
+    worst_minutes: int | None = None
+    itinerary: str | None = None
 
 
 @dataclass(frozen=True)

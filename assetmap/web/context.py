@@ -82,7 +82,9 @@ def travel() -> TravelTimeProvider:
     """The configured travel-time provider, shared by every request of this app."""
     provider = current_app.extensions[_TRAVEL]
     if provider is None:
-        provider = current_app.extensions[_TRAVEL] = travel_provider_for(app_config())
+        provider = current_app.extensions[_TRAVEL] = travel_provider_for(
+            app_config(), app_database()
+        )
     return provider
 
 

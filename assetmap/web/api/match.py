@@ -59,6 +59,10 @@ def option_json(option: Option) -> dict[str, Any]:
     travel: dict[str, Any] = {"minutes": option.travel.minutes, "mode": option.travel.mode.value}
     if option.travel.routes:
         travel["routes"] = list(option.travel.routes)
+    travel["estimated"] = option.travel.estimated
+    if not option.travel.estimated:
+        travel["worst_minutes"] = option.travel.worst_minutes
+        travel["itinerary"] = option.travel.itinerary
     return {
         "group": option.listing,
         "score": option.score,

@@ -154,8 +154,19 @@ def match_response_schema() -> dict[str, Any]:
                     "minutes": INT,
                     "mode": {"type": "string", "enum": _values(Mode)},
                     "routes": {"type": "array", "items": STR},
+                    "estimated": {
+                        **BOOL,
+                        "description": "the time is an estimate, not routed over a timetable",
+                    },
+                    "worst_minutes": {
+                        **INT,
+                        "description": "by the timetable: the worst journey over the window",
+                    },
+                    "itinerary": nullable(
+                        {**STR, "description": "by the timetable: the median departure's journey"}
+                    ),
                 },
-                ["minutes", "mode"],
+                ["minutes", "mode", "estimated"],
             ),
             "reasons": {"type": "array", "items": ref("Reason")},
             "warnings": {"type": "array", "items": ref("Warning")},

@@ -22,6 +22,7 @@ from assetmap.web.match.notes import (
     worker_sentence,
 )
 from assetmap.web.match.query import SHOW_STEP, FormError
+from assetmap.web.match.transit_words import ESTIMATED, timetable_words
 from assetmap.web.referral_places import stats_text
 
 #: Fewer results than this and the page says the gap was noted (matching.unmet.UNMET_BELOW).
@@ -65,6 +66,8 @@ class Card:
     warnings: list[str]
     #: "Usually replies within 3 days · accepts 4 in 5 referrals" (None: too few to say).
     learned: str | None = None
+    #: The timetable journey to follow ("Bus 1 from Friars Walk 11 at 09:18, 19 min, ...").
+    itinerary: str | None = None
 
     @property
     def group(self) -> dict[str, Any]:
@@ -211,9 +214,11 @@ def travel_line(option: Option) -> str:
     unit = f"{minutes} minute{'s' if minutes != 1 else ''}"
     mode = option.travel.mode
     if mode is Mode.BUS:
+        if not option.travel.estimated:
+            return f"About {unit} by bus {timetable_words(option.travel.worst_minutes)}"
         routes = option.travel.routes
         how = f"by bus {', '.join(routes)}" if routes else "by bus"
-        return f"About {unit} {how}"
+        return f"About {unit} {how} {ESTIMATED}"
     if mode is Mode.DOOR_TO_DOOR:
         notes = door_to_door(option.listing).get("notes") or "the group's own transport"
         return f"Collected from home ({notes.strip()}), about {unit}"
@@ -235,6 +240,7 @@ def card_of(rank: int, option: Option) -> Card:
         url=url_for("public.listing_page", group_id=option.group_id),
         fit=fit_words(option.score),
         travel=travel_line(option),
+        itinerary=option.travel.itinerary,
         reasons=[worker_sentence(r) for r in option.reasons if r.code not in JOURNEY_CODES],
         warnings=[worker_sentence(w) for w in option.warnings],
         learned=stats_text(option.referral_stats),

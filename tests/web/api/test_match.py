@@ -68,7 +68,7 @@ def test_a_profile_gets_ranked_explained_results(client, directory, database) ->
     assert result["group"]["freshness"] == "fresh"
     assert result["group"]["venue"]["postcode"] == "NW5 2AA"
     assert set(result["components"]) == {"interest", "travel", "capacity", "freshness"}
-    assert result["travel"] == {"minutes": 3, "mode": "walk"}
+    assert result["travel"] == {"minutes": 3, "mode": "walk", "estimated": True}
     assert "matches 'woodwork'" in texts(result["reasons"])
     assert "6 places free" in texts(result["reasons"])
     # Each note is its code, the link worker's words, and the values behind them.

@@ -1,0 +1,277 @@
+"""Travel times by the timetable where a feed covers the journey, honestly estimated elsewhere.
+
+:class:`TransitTravel` is a :class:`~assetmap.geo.interfaces.TravelTimeProvider`
+(``ASSETMAP_TRAVEL_PROVIDER=transit``). For a person who uses the bus, a destination is routed
+over a feed's timetable (a :class:`~assetmap.geo.transit.engine.TransitEngine`, loaded once per
+feed and travel day, lazily, and cached) when the person and the venue both lie on the feed's
+street network (within ``MAX_SNAP_M`` of a walkable street of its OpenStreetMap extract: the
+feed's stop box is far too wide, see ``registry``) and the travel day is inside the feed's
+dates. Everywhere else, and for every other way of travelling, the time is the estimate's
+(:class:`~assetmap.geo.travel.EstimatedTravel`) and is flagged ``estimated``.
+
+The departure window is the person's (``Mobility.departure``: matching sets it from their
+first free time, else the next Tuesday 10:00-12:00, see ``matching.profile``), every 10
+minutes; a caller that gives none gets :func:`default_window`, Tuesday 10:00-12:00 on the
+first Tuesday of the feed's dates. The median over the window ranks, the worst is kept
+(``Journeys.worst_minutes``) and the median departure's itinerary sentence is kept per
+destination.
+
+A timetable bus journey is compared with the person's other ways (walking, car, taxi) by the
+estimate's rules: the quickest wins, and the group's door-to-door transport only takes over
+where none of their own ways, the timetable bus included, is within their budget.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from assetmap.errors import ConfigError
+from assetmap.geo.journeys import Departure, Destinations, Journeys, Mobility, Mode
+from assetmap.geo.spatial import Point
+from assetmap.geo.street_network import MAX_SNAP_M, street_network_travel
+from assetmap.geo.transit.engine import TransitEngine, Walking
+from assetmap.geo.transit.registry import list_feeds
+from assetmap.geo.transit.window import DepartureWindow
+
+if TYPE_CHECKING:
+    from assetmap.db import Database
+    from assetmap.geo.interfaces import TravelTimeProvider
+
+#: The window when the person gives no free time: a weekday late morning, when most groups
+#: meet and services run their daytime timetable.
+DEFAULT_WEEKDAY = 1  # Tuesday (Monday is 0)
+DEFAULT_START = dt.time(10, 0)
+DEFAULT_END = dt.time(12, 0)
+
+EngineLoader = Callable[[Path, Path, dt.date, Path], TransitEngine]
+
+
+@dataclass(frozen=True)
+class FeedSource:
+    """What routing needs of one registered feed (read from its ``transit_feeds`` row)."""
+
+    name: str
+    gtfs_path: Path
+    osm_path: Path
+    start_date: dt.date
+    end_date: dt.date
+
+    def runs_on(self, day: dt.date) -> bool:
+        return self.start_date <= day <= self.end_date
+
+
+def default_window(feed: FeedSource) -> DepartureWindow:
+    """Tuesday 10:00-12:00 every 10 minutes, on the first Tuesday on or after the feed's
+    first day (a day its timetable certainly covers, if any Tuesday does)."""
+    ahead = (DEFAULT_WEEKDAY - feed.start_date.weekday()) % 7
+    return DepartureWindow(feed.start_date + dt.timedelta(days=ahead), DEFAULT_START, DEFAULT_END)
+
+
+def window_of(departure: Departure | None, feed: FeedSource) -> DepartureWindow:
+    """The person's departure as a window of departures every 10 minutes, else the default."""
+    if departure is None or departure.end <= departure.start:
+        return default_window(feed)
+    return DepartureWindow(departure.day, departure.start, departure.end)
+
+
+def _ferrobus(gtfs: Path, osm: Path, day: dt.date, workdir: Path) -> TransitEngine:
+    from assetmap.geo.transit.ferrobus_engine import FerrobusEngine
+
+    return FerrobusEngine.load(gtfs, osm, day, workdir)
+
+
+class TransitTravel:
+    """Timetable journeys by bus where a feed covers them, the estimate elsewhere."""
+
+    name = "transit"
+
+    def __init__(
+        self,
+        feeds: Sequence[FeedSource],
+        estimate: TravelTimeProvider,
+        *,
+        workdir: Path | None = None,
+        load_engine: EngineLoader = _ferrobus,
+    ) -> None:
+        if not feeds:
+            raise ConfigError(
+                "ASSETMAP_TRAVEL_PROVIDER=transit needs a timetable feed with its street "
+                "extract: load one with assetmap import-transit GTFS.zip --osm EXTRACT.osm.pbf"
+            )
+        self.feeds = tuple(feeds)
+        self.estimate = estimate
+        self._workdir = workdir
+        self._load_engine = load_engine
+        self._engines: dict[tuple[str, dt.date], TransitEngine] = {}
+        self._lock = threading.Lock()
+
+    # ---- what covers what ------------------------------------------------------------------
+
+    def on_network(self, feed: FeedSource, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+        """Which points lie on the feed's street network (a walkable street within
+        ``MAX_SNAP_M``); none when its extract can no longer be read (moved or deleted since
+        it was imported): the estimate then stands in, rather than the request failing."""
+        try:
+            graph = street_network_travel(str(feed.osm_path)).walk
+        except ConfigError:
+            return np.zeros(np.asarray(lat).shape[0], dtype=bool)
+        _, metres = graph.snap(np.asarray(lat, dtype=float), np.asarray(lon, dtype=float))
+        return np.asarray(metres <= MAX_SNAP_M)
+
+    def feed_for(self, origin: Point, departure: Departure | None) -> FeedSource | None:
+        """The first feed whose network holds the origin and whose dates hold the day."""
+        for feed in self.feeds:
+            day = departure.day if departure else default_window(feed).day
+            if (
+                feed.runs_on(day)
+                and self.on_network(feed, np.array([origin.lat]), np.array([origin.lon]))[0]
+            ):
+                return feed
+        return None
+
+    def engine(self, feed: FeedSource, day: dt.date) -> TransitEngine:
+        """The feed's engine for ``day``, loaded on first use and kept."""
+        key = (feed.name, day)
+        with self._lock:
+            if key not in self._engines:
+                root = self._workdir or Path(tempfile.mkdtemp(prefix="assetmap-transit-"))
+                folder = root / f"{feed.name}-{day.isoformat()}"
+                self._engines[key] = self._load_engine(feed.gtfs_path, feed.osm_path, day, folder)
+            return self._engines[key]
+
+    # ---- the protocol ----------------------------------------------------------------------
+
+    def minutes(self, origin: Point, destinations: Destinations, mobility: Mobility) -> Journeys:
+        estimated = self.estimate.minutes(origin, destinations, mobility)
+        if Mode.BUS not in mobility.modes or mobility.door_to_door_needed or not len(destinations):
+            return estimated
+        feed = self.feed_for(origin, mobility.departure)
+        if feed is None:
+            return estimated
+        window = window_of(mobility.departure, feed)
+        routed = np.flatnonzero(self.on_network(feed, destinations.lat, destinations.lon))
+        if not routed.size:
+            return estimated
+        found = self.engine(feed, window.day).journeys(
+            origin,
+            [Point(float(destinations.lat[j]), float(destinations.lon[j])) for j in routed],
+            window,
+            Walking.of(mobility),
+        )
+        # A journey the router found on foot alone is no bus: their own ways are weighed apart.
+        by_bus = [f.itinerary is not None and bool(f.itinerary.rides) for f in found]
+        median = np.where(by_bus, [f.times.median_minutes for f in found], np.inf)
+        worst = np.array([f.times.worst_minutes for f in found])
+        sentences = [None if f.itinerary is None else f.itinerary.sentence() for f in found]
+        return _with_timetable(
+            estimated,
+            self._without_bus(origin, destinations, mobility),
+            routed,
+            median,
+            worst,
+            sentences,
+            mobility,
+        )
+
+    def _without_bus(
+        self, origin: Point, destinations: Destinations, mobility: Mobility
+    ) -> Journeys:
+        others = tuple(m for m in mobility.modes if m is not Mode.BUS)
+        return self.estimate.minutes(origin, destinations, replace(mobility, modes=others))
+
+    def matrix(
+        self,
+        origins_lat: np.ndarray,
+        origins_lon: np.ndarray,
+        destinations: Destinations,
+        mobility: Mobility,
+    ) -> np.ndarray:
+        """The estimate's matrix (gap analysis): the timetable matrix is another slice."""
+        return self.estimate.matrix(origins_lat, origins_lon, destinations, mobility)
+
+    def pairs(
+        self,
+        origins_lat: np.ndarray,
+        origins_lon: np.ndarray,
+        destinations: Destinations,
+        origin_index: np.ndarray,
+        destination_index: np.ndarray,
+        mobility: Mobility,
+    ) -> np.ndarray:
+        """The estimate's pairs, as :meth:`matrix`."""
+        return self.estimate.pairs(
+            origins_lat, origins_lon, destinations, origin_index, destination_index, mobility
+        )
+
+    def reach_m(self, mobility: Mobility) -> float:
+        """The estimate's reach: a bus over the timetable is no faster than its 15 km/h with
+        the wait, as a bound on where venues are searched for."""
+        return self.estimate.reach_m(mobility)
+
+
+def _with_timetable(
+    estimated: Journeys,
+    others: Journeys,
+    routed: np.ndarray,
+    median: np.ndarray,
+    worst: np.ndarray,
+    sentences: list[str | None],
+    mobility: Mobility,
+) -> Journeys:
+    """The estimate's journeys with the routed destinations' bus replaced by the timetable's:
+    the bus where it is quicker than their other own ways (or where those are over budget
+    and only door-to-door transport was left), else those ways."""
+    minutes = np.array(estimated.minutes, dtype=float)
+    mode = np.array(estimated.mode, dtype=object)
+    stop_assumed = np.array(estimated.stop_assumed, dtype=bool)
+    flags = np.ones(len(minutes), dtype=bool)
+    worst_out = np.array(minutes)
+    itineraries: list[str | None] = [None] * len(minutes)
+    budget = mobility.max_travel_minutes
+    for k, j in enumerate(routed):
+        other_mode = others.mode[j]
+        other = float(others.minutes[j])
+        bus = float(median[k])
+        door = other_mode is Mode.DOOR_TO_DOOR
+        takes_bus = np.isfinite(bus) and (bus <= budget if door else bus < other)
+        stop_assumed[j] = False
+        if takes_bus:
+            minutes[j], mode[j], worst_out[j] = bus, Mode.BUS, float(worst[k])
+            itineraries[j] = sentences[k]
+            flags[j] = False
+        else:  # their other ways, by the estimate's rules (still an estimate)
+            minutes[j], mode[j], worst_out[j] = other, other_mode, other
+    return Journeys(
+        minutes=minutes,
+        mode=mode,
+        distance_m=estimated.distance_m,
+        pickup_covers=estimated.pickup_covers,
+        stop_assumed=stop_assumed,
+        estimated=flags,
+        worst_minutes=worst_out,
+        itineraries=tuple(itineraries),
+    )
+
+
+def feed_sources(database: Database) -> list[FeedSource]:
+    """Every feed in the registry that has a street extract (routing needs both)."""
+    with database.session() as session:
+        return [
+            FeedSource(
+                name=row.name,
+                gtfs_path=Path(row.gtfs_path),
+                osm_path=Path(row.osm_path),
+                start_date=row.start_date,
+                end_date=row.end_date,
+            )
+            for row in list_feeds(session)
+            if row.osm_path
+        ]
