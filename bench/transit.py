@@ -9,7 +9,7 @@ Four figures, each on its own:
 - *journeys*: one person from Friars Walk (Newport bus station) to 300 venue points over
   Tuesday 07:00-10:00 every 10 minutes, median and worst per destination;
 - *matrix*: ``bulk_matrix`` (ferrobus's ``travel_time_matrix``) for 6,000 origins sampled in
-  the extract's area to the same 300 venues over the same window, and, on the first 200
+  the extract's area to the same 300 venues over the same window, and, on the first 50
   origins, ``matrix`` (one detailed one-to-many query per origin and departure) beside it, with how
   far their answers agree.
 
@@ -62,7 +62,7 @@ WALKING = Walking(m_per_s=1.4)
 class Sizes:
     venues: int = 300
     origins: int = 6000
-    compare_origins: int = 200
+    compare_origins: int = 50
     repeats: int = 3
 
 
