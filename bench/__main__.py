@@ -1,5 +1,5 @@
 """Time the API against the bare spatial SQL, the search page, matching, the freshness scan
-and gap analysis, on both backends.
+and gap analysis, on both backends, and the timetable router (``--only transit``).
 
     python -m bench --size 100000      (make bench; PostGIS from ASSETMAP_TEST_POSTGRES_URL)
     python -m bench --only gaps        (gap analysis alone: Camden, then England-scale)
@@ -32,7 +32,7 @@ from assetmap.db import Database
 from assetmap.geo.spatial import BBox, Point, circle_bbox, spatial_dialect
 from assetmap.models import Group, Venue
 from assetmap.web.context import app_database
-from bench import freshness, gaps
+from bench import freshness, gaps, transit
 from bench.matching import HEADER as MATCH_HEADER
 from bench.matching import bench_match
 from seed.generate import load_synthetic
@@ -281,7 +281,7 @@ def bench_search_page(url: str, rounds: int) -> list[str]:
 @click.option("--rounds", default=200, show_default=True, help="Timed requests per query kind.")
 @click.option(
     "--only",
-    type=click.Choice(["api", "search", "match", "freshness", "gaps"]),
+    type=click.Choice(["api", "search", "match", "freshness", "gaps", "transit"]),
     multiple=True,
     help="Run only these parts (default: all).",
 )
@@ -291,10 +291,21 @@ def bench_search_page(url: str, rounds: int) -> list[str]:
     show_default=True,
     help="Listings for the freshness scan on PostGIS (bulk loaded with COPY, kept).",
 )
-def main(size: int, rounds: int, only: tuple[str, ...], freshness_size_postgis: int) -> None:
-    """Benchmark the directory API, search page, matching, the freshness scan and gap
-    analysis on SpatiaLite and PostGIS."""
-    parts = set(only) or {"api", "search", "match", "freshness", "gaps"}
+@click.option(
+    "--transit-quick",
+    is_flag=True,
+    help="The timetable router at its smallest sizes (30 venues, 100 origins, one run).",
+)
+def main(
+    size: int,
+    rounds: int,
+    only: tuple[str, ...],
+    freshness_size_postgis: int,
+    transit_quick: bool,
+) -> None:
+    """Benchmark the directory API, search page, matching, the freshness scan, gap
+    analysis and the timetable router on SpatiaLite and PostGIS."""
+    parts = set(only) or {"api", "search", "match", "freshness", "gaps", "transit"}
     CACHE.mkdir(exist_ok=True)
     backends = [("SpatiaLite", f"sqlite:///{CACHE / f'spatialite-{size}.db'}")]
     postgres = os.environ.get("ASSETMAP_TEST_POSTGRES_URL")
@@ -315,6 +326,8 @@ def main(size: int, rounds: int, only: tuple[str, ...], freshness_size_postgis: 
         bench_freshness(size, postgres, freshness_size_postgis)
     if "gaps" in parts:
         bench_gaps(postgres)
+    if "transit" in parts:
+        bench_transit(transit_quick)
     click.echo(f"results written to {RESULTS.name}")
 
 
@@ -339,6 +352,13 @@ def bench_freshness(size: int, postgres_url: str, postgis_size: int) -> None:
         "freshness",
         freshness.section(cases, {"SpatiaLite": size, "PostGIS": postgis_size}, loads, machine()),
     )
+
+
+def bench_transit(quick: bool) -> None:
+    """The timetable router on the Newport feed (SpatiaLite registry; no listings needed)."""
+    click.echo("timetable router: Newport feed and extract")
+    results = transit.run(transit.QUICK if quick else transit.Sizes(), click.echo)
+    write_section("transit", transit.section(results, machine()))
 
 
 def bench_gaps(postgres_url: str) -> None:
