@@ -65,7 +65,7 @@ lint: install ## ruff (lint and format check), mypy over the package, the import
 	$(BIN)/mypy assetmap
 	$(BIN)/lint-imports --no-cache
 
-bench: install ## Time the API, search, matching, the freshness scan and gap analysis on both backends (BENCH_SIZE=100000)
+bench: install ## Time the API, search, matching, the freshness scan, gap analysis and the timetable router (BENCH_SIZE=100000)
 	$(call apt_install,$(TEST_DEBS))
 	scripts/with-postgis $(BIN)/python -m bench --size $(BENCH_SIZE)
 
