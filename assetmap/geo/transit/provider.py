@@ -180,7 +180,7 @@ class TransitTravel:
         median = np.where(by_bus, [f.times.median_minutes for f in found], np.inf)
         worst = np.array([f.times.worst_minutes for f in found])
         sentences = [None if f.itinerary is None else f.itinerary.sentence() for f in found]
-        return _with_timetable(
+        journeys = _with_timetable(
             estimated,
             self._without_bus(origin, destinations, mobility),
             routed,
@@ -189,6 +189,10 @@ class TransitTravel:
             sentences,
             mobility,
         )
+        warned: list[tuple[str, ...]] = [()] * len(destinations)
+        for k, j in enumerate(routed):
+            warned[j] = tuple(found[k].warnings)
+        return replace(journeys, transit_warnings=tuple(warned))
 
     def _without_bus(
         self, origin: Point, destinations: Destinations, mobility: Mobility
