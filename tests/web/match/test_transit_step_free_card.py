@@ -3,11 +3,19 @@ served stop is known step-free)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from assetmap.geo.journeys import Destinations, Journeys, Mobility
+from assetmap.geo.spatial import Point
+from assetmap.geo.travel import EstimatedTravel
+from assetmap.models import Role
 from assetmap.web.api.match import option_json
 from assetmap.web.match.results import card_of
 from assetmap.web.match.transit_words import step_free_words
+from tests.factories import listing
 from tests.matching.test_transit_matching import THORNBURY_PARK_SHOPS, at, run, transit
 from tests.matching.test_transit_step_free import BOARDING, WHEELCHAIR
+from tests.web.match.test_pages import sign_in_as, url
 
 __all__ = ["transit"]  # the module-scoped provider fixture
 
@@ -35,3 +43,30 @@ def test_the_card_and_the_api_say_why(app, database, add_groups, transit) -> Non
     body = option_json(option)["travel"]
     assert body["estimated"] is True
     assert body["step_free_warnings"][0] == BOARDING
+
+
+class Warned(EstimatedTravel):
+    """The estimate, with a step-free warning at every destination (as the timetable gives
+    a wheelchair user in Newport), so the page can be checked on the Camden fixtures."""
+
+    def minutes(self, origin: Point, destinations: Destinations, mobility: Mobility) -> Journeys:
+        journeys = super().minutes(origin, destinations, mobility)
+        warned = ("step-free boarding at Kentish Town <Station>: not known",)
+        return replace(journeys, transit_warnings=(warned,) * len(destinations))
+
+
+def test_the_match_page_shows_the_warning_escaped(app, client, database, add_groups) -> None:
+    add_groups(listing("Kentish Town Knit and Natter", at="NW5 1AA", interests=["knitting"]))
+    sign_in_as(client, database, Role.LINK_WORKER)
+    app.extensions["assetmap.travel"] = Warned()
+    try:
+        response = client.get(
+            url("/match", ("postcode", "NW5 1AA"), ("interests", "knitting"), ("mode", "walk"))
+        )
+    finally:
+        app.extensions["assetmap.travel"] = None
+
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Kentish Town &lt;Station&gt; is not known, so this time is estimated" in html
+    assert "<Station>" not in html
