@@ -210,6 +210,9 @@ class Journeys:
     worst_minutes: np.ndarray | None = None
     #: The sentence of the median departure's itinerary where routed, else None.
     itineraries: tuple[str | None, ...] | None = None
+    #: Per destination, what a step-free timetable journey could not vouch for ("step-free
+    #: boarding at Friars Walk 11: not known"); None (the default) means nothing anywhere.
+    transit_warnings: tuple[tuple[str, ...], ...] | None = None
 
     def __post_init__(self) -> None:
         n = int(np.asarray(self.minutes).shape[0])
@@ -219,6 +222,8 @@ class Journeys:
             object.__setattr__(self, "worst_minutes", np.asarray(self.minutes, dtype=float))
         if self.itineraries is None:
             object.__setattr__(self, "itineraries", (None,) * n)
+        if self.transit_warnings is None:
+            object.__setattr__(self, "transit_warnings", ((),) * n)
 
     def within(self, max_minutes: float) -> np.ndarray:
         """Reachable within the budget, or collected from the door whatever the time."""

@@ -404,12 +404,19 @@ def _journey_of(journeys: Journeys, i: int, row: Row[Any]) -> explain.Journey:
 
 
 def _timetable_of(journeys: Journeys, i: int) -> dict[str, Any]:
-    """Whether the time was estimated, and the worst time and itinerary where it was not."""
+    """Whether the time was estimated, the worst time and itinerary where it was not, and the
+    step-free warnings either way."""
+    warned = tuple(journeys.transit_warnings[i]) if journeys.transit_warnings else ()
     if journeys.estimated is None or journeys.estimated[i]:
-        return {"estimated": True}
+        return {"estimated": True, "transit_warnings": warned}
     worst = journeys.minutes if journeys.worst_minutes is None else journeys.worst_minutes
     itinerary = journeys.itineraries[i] if journeys.itineraries is not None else None
-    return {"estimated": False, "worst_minutes": max(1, round(worst[i])), "itinerary": itinerary}
+    return {
+        "estimated": False,
+        "worst_minutes": max(1, round(worst[i])),
+        "itinerary": itinerary,
+        "transit_warnings": warned,
+    }
 
 
 def _judge_interests(

@@ -40,6 +40,10 @@ class Travel:
     #: departure's itinerary ("Bus 1 from Friars Walk 11 at 09:18, 19 min, ...").
     worst_minutes: int | None = None
     itinerary: str | None = None
+    #: For a step-free journey (wheelchair, scooter): the stops and vehicles the timetable's
+    #: bus would use that are not known to be step-free ("step-free boarding at Friars Walk
+    #: 11: not known"), whether the time is then estimated or routed step-free.
+    transit_warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ feed and travel day, lazily, and cached) when the person and the venue both lie 
 street network (within ``MAX_SNAP_M`` of a walkable street of its OpenStreetMap extract: the
 feed's stop box is far too wide, see ``registry``) and the travel day is inside the feed's
 dates. Everywhere else, and for every other way of travelling, the time is the estimate's
-(:class:`~assetmap.geo.travel.EstimatedTravel`) and is flagged ``estimated``.
+(:class:`~assetmap.geo.travel.EstimatedTravel`) and is flagged ``estimated``. Gap analysis's
+``matrix`` and ``pairs`` follow the same split, through the engine's many-to-many
+``bulk_matrix`` and a cache of their own (``bus_matrix``).
 
 The departure window is the person's (``Mobility.departure``: matching sets it from their
 first free time, else the next Tuesday 10:00-12:00, see ``matching.profile``), every 10
@@ -37,6 +39,12 @@ from assetmap.errors import ConfigError
 from assetmap.geo.journeys import Departure, Destinations, Journeys, Mobility, Mode
 from assetmap.geo.spatial import Point
 from assetmap.geo.street_network import MAX_SNAP_M, street_network_travel
+from assetmap.geo.transit.bus_matrix import (
+    MatrixCache,
+    cache_key,
+    coordinates_hash,
+    quickest_with_bus,
+)
 from assetmap.geo.transit.engine import TransitEngine, Walking
 from assetmap.geo.transit.registry import list_feeds
 from assetmap.geo.transit.window import DepartureWindow
@@ -112,6 +120,7 @@ class TransitTravel:
         self._load_engine = load_engine
         self._engines: dict[tuple[str, dt.date], TransitEngine] = {}
         self._lock = threading.Lock()
+        self._matrices = MatrixCache()
 
     # ---- what covers what ------------------------------------------------------------------
 
@@ -171,7 +180,7 @@ class TransitTravel:
         median = np.where(by_bus, [f.times.median_minutes for f in found], np.inf)
         worst = np.array([f.times.worst_minutes for f in found])
         sentences = [None if f.itinerary is None else f.itinerary.sentence() for f in found]
-        return _with_timetable(
+        journeys = _with_timetable(
             estimated,
             self._without_bus(origin, destinations, mobility),
             routed,
@@ -180,6 +189,10 @@ class TransitTravel:
             sentences,
             mobility,
         )
+        warned: list[tuple[str, ...]] = [()] * len(destinations)
+        for k, j in enumerate(routed):
+            warned[j] = tuple(found[k].warnings)
+        return replace(journeys, transit_warnings=tuple(warned))
 
     def _without_bus(
         self, origin: Point, destinations: Destinations, mobility: Mobility
@@ -194,8 +207,72 @@ class TransitTravel:
         destinations: Destinations,
         mobility: Mobility,
     ) -> np.ndarray:
-        """The estimate's matrix (gap analysis): the timetable matrix is another slice."""
-        return self.estimate.matrix(origins_lat, origins_lon, destinations, mobility)
+        """Gap analysis's matrix: for a person who uses the bus, the timetable's median over
+        the window (the engine's many-to-many ``bulk_matrix``) between origins and
+        destinations on a feed's streets inside its dates, the estimate elsewhere; combined
+        with their other ways as the estimate does (see ``bus_matrix``). The bus minutes are
+        kept in this provider's own cache (``bus_matrix.MatrixCache``, keyed by the feed, the
+        day and window, the walk limit, step-free and the coordinates); ``gaps/cache.py``
+        keeps whole answers on top."""
+        estimated = self.estimate.matrix(origins_lat, origins_lon, destinations, mobility)
+        if Mode.BUS not in mobility.modes or mobility.door_to_door_needed or not len(destinations):
+            return estimated
+        olat = np.asarray(origins_lat, dtype=float)
+        olon = np.asarray(origins_lon, dtype=float)
+        bus = np.full(estimated.shape, np.inf)
+        routed = np.zeros(estimated.shape, dtype=bool)
+        left = np.ones(olat.shape[0], dtype=bool)
+        walking = Walking.of(mobility)
+        for feed in self.feeds:
+            window = window_of(mobility.departure, feed)
+            if not feed.runs_on(window.day) or not left.any():
+                continue
+            rows = np.flatnonzero(left & self.on_network(feed, olat, olon))
+            cols = np.flatnonzero(self.on_network(feed, destinations.lat, destinations.lon))
+            if not rows.size or not cols.size:
+                continue
+            left[rows] = False
+            routed[np.ix_(rows, cols)] = True
+            bus[np.ix_(rows, cols)] = self._bus_block(
+                feed, window, walking, olat[rows], olon[rows], destinations.take(cols)
+            )
+        if not routed.any():
+            return estimated
+        others = tuple(m for m in mobility.modes if m is not Mode.BUS)
+        without_bus = replace(mobility, modes=others)
+        no_pickup = replace(destinations, pickup_radius_m=np.zeros(len(destinations)))
+        timetable = quickest_with_bus(
+            self.estimate.matrix(olat, olon, no_pickup, without_bus),
+            self.estimate.matrix(olat, olon, destinations, without_bus),
+            bus,
+            mobility.max_travel_minutes,
+        )
+        # Off the feed's streets or dates the estimate's bus still stands, as in ``minutes``.
+        return np.where(routed, timetable, estimated)
+
+    def _bus_block(
+        self,
+        feed: FeedSource,
+        window: DepartureWindow,
+        walking: Walking,
+        olat: np.ndarray,
+        olon: np.ndarray,
+        destinations: Destinations,
+    ) -> np.ndarray:
+        """The bus's median minutes over the window, from the cache or the engine."""
+        points = coordinates_hash(olat, olon, destinations.lat, destinations.lon)
+
+        def route() -> np.ndarray:
+            engine = self.engine(feed, window.day)
+            origins = [Point(float(a), float(b)) for a, b in zip(olat, olon, strict=True)]
+            targets = [
+                Point(float(a), float(b))
+                for a, b in zip(destinations.lat, destinations.lon, strict=True)
+            ]
+            bulk = getattr(engine, "bulk_matrix", engine.matrix)
+            return np.asarray(bulk(origins, targets, window, walking).median, dtype=float)
+
+        return self._matrices.get_or_compute(cache_key(feed.name, window, walking, points), route)
 
     def pairs(
         self,
@@ -206,10 +283,23 @@ class TransitTravel:
         destination_index: np.ndarray,
         mobility: Mobility,
     ) -> np.ndarray:
-        """The estimate's pairs, as :meth:`matrix`."""
-        return self.estimate.pairs(
-            origins_lat, origins_lon, destinations, origin_index, destination_index, mobility
+        """:meth:`matrix` over the origins that have pairs, to the destinations they pair
+        with, read at each pair."""
+        origin_index = np.asarray(origin_index, dtype=int)
+        destination_index = np.asarray(destination_index, dtype=int)
+        if Mode.BUS not in mobility.modes or not origin_index.size:
+            return self.estimate.pairs(
+                origins_lat, origins_lon, destinations, origin_index, destination_index, mobility
+            )
+        rows, row_of = np.unique(origin_index, return_inverse=True)
+        cols, col_of = np.unique(destination_index, return_inverse=True)
+        block = self.matrix(
+            np.asarray(origins_lat, dtype=float)[rows],
+            np.asarray(origins_lon, dtype=float)[rows],
+            destinations.take(cols),
+            mobility,
         )
+        return np.asarray(block[row_of, col_of], dtype=float)
 
     def reach_m(self, mobility: Mobility) -> float:
         """The estimate's reach: a bus over the timetable is no faster than its 15 km/h with

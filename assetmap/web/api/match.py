@@ -60,6 +60,8 @@ def option_json(option: Option) -> dict[str, Any]:
     if option.travel.routes:
         travel["routes"] = list(option.travel.routes)
     travel["estimated"] = option.travel.estimated
+    if option.travel.transit_warnings:
+        travel["step_free_warnings"] = list(option.travel.transit_warnings)
     if not option.travel.estimated:
         travel["worst_minutes"] = option.travel.worst_minutes
         travel["itinerary"] = option.travel.itinerary

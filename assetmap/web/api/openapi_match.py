@@ -165,6 +165,13 @@ def match_response_schema() -> dict[str, Any]:
                     "itinerary": nullable(
                         {**STR, "description": "by the timetable: the median departure's journey"}
                     ),
+                    "step_free_warnings": {
+                        "type": "array",
+                        "items": STR,
+                        "description": "step-free travel: stops and vehicles of the timetable's "
+                        "bus not known to be step-free (the time is then estimated or longer); "
+                        "left out when there are none",
+                    },
                 },
                 ["minutes", "mode", "estimated"],
             ),

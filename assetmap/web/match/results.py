@@ -22,7 +22,7 @@ from assetmap.web.match.notes import (
     worker_sentence,
 )
 from assetmap.web.match.query import SHOW_STEP, FormError
-from assetmap.web.match.transit_words import ESTIMATED, timetable_words
+from assetmap.web.match.transit_words import ESTIMATED, step_free_words, timetable_words
 from assetmap.web.referral_places import stats_text
 
 #: Fewer results than this and the page says the gap was noted (matching.unmet.UNMET_BELOW).
@@ -68,6 +68,8 @@ class Card:
     learned: str | None = None
     #: The timetable journey to follow ("Bus 1 from Friars Walk 11 at 09:18, 19 min, ...").
     itinerary: str | None = None
+    #: Why a step-free bus time is estimated or longer ("By bus: step-free boarding at ...").
+    step_free: str | None = None
 
     @property
     def group(self) -> dict[str, Any]:
@@ -241,6 +243,7 @@ def card_of(rank: int, option: Option) -> Card:
         fit=fit_words(option.score),
         travel=travel_line(option),
         itinerary=option.travel.itinerary,
+        step_free=step_free_words(option.travel.transit_warnings, option.travel.estimated),
         reasons=[worker_sentence(r) for r in option.reasons if r.code not in JOURNEY_CODES],
         warnings=[worker_sentence(w) for w in option.warnings],
         learned=stats_text(option.referral_stats),
