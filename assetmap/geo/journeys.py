@@ -111,6 +111,15 @@ class Mobility:
     #: When they would set off (from when they are free), for a provider that reads a
     #: timetable; None lets it use its default window. The estimate ignores it.
     departure: Departure | None = None
+    #: Their other free times, each routed like ``departure``: a destination takes the one
+    #: with its quickest journey (the person can go in any of them).
+    other_departures: tuple[Departure, ...] = ()
+
+    @property
+    def departures(self) -> tuple[Departure, ...]:
+        """Every window of theirs a timetable provider should route, first free time first."""
+        first = () if self.departure is None else (self.departure,)
+        return first + self.other_departures
 
     @property
     def bus_access_m(self) -> float:

@@ -56,25 +56,38 @@ _WEEKDAYS = tuple(Day)
 DEFAULT_DEPARTURE = (Day.TUE, dt.time(10), dt.time(12))
 
 
-def departure_window(profile: Profile, today: dt.date) -> Departure:
-    """When the person would set off: their first free time (else ``DEFAULT_DEPARTURE``), on
-    its next day from ``today`` (today included), at most ``MAX_DEPARTURE_HOURS`` long."""
-    day, start_at, end_at = DEFAULT_DEPARTURE
-    if profile.availability:
-        free = profile.availability[0]
-        day, start_at, end_at = free.day, free.start, free.end
+#: Free times routed by a timetable provider: each is a window of departures, so a person with
+#: a free time every weekday would be five times the routing for little more.
+MAX_DEPARTURE_WINDOWS = 3
+
+
+def _window_on(day: Day, start_at: dt.time, end_at: dt.time, today: dt.date) -> Departure:
     ahead = (_WEEKDAYS.index(day) - today.weekday()) % 7
     start = dt.datetime.combine(today, start_at)
     end = min(dt.datetime.combine(today, end_at), start + dt.timedelta(hours=MAX_DEPARTURE_HOURS))
     return Departure(today + dt.timedelta(days=ahead), start_at, end.time())
 
 
+def departure_windows(profile: Profile, today: dt.date) -> tuple[Departure, ...]:
+    """When the person could set off: each of their first ``MAX_DEPARTURE_WINDOWS`` free
+    times (else ``DEFAULT_DEPARTURE``), on its next day from ``today`` (today included), at
+    most ``MAX_DEPARTURE_HOURS`` long."""
+    free = [(f.day, f.start, f.end) for f in profile.availability[:MAX_DEPARTURE_WINDOWS]]
+    return tuple(_window_on(*f, today) for f in free or [DEFAULT_DEPARTURE])
+
+
+def departure_window(profile: Profile, today: dt.date) -> Departure:
+    """The first of :func:`departure_windows`."""
+    return departure_windows(profile, today)[0]
+
+
 def with_departure(profile: Profile, today: dt.date) -> Profile:
-    """The profile with its mobility's departure window set from its free times."""
+    """The profile with its mobility's departure windows set from its free times."""
     if profile.mobility.departure is not None:
         return profile
-    window = departure_window(profile, today)
-    return replace(profile, mobility=replace(profile.mobility, departure=window))
+    first, *others = departure_windows(profile, today)
+    mobility = replace(profile.mobility, departure=first, other_departures=tuple(others))
+    return replace(profile, mobility=mobility)
 
 
 def profile_query(profile: Profile) -> str:

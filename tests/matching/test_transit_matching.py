@@ -25,7 +25,7 @@ from assetmap.geo.transit.provider import FeedSource, TransitTravel, default_win
 from assetmap.geo.transit.registry import import_feed
 from assetmap.geo.travel import EstimatedTravel, travel_provider_for
 from assetmap.matching import MatchResult, Profile, match
-from assetmap.matching.profile import Window, departure_window
+from assetmap.matching.profile import Window, departure_window, departure_windows, with_departure
 from assetmap.models import Day
 from tests.factories import TODAY
 from tests.matching.test_engine import group
@@ -160,6 +160,39 @@ def test_the_departure_window_comes_from_the_first_free_time_else_a_tuesday_morn
         dt.time(10),
         dt.time(12),
     )
+
+
+def test_every_free_time_is_routed_and_each_venue_takes_its_quickest(transit) -> None:
+    destinations = Destinations.of([THORNBURY_PARK_SHOPS.lat], [THORNBURY_PARK_SHOPS.lon])
+    # No local bus runs on a Sunday; on Wednesday they are at Friars Walk for the 09:18.
+    sunday = Departure(TUESDAY + dt.timedelta(days=5), dt.time(9, 10), dt.time(9, 20))
+    wednesday = Departure(TUESDAY + dt.timedelta(days=1), dt.time(9, 10), dt.time(9, 20))
+    only_sunday = Mobility(modes=BUS.modes, max_travel_minutes=90, departure=sunday)
+    both = Mobility(
+        modes=BUS.modes, max_travel_minutes=90, departure=sunday, other_departures=(wednesday,)
+    )
+    late = transit.minutes(FRIARS_WALK_11, destinations, only_sunday)
+    either = transit.minutes(FRIARS_WALK_11, destinations, both)
+    assert late.itineraries is not None and late.itineraries[0] is None
+    assert late.mode[0] is not Mode.BUS or late.estimated[0]
+    assert either.mode[0] is Mode.BUS and either.minutes[0] < 30
+    assert either.itineraries is not None
+    assert either.itineraries[0].startswith("Wednesday: Bus 1 from Friars Walk 11 at 09:18")
+
+
+def test_each_free_time_is_a_window_up_to_three() -> None:
+    monday = dt.date(2023, 6, 12)
+    free = Profile(
+        location=FRIARS_WALK_11,
+        availability=tuple(
+            Window(day, dt.time(14), dt.time(16)) for day in (Day.TUE, Day.WED, Day.THU, Day.FRI)
+        ),
+    )
+    windows = departure_windows(free, monday)
+    assert [w.day for w in windows] == [dt.date(2023, 6, 13 + k) for k in range(3)]
+    mobility = with_departure(free, monday).mobility
+    assert mobility.departures == windows
+    assert mobility.departure == windows[0] and len(mobility.other_departures) == 2
 
 
 def test_the_transit_setting_needs_a_loaded_feed(database, tmp_path: Path) -> None:

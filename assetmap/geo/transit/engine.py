@@ -3,7 +3,8 @@
 An engine is built from a GTFS feed and a street network for one travel day. It answers two
 questions, both over a :class:`~assetmap.geo.transit.window.DepartureWindow` (never one lucky
 departure): ``journeys`` from one origin to many destinations (the times from every departure
-and the itinerary of the median one) and ``matrix`` for many origins (median and worst minutes).
+and the itinerary of the median one) and ``matrix`` for many origins (median and worst
+minutes), with ``bulk_matrix`` its vectorised form for thousands of origins (gap analysis).
 
 :class:`Walking` carries what the person's walking means for the router: their speed (slow pace
 applies to every walking leg), the longest walk they can make in one go, and step-free mode
@@ -104,5 +105,17 @@ class TransitEngine(Protocol):
         window: DepartureWindow,
         walking: Walking,
     ) -> WindowMatrix:
-        """Median and worst minutes from every origin to every destination over the window."""
+        """Median and worst minutes from every origin to every destination over the window,
+        for tens of origins."""
+        ...
+
+    def bulk_matrix(
+        self,
+        origins: Sequence[Point],
+        destinations: Sequence[Point],
+        window: DepartureWindow,
+        walking: Walking,
+    ) -> WindowMatrix:
+        """:meth:`matrix` for thousands of origins (gap analysis), vectorised by the engine:
+        it may be coarser on walking than :meth:`journeys`, and says how in its docstring."""
         ...

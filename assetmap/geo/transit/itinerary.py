@@ -114,11 +114,33 @@ class Itinerary:
         if not clauses:
             return "Walk there."
         if not self.rides:
-            return f"Walk all the way: {clauses[0].removesuffix(' walk')}."
+            metres = sum(leg.metres for leg in self.legs)
+            return f"Walk all the way: {round(metres / 10) * 10:.0f} m."
         text = clauses[0][0].upper() + clauses[0][1:]
         for clause in clauses[1:]:
             text += f", then {clause}"
         return text + "."
+
+
+def joined_walks(legs: tuple[Leg, ...]) -> tuple[Leg, ...]:
+    """Walks one after another as one walk (from the first's start to the last's end, their
+    metres added, to the last's stop): ferrobus gives a walk through a stop it does not board
+    at as two, and a person reads it as one."""
+    out: list[Leg] = []
+    for leg in legs:
+        last = out[-1] if out else None
+        if last is not None and leg.kind is LegKind.WALK and last.kind is LegKind.WALK:
+            out[-1] = Leg(
+                LegKind.WALK,
+                last.start,
+                leg.end,
+                last.from_stop,
+                leg.to_stop,
+                metres=last.metres + leg.metres,
+            )
+        else:
+            out.append(leg)
+    return tuple(out)
 
 
 def step_free_warnings(legs: tuple[Leg, ...]) -> tuple[str, ...]:

@@ -11,12 +11,14 @@ dates. Everywhere else, and for every other way of travelling, the time is the e
 ``matrix`` and ``pairs`` follow the same split, through the engine's many-to-many
 ``bulk_matrix`` and a cache of their own (``bus_matrix``).
 
-The departure window is the person's (``Mobility.departure``: matching sets it from their
-first free time, else the next Tuesday 10:00-12:00, see ``matching.profile``), every 10
-minutes; a caller that gives none gets :func:`default_window`, Tuesday 10:00-12:00 on the
-first Tuesday of the feed's dates. The median over the window ranks, the worst is kept
-(``Journeys.worst_minutes``) and the median departure's itinerary sentence is kept per
-destination.
+The departure windows are the person's (``Mobility.departures``: matching sets one from each
+of their first free times, else the next Tuesday 10:00-12:00, see ``matching.profile``), every
+10 minutes; a caller that gives none gets :func:`default_window`, Tuesday 10:00-12:00 on the
+first Tuesday of the feed's dates. Each window is routed and each destination takes the one
+with its quickest bus (the person can go in any of their free times; the itinerary then says
+which day). The median over the window ranks, the worst is kept (``Journeys.worst_minutes``)
+and the median departure's itinerary sentence is kept per destination. Gap analysis's matrix
+routes the first window only: it is about an area, not one person's week.
 
 A timetable bus journey is compared with the person's other ways (walking, car, taxi) by the
 estimate's rules: the quickest wins, and the group's door-to-door transport only takes over
@@ -26,6 +28,7 @@ where none of their own ways, the timetable bus included, is within their budget
 from __future__ import annotations
 
 import datetime as dt
+import math
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
@@ -45,7 +48,7 @@ from assetmap.geo.transit.bus_matrix import (
     coordinates_hash,
     quickest_with_bus,
 )
-from assetmap.geo.transit.engine import TransitEngine, Walking
+from assetmap.geo.transit.engine import DestinationJourneys, TransitEngine, Walking
 from assetmap.geo.transit.registry import list_feeds
 from assetmap.geo.transit.window import DepartureWindow
 
@@ -117,6 +120,7 @@ class TransitTravel:
         self.feeds = tuple(feeds)
         self.estimate = estimate
         self._workdir = workdir
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
         self._load_engine = load_engine
         self._engines: dict[tuple[str, dt.date], TransitEngine] = {}
         self._lock = threading.Lock()
@@ -135,24 +139,34 @@ class TransitTravel:
         _, metres = graph.snap(np.asarray(lat, dtype=float), np.asarray(lon, dtype=float))
         return np.asarray(metres <= MAX_SNAP_M)
 
-    def feed_for(self, origin: Point, departure: Departure | None) -> FeedSource | None:
-        """The first feed whose network holds the origin and whose dates hold the day."""
+    def feed_for(
+        self, origin: Point, departures: Sequence[Departure]
+    ) -> tuple[FeedSource, list[DepartureWindow]] | None:
+        """The first feed whose network holds the origin and whose dates hold one of the
+        person's departures, with the windows of those it holds (its default window when
+        the person gives none)."""
         for feed in self.feeds:
-            day = departure.day if departure else default_window(feed).day
-            if (
-                feed.runs_on(day)
-                and self.on_network(feed, np.array([origin.lat]), np.array([origin.lon]))[0]
-            ):
-                return feed
+            windows = [window_of(d, feed) for d in departures] or [default_window(feed)]
+            windows = [w for w in windows if feed.runs_on(w.day)]
+            if windows and self.on_network(feed, np.array([origin.lat]), np.array([origin.lon]))[0]:
+                return feed, windows
         return None
+
+    def _root(self) -> Path:
+        """Where engines unpack their feeds: the given folder, else one temporary folder for
+        this provider, removed with it (or when the process ends)."""
+        if self._workdir is not None:
+            return self._workdir
+        if self._scratch is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix="assetmap-transit-")
+        return Path(self._scratch.name)
 
     def engine(self, feed: FeedSource, day: dt.date) -> TransitEngine:
         """The feed's engine for ``day``, loaded on first use and kept."""
         key = (feed.name, day)
         with self._lock:
             if key not in self._engines:
-                root = self._workdir or Path(tempfile.mkdtemp(prefix="assetmap-transit-"))
-                folder = root / f"{feed.name}-{day.isoformat()}"
+                folder = self._root() / f"{feed.name}-{day.isoformat()}"
                 self._engines[key] = self._load_engine(feed.gtfs_path, feed.osm_path, day, folder)
             return self._engines[key]
 
@@ -162,24 +176,28 @@ class TransitTravel:
         estimated = self.estimate.minutes(origin, destinations, mobility)
         if Mode.BUS not in mobility.modes or mobility.door_to_door_needed or not len(destinations):
             return estimated
-        feed = self.feed_for(origin, mobility.departure)
-        if feed is None:
+        covering = self.feed_for(origin, mobility.departures)
+        if covering is None:
             return estimated
-        window = window_of(mobility.departure, feed)
+        feed, windows = covering
         routed = np.flatnonzero(self.on_network(feed, destinations.lat, destinations.lon))
         if not routed.size:
             return estimated
-        found = self.engine(feed, window.day).journeys(
-            origin,
-            [Point(float(destinations.lat[j]), float(destinations.lon[j])) for j in routed],
-            window,
-            Walking.of(mobility),
-        )
+        points = [Point(float(destinations.lat[j]), float(destinations.lon[j])) for j in routed]
+        walking = Walking.of(mobility)
+        per_window = [
+            self.engine(feed, w.day).journeys(origin, points, w, walking) for w in windows
+        ]
+        chosen = [_quickest_by_bus(options) for options in zip(*per_window, strict=True)]
+        found = [per_window[k][i] for i, k in enumerate(chosen)]
         # A journey the router found on foot alone is no bus: their own ways are weighed apart.
-        by_bus = [f.itinerary is not None and bool(f.itinerary.rides) for f in found]
+        by_bus = [_by_bus(f) for f in found]
         median = np.where(by_bus, [f.times.median_minutes for f in found], np.inf)
         worst = np.array([f.times.worst_minutes for f in found])
-        sentences = [None if f.itinerary is None else f.itinerary.sentence() for f in found]
+        sentences = [
+            _sentence(f, windows[k].day if len(windows) > 1 else None)
+            for f, k in zip(found, chosen, strict=True)
+        ]
         journeys = _with_timetable(
             estimated,
             self._without_bus(origin, destinations, mobility),
@@ -269,8 +287,8 @@ class TransitTravel:
                 Point(float(a), float(b))
                 for a, b in zip(destinations.lat, destinations.lon, strict=True)
             ]
-            bulk = getattr(engine, "bulk_matrix", engine.matrix)
-            return np.asarray(bulk(origins, targets, window, walking).median, dtype=float)
+            found = engine.bulk_matrix(origins, targets, window, walking)
+            return np.asarray(found.median, dtype=float)
 
         return self._matrices.get_or_compute(cache_key(feed.name, window, walking, points), route)
 
@@ -305,6 +323,25 @@ class TransitTravel:
         """The estimate's reach: a bus over the timetable is no faster than its 15 km/h with
         the wait, as a bound on where venues are searched for."""
         return self.estimate.reach_m(mobility)
+
+
+def _by_bus(found: DestinationJourneys) -> bool:
+    return found.itinerary is not None and bool(found.itinerary.rides)
+
+
+def _quickest_by_bus(options: Sequence[DestinationJourneys]) -> int:
+    """Which window has the quickest median journey by bus (the first when none has a bus)."""
+    medians = [o.times.median_minutes if _by_bus(o) else math.inf for o in options]
+    return medians.index(min(medians))
+
+
+def _sentence(found: DestinationJourneys, day: dt.date | None) -> str | None:
+    """The itinerary's sentence, led by the weekday when the person has several free times
+    ("Thursday: Bus 2C from Friars Walk 11 at 14:50, ...")."""
+    if found.itinerary is None:
+        return None
+    text = found.itinerary.sentence()
+    return text if day is None else f"{day.strftime('%A')}: {text}"
 
 
 def _with_timetable(

@@ -66,6 +66,15 @@ class WindowTimes:
             ),
         )
 
+    def with_arrival(self, departure: int, arrival: float | None) -> WindowTimes:
+        """The same times with one departure's journey replaced (its arrival, None for no
+        way): a detailed journey's time over the summary's."""
+        minutes = tuple(
+            (math.inf if arrival is None else (arrival - d) / 60) if d == departure else m
+            for d, m in zip(self.departures, self.minutes, strict=False)
+        )
+        return WindowTimes(departures=self.departures, minutes=minutes)
+
     @property
     def reachable(self) -> bool:
         return any(math.isfinite(m) for m in self.minutes)

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import itertools
 import math
 from datetime import time
 
 import pytest
 
 from assetmap.geo.transit.engine import Walking
-from assetmap.geo.transit.ferrobus_engine import walk_legs
+from assetmap.geo.transit.ferrobus_legs import walk_legs
 from assetmap.geo.transit.itinerary import LegKind
 from assetmap.geo.transit.window import DepartureWindow
 from tests.geo.transit.conftest import (
@@ -87,3 +88,54 @@ def test_every_walking_leg_is_measured_changes_included():
     assert (access_s, change_s) == (6, 600)
     assert access_m == pytest.approx(1000, rel=0.01)
     assert change_m == 600 * 1.4  # its duration at ferrobus's speed is the longer
+
+
+#: About 350 m north-east of Friars Walk 11 as the crow flies; 710 m on foot to its stop.
+NORTH_OF_FRIARS = (0.003, 0.001)
+
+
+def _north_of_friars():
+    friars = stop_point(FRIARS_WALK_11)
+    return type(friars)(friars.lat + NORTH_OF_FRIARS[0], friars.lon + NORTH_OF_FRIARS[1])
+
+
+def test_a_slow_walker_who_would_miss_the_bus_is_routed_on_from_the_stop(engine):
+    # At 1.4 m/s the 710 m takes 8.5 min and the 09:18 route 1 is caught; at 0.8 m/s it takes
+    # 15 min, the person reaches Friars Walk at 09:21 and the 09:18 has gone.
+    window = DepartureWindow(TUESDAY, time(9, 6), time(9, 7), step_minutes=1)
+    there = [stop_point(THORNBURY_PARK)]
+    [typical] = engine.journeys(_north_of_friars(), there, window, Walking(1.4))
+    [slow] = engine.journeys(_north_of_friars(), there, window, Walking(0.8))
+
+    [ride] = typical.itinerary.rides
+    assert (ride.route_name, ride.start) == ("1", 9 * 3600 + 18 * 60)
+    legs = slow.itinerary.legs
+    assert legs[0].start == 9 * 3600 + 6 * 60, "they set off when they are ready, not before"
+    for before, leg in itertools.pairwise(legs):
+        assert leg.start >= before.end, f"{leg.clause()} leaves before they get there"
+    assert all(r.start != ride.start or r.route_name != "1" for r in slow.itinerary.rides)
+    assert slow.times.median_minutes == pytest.approx(slow.itinerary.minutes)
+    assert slow.times.median_minutes > typical.times.median_minutes + 10
+
+
+def test_walks_one_after_another_count_as_one_against_the_longest_walk(engine):
+    # From here at 07:42 ferrobus's quickest is on foot, in pieces through stops it does not
+    # board at; together they are 2.7 km, beyond a 1.6 km walk.
+    friars = stop_point(FRIARS_WALK_11)
+    origin = type(friars)(friars.lat + 0.002, friars.lon + 0.001)
+    window = DepartureWindow(TUESDAY, time(7, 42), time(7, 43), step_minutes=1)
+    [result] = engine.journeys(origin, [stop_point(ROYAL_GWENT)], window, Walking(1.4, 1600))
+    legs = result.itinerary.legs if result.itinerary else ()
+    assert all(leg.metres <= 1600 for leg in legs if leg.kind is LegKind.WALK)
+    assert all(not (a.kind is b.kind is LegKind.WALK) for a, b in itertools.pairwise(legs)), (
+        "two walks in a row read as one"
+    )
+
+
+def test_the_summary_ranks_and_the_shown_departure_is_followed_in_full(engine):
+    window = DepartureWindow(TUESDAY, time(7, 0), time(10, 0))
+    there = [stop_point(ROYAL_GWENT), stop_point(THORNBURY_PARK)]
+    for result in engine.journeys(stop_point(FRIARS_WALK_11), there, window, Walking(1.3)):
+        shown = result.itinerary.departure
+        at_shown = result.times.minutes[result.times.departures.index(shown)]
+        assert at_shown == pytest.approx(result.itinerary.minutes)

@@ -36,3 +36,18 @@ def test_the_real_2c_itinerary_reads_as_a_sentence(engine):
         stop_point(FRIARS_WALK_11), [stop_point(ROYAL_GWENT)], window, Walking(4.8 / 3.6, 100)
     )
     assert result.itinerary.sentence().startswith("Bus 2C from Friars Walk 11 at 07:50, 6 min")
+
+
+def test_walks_one_after_another_are_one_walk():
+    from assetmap.geo.transit.itinerary import joined_walks
+
+    legs = (
+        Leg(LegKind.WALK, 100, 400, None, FRIARS, metres=400),
+        Leg(LegKind.WALK, 400, 700, FRIARS, GWENT, metres=350),
+        Leg(LegKind.RIDE, 800, 1100, GWENT, FRIARS, "2C", "Bus"),
+        Leg(LegKind.WALK, 1100, 1200, FRIARS, None, metres=100),
+    )
+    walk, ride, last = joined_walks(legs)
+    assert (walk.start, walk.end, walk.metres, walk.to_stop) == (100, 700, 750, GWENT)
+    assert ride is legs[2] and last is legs[3]
+    assert Itinerary(0, (walk,)).sentence() == "Walk all the way: 750 m."
