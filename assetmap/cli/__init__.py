@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -13,20 +13,17 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
     Progress,
     SpinnerColumn,
     TextColumn,
     TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 from rich.table import Table
 from sqlalchemy import func, select
 
 from assetmap import PROJECT_ROOT, schema
 from assetmap.accounts.users import create_api_token, create_user, normalise_email
-from assetmap.cli.common import err, open_database, user_errors
+from assetmap.cli.common import err, open_database, progress_bar, user_errors
 from assetmap.config import Config
 from assetmap.db import Database
 from assetmap.directory.importing import import_listings
@@ -49,22 +46,6 @@ SEED = PROJECT_ROOT / "seed"
 CAMDEN = SEED / "camden"
 # The day the demo's verification dates were written relative to (seed/make_demo.py's TODAY).
 SEED_WRITTEN_ON = dt.date(2026, 11, 23)
-
-
-@contextmanager
-def progress_bar(description: str, total: int) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr (silent when not a terminal); yields an advance function."""
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    ) as progress:
-        task = progress.add_task(description, total=total)
-        yield lambda n: progress.advance(task, n)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -547,9 +528,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from assetmap.cli import cases, transit
+    from assetmap.cli import cases, interop, transit
 
-    for command in (*cases.COMMANDS, *transit.COMMANDS):
+    for command in (*cases.COMMANDS, *transit.COMMANDS, *interop.COMMANDS):
         cli.add_command(command)
 
 

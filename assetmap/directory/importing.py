@@ -49,9 +49,12 @@ class ImportProblem:
     record: int  # 1-based, as a person counts records in a file
     field: str
     message: str
+    #: How a person finds the record in its file ("row 12", "service 'Knit and Natter'");
+    #: "record N" when empty.
+    label: str = ""
 
     def __str__(self) -> str:
-        where = f"record {self.record}"
+        where = self.label or f"record {self.record}"
         return (
             f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
         )

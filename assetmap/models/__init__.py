@@ -1,7 +1,8 @@
 """The data model: the tables (``tables``), the values their columns take (``enums``) and the
 declarative base with its shared column types (``base``); the gazetteer and the small
 areas are in ``places``; staff notes on listings in ``notes``; cases, referrals and follow-up in
-``referrals``; timetable feeds in ``transit``. Import from here:
+``referrals``; timetable feeds in ``transit``; listings' sources, import feeds and duplicates in
+``interop``. Import from here:
 ``from assetmap.models import Group``.
 
 Anything a query filters on is a real column or a child table with an index, never a JSON
@@ -24,6 +25,15 @@ from assetmap.models.enums import (
     TaskReason,
     TaskStage,
     VerificationMethod,
+)
+from assetmap.models.interop import (
+    ColumnMapping,
+    DuplicatePair,
+    DuplicateStatus,
+    GroupMerge,
+    ImportFeed,
+    ImportFormat,
+    ListingSource,
 )
 from assetmap.models.notes import NoteAction, StaffNote, StaffNoteRevision
 from assetmap.models.places import Area, Postcode
@@ -77,8 +87,11 @@ __all__ = [
     "Category",
     "ChangeKind",
     "ChangeStatus",
+    "ColumnMapping",
     "Day",
     "DeclineReason",
+    "DuplicatePair",
+    "DuplicateStatus",
     "FollowUp",
     "Frequency",
     "FreshnessReminder",
@@ -87,7 +100,11 @@ __all__ = [
     "Group",
     "GroupCategory",
     "GroupInterest",
+    "GroupMerge",
+    "ImportFeed",
+    "ImportFormat",
     "ListingActivity",
+    "ListingSource",
     "Membership",
     "NoteAction",
     "Organisation",

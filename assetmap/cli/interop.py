@@ -1,0 +1,89 @@
+"""`assetmap import-source`: any file assetmap reads (ORUK or Outpost JSON, a spreadsheet, a
+calendar, its own listings) into the directory, all or nothing, with its provenance."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from assetmap.cli.common import open_database, progress_bar, user_errors
+from assetmap.errors import ValidationError
+from assetmap.geo.geocoders import geocoder_for
+from assetmap.interop.formats import ReadOptions, format_of, read_source
+from assetmap.interop.load import LoadResult, load_source
+from assetmap.models import ColumnMapping, ImportFormat
+
+FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@click.command("import-source")
+@click.argument("file", type=FILE)
+@click.option(
+    "--source",
+    metavar="NAME",
+    help="The source's name: re-imports under it update its listings (default: the file name).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([f.value for f in ImportFormat]),
+    help="The file's format (default: from its name and, for JSON, its shape).",
+)
+@click.option("--mapping", metavar="NAME", help="A saved column mapping, for a spreadsheet.")
+@click.option(
+    "--default-category",
+    metavar="CATEGORY",
+    help="The category for records whose own terms map to none (else they are refused).",
+)
+@click.pass_context
+@user_errors
+def import_source(
+    ctx: click.Context,
+    file: Path,
+    source: str | None,
+    fmt: str | None,
+    mapping: str | None,
+    default_category: str | None,
+) -> None:
+    """Import a directory file. Every record is checked first: one bad record refuses the
+    whole file, each problem named by its record and field, and nothing is written. Records
+    already imported from the same source are updated, or left alone if unchanged."""
+    data = file.read_bytes()
+    kind = ImportFormat(fmt) if fmt else format_of(file.name, data)
+    name = source or file.stem
+    database = open_database(ctx)
+    with database.session() as session:
+        columns: dict[str, str] = {}
+        if mapping:
+            saved = session.scalar(select(ColumnMapping).where(ColumnMapping.name == mapping))
+            if saved is None:
+                raise ValidationError(f"there is no saved column mapping {mapping!r}")
+            columns = dict(saved.columns)
+        options = ReadOptions(
+            source=name,
+            columns=columns,
+            default_category=default_category,
+            today=dt.date.today(),
+        )
+        parsed = read_source(kind, data, options)
+        geocoder = geocoder_for(database.config, session)
+        with progress_bar("listings", len(parsed.records)) as advance:
+            result = load_source(
+                session, name, parsed, geocoder, dt.datetime.now(dt.UTC), progress=advance
+            )
+    click.echo(summary(name, kind, result))
+    for gap in result.gaps:
+        click.echo(f"not known: {gap}")
+
+
+def summary(name: str, kind: ImportFormat, result: LoadResult) -> str:
+    return (
+        f"imported {result.seen} listings from {name!r} ({kind.value}): {result.created} new, "
+        f"{result.updated} updated, {result.unchanged} unchanged"
+    )
+
+
+COMMANDS = [import_source]

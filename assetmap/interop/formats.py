@@ -1,0 +1,129 @@
+"""The formats assetmap reads, each a reader from a file's bytes to a ``ParsedSource``.
+
+A reader never writes: ``load.load_source`` does, all or nothing. Readers are registered in
+``READERS`` by :class:`~assetmap.models.ImportFormat`; :func:`format_of` tells a file's format
+from its name and, for JSON, its shape, so the CLI and the admin page need not ask.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any
+
+from assetmap.directory.importing import ImportProblem
+from assetmap.errors import ValidationError
+from assetmap.interop.load import ParsedSource, SourceRecord
+from assetmap.models import ImportFormat
+
+#: The largest file a reader is given (the admin page's upload limit too).
+MAX_SOURCE_BYTES = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """What a reader may need besides the file."""
+
+    #: The source's name: provenance, and the key re-imports are matched under.
+    source: str
+    #: Spreadsheets: {column header: listing field}, from a saved ``ColumnMapping``.
+    columns: Mapping[str, str] = field(default_factory=dict)
+    #: The category for records whose own terms map to none (else such a record is a problem:
+    #: a category is never guessed).
+    default_category: str | None = None
+    #: The day a calendar's recurrences are read from.
+    today: dt.date | None = None
+
+
+Reader = Callable[[bytes, ReadOptions], ParsedSource]
+
+
+def json_of(data: bytes) -> tuple[Any, list[ImportProblem]]:
+    """The file as JSON, or a problem naming where it stops being JSON."""
+    try:
+        return json.loads(data.decode("utf-8-sig")), []
+    except UnicodeDecodeError as error:
+        return None, [ImportProblem(0, "", f"the file is not UTF-8 text (byte {error.start})")]
+    except json.JSONDecodeError as error:
+        where = f"line {error.lineno}, column {error.colno}"
+        return None, [ImportProblem(0, "", f"the file is not JSON: {error.msg} at {where}")]
+    except RecursionError:
+        return None, [ImportProblem(0, "", "the file is nested too deeply to be a directory")]
+
+
+def read_contract(data: bytes, options: ReadOptions) -> ParsedSource:
+    """assetmap's own listing contract (a JSON list, as ``export-groups`` writes): records are
+    matched by their ``id`` or ``external_id``, else by name, organisation and venue."""
+    records, problems = json_of(data)
+    if problems:
+        return ParsedSource(problems=problems)
+    if not isinstance(records, list):
+        return ParsedSource(
+            problems=[ImportProblem(0, "", "the file must hold a JSON list of listings")]
+        )
+    return ParsedSource(
+        records=[
+            SourceRecord(listing=r if isinstance(r, dict) else {"": r}, label=f"record {n}")
+            for n, r in enumerate(records, start=1)
+        ]
+    )
+
+
+READERS: dict[ImportFormat, Reader] = {
+    ImportFormat.CONTRACT: read_contract,
+}
+
+_BY_SUFFIX = {".csv": ImportFormat.CSV, ".xlsx": ImportFormat.XLSX, ".ics": ImportFormat.ICS}
+
+
+def _json_format(data: bytes) -> ImportFormat:
+    """ORUK/HSDS (a page with ``contents``, or services with ``organization`` or
+    ``service_at_locations``), Outpost (a page with ``content``, or services with
+    ``locations`` and ``taxonomies``), else the listing contract."""
+    value, problems = json_of(data)
+    if problems:
+        return ImportFormat.CONTRACT  # its reader reports the problem
+    if isinstance(value, dict):
+        if "contents" in value:
+            return ImportFormat.ORUK
+        if "content" in value:
+            return ImportFormat.OUTPOST
+        value = [value]
+    first = value[0] if isinstance(value, list) and value else {}
+    if isinstance(first, dict):
+        if "service_at_locations" in first or "organization" in first:
+            return ImportFormat.ORUK
+        if "locations" in first and "taxonomies" in first:
+            return ImportFormat.OUTPOST
+    return ImportFormat.CONTRACT
+
+
+def format_of(filename: str, data: bytes) -> ImportFormat:
+    """A file's format from its name, and for ``.json`` from its shape."""
+    suffix = PurePath(filename).suffix.lower()
+    if suffix in _BY_SUFFIX:
+        return _BY_SUFFIX[suffix]
+    if suffix == ".json":
+        return _json_format(data)
+    raise ValidationError(
+        f"{filename}: assetmap reads .json (ORUK, Outpost or its own listings), .csv, .xlsx "
+        "and .ics files",
+        field="file",
+    )
+
+
+def read_source(fmt: ImportFormat, data: bytes, options: ReadOptions) -> ParsedSource:
+    """The file read by its format's reader."""
+    if len(data) > MAX_SOURCE_BYTES:
+        raise ValidationError(
+            f"the file is {len(data) // (1024 * 1024)} MB: at most "
+            f"{MAX_SOURCE_BYTES // (1024 * 1024)} MB can be imported at once",
+            field="file",
+        )
+    reader = READERS.get(fmt)
+    if reader is None:
+        raise ValidationError(f"assetmap cannot read {fmt.value} files", field="format")
+    return reader(data, options)
