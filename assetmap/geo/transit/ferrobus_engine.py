@@ -170,8 +170,6 @@ class FerrobusEngine:
         tables: FeedTables,
         sources: tuple[Path, Path, Path, date] | None = None,
     ) -> None:
-        self._model = model
-        self._step_free_model = step_free_model
         self.tables = tables
         #: (street network, feed directory, step-free feed directory, day): what models with a
         #: shorter transfer walk are built from; None keeps the two given models only.
