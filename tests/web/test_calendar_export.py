@@ -4,15 +4,18 @@ plan, as .ics downloads a phone's calendar takes; nothing of the person in the p
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from urllib.parse import urlencode
 
 import icalendar
 import pytest
+from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
 from assetmap.models import ListingActivity
 from assetmap.web.context import set_clock
 from tests.factories import listing
+from tests.web.conftest import axe_violations
 
 #: Monday 30 November 2026, noon in London.
 NOON = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
@@ -121,3 +124,27 @@ def test_the_plans_calendar_holds_the_next_sessions_and_nothing_of_the_person(
 )
 def test_a_plan_calendar_for_a_bad_plan_is_refused(client, groups, query):
     assert client.get(f"/match/plan/calendar.ics?{query}").status_code == 400
+
+
+# -- in the browser ------------------------------------------------------------------------------
+
+
+@pytest.mark.only_backend("spatialite")
+def test_the_links_download_calendars_and_the_pages_stay_accessible(page: Page, groups) -> None:
+    for path, link in (
+        (f"/groups/{groups['knit']}", "#calendar-link"),
+        (f"/match/plan?{_plan_query([groups['knit']])}", "#plan-calendar"),
+    ):
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto(path)
+        expect(page.locator(link)).to_be_visible()
+        assert axe_violations(page) == []
+        with page.expect_download() as download:
+            page.click(link)
+        assert download.value.suggested_filename.endswith(".ics")
+        calendar = icalendar.Calendar.from_ical(Path(download.value.path()).read_bytes())
+        assert [str(e["SUMMARY"]) for e in calendar.walk("VEVENT")] == ['Knit & "Natter"']
+        page.set_viewport_size({"width": 320, "height": 800})
+        box = page.locator(link).bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 320
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
