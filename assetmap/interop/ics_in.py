@@ -225,6 +225,9 @@ def _add_event(
     start = event.start
     if not isinstance(start, dt.datetime):
         gaps.append(f"{label}: an all-day event has no time: not scheduled")
+        rules = event.rrules
+        current = start >= today if not rules else not _until_passed(rules[0], today)
+        group.current = group.current or current
         return
     first = _local(start)
     if first.year < 1900:
@@ -238,9 +241,6 @@ def _add_event(
     url = _text(event.get("URL"))
     if group.website is None and re.fullmatch(r"https?://[^\s<>\"]+", url):
         group.website = url
-    series = _series(event, overrides)
-    after = dt.datetime.combine(today, dt.time(0, 0), tzinfo=LOCAL_TIME)
-    next_one = next(iter(series.after(after)), None)
     if not event.rrules:
         if first.date() >= today:
             group.current = True
@@ -249,11 +249,23 @@ def _add_event(
                 "lists regular sessions only, so it is not in the schedule"
             )
         return
+    rule = event.rrules[0]
+    pattern = _pattern(rule, first, label, gaps)
+    if pattern is None:
+        # not scheduled either way; the group is current unless the rule says it ended
+        group.current = group.current or not _until_passed(rule, today)
+        return
+    series = _series(event, overrides)
+    after = dt.datetime.combine(today, dt.time(0, 0), tzinfo=LOCAL_TIME)
+    try:
+        next_one = next(iter(series.after(after)), None)
+        entries = _entries(pattern, first, end, series) if next_one is not None else []
+    except (recurring_ical_events.InvalidCalendar, ValueError, TypeError, OverflowError) as error:
+        raise _Refused("RRULE", f"its sessions cannot be worked out: {error}") from None
     if next_one is None:
         gaps.append(f"{label}: the series has ended: not scheduled")
         return
     group.current = True
-    entries = _entries(event.rrules[0], first, end, series, label, gaps)
     group.schedule.extend(entries)
     meets = {list(Day).index(Day(entry["day"])) for entry in entries}
     for day in _cancelled(event, overrides):
@@ -290,15 +302,18 @@ def _cancelled(event: icalendar.Event, overrides: list[icalendar.Event]) -> Iter
             yield _local_date(when.dt)
 
 
-def _entries(
-    rule: Any,
-    first: dt.datetime,
-    end: dt.time | None,
-    series: Any,
-    label: str,
-    gaps: list[str],
-) -> list[dict[str, Any]]:
-    """The schedule entries a rule says, or none (and a gap) for a rule assetmap cannot list."""
+#: A rule the directory can list: its frequency, and (weekday, week of the month or None).
+_Pattern = tuple[Frequency, list[tuple[int, int | None]]]
+
+
+def _until_passed(rule: Any, today: dt.date) -> bool:
+    until = (rule.get("UNTIL") or [None])[0]
+    return until is not None and _local_date(until) < today
+
+
+def _pattern(rule: Any, first: dt.datetime, label: str, gaps: list[str]) -> _Pattern | None:
+    """What a rule says in the directory's terms, or None (and a gap) for one it cannot list.
+    Read before any session is worked out, so no rule is ever expanded that is not listed."""
     freq = str((rule.get("FREQ") or [""])[0]).upper()
     interval = int((rule.get("INTERVAL") or [1])[0])
     days = [str(d).upper() for d in rule.get("BYDAY") or []]
@@ -308,24 +323,30 @@ def _entries(
     cannot = f"{label}: RRULE {written} is not a pattern the directory can list"
     if unknown or (setpos and freq != "MONTHLY"):
         gaps.append(f"{cannot} ({', '.join(unknown) or 'BYSETPOS'}): not scheduled")
-        return []
+        return None
     if freq in {"WEEKLY", "DAILY"} and (interval == 1 or (interval == 2 and freq == "WEEKLY")):
-        frequency = Frequency.WEEKLY if interval == 1 else Frequency.FORTNIGHTLY
         if any(not d.isalpha() for d in days):
             gaps.append(f"{cannot} (a numbered BYDAY in a weekly rule): not scheduled")
-            return []
+            return None
         if not days:
             days = list(ICAL_DAYS) if freq == "DAILY" else [ICAL_DAYS[first.weekday()]]
-        wanted: list[tuple[int, int | None]] = [(ICAL_DAYS.index(d), None) for d in days]
-    elif freq == "MONTHLY" and interval == 1 and days:
-        frequency = Frequency.MONTHLY
-        wanted = list(_monthly_days(days, setpos))
-        if not wanted:
+        frequency = Frequency.WEEKLY if interval == 1 else Frequency.FORTNIGHTLY
+        return frequency, [(ICAL_DAYS.index(d), None) for d in days]
+    if freq == "MONTHLY" and interval == 1 and days:
+        monthly = _monthly_days(days, setpos)
+        if not monthly:
             gaps.append(f"{cannot} (monthly on the 1st to 4th or last weekday only): not scheduled")
-            return []
-    else:
-        gaps.append(f"{cannot} (weekly, fortnightly or monthly on a weekday): not scheduled")
-        return []
+            return None
+        return Frequency.MONTHLY, list(monthly)
+    gaps.append(f"{cannot} (weekly, fortnightly or monthly on a weekday): not scheduled")
+    return None
+
+
+def _entries(
+    pattern: _Pattern, first: dt.datetime, end: dt.time | None, series: Any
+) -> list[dict[str, Any]]:
+    """The schedule entries of a pattern, each anchored on a real session of the series."""
+    frequency, wanted = pattern
     entries = []
     for weekday, week in wanted:
         anchor = _anchor(series, first, weekday, week)
@@ -432,7 +453,7 @@ def _record(
 ) -> SourceRecord | None:
     """The group's listing in the contract, or None when it has nothing left to list."""
     if not group.current:
-        gaps.append(f"{group.label}: every session has ended: not imported")
+        gaps.append(f"{group.label}: no session left (ended or cancelled): not imported")
         return None
     categories = [c.value for c in group.categories]
     if not categories and options.default_category:

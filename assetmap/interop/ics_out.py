@@ -63,6 +63,22 @@ def safe_filename(name: str, fallback: str) -> str:
     return f"{slug or fallback}.ics"
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def one_line(text: Any) -> str:
+    """Listing text for a one-line property (SUMMARY, LOCATION): line breaks become spaces and
+    control characters go, so no text can end a property or start another."""
+    return " ".join(_CONTROL.sub(" ", str(text or "")).split())
+
+
+def lines(text: Any) -> str:
+    """Listing text for DESCRIPTION: its line breaks kept as ``\\n`` (icalendar escapes them),
+    carriage returns and other control characters gone."""
+    unified = str(text or "").replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub(" ", unified).strip()
+
+
 def listing_url(public_url: str, group_id: int) -> str:
     return f"{public_url.rstrip('/')}/groups/{group_id}"
 
@@ -77,10 +93,10 @@ def _calendar(name: str, description: str) -> icalendar.Calendar:
     calendar.add("VERSION", "2.0")
     calendar.add("CALSCALE", "GREGORIAN")
     calendar.add("METHOD", "PUBLISH")
-    calendar.add("X-WR-CALNAME", name)
+    calendar.add("X-WR-CALNAME", one_line(name))
     calendar.add("X-WR-TIMEZONE", "Europe/London")
     if description:
-        calendar.add("X-WR-CALDESC", description)
+        calendar.add("X-WR-CALDESC", one_line(description))
     return calendar
 
 
@@ -127,7 +143,7 @@ def _place(listing: Mapping[str, Any], event: icalendar.Event) -> None:
     """LOCATION (name, address, postcode) and GEO; "Online" for an online group."""
     venue = listing.get("venue") or {}
     parts = [venue.get("name"), venue.get("address"), venue.get("postcode")]
-    text = ", ".join(str(p) for p in parts if p)
+    text = one_line(", ".join(str(p) for p in parts if p))
     if text:
         event.add("LOCATION", text)
     elif listing.get("online"):
@@ -144,20 +160,20 @@ def contact_text(listing: Mapping[str, Any]) -> str:
 
 
 def _words(listing: Mapping[str, Any], url: str) -> str:
-    lines = [str(listing.get("description") or "").strip(), contact_text(listing)]
-    lines.append(f"Details and changes: {url}")
-    return "\n\n".join(line for line in lines if line)
+    said = [lines(listing.get("description")), lines(contact_text(listing))]
+    said.append(f"Details and changes: {url}")
+    return "\n\n".join(line for line in said if line)
 
 
 def _common(listing: Mapping[str, Any], event: icalendar.Event, url: str, now: dt.datetime) -> None:
     event.add("DTSTAMP", now.astimezone(dt.UTC))
-    event.add("SUMMARY", str(listing.get("name") or ""))
+    event.add("SUMMARY", one_line(listing.get("name")))
     event.add("DESCRIPTION", _words(listing, url))
     event.add("URL", url)
     _place(listing, event)
     categories = [str(c) for c in listing.get("categories") or []]
     if categories:
-        event.add("X-ASSETMAP-CATEGORIES", ",".join(categories))
+        event.add("X-ASSETMAP-CATEGORIES", one_line(",".join(categories)))
 
 
 def _at(day: dt.date, start: dt.time) -> dt.datetime:
@@ -296,7 +312,7 @@ def plan_ics(listings: Sequence[Mapping[str, Any]], *, public_url: str, now: dt.
             event.add("DTEND", end)
         calendar.add_component(event)
     if ask:
-        calendar.add("X-WR-CALDESC", "Ask when these next meet: " + "; ".join(ask))
+        calendar.add("X-WR-CALDESC", one_line("Ask when these next meet: " + "; ".join(ask)))
     return _finish(calendar)
 
 

@@ -108,7 +108,7 @@ def test_the_fixture_calendar_gives_each_group_its_schedule():
 def test_what_the_calendar_cannot_say_is_a_gap_not_a_guess():
     parsed = read_ics((DATA / "ktcc-sessions.ics").read_bytes(), OPTIONS)
     gaps = "\n".join(parsed.gaps)
-    assert "'Summer Health Walks'" in gaps and "every session has ended: not imported" in gaps
+    assert "'Summer Health Walks'" in gaps and "no session left (ended or cancelled): not imported" in gaps
     assert "a one-off session on 2026-12-12" in gaps
     assert "Summer Health Walks" not in {r.listing["name"] for r in parsed.records}
 
@@ -310,3 +310,30 @@ def test_an_event_with_no_location_is_refused_by_the_contract_naming_it(database
         "event 'Knit and Natter' (UID k1): venue: is required unless the group is online"
     )
     assert _count(database, Group) == 0
+
+
+def test_a_rule_not_listed_is_never_expanded():
+    """Every second since 1970 would take hours to work out: it is read as a pattern first."""
+    flood = _event(**{"DTSTART": "19700101T000000Z", "RRULE": "FREQ=SECONDLY"})
+    parsed = _read(_calendar(flood))
+    assert _only(parsed)["schedule"] == []
+    assert any("FREQ=SECONDLY is not a pattern" in gap for gap in parsed.gaps)
+
+
+def test_all_day_cancelled_and_moved_events_are_said_not_guessed():
+    all_day = _event("Open Day", "d1", **{"DTSTART;VALUE=DATE": "20261212", "DTEND": "",
+                                          "RRULE": ""})  # fmt: skip
+    cancelled = _event("Old Club", "o1", STATUS="CANCELLED")
+    moved = "\n".join([
+        "UID:k1", "DTSTAMP:20261120T093000Z", "SUMMARY:Knit and Natter",
+        "RECURRENCE-ID;TZID=Europe/London:20261215T100000",
+        "DTSTART;TZID=Europe/London:20261216T100000",
+    ])  # fmt: skip
+    parsed = _read(_calendar(all_day, cancelled, _event(), moved))
+    gaps = "\n".join(parsed.gaps)
+    assert "event 'Open Day' (UID d1): an all-day event has no time" in gaps
+    assert "event 'Old Club' (UID o1): the whole series is cancelled" in gaps
+    assert "the session of 2026-12-15 is moved" in gaps
+    names = {r.listing["name"]: r.listing for r in parsed.records}
+    assert set(names) == {"Open Day", "Knit and Natter"}  # the cancelled club is not listed
+    assert names["Knit and Natter"]["cancelled_dates"] == []  # moved, not cancelled

@@ -201,3 +201,18 @@ def test_a_cancelled_next_session_is_stepped_over_on_the_plan():
 )
 def test_the_filename_is_safe_in_a_header(name, filename):
     assert safe_filename(name, "group-3") == filename
+
+
+def test_listing_text_cannot_end_a_property_or_start_an_event():
+    sneaky = _group(
+        name="Knit\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:Free money",
+        description="Bring wool.\rAsk at the desk;\nno booking, needed\\",
+    )
+    body = group_ics(sneaky, public_url=PUBLIC, now=NOW)
+    events = icalendar.Calendar.from_ical(body).walk("VEVENT")
+    assert len(events) == 4  # one a session, as before
+    assert str(events[0]["SUMMARY"]) == "Knit END:VEVENT BEGIN:VEVENT SUMMARY:Free money"
+    assert str(events[0]["DESCRIPTION"]).startswith(
+        "Bring wool.\nAsk at the desk;\nno booking, needed\\"
+    )
+    assert b"\r\nSUMMARY:Free money" not in body
