@@ -16,6 +16,7 @@ from typing import Any
 
 from assetmap.directory.importing import ImportProblem
 from assetmap.errors import ValidationError
+from assetmap.interop.ics_in import read_ics
 from assetmap.interop.load import ParsedSource, SourceRecord
 from assetmap.models import ImportFormat
 
@@ -74,6 +75,7 @@ def read_contract(data: bytes, options: ReadOptions) -> ParsedSource:
 
 READERS: dict[ImportFormat, Reader] = {
     ImportFormat.CONTRACT: read_contract,
+    ImportFormat.ICS: read_ics,
 }
 
 _BY_SUFFIX = {".csv": ImportFormat.CSV, ".xlsx": ImportFormat.XLSX, ".ics": ImportFormat.ICS}

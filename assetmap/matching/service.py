@@ -115,9 +115,11 @@ def run_plan(
     chosen: Sequence[int],
     *,
     now: dt.datetime | None = None,
+    count_activity: bool = True,
 ) -> Planned:
     """The match again for the same person, never recording an unmet need (the search did),
-    narrowed to the ``chosen`` groups in that order; counts each planned group and commits."""
+    narrowed to the ``chosen`` groups in that order; counts each planned group (unless
+    ``count_activity`` is False: the plan's calendar is the same plan again) and commits."""
     where = locate(request, deps.geocoder)
     result = _match(session, request, deps, today, where, record_unmet=False, now=now)
     found = {option.group_id: option for option in result.options}
@@ -125,7 +127,8 @@ def run_plan(
     gone = [group_id for group_id in chosen if group_id not in found]
     names = group_names(session, gone)
     missing = [(group_id, names.get(group_id)) for group_id in gone]
-    record_activity(session, [option.group_id for option in options], today, planned=True)
+    if count_activity:
+        record_activity(session, [o.group_id for o in options], today, planned=True)
     session.commit()
     return Planned(options=options, missing=missing, location=where)
 

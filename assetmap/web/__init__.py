@@ -16,6 +16,7 @@ from assetmap.config import Config
 from assetmap.web import (
     api,
     auth,
+    calendars,
     cases,
     context,
     followups,
@@ -37,6 +38,7 @@ from assetmap.web import (
 BLUEPRINTS = (
     api.api,
     public.public,
+    calendars.calendars,
     match.match_pages,
     manage.manage,
     staff.staff,
