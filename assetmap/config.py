@@ -52,6 +52,9 @@ class Config:
     geocoders: tuple[str, ...] = ("gazetteer",)
     nominatim_url: str = "https://nominatim.openstreetmap.org"
     nominatim_user_agent: str = "assetmap"
+    # The directory team's address, published as ORUK's assurer_email beside each listing's
+    # last check (empty: none published; never the address of the person who checked).
+    oruk_assurer_email: str = ""
     # API paging and search radius limits.
     default_page_size: int = 50
     max_page_size: int = 1000

@@ -4,6 +4,8 @@ calendar, its own listings) into the directory, all or nothing, with its provena
 from __future__ import annotations
 
 import datetime as dt
+import json
+import sys
 from pathlib import Path
 
 import click
@@ -14,6 +16,7 @@ from assetmap.errors import ValidationError
 from assetmap.geo.geocoders import geocoder_for
 from assetmap.interop.formats import ReadOptions, format_of, read_source
 from assetmap.interop.load import LoadResult, load_source
+from assetmap.interop.oruk_api import iter_services
 from assetmap.models import ColumnMapping, ImportFormat
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -86,4 +89,35 @@ def summary(name: str, kind: ImportFormat, result: LoadResult) -> str:
     )
 
 
-COMMANDS = [import_source]
+@click.command("export-oruk")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: standard output).",
+)
+@click.pass_context
+@user_errors
+def export_oruk(ctx: click.Context, output: Path | None) -> None:
+    """Write every listing, closed ones included, as Open Referral UK 3.0 services: a JSON
+    list of fully nested services, which `assetmap import-source` reads back."""
+    database = open_database(ctx)
+    assurer = database.config.oruk_assurer_email or None
+    handle = output.open("w", encoding="utf-8") if output else sys.stdout
+    count = 0
+    try:
+        with database.session() as session:
+            handle.write("[")
+            for service in iter_services(session, assurer):
+                handle.write(",\n" if count else "\n")
+                handle.write(json.dumps(service, ensure_ascii=False))
+                count += 1
+            handle.write("\n]\n")
+    finally:
+        if output:
+            handle.close()
+    if output:
+        click.echo(f"exported {count} services to {output}", err=True)
+
+
+COMMANDS = [import_source, export_oruk]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, render_template, request, send_from_directory
+from flask import Flask, make_response, render_template, request, send_from_directory
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -24,6 +24,7 @@ from assetmap.web import (
     listing_check,
     manage,
     match,
+    openreferral,
     public,
     referral_link,
     referral_places,
@@ -37,6 +38,7 @@ from assetmap.web import (
 #: Every page and the API, in the order their routes are matched.
 BLUEPRINTS = (
     api.api,
+    openreferral.openreferral,
     public.public,
     calendars.calendars,
     match.match_pages,
@@ -77,6 +79,9 @@ def init_app(app: Flask, config: Config) -> None:
         # Paths under /api/ that match no route still answer in the API's JSON error shape.
         if request.path.startswith(api.api.url_prefix or "/api/"):
             return api.http_error(error)
+        if request.path.startswith("/openreferral/"):
+            answer = make_response(openreferral.http_error(error))
+            return openreferral.open_to_every_site(answer)
         if error.code is None or error.code < 400 or error.response is not None:
             return error  # a redirect, or a response a view built itself (a plain 400 text)
         return error_page(error.code)

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from assetmap.cli import cli
+from assetmap.interop.oruk_out import oruk_id
 from assetmap.models import Group, ListingSource
 from tests.factories import listing
 
@@ -56,3 +57,22 @@ def test_an_unknown_file_kind_and_mapping_are_clear_errors(run, tmp_path) -> Non
     csv.write_text("name\nA\n")
     result = run("import-source", str(csv), "--mapping", "council sheet")
     assert "there is no saved column mapping 'council sheet'" in result.output
+
+
+def test_export_oruk_writes_every_listing_as_a_full_service(run, add_groups, tmp_path) -> None:
+    ids = add_groups(
+        listing("Knit and Natter", at="NW5 1AA"),
+        listing("Lunch Club", at="WC1H 9AA", status="closed"),
+    )
+    out = tmp_path / "services.json"
+    result = run("export-oruk", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "exported 2 services" in result.output
+    services = json.loads(out.read_text())
+    assert [s["name"] for s in services] == ["Knit and Natter", "Lunch Club"]
+    assert [s["status"] for s in services] == ["active", "inactive"]
+    assert services[0]["id"] == oruk_id("service", ids[0])
+    assert services[0]["service_at_locations"][0]["location"]["addresses"][0]["postal_code"] == (
+        "NW5 1AA"
+    )
+    assert json.loads(run("export-oruk").stdout) == services
