@@ -343,8 +343,11 @@ def describe_errors(error: PydanticValidationError) -> list[tuple[str, str]]:
     return problems
 
 
-def cross_field_problems(listing: ListingIn) -> list[tuple[str, str]]:
-    """Checks that need more than one field at once."""
+def cross_field_problems(
+    listing: ListingIn, *, venue_required: bool = True
+) -> list[tuple[str, str]]:
+    """Checks that need more than one field at once. ``venue_required=False`` (an import from
+    another directory) lets a place-based group's venue be not known rather than guessed."""
     problems = []
     capacity = listing.capacity
     if (
@@ -360,7 +363,7 @@ def cross_field_problems(listing: ListingIn) -> list[tuple[str, str]]:
         and audience.min_age > audience.max_age
     ):
         problems.append(("audience.max_age", "must not be less than audience.min_age"))
-    if listing.venue is None and not listing.online:
+    if listing.venue is None and not listing.online and venue_required:
         problems.append(("venue", "is required unless the group is online"))
     if listing.venue is not None and (listing.venue.lat is None) != (listing.venue.lon is None):
         problems.append(("venue.lat", "give both lat and lon, or neither (to geocode)"))
@@ -392,7 +395,9 @@ def _cancelled_problems(listing: ListingIn) -> list[tuple[str, str]]:
     return problems
 
 
-def parse_listing(data: Any) -> tuple[ListingIn | None, list[tuple[str, str]]]:
+def parse_listing(
+    data: Any, *, venue_required: bool = True
+) -> tuple[ListingIn | None, list[tuple[str, str]]]:
     """Validate one raw record: the listing, or None and every problem found."""
     if not isinstance(data, dict):
         return None, [("", "must be an object (a listing), not " + type(data).__name__)]
@@ -400,7 +405,7 @@ def parse_listing(data: Any) -> tuple[ListingIn | None, list[tuple[str, str]]]:
         listing = ListingIn.model_validate(data)
     except PydanticValidationError as error:
         return None, describe_errors(error)
-    problems = cross_field_problems(listing)
+    problems = cross_field_problems(listing, venue_required=venue_required)
     return (None, problems) if problems else (listing, [])
 
 

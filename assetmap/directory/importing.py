@@ -78,9 +78,12 @@ class ImportResult:
     group_ids: list[int] = field(default_factory=list)
 
 
-def validate_records(records: Sequence[Any], geocoder: Geocoder | None) -> list[ListingIn]:
+def validate_records(
+    records: Sequence[Any], geocoder: Geocoder | None, *, venue_required: bool = True
+) -> list[ListingIn]:
     """Every record as a ListingIn with coordinates, or ImportRejected listing all problems.
-    Without a geocoder, a venue given by postcode alone is a problem, not a lookup."""
+    Without a geocoder, a venue given by postcode alone is a problem, not a lookup.
+    ``venue_required=False``: a venue may be not known (see ``contract.cross_field_problems``)."""
     if not isinstance(records, list):
         raise ImportRejected([ImportProblem(0, "", "the file must hold a JSON list of listings")])
     problems: list[ImportProblem] = []
@@ -89,7 +92,7 @@ def validate_records(records: Sequence[Any], geocoder: Geocoder | None) -> list[
     seen_external: dict[str, int] = {}
     places: dict[str, tuple[float, float] | None] = {}
     for number, record in enumerate(records, start=1):
-        listing, found = parse_listing(record)
+        listing, found = parse_listing(record, venue_required=venue_required)
         problems.extend(ImportProblem(number, path, message) for path, message in found)
         if listing is None:
             continue

@@ -32,7 +32,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from assetmap.db import chunks
-from assetmap.directory.contract import ListingIn, parse_listing
+from assetmap.directory.contract import DoorToDoorIn, ListingIn, parse_listing
 from assetmap.directory.importing import (
     ImportProblem,
     ImportRejected,
@@ -167,7 +167,9 @@ def _stored(session: Session, ids: Sequence[int]) -> dict[int, ListingIn]:
         ):
             if not row.document:
                 continue
-            listing, _ = parse_listing(json.loads(row.document).get("properties", {}))
+            listing, _ = parse_listing(
+                json.loads(row.document).get("properties", {}), venue_required=False
+            )
             if listing is not None:
                 # the columns are the truth on checks (a verification writes them first)
                 listing.last_verified_at, listing.verified_by = (
@@ -187,6 +189,10 @@ def _comparable(listing: ListingIn) -> dict[str, Any]:
     data["schedule"] = sorted(json.dumps(entry, sort_keys=True) for entry in data["schedule"])
     for derived in _DERIVED_CAPACITY:
         data["capacity"].pop(derived, None)
+    # A stored listing always says door-to-door transport is not known; a source may say
+    # nothing at all. Both mean the same.
+    if data["transport"]["door_to_door"] is None:
+        data["transport"]["door_to_door"] = DoorToDoorIn().model_dump(mode="json")
     return data
 
 
@@ -216,7 +222,7 @@ def _prepared(
             data["id"] = known[record.source_id]
         raw.append(data)
     try:
-        listings = validate_records(raw, geocoder)
+        listings = validate_records(raw, geocoder, venue_required=False)
     except ImportRejected as rejected:
         raise ImportRejected(_labelled(rejected.problems, parsed.records)) from None
     stored = _stored(session, [listing.id for listing in listings if listing.id is not None])

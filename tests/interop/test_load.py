@@ -147,3 +147,29 @@ def test_the_contract_reader_and_format_sniffing():
         ImportFormat.CONTRACT
     )
     assert format_of("Groups.CSV", b"") is ImportFormat.CSV
+
+
+def test_a_record_without_a_place_imports_as_not_known_and_reimports_unchanged(database) -> None:
+    record = listing("Carers Drop-in")
+    record["venue"] = None
+    del record["transport"]["door_to_door"]  # a source that does not say
+    parsed = ParsedSource(records=[SourceRecord(listing=record, source_id="7")])
+    with database.session() as session:
+        first = load_source(session, "council", parsed, None, NOW)
+    assert first.created == 1
+    with database.session() as session:
+        again = load_source(session, "council", parsed, None, NOW)
+        group = session.get(Group, again.group_ids[0])
+        assert group is not None and group.venue_id is None and not group.online
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
+
+
+def test_the_listing_page_says_a_place_not_known(database, client) -> None:
+    record = listing("Carers Drop-in")
+    record["venue"] = None
+    parsed = ParsedSource(records=[SourceRecord(listing=record, source_id="7")])
+    with database.session() as session:
+        (group_id,) = load_source(session, "council", parsed, None, NOW).group_ids
+    page = client.get(f"/groups/{group_id}").get_data(as_text=True)
+    assert "Not known: ask the organiser where the group meets." in page
+    assert "<p>Online</p>" not in page
