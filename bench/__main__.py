@@ -32,7 +32,7 @@ from assetmap.db import Database
 from assetmap.geo.spatial import BBox, Point, circle_bbox, spatial_dialect
 from assetmap.models import Group, Venue
 from assetmap.web.context import app_database
-from bench import freshness, gaps, transit
+from bench import freshness, gaps, oruk, transit
 from bench.matching import HEADER as MATCH_HEADER
 from bench.matching import bench_match
 from seed.generate import load_synthetic
@@ -281,7 +281,7 @@ def bench_search_page(url: str, rounds: int) -> list[str]:
 @click.option("--rounds", default=200, show_default=True, help="Timed requests per query kind.")
 @click.option(
     "--only",
-    type=click.Choice(["api", "search", "match", "freshness", "gaps", "transit"]),
+    type=click.Choice(["api", "search", "match", "oruk", "freshness", "gaps", "transit"]),
     multiple=True,
     help="Run only these parts (default: all).",
 )
@@ -305,7 +305,7 @@ def main(
 ) -> None:
     """Benchmark the directory API, search page, matching, the freshness scan, gap
     analysis and the timetable router on SpatiaLite and PostGIS."""
-    parts = set(only) or {"api", "search", "match", "freshness", "gaps", "transit"}
+    parts = set(only) or {"api", "search", "match", "oruk", "freshness", "gaps", "transit"}
     CACHE.mkdir(exist_ok=True)
     backends = [("SpatiaLite", f"sqlite:///{CACHE / f'spatialite-{size}.db'}")]
     postgres = os.environ.get("ASSETMAP_TEST_POSTGRES_URL")
@@ -315,13 +315,15 @@ def main(
 
     if "api" in parts:
         bench_api(backends, size, rounds)
-    elif parts & {"search", "match"}:
+    elif parts & {"search", "match", "oruk"}:
         for _, url in backends:
             _prepare(Database(Config(database_url=url, instance_path=str(CACHE))), size)
     if "search" in parts:
         bench_search(backends[0][1], size, rounds)
     if "match" in parts:
         bench_matching(backends, size, rounds)
+    if "oruk" in parts:
+        bench_oruk(backends, size, rounds)
     if "freshness" in parts:
         bench_freshness(size, postgres, freshness_size_postgis)
     if "gaps" in parts:
@@ -329,6 +331,19 @@ def main(
     if "transit" in parts:
         bench_transit(transit_quick)
     click.echo(f"results written to {RESULTS.name}")
+
+
+def bench_oruk(backends: list[tuple[str, str]], size: int, rounds: int) -> None:
+    """The ORUK API's pages on each backend, the app's own API page beside them."""
+    table = []
+    for name, url in backends:
+        config = Config(database_url=url, secret_key="bench", instance_path=str(CACHE))
+        app = create_app(config)
+        with Database(config).engine.connect() as c:
+            ids = list(c.execute(select(Group.id).where(Group.status != "closed")).scalars())
+        table += oruk.rows(name, app.test_client(), ids, rounds)
+    click.echo("\n".join([*oruk.HEADER, *table]))
+    write_section("oruk", oruk.section(table, size, machine()))
 
 
 def bench_freshness(size: int, postgres_url: str, postgis_size: int) -> None:
