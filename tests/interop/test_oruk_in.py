@@ -60,7 +60,7 @@ def _count(database, model) -> int:
 
 def test_a_services_page_maps_field_by_field() -> None:
     parsed = _read(PAGE.read_bytes())
-    assert [(r.source_id, r.label) for r in parsed.records][0] == (
+    assert (parsed.records[0].source_id, parsed.records[0].label) == (
         "2f0c4e8a-6a1d-4b8e-9c3e-1d2a3b4c5d6e",
         "service 'Knit and Natter' (id 2f0c4e8a-6a1d-4b8e-9c3e-1d2a3b4c5d6e)",
     )
@@ -193,7 +193,11 @@ def test_the_profiles_full_example_is_refused_for_its_placeholder_place_only() -
     assert record.listing["schedule"] == []  # its one schedule ended (valid_to 2005)
     assert any("valid_to, which is past" in gap for gap in parsed.gaps)
     assert record.listing["accessibility"]["notes"].startswith("The building is equipped")
-    assert record.listing["cost"] == {"free": False, "amount_gbp": 35.0, "notes": "fees_description"}
+    assert record.listing["cost"] == {
+        "free": False,
+        "amount_gbp": 35.0,
+        "notes": "fees_description",
+    }
 
 
 def test_an_unmapped_taxonomy_is_refused_naming_the_service_unless_a_default_is_given() -> None:
@@ -211,9 +215,7 @@ def test_an_unmapped_taxonomy_is_refused_naming_the_service_unless_a_default_is_
     assert _by_name(accepted)["Parkinson's Walking Group"]["categories"] == ["active"]
     assert any("given the default 'active'" in gap for gap in accepted.gaps)
     said = [str(p) for p in _read(page, default_category="sports").problems]
-    assert "the import: default_category: the default category 'sports' must be one of" in (
-        said[0]
-    )
+    assert "the import: default_category: the default category 'sports' must be one of" in (said[0])
 
 
 def _break(path: list, value) -> dict:
