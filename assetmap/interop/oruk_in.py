@@ -164,7 +164,11 @@ def _audience(draft: Draft, service: dict[str, Any]) -> dict[str, Any]:
 
 def _location(draft: Draft, service: dict[str, Any], gaps: Gaps) -> None:
     listing = draft.listing
-    parts = location_parts(draft, service, gaps)
+    attended = [
+        str(schedule.get("attending_type") or "").strip().lower()
+        for _, schedule in _all_schedules(draft, service)
+    ]
+    parts = location_parts(draft, service, gaps, online=bool(_ONLINE.intersection(attended)))
     listing["online"] = parts.online
     listing["venue"] = parts.venue
     listing["accessibility"] = parts.accessibility
@@ -172,13 +176,17 @@ def _location(draft: Draft, service: dict[str, Any], gaps: Gaps) -> None:
         listing["transport"] = {"parking": parts.parking}
 
 
-def _schedules(draft: Draft, service: dict[str, Any], gaps: Gaps, options: Options) -> None:
-    found: list[tuple[str, dict[str, Any]]] = [
-        (f"schedules[{i}]", s) for i, s in items(draft, service, "schedules", "schedules")
-    ]
+def _all_schedules(draft: Draft, service: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The service's schedules and its locations', each with its path."""
+    found = [(f"schedules[{i}]", s) for i, s in items(draft, service, "schedules", "schedules")]
     for i, at in items(draft, service, "service_at_locations", "service_at_locations"):
         path = f"service_at_locations[{i}].schedules"
         found += [(f"{path}[{j}]", s) for j, s in items(draft, at, "schedules", path)]
+    return found
+
+
+def _schedules(draft: Draft, service: dict[str, Any], gaps: Gaps, options: Options) -> None:
+    found = _all_schedules(draft, service)
     entries: list[dict[str, Any]] = []
     fallback = _anchor_date(service) or options.today
     for path, schedule in found:
@@ -189,8 +197,6 @@ def _schedules(draft: Draft, service: dict[str, Any], gaps: Gaps, options: Optio
                 draft.where[f"schedule[{len(entries)}].end"] = f"{path}.closes_at"
                 draft.where[f"schedule[{len(entries)}].from_date"] = f"{path}.dtstart"
                 entries.append(entry)
-        if str(schedule.get("attending_type") or "").strip().lower() in _ONLINE:
-            draft.listing["online"] = True
     draft.listing["schedule"] = entries
     if not entries and not draft.problems:
         gaps.add("when it meets" + (" (no schedule)" * (not found)), draft.label)

@@ -30,10 +30,13 @@ class Place:
     parking: bool | None = None
 
 
-def location_parts(draft: Draft, service: dict[str, Any], gaps: Gaps) -> Place:
+def location_parts(
+    draft: Draft, service: dict[str, Any], gaps: Gaps, *, online: bool = False
+) -> Place:
     """Where the service meets: its first physical location (the contract holds one venue);
-    a virtual one makes it online. No location leaves the venue not known."""
-    place = Place()
+    a virtual one makes it online (as ``online`` says a schedule did). No location leaves the
+    venue not known, unless it meets online."""
+    place = Place(online=online)
     physical: list[tuple[str, dict[str, Any]]] = []
     for index, at in items(draft, service, "service_at_locations", "service_at_locations"):
         path = f"service_at_locations[{index}].location"

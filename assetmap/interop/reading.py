@@ -69,7 +69,9 @@ class Draft:
     problems: list[ImportProblem] = field(default_factory=list)
 
     def problem(self, path: str, message: str) -> None:
-        self.problems.append(ImportProblem(self.number, path, message, self.label))
+        found = ImportProblem(self.number, path, message, self.label)
+        if found not in self.problems:  # a part read twice (for two fields) is said once
+            self.problems.append(found)
 
     def source_path(self, path: str) -> str:
         """The source's name for a contract path: its longest noted start, else as it is."""

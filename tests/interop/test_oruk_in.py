@@ -345,3 +345,17 @@ def test_the_page_dump_and_full_services_validate_against_the_profile() -> None:
     services = _page()["contents"] + json.loads(FULL.read_text())
     for service in copy.deepcopy(services):
         assert not list(validator.iter_errors(service)), service["name"]
+
+
+def test_a_schedule_attended_online_makes_a_service_with_no_location_online() -> None:
+    page = _page()
+    page["contents"][2]["schedules"][0]["attending_type"] = "online"
+    debt = _by_name(_read(page))["Debt Advice Drop-in"]
+    assert (debt["online"], debt["venue"]) == (True, None)
+    assert not any("where it meets" in gap for gap in _read(page).gaps)
+
+
+def test_a_part_of_the_wrong_shape_is_said_once() -> None:
+    page = _page()
+    page["contents"][0]["service_at_locations"] = {"location": {}}
+    assert [p.field for p in _read(page).problems] == ["service_at_locations"]
