@@ -359,3 +359,13 @@ def test_a_part_of_the_wrong_shape_is_said_once() -> None:
     page = _page()
     page["contents"][0]["service_at_locations"] = {"location": {}}
     assert [p.field for p in _read(page).problems] == ["service_at_locations"]
+
+
+def test_a_listing_whose_venue_is_not_known_says_so_and_not_online(client, database) -> None:
+    result = _load(database, _read(PAGE.read_bytes()))
+    page = client.get(f"/groups/{result.group_ids[2]}").get_data(as_text=True)
+    assert "Debt Advice Drop-in" in page
+    assert "Not known: ask the organiser where the group meets." in page
+    assert "<p>Online</p>" not in page
+    found = client.get("/?q=debt").get_data(as_text=True)
+    assert "Debt Advice Drop-in" in found and "Where it meets: not known" in found
