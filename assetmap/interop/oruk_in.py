@@ -34,6 +34,7 @@ from typing import Any
 
 from assetmap.directory.importing import ImportProblem
 from assetmap.interop.load import ParsedSource
+from assetmap.interop.oruk_out import CATEGORY_TAXONOMY, INTEREST_TAXONOMY, STATUS_TAXONOMY
 from assetmap.interop.oruk_parts import location_parts, read_capacity, read_contact, read_cost
 from assetmap.interop.reading import (
     ENDED,
@@ -54,9 +55,6 @@ from assetmap.interop.reading import (
 from assetmap.interop.session_rules import Rule, read_rule
 from assetmap.models import Status
 
-CATEGORY_TAXONOMY = "assetmap-category"
-INTEREST_TAXONOMY = "assetmap-interest"
-STATUS_TAXONOMY = "assetmap-status"
 _STATUS = {
     "active": Status.OPEN,
     "temporarily closed": Status.PAUSED,

@@ -369,3 +369,54 @@ def test_a_listing_whose_venue_is_not_known_says_so_and_not_online(client, datab
     assert "<p>Online</p>" not in page
     found = client.get("/?q=debt").get_data(as_text=True)
     assert "Debt Advice Drop-in" in found and "Where it meets: not known" in found
+
+
+#: What ORUK carries of a listing (the rest travels in no ORUK field: gender, transport,
+#: referral routes, complex needs, who checked it, cancelled dates).
+CARRIED = ("name", "description", "organisation", "categories", "interests", "status",
+           "cost", "online", "venue", "schedule", "accessibility", "contact",
+           "last_verified_at")  # fmt: skip
+
+
+def _carried(properties: dict) -> dict:
+    data = {key: properties[key] for key in CARRIED}
+    data["categories"], data["interests"] = sorted(data["categories"]), sorted(data["interests"])
+    data["schedule"] = sorted(data["schedule"], key=lambda e: (e["day"], e["start"]))
+    audience, capacity = properties["audience"], properties["capacity"]
+    data["ages"] = (audience["min_age"], audience["max_age"], audience["languages"])
+    data["places"] = (capacity["total_places"], capacity["places_taken"], capacity["waiting_list"])
+    return data
+
+
+def test_export_oruk_then_import_into_an_empty_database_gives_the_same_listings(
+    database, add_groups, tmp_path
+) -> None:
+    from tests.conftest import _empty
+    from tests.factories import listing
+
+    shed = listing("Men's Shed", at="NW1 7AA", status="waiting_list")
+    shed["schedule"] = [
+        {"day": "tue", "start": "10:00", "end": "12:30", "frequency": "fortnightly",
+         "from_date": "2026-09-01"},
+        {"day": "thu", "start": "18:00", "end": None, "frequency": "monthly",
+         "from_date": "2026-09-17"},
+    ]  # fmt: skip
+    shed["accessibility"]["notes"] = "Ramp at the back door"
+    shed["capacity"]["waiting_list"] = 3
+    online = listing("Online chat", venue=None, online=True)
+    online["accessibility"] = {key: None for key in online["accessibility"]} | {"notes": ""}
+    free = listing("Free walk", at="N6 5AA", cost={"free": True, "amount_gbp": None, "notes": ""})
+    free["venue"]["address"] = None
+    add_groups(listing("Knit and Natter"), shed, online, free)
+    before = {name: _carried(p) for name, p in _stored(database).items()}
+    path = tmp_path / "ours.json"
+    runner = CliRunner()
+    url = ["--database-url", database.config.database_url]
+    exported = runner.invoke(cli, [*url, "export-oruk", "-o", str(path)])
+    assert exported.exit_code == 0, exported.output
+    _empty(database)
+    imported = runner.invoke(cli, [*url, "import-source", str(path)])
+    assert imported.exit_code == 0, imported.output
+    assert "4 new" in imported.stdout
+    after = {name: _carried(p) for name, p in _stored(database).items()}
+    assert after == before
