@@ -18,6 +18,8 @@ from assetmap.directory.importing import ImportProblem
 from assetmap.errors import ValidationError
 from assetmap.interop.ics_in import read_ics
 from assetmap.interop.load import ParsedSource, SourceRecord
+from assetmap.interop.oruk_in import read_oruk
+from assetmap.interop.outpost_in import read_outpost
 from assetmap.models import ImportFormat
 
 #: The largest file a reader is given (the admin page's upload limit too).
@@ -76,6 +78,8 @@ def read_contract(data: bytes, options: ReadOptions) -> ParsedSource:
 READERS: dict[ImportFormat, Reader] = {
     ImportFormat.CONTRACT: read_contract,
     ImportFormat.ICS: read_ics,
+    ImportFormat.ORUK: read_oruk,
+    ImportFormat.OUTPOST: read_outpost,
 }
 
 _BY_SUFFIX = {".csv": ImportFormat.CSV, ".xlsx": ImportFormat.XLSX, ".ics": ImportFormat.ICS}
