@@ -167,6 +167,7 @@ def _time(hhmm: str | None) -> str | None:
 def _schedule(listing: Mapping[str, Any], service_id: str) -> list[dict[str, Any]]:
     out = []
     attending = "online" if listing["online"] and not listing["venue"] else "in person"
+    # (a group meeting both ways is also at a virtual location: see ``_links``)
     for index, entry in enumerate(listing["schedule"]):
         day, frequency = Day(entry["day"]), Frequency(entry.get("frequency") or "weekly")
         anchor = dt.date.fromisoformat(entry["from_date"]) if entry.get("from_date") else None
@@ -190,6 +191,8 @@ def _schedule(listing: Mapping[str, Any], service_id: str) -> list[dict[str, Any
             item |= {"freq": "MONTHLY", "interval": 1, "byday": f"{nth or ''}{_BYDAY[day]}"}
         else:
             name = calendar.day_name[list(Day).index(day)]
+            # A day with no rule: readers take it as irregular sessions on that day.
+            item["byday"] = _BYDAY[day]
             item["description"] = f"Irregular sessions on {name}s: ask the group."
         out.append({k: v for k, v in item.items() if v is not None})
     return out
@@ -304,6 +307,34 @@ def _cost_options(listing: Mapping[str, Any], service_id: str) -> list[dict[str,
     return [{k: v for k, v in option.items() if v is not None}]
 
 
+def _links(
+    listing: Mapping[str, Any], service_id: str, location: dict[str, Any] | None
+) -> list[dict[str, Any]]:
+    """The service at its venue; a group that also meets online is at a virtual location too
+    (one that only meets online says so in its schedules' ``attending_type``)."""
+    links = []
+    if location is not None:
+        links.append(
+            {
+                "id": oruk_id("service_at_location", listing["id"]),
+                "service_id": service_id,
+                "location_id": location["id"],
+                "location": location,
+            }
+        )
+        if listing["online"]:
+            online_id = oruk_id("online_location", listing["id"])
+            links.append(
+                {
+                    "id": oruk_id("service_at_online_location", listing["id"]),
+                    "service_id": service_id,
+                    "location_id": online_id,
+                    "location": {"id": online_id, "location_type": "virtual", "name": "Online"},
+                }
+            )
+    return links
+
+
 def service_of(
     listing: Mapping[str, Any],
     *,
@@ -338,18 +369,7 @@ def service_of(
         service["organization"] = {"id": org_id, "name": organisation, "description": ""}
     service |= {
         "schedules": _schedule(listing, service_id),
-        "service_at_locations": (
-            [
-                {
-                    "id": oruk_id("service_at_location", listing["id"]),
-                    "service_id": service_id,
-                    "location_id": location["id"],
-                    "location": location,
-                }
-            ]
-            if location
-            else []
-        ),
+        "service_at_locations": _links(listing, service_id, location),
         "languages": [
             {
                 "id": oruk_id("language", f"{listing['id']}:{code}"),

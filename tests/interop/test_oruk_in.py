@@ -407,7 +407,11 @@ def test_export_oruk_then_import_into_an_empty_database_gives_the_same_listings(
     online["accessibility"] = {key: None for key in online["accessibility"]} | {"notes": ""}
     free = listing("Free walk", at="N6 5AA", cost={"free": True, "amount_gbp": None, "notes": ""})
     free["venue"]["address"] = None
-    add_groups(listing("Knit and Natter"), shed, online, free)
+    both = listing("Choir, here and online", at="NW5 1AA", online=True)
+    both["schedule"] = [
+        {"day": "fri", "start": "19:00", "end": "21:00", "frequency": "other", "from_date": None}
+    ]
+    add_groups(listing("Knit and Natter"), shed, online, free, both)
     before = {name: _carried(p) for name, p in _stored(database).items()}
     path = tmp_path / "ours.json"
     runner = CliRunner()
@@ -417,6 +421,6 @@ def test_export_oruk_then_import_into_an_empty_database_gives_the_same_listings(
     _empty(database)
     imported = runner.invoke(cli, [*url, "import-source", str(path)])
     assert imported.exit_code == 0, imported.output
-    assert "4 new" in imported.stdout
+    assert "5 new" in imported.stdout
     after = {name: _carried(p) for name, p in _stored(database).items()}
     assert after == before
