@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
+from assetmap.cli import sheets
 from assetmap.cli.common import open_database, progress_bar, user_errors
 from assetmap.errors import ValidationError
 from assetmap.geo.geocoders import geocoder_for
@@ -86,4 +87,4 @@ def summary(name: str, kind: ImportFormat, result: LoadResult) -> str:
     )
 
 
-COMMANDS = [import_source]
+COMMANDS = [import_source, *sheets.COMMANDS]

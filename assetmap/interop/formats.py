@@ -17,6 +17,7 @@ from typing import Any
 from assetmap.directory.importing import ImportProblem
 from assetmap.errors import ValidationError
 from assetmap.interop.load import ParsedSource, SourceRecord
+from assetmap.interop.sheets import read_csv, read_xlsx
 from assetmap.models import ImportFormat
 
 #: The largest file a reader is given (the admin page's upload limit too).
@@ -74,6 +75,8 @@ def read_contract(data: bytes, options: ReadOptions) -> ParsedSource:
 
 READERS: dict[ImportFormat, Reader] = {
     ImportFormat.CONTRACT: read_contract,
+    ImportFormat.CSV: read_csv,
+    ImportFormat.XLSX: read_xlsx,
 }
 
 _BY_SUFFIX = {".csv": ImportFormat.CSV, ".xlsx": ImportFormat.XLSX, ".ics": ImportFormat.ICS}
