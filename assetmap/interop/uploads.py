@@ -15,6 +15,7 @@ import os
 import re
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -214,13 +215,17 @@ def map_columns(
     session: Session,
     folder: Path,
     token: str | None,
-    columns: dict[str, str],
+    picked: Mapping[int, str],
     now: dt.datetime,
     save_as: str | None = None,
 ) -> UploadState:
-    """The admin's mapping, checked, kept with the upload and (if named) saved for later."""
+    """The admin's mapping (a field for the file's columns, by their place), checked, kept
+    with the upload and, if named, saved for the next file."""
     state = upload_state(folder, token)
-    kept = checked_columns(columns)
+    headers = sheet_headers(state.format.value, _data(folder, state))
+    kept = checked_columns(
+        {headers[i]: target for i, target in picked.items() if 0 <= i < len(headers)}
+    )
     if "name" not in kept.values():
         raise ValidationError("choose the column that holds the group's name", field="columns")
     if "categories" not in kept.values() and not state.default_category:
