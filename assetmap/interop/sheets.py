@@ -15,8 +15,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import IO, Any, Protocol
 
 from sqlalchemy.orm import Session
@@ -86,7 +87,7 @@ def read_csv(data: bytes, options: SheetOptions) -> ParsedSource:
     return rows_to_source(rows, options)
 
 
-def _workbook_rows(data: bytes) -> list[tuple[Any, ...]]:
+def _workbook_rows(data: bytes, limit: int | None = None) -> list[tuple[Any, ...]]:
     from openpyxl import load_workbook
 
     try:
@@ -94,8 +95,8 @@ def _workbook_rows(data: bytes) -> list[tuple[Any, ...]]:
     except Exception:  # a broken or foreign file: openpyxl raises many kinds; all mean this
         raise ValidationError("the file is not an Excel workbook (.xlsx)", field="file") from None
     try:
-        sheet = book.worksheets[0]
-        return [tuple(row) for row in sheet.iter_rows(values_only=True)]
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        return [tuple(row) for row in itertools.islice(rows, limit)]
     except Exception:
         raise ValidationError("the workbook's first sheet cannot be read", field="file") from None
     finally:
@@ -111,21 +112,38 @@ def read_xlsx(data: bytes, options: SheetOptions) -> ParsedSource:
     return rows_to_source(rows, options)
 
 
-def sheet_headers(kind: str, data: bytes) -> list[str]:
-    """A spreadsheet's header row, for the mapping page; a clear error if it has none."""
+def sheet_sample(kind: str, data: bytes, examples: int = 3) -> tuple[list[str], dict[str, str]]:
+    """A spreadsheet's header row and a few of each column's values ("Tue, Mon & Wed"), for
+    the mapping page; a clear error if it has no header row."""
     if kind == "xlsx":
-        rows: Sequence[Sequence[Any]] = _workbook_rows(data)
+        rows: Sequence[Sequence[Any]] = _workbook_rows(data, limit=50)
     else:
         text = data.decode("utf-8-sig", errors="replace")
         first = text.split("\n", 1)[0]
         delimiter = max((",", ";", "\t"), key=first.count)
-        rows = [next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])]
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        try:
+            rows = list(itertools.islice(reader, 50))
+        except csv.Error as error:
+            raise ValidationError(f"the file is not CSV: {error}", field="file") from None
     headers = [text_of(h).replace("\ufeff", "") for h in (rows[0] if rows else [])]
     while headers and not headers[-1]:
         headers.pop()
     if not any(headers):
-        raise ValidationError("the file has no header row: its first row must name the columns")
-    return headers
+        raise ValidationError(
+            "the file has no header row: its first row must name the columns", field="file"
+        )
+    seen: dict[str, str] = {}
+    for index, header in enumerate(headers):
+        values = [text_of(r[index]) for r in rows[1:] if index < len(r) and text_of(r[index])]
+        short = (v if len(v) <= 40 else v[:39].rstrip() + "…" for v in values[:examples])
+        seen[header] = ", ".join(dict.fromkeys(short))
+    return headers, seen
+
+
+def sheet_headers(kind: str, data: bytes) -> list[str]:
+    """A spreadsheet's header row."""
+    return sheet_sample(kind, data)[0]
 
 
 def _columns(
@@ -212,33 +230,34 @@ def _put(listing: dict[str, Any], path: str, value: Any) -> None:
     listing[leaf] = value
 
 
+_READERS: dict[str, Callable[[Any], Any]] = {
+    "text": text_of,
+    "id": text_of,
+    "int": lambda v: read_number(v, whole=True),
+    "float": lambda v: read_number(v, whole=False),
+    "money": read_money,
+    "flag": read_flag,
+    "postcode": read_postcode,
+    "status": lambda v: read_choice(v, "status"),
+    "gender": lambda v: read_choice(v, "gender"),
+    "list": split_list,
+    "categories": split_list,
+    "days": read_days,
+    "time": read_time,
+    "times": read_times,
+    "frequency": read_frequency,
+    "schedule": read_schedule,
+    "bus_stops": read_bus_stops,
+    "date": read_date,
+    "dates": lambda v: [read_date(p) for p in split_list(v)],
+}
+
+
 def _cell(field: SheetField, value: Any) -> Any:
     """One cell as its field's value (CellError if it does not read as one)."""
-    kind = field.kind
     if isinstance(value, str) and value.startswith("'") and _FORMULA.match(value[1:]):
         value = value[1:]
-    readers = {
-        "text": text_of,
-        "id": text_of,
-        "int": lambda v: read_number(v, whole=True),
-        "float": lambda v: read_number(v, whole=False),
-        "money": read_money,
-        "flag": read_flag,
-        "postcode": read_postcode,
-        "status": lambda v: read_choice(v, "status"),
-        "gender": lambda v: read_choice(v, "gender"),
-        "list": split_list,
-        "categories": split_list,
-        "days": read_days,
-        "time": read_time,
-        "times": read_times,
-        "frequency": read_frequency,
-        "schedule": read_schedule,
-        "bus_stops": read_bus_stops,
-        "date": read_date,
-        "dates": lambda v: [read_date(p) for p in split_list(v)],
-    }
-    return readers[kind](value)
+    return _READERS[field.kind](value)
 
 
 def _row(
@@ -432,5 +451,6 @@ __all__ = [
     "read_xlsx",
     "rows_to_source",
     "sheet_headers",
+    "sheet_sample",
     "write_csv",
 ]

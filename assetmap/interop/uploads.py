@@ -23,7 +23,13 @@ from sqlalchemy.orm import Session
 
 from assetmap.errors import NotFound, ValidationError
 from assetmap.geo.interfaces import Geocoder
-from assetmap.interop.formats import MAX_SOURCE_BYTES, ReadOptions, format_of, read_source
+from assetmap.interop.formats import (
+    MAX_SOURCE_BYTES,
+    READERS,
+    ReadOptions,
+    format_of,
+    read_source,
+)
 from assetmap.interop.load import LoadResult, load_source
 from assetmap.interop.mappings import (
     SHEET_FORMATS,
@@ -35,7 +41,7 @@ from assetmap.interop.mappings import (
 )
 from assetmap.interop.review import ImportReview, review_source
 from assetmap.interop.sheet_fields import normalise_header, suggest_mapping
-from assetmap.interop.sheets import sheet_headers
+from assetmap.interop.sheets import sheet_headers, sheet_sample
 from assetmap.models import Category, ImportFormat
 
 KEEP_HOURS = 6
@@ -152,6 +158,8 @@ def accept_upload(
     if not filename or not data:
         raise ValidationError("choose a file to import", field="file")
     fmt = format_of(filename, data)
+    if fmt not in READERS:
+        raise ValidationError(f"assetmap cannot read {fmt.value} files yet", field="file")
     columns: dict[str, str] = {}
     if fmt in SHEET_FORMATS:
         headers = sheet_headers(fmt.value, data)
@@ -194,6 +202,8 @@ class MappingStep:
     columns: dict[str, str]
     saved: list[SavedMapping]
     chosen: SavedMapping | None = None
+    #: A few of each column's values, so the admin sees what the column holds.
+    examples: dict[str, str] = field(default_factory=dict)
 
 
 def mapping_step(
@@ -201,14 +211,14 @@ def mapping_step(
 ) -> MappingStep:
     """The file's headers with the mapping as left, or as a saved mapping has it."""
     state = upload_state(folder, token)
-    headers = sheet_headers(state.format.value, _data(folder, state))
+    headers, examples = sheet_sample(state.format.value, _data(folder, state))
     chosen = find_mapping(session, mapping_id) if mapping_id is not None else None
     given = chosen.columns if chosen else state.columns
     by_header = {normalise_header(h): p for h, p in given.items()}
     columns = {
         h: by_header[normalise_header(h)] for h in headers if normalise_header(h) in by_header
     }
-    return MappingStep(state, headers, columns, list_mappings(session), chosen)
+    return MappingStep(state, headers, columns, list_mappings(session), chosen, examples)
 
 
 def map_columns(

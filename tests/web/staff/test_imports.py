@@ -93,6 +93,7 @@ def test_the_four_steps_import_a_council_spreadsheet(app, database, admin) -> No
     mapping = admin.get("/admin/imports/map")
     page = html(mapping)
     assert mapping.status_code == 200 and "Step 2 of 4" in page
+    assert "Tuesdays, Mon &amp; Wed, Sat" in page  # a few of each column's values
     assert _selected(page) == {
         "Group name": "name",
         "Org": "organisation",
