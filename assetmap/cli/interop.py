@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
+from assetmap.cli import sheets
 from assetmap.cli.common import open_database, progress_bar, user_errors
 from assetmap.errors import ValidationError
 from assetmap.geo.geocoders import geocoder_for
@@ -120,4 +121,4 @@ def export_oruk(ctx: click.Context, output: Path | None) -> None:
         click.echo(f"exported {count} services to {output}", err=True)
 
 
-COMMANDS = [import_source, export_oruk]
+COMMANDS = [import_source, export_oruk, *sheets.COMMANDS]

@@ -20,6 +20,7 @@ from assetmap.interop.ics_in import read_ics
 from assetmap.interop.load import ParsedSource, SourceRecord
 from assetmap.interop.oruk_in import read_oruk
 from assetmap.interop.outpost_in import read_outpost
+from assetmap.interop.sheets import read_csv, read_xlsx
 from assetmap.models import ImportFormat
 
 #: The largest file a reader is given (the admin page's upload limit too).
@@ -80,6 +81,8 @@ READERS: dict[ImportFormat, Reader] = {
     ImportFormat.ICS: read_ics,
     ImportFormat.ORUK: read_oruk,
     ImportFormat.OUTPOST: read_outpost,
+    ImportFormat.CSV: read_csv,
+    ImportFormat.XLSX: read_xlsx,
 }
 
 _BY_SUFFIX = {".csv": ImportFormat.CSV, ".xlsx": ImportFormat.XLSX, ".ics": ImportFormat.ICS}

@@ -44,6 +44,7 @@ SIGNED_IN = [
     (Role.COMMUNITY_BUILDER, "/reports/referrals"),
     (Role.ADMIN, "/admin/cases"),
     (Role.ADMIN, "/admin/cases/retention"),
+    (Role.ADMIN, "/admin/imports"),
 ]
 
 
