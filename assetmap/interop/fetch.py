@@ -148,11 +148,11 @@ def fetch_url(url: str, *, timeout: float = TIMEOUT_S, limit: int = MAX_SOURCE_B
         return _raise(f"the server answered {_status(error.code)}")
     except FetchError:
         raise
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         return _raise(f"{host} did not answer within {timeout:g} seconds")
     except urllib.error.URLError as error:
         reason = error.reason
-        if isinstance(reason, TimeoutError | socket.timeout):
+        if isinstance(reason, TimeoutError):
             return _raise(f"{host} did not answer within {timeout:g} seconds")
         if isinstance(reason, socket.gaierror):
             return _raise(f"the host {host} was not found")

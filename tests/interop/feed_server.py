@@ -43,7 +43,7 @@ def feed_server() -> Iterator[FeedServer]:
     state: dict[str, FeedServer] = {}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        def do_GET(self) -> None:
             server = state["server"]
             server.requests.append((self.path, self.headers.get("User-Agent", "")))
             answer = server.answers.get(self.path, Answer(b"<h1>Not here</h1>", 404))

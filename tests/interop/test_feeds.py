@@ -167,7 +167,7 @@ def test_a_bad_record_writes_nothing_and_the_error_names_it(database, server: Fe
 
 
 def test_a_first_pull_with_a_bad_record_creates_nothing(database, server: FeedServer) -> None:
-    records = council_listings() + [listing("Broken", external_id="ktcc-103", status="maybe")]
+    records = [*council_listings(), listing("Broken", external_id="ktcc-103", status="maybe")]
     _add(database, server.serve_json("/directory.json", records))
     result = pull_now(database, NAME, NOW)
     assert not result.ok and "record 3: status" in (result.error or "")
