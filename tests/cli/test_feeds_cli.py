@@ -63,7 +63,7 @@ def test_bad_feeds_are_clear_errors(run, database) -> None:
     assert refused.exit_code != 0 and "must start http:// or https://" in refused.output
     assert "Traceback" not in refused.output
     missing = run("pull-feed", "Nobody's")
-    assert missing.exit_code != 0 and "there is no feed called \"Nobody's\"" in missing.output
+    assert missing.exit_code != 0 and 'there is no feed called "Nobody\'s"' in missing.output
     assert run("add-feed", "Often", "https://example.org/a.json", "--every-hours", "0").exit_code
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(ImportFeed)) == 0

@@ -47,7 +47,8 @@ def test_the_job_pulls_due_feeds_in_the_leader_only(database, caplog) -> None:
         council = get_feed(session, "Council")
         assert council.last_success_at == NOW + dt.timedelta(hours=6)
         assert council.rows_unchanged == 1
-        assert get_feed(session, "Broken").last_error == "the server answered 503 Service Unavailable"
+        broken_feed = get_feed(session, "Broken")
+        assert broken_feed.last_error == "the server answered 503 Service Unavailable"
 
 
 def test_the_scheduler_pulls_feeds_hourly(database) -> None:
