@@ -27,12 +27,12 @@ from sqlalchemy.orm import Session
 
 from assetmap.db import Database
 from assetmap.directory.importing import ImportProblem, ImportRejected
-from assetmap.errors import Conflict, NotFound, ValidationError
+from assetmap.errors import AssetmapError, Conflict, NotFound, ValidationError
 from assetmap.geo.geocoders import geocoder_for
 from assetmap.geo.interfaces import Geocoder
 from assetmap.interop.fetch import Fetch, check_url, fetch_url
 from assetmap.interop.formats import ReadOptions, format_of, read_source
-from assetmap.interop.load import load_source
+from assetmap.interop.load import ParsedSource, load_source
 from assetmap.locks import DatabaseLock
 from assetmap.models import ColumnMapping, ImportFeed, ImportFormat
 
@@ -263,7 +263,7 @@ def pull_feed(
     try:
         fmt = detect_format(url, body) if _detects(feed, saved) else saved
         options = ReadOptions(source=name, columns=_columns(session, feed), today=now.date())
-        parsed = read_source(fmt, body, options)
+        parsed = _read(feed.id, fmt, body, options)
         with session.begin_nested():
             loaded = load_source(session, name, parsed, geocoder, now)
     except ImportRejected as rejected:
@@ -289,6 +289,20 @@ def pull_feed(
         unchanged=loaded.unchanged,
         gaps=list(loaded.gaps),
     )
+
+
+def _read(feed_id: int, fmt: ImportFormat, body: bytes, options: ReadOptions) -> ParsedSource:
+    """The body read; a reader that breaks on what a feed sent is the feed's error (named by
+    the exception's type only: its text may quote the feed), never the scheduler's."""
+    try:
+        return read_source(fmt, body, options)
+    except AssetmapError:
+        raise
+    except Exception as error:
+        log.error("feed %s: the %s reader failed (%s)", feed_id, fmt.value, type(error).__name__)
+        raise ValidationError(
+            f"the feed could not be read as {fmt.value} ({type(error).__name__})"
+        ) from None
 
 
 def _detects(feed: ImportFeed, saved: ImportFormat) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import http.client
 import socket
 import ssl
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -26,6 +27,8 @@ from assetmap.interop.formats import MAX_SOURCE_BYTES
 TIMEOUT_S = 30
 #: Redirects followed before giving up (a loop, or a feed that has moved too often).
 MAX_REDIRECTS = 5
+#: The longest a whole pull may take, however steadily a slow server trickles.
+TOTAL_S = 300
 #: Read this much at a time, so a body over the limit is refused before it is all in memory.
 CHUNK = 64 * 1024
 USER_AGENT = "assetmap-feeds/1 (community asset map; pulls directory feeds on a schedule)"
@@ -118,7 +121,7 @@ def _too_large(limit: int) -> FetchError:
     )
 
 
-def _read_limited(response: Any, limit: int) -> bytes:
+def _read_limited(response: Any, limit: int, deadline: float, total: float) -> bytes:
     length = response.headers.get("Content-Length")
     if length and length.isdigit() and int(length) > limit:
         raise _too_large(limit)
@@ -127,10 +130,18 @@ def _read_limited(response: Any, limit: int) -> bytes:
         body += chunk
         if len(body) > limit:
             raise _too_large(limit)
+        if time.monotonic() > deadline:
+            raise FetchError(f"the feed took longer than {total:g} seconds to arrive", field="url")
     return bytes(body)
 
 
-def fetch_url(url: str, *, timeout: float = TIMEOUT_S, limit: int = MAX_SOURCE_BYTES) -> bytes:
+def fetch_url(
+    url: str,
+    *,
+    timeout: float = TIMEOUT_S,
+    limit: int = MAX_SOURCE_BYTES,
+    total: float = TOTAL_S,
+) -> bytes:
     """The body at ``url``, or FetchError saying why not in one sentence (the HTTP status, no
     answer in time, the host not found, too large)."""
     url = check_url(url)
@@ -138,9 +149,10 @@ def fetch_url(url: str, *, timeout: float = TIMEOUT_S, limit: int = MAX_SOURCE_B
     request = urllib.request.Request(
         url, headers={"User-Agent": USER_AGENT, "Accept": "*/*", "Accept-Encoding": "identity"}
     )
+    deadline = time.monotonic() + total
     try:
         with _opener().open(request, timeout=timeout) as response:
-            return _read_limited(response, limit)
+            return _read_limited(response, limit, deadline, total)
     except urllib.error.HTTPError as error:
         error.close()  # its body (an error page) is never read
         if 300 <= error.code < 400:

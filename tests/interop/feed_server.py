@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,6 +18,8 @@ class Answer:
     body: bytes = b""
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    #: Seconds to wait after the headers before the body, and between its halves.
+    delay: float = 0.0
 
 
 @dataclass
@@ -29,9 +32,11 @@ class FeedServer:
     def url(self, path: str) -> str:
         return f"{self.base}{path}"
 
-    def serve(self, path: str, body: bytes | str, status: int = 200, **headers: str) -> str:
+    def serve(
+        self, path: str, body: bytes | str, status: int = 200, delay: float = 0.0, **headers: str
+    ) -> str:
         data = body.encode() if isinstance(body, str) else body
-        self.answers[path] = Answer(data, status, headers)
+        self.answers[path] = Answer(data, status, headers, delay)
         return self.url(path)
 
     def serve_json(self, path: str, value: Any, status: int = 200) -> str:
@@ -54,7 +59,12 @@ def feed_server() -> Iterator[FeedServer]:
             if "Content-Length" not in answer.headers:
                 self.send_header("Content-Length", str(len(answer.body)))
             self.end_headers()
-            self.wfile.write(answer.body)
+            half = len(answer.body) // 2
+            for part in (answer.body[:half], answer.body[half:]):
+                if answer.delay:
+                    self.wfile.flush()
+                    time.sleep(answer.delay)
+                self.wfile.write(part)
 
         def log_message(self, *_args: Any) -> None:  # quiet
             return

@@ -24,6 +24,7 @@ from assetmap.interop.feeds import (
     update_feed,
 )
 from assetmap.interop.fetch import USER_AGENT, FetchError, fetch_url
+from assetmap.interop.formats import READERS
 from assetmap.models import Group, ImportFeed, ImportFormat, ListingSource
 from tests.factories import listing
 from tests.interop.feed_server import FeedServer, feed_server
@@ -231,6 +232,24 @@ def test_fetching_refuses_other_schemes_and_redirects_to_them(server: FeedServer
     server.serve("/loop2", "", 302, Location="/loop")
     with pytest.raises(FetchError, match="redirect"):
         fetch_url(server.url("/loop"))
+
+
+def test_a_server_that_stalls_or_trickles_is_given_up_on(server: FeedServer) -> None:
+    url = server.serve("/slow.json", "[]" * 100, delay=1.0)
+    with pytest.raises(FetchError, match=r"did not answer within 0\.3 seconds"):
+        fetch_url(url, timeout=0.3)
+    with pytest.raises(FetchError, match=r"took longer than 0\.5 seconds"):
+        fetch_url(url, timeout=5, total=0.5)
+
+
+def test_a_reader_that_breaks_is_the_feeds_error(database, server, monkeypatch) -> None:
+    def broken(data, options):
+        raise KeyError("secret-looking text from the feed")
+
+    monkeypatch.setitem(READERS, ImportFormat.ORUK, broken)
+    _add(database, server.serve_json("/services", {"contents": []}), fmt=ImportFormat.ORUK)
+    result = pull_now(database, NAME, NOW)
+    assert result.error == "the feed could not be read as oruk (KeyError)"
 
 
 def test_a_redirect_to_the_feeds_new_home_is_followed(database, server: FeedServer) -> None:
