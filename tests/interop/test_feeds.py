@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -25,8 +26,8 @@ from assetmap.interop.feeds import (
 )
 from assetmap.interop.fetch import USER_AGENT, FetchError, fetch_url
 from assetmap.interop.formats import READERS
-from assetmap.models import Group, ImportFeed, ImportFormat, ListingSource
-from tests.factories import listing
+from assetmap.models import Group, ImportFeed, ImportFormat, ListingSource, Postcode
+from tests.factories import POSTCODES, listing
 from tests.interop.feed_server import FeedServer, feed_server
 
 NOW = dt.datetime(2026, 12, 1, 6, 0, tzinfo=dt.UTC)
@@ -333,3 +334,25 @@ def test_a_feed_another_process_is_pulling_is_left_alone(database, server: FeedS
         elsewhere.release()
     assert server.requests == []
     assert [r.created for r in pull_due_feeds(database, NOW)] == [2]
+
+
+def test_a_groups_calendar_is_a_feed_too(database, server: FeedServer) -> None:
+    """An organiser's .ics (the calendar the ics reader reads), pulled by the same feed."""
+    data = Path(__file__).parent.parent / "data" / "interop"
+    with database.session() as session:
+        session.add_all(Postcode(postcode=p, lat=a, lon=b) for p, (a, b) in POSTCODES.items())
+    url = server.serve("/ktcc/sessions.ics", (data / "ktcc-sessions.ics").read_bytes())
+    _add(database, url, "KTCC calendar")
+    first = pull_now(database, "KTCC calendar", NOW)
+    assert (first.ok, first.created) == (True, 3), first.error
+    assert any("Summer Health Walks" in gap for gap in first.gaps)  # not known, not guessed
+    assert _feed(database, "KTCC calendar").format is ImportFormat.ICS
+    assert pull_now(database, "KTCC calendar", LATER).unchanged == 3
+
+    server.serve("/ktcc/sessions.ics", (data / "broken-sessions.ics").read_bytes())
+    failed = pull_now(database, "KTCC calendar", LATER + dt.timedelta(days=1))
+    assert not failed.ok
+    assert "event 'Knit and Natter' (UID knit-natter-tue@ktcc.example.org): RRULE" in (
+        failed.error or ""
+    )
+    assert len(_listings(database)) == 3
