@@ -10,6 +10,8 @@ pull and clears the error.
 :func:`pull_due_feeds` (the scheduler's job) and :func:`pull_now` (the command line and the
 admin page's "pull now") each pull one feed under a named lock, ``import-feed:<id>``, so two
 processes never pull the same feed at once; a feed found pulled meanwhile is not pulled again.
+They fetch the URL before opening the transaction that loads it, so no transaction stays open
+while a slow server answers.
 """
 
 from __future__ import annotations
@@ -359,9 +361,29 @@ def _pull_locked(
             feed = session.get(ImportFeed, feed_id)
             if feed is None or not still_due(feed):
                 return None
-            return pull_feed(session, feed, geocoder_for(database.config, session), now, fetch)
+            url = feed.url
+        fetched = _prefetched(fetch, url)  # no transaction open while the network answers
+        with database.session() as session:
+            feed = session.get(ImportFeed, feed_id)
+            if feed is None:
+                return None
+            return pull_feed(session, feed, geocoder_for(database.config, session), now, fetched)
     finally:
         lock.release()
+
+
+def _prefetched(fetch: Fetch, url: str) -> Fetch:
+    """``fetch(url)`` done now, handed to :func:`pull_feed` as a fetch that answers at once."""
+    try:
+        body = fetch(url)
+    except ValidationError as error:
+        failure = error
+
+        def refuse(_url: str) -> bytes:
+            raise failure
+
+        return refuse
+    return lambda _url: body
 
 
 def pull_now(
