@@ -356,3 +356,13 @@ def test_a_groups_calendar_is_a_feed_too(database, server: FeedServer) -> None:
         failed.error or ""
     )
     assert len(_listings(database)) == 3
+
+
+def test_a_councils_oruk_api_is_told_from_its_body(database, server: FeedServer) -> None:
+    """Added without a format, a /services page is read as ORUK 3.0, and then kept as ORUK."""
+    page = Path(__file__).parent.parent / "data" / "interop" / "oruk_services_page.json"
+    _add(database, server.serve("/api/services", page.read_bytes()), "Camden ORUK")
+    first = pull_now(database, "Camden ORUK", NOW)
+    assert (first.ok, first.created) == (True, 3), first.error
+    assert _feed(database, "Camden ORUK").format is ImportFormat.ORUK
+    assert pull_now(database, "Camden ORUK", LATER).unchanged == 3
