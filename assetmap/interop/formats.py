@@ -70,10 +70,20 @@ def read_contract(data: bytes, options: ReadOptions) -> ParsedSource:
         )
     return ParsedSource(
         records=[
-            SourceRecord(listing=r if isinstance(r, dict) else {"": r}, label=f"record {n}")
+            SourceRecord(
+                listing=r if isinstance(r, dict) else {"": r},
+                # its external_id is its id in the source: a re-import finds it by that
+                source_id=_external_id(r),
+                label=f"record {n}",
+            )
             for n, r in enumerate(records, start=1)
         ]
     )
+
+
+def _external_id(record: Any) -> str | None:
+    value = record.get("external_id") if isinstance(record, dict) else None
+    return str(value) if isinstance(value, str | int) and str(value).strip() else None
 
 
 READERS: dict[ImportFormat, Reader] = {

@@ -7,7 +7,8 @@ machine, only waits. Jobs: the freshness scan daily (``ASSETMAP_FRESHNESS_SCAN_C
 delivering queued email every minute, and referrals' follow-up daily (``FOLLOW_UP_CRON``, UTC):
 referrals unanswered for ``ASSETMAP_REFERRAL_NO_RESPONSE_DAYS`` marked no response, and the
 follow-up calls due at ``ASSETMAP_REFERRAL_FOLLOW_UP_WEEKS`` opened; and case-data retention
-daily at 03:30 UTC (``referrals.privacy.RETENTION_AT``).
+daily at 03:30 UTC (``referrals.privacy.RETENTION_AT``); and the import feeds due, hourly
+(``FEEDS_CRON``: each feed under its own lock, so a pull is never doubled).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from assetmap.config import Config
 from assetmap.db import Database
 from assetmap.freshness.service import ScanRunning, run_freshness
+from assetmap.interop.feeds import pull_due_feeds
 from assetmap.locks import DatabaseLock
 from assetmap.outbox.senders import sender_for
 from assetmap.outbox.services import deliver_pending
@@ -37,6 +39,8 @@ LEADERSHIP = "scheduler"
 MISFIRE_GRACE_S = 300
 #: When the follow-up job runs (UTC): early, so the day's calls are listed by the morning.
 FOLLOW_UP_CRON = "30 5 * * *"
+#: When the import feeds due are pulled (UTC): hourly, each at its own interval.
+FEEDS_CRON = "20 * * * *"
 
 
 def send_email_job(database: Database, config: Config, lock: DatabaseLock) -> Callable[[], None]:
@@ -112,6 +116,28 @@ def retention_job(database: Database, config: Config, lock: DatabaseLock) -> Cal
     return run
 
 
+def import_feeds_job(
+    database: Database,
+    config: Config,
+    lock: DatabaseLock,
+    clock: Callable[[], dt.datetime] | None = None,
+) -> Callable[[], None]:
+    """Pull the import feeds that are due; the log line has counts, each failure is kept on
+    its feed for the admin page."""
+
+    def run() -> None:
+        if not lock.acquire():
+            log.info("import-feeds: another scheduler leads; skipped")
+            return
+        now = clock() if clock is not None else dt.datetime.now(dt.UTC)
+        results = pull_due_feeds(database, now)
+        failed = sum(1 for result in results if not result.ok)
+        if results:
+            log.info("import-feeds: %d feed(s) pulled, %d failed", len(results), failed)
+
+    return run
+
+
 def leadership_lock(database: Database) -> DatabaseLock:
     return DatabaseLock(database, LEADERSHIP)
 
@@ -148,5 +174,11 @@ def build_scheduler(database: Database, config: Config, lock: DatabaseLock) -> B
         CronTrigger.from_crontab(FOLLOW_UP_CRON, timezone="UTC"),
         id="follow-ups",
         name="referrals: no response and follow-ups due",
+    )
+    scheduler.add_job(
+        import_feeds_job(database, config, lock),
+        CronTrigger.from_crontab(FEEDS_CRON, timezone="UTC"),
+        id="import-feeds",
+        name="pull the import feeds due",
     )
     return scheduler
