@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +22,7 @@ from sqlalchemy import func, select
 
 from assetmap import PROJECT_ROOT, schema
 from assetmap.accounts.users import create_api_token, create_user, normalise_email
-from assetmap.cli.common import err, open_database, progress_bar, user_errors
+from assetmap.cli.common import err, open_database, progress_bar, user_errors, write_json_list
 from assetmap.config import Config
 from assetmap.db import Database
 from assetmap.directory.importing import import_listings
@@ -185,19 +184,8 @@ def export_groups(ctx: click.Context, output: Path | None) -> None:
     """Write every listing, closed ones included, as a JSON list in the listing contract."""
     database = open_database(ctx)
     policy = FreshnessPolicy.from_config(ctx.obj)
-    handle = output.open("w", encoding="utf-8") if output else sys.stdout
-    count = 0
-    try:
-        with database.session() as session:
-            handle.write("[")
-            for listing in iter_listings(session, policy, dt.date.today()):
-                handle.write(",\n" if count else "\n")
-                handle.write(json.dumps(listing, ensure_ascii=False))
-                count += 1
-            handle.write("\n]\n")
-    finally:
-        if output:
-            handle.close()
+    with database.session() as session:
+        count = write_json_list(iter_listings(session, policy, dt.date.today()), output)
     if output:
         click.echo(f"exported {count} groups to {output}", err=True)
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -71,3 +72,21 @@ def progress_bar(description: str, total: int) -> Iterator[Callable[[int], None]
     ) as progress:
         task = progress.add_task(description, total=total)
         yield lambda n: progress.advance(task, n)
+
+
+def write_json_list(records: Iterable[Any], output: Path | None) -> int:
+    """Write records as a JSON list, one per line, to ``output`` or standard output, without
+    holding them all in memory (an export of 100,000 listings); returns how many."""
+    handle = output.open("w", encoding="utf-8") if output else click.get_text_stream("stdout")
+    count = 0
+    try:
+        handle.write("[")
+        for record in records:
+            handle.write(",\n" if count else "\n")
+            handle.write(json.dumps(record, ensure_ascii=False))
+            count += 1
+        handle.write("\n]\n")
+    finally:
+        if output:
+            handle.close()
+    return count

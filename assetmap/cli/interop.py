@@ -4,15 +4,13 @@ calendar, its own listings) into the directory, all or nothing, with its provena
 from __future__ import annotations
 
 import datetime as dt
-import json
-import sys
 from pathlib import Path
 
 import click
 from sqlalchemy import select
 
 from assetmap.cli import sheets
-from assetmap.cli.common import open_database, progress_bar, user_errors
+from assetmap.cli.common import open_database, progress_bar, user_errors, write_json_list
 from assetmap.errors import ValidationError
 from assetmap.geo.geocoders import geocoder_for
 from assetmap.interop.formats import ReadOptions, format_of, read_source
@@ -104,19 +102,8 @@ def export_oruk(ctx: click.Context, output: Path | None) -> None:
     list of fully nested services, which `assetmap import-source` reads back."""
     database = open_database(ctx)
     assurer = database.config.oruk_assurer_email or None
-    handle = output.open("w", encoding="utf-8") if output else sys.stdout
-    count = 0
-    try:
-        with database.session() as session:
-            handle.write("[")
-            for service in iter_services(session, assurer):
-                handle.write(",\n" if count else "\n")
-                handle.write(json.dumps(service, ensure_ascii=False))
-                count += 1
-            handle.write("\n]\n")
-    finally:
-        if output:
-            handle.close()
+    with database.session() as session:
+        count = write_json_list(iter_services(session, assurer), output)
     if output:
         click.echo(f"exported {count} services to {output}", err=True)
 

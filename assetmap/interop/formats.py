@@ -7,10 +7,7 @@ from its name and, for JSON, its shape, so the CLI and the admin page need not a
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import PurePath
 from typing import Any
 
@@ -18,6 +15,7 @@ from assetmap.directory.importing import ImportProblem
 from assetmap.errors import ValidationError
 from assetmap.interop.ics_in import read_ics
 from assetmap.interop.load import ParsedSource, SourceRecord
+from assetmap.interop.options import ReadOptions, json_of
 from assetmap.interop.oruk_in import read_oruk
 from assetmap.interop.outpost_in import read_outpost
 from assetmap.interop.sheets import read_csv, read_xlsx
@@ -27,35 +25,7 @@ from assetmap.models import ImportFormat
 MAX_SOURCE_BYTES = 50 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class ReadOptions:
-    """What a reader may need besides the file."""
-
-    #: The source's name: provenance, and the key re-imports are matched under.
-    source: str
-    #: Spreadsheets: {column header: listing field}, from a saved ``ColumnMapping``.
-    columns: Mapping[str, str] = field(default_factory=dict)
-    #: The category for records whose own terms map to none (else such a record is a problem:
-    #: a category is never guessed).
-    default_category: str | None = None
-    #: The day a calendar's recurrences are read from.
-    today: dt.date | None = None
-
-
 Reader = Callable[[bytes, ReadOptions], ParsedSource]
-
-
-def json_of(data: bytes) -> tuple[Any, list[ImportProblem]]:
-    """The file as JSON, or a problem naming where it stops being JSON."""
-    try:
-        return json.loads(data.decode("utf-8-sig")), []
-    except UnicodeDecodeError as error:
-        return None, [ImportProblem(0, "", f"the file is not UTF-8 text (byte {error.start})")]
-    except json.JSONDecodeError as error:
-        where = f"line {error.lineno}, column {error.colno}"
-        return None, [ImportProblem(0, "", f"the file is not JSON: {error.msg} at {where}")]
-    except RecursionError:
-        return None, [ImportProblem(0, "", "the file is nested too deeply to be a directory")]
 
 
 def read_contract(data: bytes, options: ReadOptions) -> ParsedSource:

@@ -41,7 +41,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import icalendar
 import recurring_ical_events
@@ -51,6 +51,7 @@ from assetmap.directory.importing import ImportProblem
 from assetmap.directory.sessions import LOCAL_TIME, week_of_month
 from assetmap.geo.postcodes import normalise_postcode
 from assetmap.interop.load import ParsedSource, SourceRecord
+from assetmap.interop.options import ReadOptions
 from assetmap.models import Category, Day, Frequency
 
 #: The weekdays as RFC 5545 writes them, in Python's weekday order.
@@ -66,17 +67,6 @@ _POSTCODE_IN_TEXT = re.compile(
 )
 #: The assetmap category a calendar term names: "Peer support", "faith & culture", "Digital".
 _CATEGORY_KEYS = {c.value.replace("_", ""): c for c in Category}
-
-
-class CalendarOptions(Protocol):
-    """What the reader needs of ``interop.formats.ReadOptions`` (a protocol, so this module
-    does not import ``formats``, which imports it)."""
-
-    @property
-    def default_category(self) -> str | None: ...
-
-    @property
-    def today(self) -> dt.date | None: ...
 
 
 class _Refused(Exception):
@@ -117,7 +107,7 @@ def event_label(summary: str, uid: str) -> str:
     return f"{named} (UID {uid})" if uid else named
 
 
-def read_ics(data: bytes, options: CalendarOptions) -> ParsedSource:
+def read_ics(data: bytes, options: ReadOptions) -> ParsedSource:
     """A calendar file as listings, one per distinct SUMMARY (see the module)."""
     calendar, problem = _calendar_of(data)
     if calendar is None:
@@ -447,7 +437,7 @@ def _add_terms(group: _Group, event: icalendar.Event) -> None:
 def _record(
     group: _Group,
     key: str,
-    options: CalendarOptions,
+    options: ReadOptions,
     problems: list[ImportProblem],
     gaps: list[str],
 ) -> SourceRecord | None:
@@ -499,4 +489,4 @@ def _record(
     return SourceRecord(listing=listing, source_id=f"summary:{key}", label=group.label)
 
 
-__all__ = ["CalendarOptions", "category_of", "event_label", "read_ics"]
+__all__ = ["category_of", "event_label", "read_ics"]

@@ -41,13 +41,13 @@ from assetmap.interop.reading import (
     ONGOING,
     Draft,
     Gaps,
-    Options,
+    ReadOptions,
     choose_categories,
     date_of,
     default_category,
     finish,
     items,
-    json_file,
+    json_of,
     label_for,
     rule_fields,
     text_or_none,
@@ -77,9 +77,9 @@ def services_of(value: Any) -> tuple[list[Any], str]:
     return [], "the file must hold an ORUK /services page, a list of services or one service"
 
 
-def read_oruk(data: bytes, options: Options) -> ParsedSource:
+def read_oruk(data: bytes, options: ReadOptions) -> ParsedSource:
     """An ORUK 3.0 / HSDS 3.0 file as listings (see the module)."""
-    value, problems = json_file(data)
+    value, problems = json_of(data)
     if problems:
         return ParsedSource(problems=problems)
     services, why = services_of(value)
@@ -98,7 +98,9 @@ def _file_problem(message: str) -> ImportProblem:
     return ImportProblem(0, "", message)
 
 
-def _service(number: int, service: Any, options: Options, default: str | None, gaps: Gaps) -> Draft:
+def _service(
+    number: int, service: Any, options: ReadOptions, default: str | None, gaps: Gaps
+) -> Draft:
     if not isinstance(service, dict):
         draft = Draft(number, f"service {number}")
         draft.problem("", "must be an object (a service)")
@@ -183,7 +185,7 @@ def _all_schedules(draft: Draft, service: dict[str, Any]) -> list[tuple[str, dic
     return found
 
 
-def _schedules(draft: Draft, service: dict[str, Any], gaps: Gaps, options: Options) -> None:
+def _schedules(draft: Draft, service: dict[str, Any], gaps: Gaps, options: ReadOptions) -> None:
     found = _all_schedules(draft, service)
     entries: list[dict[str, Any]] = []
     fallback = _anchor_date(service) or options.today

@@ -36,7 +36,7 @@ from assetmap.interop.reading import (
     ONGOING,
     Draft,
     Gaps,
-    Options,
+    ReadOptions,
     choose_categories,
     clipped,
     date_of,
@@ -44,7 +44,7 @@ from assetmap.interop.reading import (
     finish,
     is_number,
     items,
-    json_file,
+    json_of,
     label_for,
     normal,
     rule_fields,
@@ -91,9 +91,9 @@ def services_of(value: Any) -> tuple[list[Any], str]:
     return [], "the file must hold an Outpost services page, a list of services or one service"
 
 
-def read_outpost(data: bytes, options: Options) -> ParsedSource:
+def read_outpost(data: bytes, options: ReadOptions) -> ParsedSource:
     """An Outpost API file as listings (see the module)."""
-    value, problems = json_file(data)
+    value, problems = json_of(data)
     if problems:
         return ParsedSource(problems=problems)
     services, why = services_of(value)
@@ -111,7 +111,9 @@ def read_outpost(data: bytes, options: Options) -> ParsedSource:
     return parsed
 
 
-def _service(number: int, service: Any, options: Options, default: str | None, gaps: Gaps) -> Draft:
+def _service(
+    number: int, service: Any, options: ReadOptions, default: str | None, gaps: Gaps
+) -> Draft:
     if not isinstance(service, dict):
         draft = Draft(number, f"service {number}")
         draft.problem("", "must be an object (a service)")

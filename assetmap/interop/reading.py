@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from assetmap.directory.contract import parse_listing
 from assetmap.directory.importing import ImportProblem
 from assetmap.interop.load import ParsedSource, SourceRecord
+from assetmap.interop.options import ReadOptions, json_of
 from assetmap.interop.session_rules import parse_byday, parse_month_days
 from assetmap.models import ACCESSIBILITY_FLAGS, Category
 
@@ -30,30 +30,6 @@ ONGOING = "when sessions end (assetmap keeps no {key}): listed as ongoing"
 #: Labels named in one gap line before "and N more".
 GAP_NAMES = 5
 _CATEGORIES = [c.value for c in Category]
-
-
-class Options(Protocol):
-    """What these readers use of ``formats.ReadOptions`` (formats registers the readers, so
-    they cannot import it back)."""
-
-    @property
-    def default_category(self) -> str | None: ...
-
-    @property
-    def today(self) -> dt.date | None: ...
-
-
-def json_file(data: bytes) -> tuple[Any, list[ImportProblem]]:
-    """The file as JSON, or a problem saying where it stops being JSON."""
-    try:
-        return json.loads(data.decode("utf-8-sig")), []
-    except UnicodeDecodeError as error:
-        return None, [ImportProblem(0, "", f"the file is not UTF-8 text (byte {error.start})")]
-    except json.JSONDecodeError as error:
-        where = f"line {error.lineno}, column {error.colno}"
-        return None, [ImportProblem(0, "", f"the file is not JSON: {error.msg} at {where}")]
-    except RecursionError:
-        return None, [ImportProblem(0, "", "the file is nested too deeply to be a directory")]
 
 
 @dataclass
@@ -276,7 +252,7 @@ def terms() -> Terms:
     return Terms(categories, access, parking)
 
 
-def default_category(options: Options) -> tuple[str | None, list[ImportProblem]]:
+def default_category(options: ReadOptions) -> tuple[str | None, list[ImportProblem]]:
     """The import's default category, checked once for the whole file."""
     chosen = options.default_category
     if chosen is None:
@@ -351,7 +327,7 @@ __all__ = [
     "ONGOING",
     "Draft",
     "Gaps",
-    "Options",
+    "ReadOptions",
     "RuleFields",
     "Terms",
     "choose_categories",
@@ -361,7 +337,7 @@ __all__ = [
     "finish",
     "is_number",
     "items",
-    "json_file",
+    "json_of",
     "label_for",
     "normal",
     "rule_fields",

@@ -18,7 +18,7 @@ import io
 import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import IO, Any, Protocol
+from typing import IO, Any
 
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,7 @@ from assetmap.directory.importing import ImportProblem
 from assetmap.directory.queries import iter_listings
 from assetmap.errors import ValidationError
 from assetmap.interop.load import ParsedSource, SourceRecord
+from assetmap.interop.options import ReadOptions
 from assetmap.interop.sheet_cells import (
     CellError,
     bus_stops_text,
@@ -58,20 +59,10 @@ _FORMULA = re.compile(r"^(?:[=@\t\r]|[+-][^\d\s.])")
 _CATEGORIES = ", ".join(c.value for c in Category)
 
 
-class SheetOptions(Protocol):
-    """What a spreadsheet reader uses of ``formats.ReadOptions`` (which imports this module)."""
-
-    @property
-    def columns(self) -> Mapping[str, str]: ...
-
-    @property
-    def default_category(self) -> str | None: ...
-
-
 # ---- reading -------------------------------------------------------------------------------
 
 
-def read_csv(data: bytes, options: SheetOptions) -> ParsedSource:
+def read_csv(data: bytes, options: ReadOptions) -> ParsedSource:
     """A CSV file (UTF-8 with or without a BOM, or Windows-1252 as Excel saves it; commas,
     semicolons or tabs)."""
     try:
@@ -103,7 +94,7 @@ def _workbook_rows(data: bytes, limit: int | None = None) -> list[tuple[Any, ...
         book.close()
 
 
-def read_xlsx(data: bytes, options: SheetOptions) -> ParsedSource:
+def read_xlsx(data: bytes, options: ReadOptions) -> ParsedSource:
     """An Excel workbook's first sheet (read-only, values not formulas)."""
     try:
         rows = _workbook_rows(data)
@@ -185,7 +176,7 @@ def _columns(
     return columns, problems, gaps
 
 
-def rows_to_source(rows: Sequence[Sequence[Any]], options: SheetOptions) -> ParsedSource:
+def rows_to_source(rows: Sequence[Sequence[Any]], options: ReadOptions) -> ParsedSource:
     """Rows (the first is the headers) as records in the listing contract."""
     if not rows:
         return ParsedSource(problems=[ImportProblem(0, "", "the file is empty")])
@@ -263,7 +254,7 @@ def _cell(field: SheetField, value: Any) -> Any:
 def _row(
     values: Sequence[Any],
     columns: Mapping[int, tuple[str, SheetField]],
-    options: SheetOptions,
+    options: ReadOptions,
     number: int,
     label: str,
 ) -> tuple[SourceRecord, list[ImportProblem]]:
@@ -328,7 +319,7 @@ def _header_for(path: str, header_of: Mapping[str, str]) -> str:
 def _categories(
     cells: dict[str, Any],
     header_of: Mapping[str, str],
-    options: SheetOptions,
+    options: ReadOptions,
     number: int,
     label: str,
     problems: list[ImportProblem],
