@@ -528,9 +528,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from assetmap.cli import cases, interop, transit
+    from assetmap.cli import cases, duplicates, interop, transit
 
-    for command in (*cases.COMMANDS, *transit.COMMANDS, *interop.COMMANDS):
+    for command in (*cases.COMMANDS, *transit.COMMANDS, *interop.COMMANDS, *duplicates.COMMANDS):
         cli.add_command(command)
 
 

@@ -7,9 +7,10 @@ builders and admins read any listing's history; organisers read their own groups
 Link workers and admins keep staff notes on listings (``notes``), word of mouth that no
 one else sees; their changes show in the listing's history, to staff only. Admins find a
 person's case by reference to see its audit, download or delete their data (``cases``).
+Admins merge likely duplicate listings or keep them apart (``duplicates``).
 """
 
-from assetmap.web.staff import cases, history, moderation, notes, organisations
+from assetmap.web.staff import cases, duplicates, history, moderation, notes, organisations
 from assetmap.web.staff.blueprint import staff
 
-__all__ = ["cases", "history", "moderation", "notes", "organisations", "staff"]
+__all__ = ["cases", "duplicates", "history", "moderation", "notes", "organisations", "staff"]
