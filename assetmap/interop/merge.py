@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import Text, cast, delete, select, update
 from sqlalchemy.orm import Session
 
+from assetmap.directory.contract import MAX_ID
 from assetmap.errors import Conflict, Forbidden, NotFound, ValidationError
 from assetmap.models import (
     Case,
@@ -84,6 +85,8 @@ def _admin(user: User) -> None:
 
 def merged_into(session: Session, group_id: int) -> int | None:
     """The listing ``group_id`` was merged into, if it was (chains are kept one step)."""
+    if not 1 <= group_id <= MAX_ID:
+        return None
     return session.scalar(select(GroupMerge.kept_id).where(GroupMerge.merged_id == group_id))
 
 
