@@ -93,8 +93,11 @@ _EXTENSION = re.compile(r"(ext\.?|extension|x)\s*\d+\s*$", re.IGNORECASE)
 
 def fold_name(name: str) -> str:
     """A name as compared: lower case, no accents or punctuation, "&" as "and", no filler."""
-    text = unicodedata.normalize("NFKD", name.lower().replace("&", " and "))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).replace("'", "")
+    text = name.lower().replace("&", " and ")
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.replace("'", "")
     return " ".join(w for w in _NOT_WORD.sub(" ", text).split() if w not in _FILLER)
 
 
@@ -131,11 +134,18 @@ def _name_days(folded: str) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class _Listing:
+    """What a pair is judged on, worked out once per listing (not once per pair)."""
+
     id: int
-    name: str
-    phone: str | None
-    email: str | None
+    #: The folded name's words in order, for token_sort_ratio as a plain ratio.
+    sorted_name: str
+    name_days: frozenset[str]
     days: frozenset[str]
+
+    @classmethod
+    def of(cls, group_id: int, name: str, days: Iterable[str]) -> _Listing:
+        folded = fold_name(name)
+        return cls(group_id, " ".join(sorted(folded.split())), _name_days(folded), frozenset(days))
 
 
 @dataclass(frozen=True)
@@ -276,41 +286,45 @@ def _contact_pairs(
 
 
 def _listings(session: Session, ids: Iterable[int]) -> dict[int, _Listing]:
+    """The listings of the candidate pairs: by id lists, or one scan when they are many."""
     wanted = sorted(set(ids))
     days: dict[int, set[str]] = defaultdict(set)
-    out: dict[int, _Listing] = {}
-    for chunk in chunks(wanted, CHUNK):
-        for group_id, day in session.execute(
-            select(ScheduleEntry.group_id, ScheduleEntry.day).where(
-                ScheduleEntry.group_id.in_(chunk)
+    names: dict[int, str] = {}
+    day_rows = select(ScheduleEntry.group_id, ScheduleEntry.day)
+    name_rows = select(Group.id, Group.name)
+    if len(wanted) > WHOLE_TABLE_FROM:
+        batches = [(day_rows, name_rows)]
+    else:
+        batches = [
+            (
+                day_rows.where(ScheduleEntry.group_id.in_(chunk)),
+                name_rows.where(Group.id.in_(chunk)),
             )
-        ):
+            for chunk in chunks(wanted, CHUNK)
+        ]
+    for day_statement, name_statement in batches:
+        for group_id, day in session.execute(day_statement):
             days[group_id].add(str(getattr(day, "value", day)))
-        for row in session.execute(
-            select(Group.id, Group.name, Group.contact_phone, Group.contact_email).where(
-                Group.id.in_(chunk)
-            )
-        ):
-            out[row.id] = _Listing(
-                row.id,
-                row.name,
-                normalise_phone(row.contact_phone),
-                normalise_email(row.contact_email),
-                frozenset(days[row.id]),
-            )
-    return out
+        names.update((row[0], row[1]) for row in session.execute(name_statement))
+    return {i: _Listing.of(i, names[i], days.get(i, ())) for i in wanted if i in names}
 
 
 def judge(
     a: _Listing, b: _Listing, distance_m: float | None, phone: bool, email: bool
-) -> Judgement:
-    folded_a, folded_b = fold_name(a.name), fold_name(b.name)
-    name_days_a, name_days_b = _name_days(folded_a), _name_days(folded_b)
-    different_days = bool(name_days_a and name_days_b and name_days_a != name_days_b) or bool(
+) -> Judgement | None:
+    """The pair's signals, or None when it cannot be queued (the cheap tests first: most
+    candidates are neighbours with unrelated names)."""
+    if not (a.sorted_name and b.sorted_name):
+        return None
+    # token_sort_ratio is the ratio of the sorted words, sorted here once per listing
+    name = round(fuzz.ratio(a.sorted_name, b.sorted_name, score_cutoff=FAIR_NAME - 1))
+    if name < FAIR_NAME:
+        return None
+    different_days = bool(a.name_days and b.name_days and a.name_days != b.name_days) or bool(
         a.days and b.days and not (a.days & b.days)
     )
     return Judgement(
-        name=name_similarity(a.name, b.name),
+        name=name,
         distance_m=distance_m,
         same_phone=phone,
         same_email=email,
@@ -339,7 +353,7 @@ def likely_pairs(
         if a is None or b is None:
             continue
         judgement = judge(a, b, near.get(key), key in phone_pairs, key in email_pairs)
-        if judgement.likely:
+        if judgement is not None and judgement.likely:
             out[key] = judgement
     return out
 
