@@ -516,9 +516,10 @@ def main() -> None:
 
 
 def _register() -> None:
-    from assetmap.cli import cases, feeds, interop, transit
+    from assetmap.cli import cases, duplicates, feeds, interop, transit
 
-    for command in (*cases.COMMANDS, *transit.COMMANDS, *interop.COMMANDS, *feeds.COMMANDS):
+    commands = (cases, transit, interop, feeds, duplicates)
+    for command in (c for module in commands for c in module.COMMANDS):
         cli.add_command(command)
 
 

@@ -40,6 +40,7 @@ from assetmap.directory.importing import (
     validate_records,
 )
 from assetmap.geo.interfaces import Geocoder
+from assetmap.interop.duplicates import find_duplicates
 from assetmap.models import Group, ListingSource, table_of
 
 LOOKUP_CHUNK = 500
@@ -282,6 +283,7 @@ def load_source(
         gaps=list(parsed.gaps),
     )
     record_sources(session, source, parsed.records, group_ids, changes, now)
+    find_duplicates(session, result.created_ids, now=now)  # queued for an admin, never merged
     return result
 
 

@@ -19,6 +19,7 @@ from assetmap.directory.suggestions import did_you_mean
 from assetmap.errors import AssetmapError, NotFound, ValidationError
 from assetmap.geo.geocoders import PLACE_ACCEPTED
 from assetmap.geo.postcodes import is_postcode, normalise_postcode
+from assetmap.interop.merge import merged_into
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Group, Status
 from assetmap.referrals.listings import listing_feature, search_listings
 from assetmap.referrals.stats import group_stats
@@ -281,6 +282,9 @@ def _listing(group_id: int) -> dict[str, Any]:
     try:
         text = listing_feature(read_session(), group_id, freshness_policy(), now())
     except NotFound:
+        # A listing merged into another: its links (printed plans, bookmarks) go on working.
+        if (kept := merged_into(read_session(), group_id)) is not None:
+            abort(redirect(url_for(request.endpoint or "public.listing_page", group_id=kept), 301))
         abort(404)
     listing: dict[str, Any] = json.loads(text)["properties"]
     return listing

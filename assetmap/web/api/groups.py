@@ -14,6 +14,7 @@ from assetmap.directory.edits import StaleEdit
 from assetmap.directory.moderation import submit_change
 from assetmap.directory.staff_notes import NoteShown, notes_for
 from assetmap.errors import AssetmapError, NotFound, ValidationError
+from assetmap.interop.merge import merged_into
 from assetmap.models import Group
 from assetmap.referrals.listings import listing_feature, search_listings
 from assetmap.web.api.tokens import optional_token_user, token_user
@@ -68,7 +69,12 @@ def show_group(group_id: int) -> ResponseReturnValue:
     """GET /groups/<id>: one listing as a Feature, its version as the ETag. With a link
     worker's or an admin's token the Feature also carries the group's ``staff_notes``."""
     session = read_session()
-    feature = listing_feature(session, group_id, freshness_policy(), now())
+    try:
+        feature = listing_feature(session, group_id, freshness_policy(), now())
+    except NotFound:
+        if (kept := merged_into(session, group_id)) is None:
+            raise
+        return _moved(group_id, kept)
     notes = notes_for(session, optional_token_user(session), group_id)
     if notes is not None:
         # A foreign member beside the listing, never inside it: not part of the contract.
@@ -79,6 +85,16 @@ def show_group(group_id: int) -> ResponseReturnValue:
     response.vary.add("Authorization")
     if notes is not None:
         response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _moved(group_id: int, kept: int) -> ResponseReturnValue:
+    """A merged listing's id: 301 to the listing it was merged into, saying so in the body."""
+    location = url_for("api.show_group", group_id=kept, _external=True)
+    message = f"listing {group_id} was merged into listing {kept}"
+    response = jsonify({"error": {"code": "merged", "message": message, "field": None}})
+    response.status_code = 301
+    response.headers["Location"] = location
     return response
 
 

@@ -402,6 +402,9 @@ def _group_path() -> dict[str, Any]:
                     "description": "the group as a GeoJSON Feature",
                     "content": _content("application/geo+json", "Feature"),
                 },
+                "301": _error_response(
+                    "this group was merged into another: `Location` is the kept group"
+                ),
                 "401": _error_response("a token was sent but is not valid"),
                 "404": _error_response("no group has this id"),
             },

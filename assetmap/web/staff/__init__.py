@@ -8,10 +8,30 @@ Link workers and admins keep staff notes on listings (``notes``), word of mouth 
 one else sees; their changes show in the listing's history, to staff only. Admins find a
 person's case by reference to see its audit, download or delete their data (``cases``).
 Admins import directory files: upload, map a spreadsheet's columns, preview, import
-(``imports``); they add import feeds and see how their pulls go (``feeds``).
+(``imports``); they add import feeds and see how their pulls go (``feeds``); they merge likely
+duplicate listings or keep them apart (``duplicates``).
 """
 
-from assetmap.web.staff import cases, feeds, history, imports, moderation, notes, organisations
+from assetmap.web.staff import (
+    cases,
+    duplicates,
+    feeds,
+    history,
+    imports,
+    moderation,
+    notes,
+    organisations,
+)
 from assetmap.web.staff.blueprint import staff
 
-__all__ = ["cases", "feeds", "history", "imports", "moderation", "notes", "organisations", "staff"]
+__all__ = [
+    "cases",
+    "duplicates",
+    "feeds",
+    "history",
+    "imports",
+    "moderation",
+    "notes",
+    "organisations",
+    "staff",
+]
