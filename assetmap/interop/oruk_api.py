@@ -30,12 +30,14 @@ from assetmap.errors import NotFound, ValidationError
 from assetmap.geo.geocoders import locate_postcode
 from assetmap.geo.interfaces import Geocoder
 from assetmap.geo.spatial import spatial_dialect
+from assetmap.interop.merge import merged_into
 from assetmap.interop.oruk_out import (
     CATEGORY_TAXONOMY,
     INTEREST_TAXONOMY,
     STATUS_TAXONOMY,
     TAXONOMIES,
     number_of,
+    oruk_id,
     service_of,
     service_summary,
     taxonomy,
@@ -370,8 +372,15 @@ def _group_id(kind: str, value: str) -> int:
 
 def full_service(session: Session, service_id: str, assurer_email: str | None = None) -> Any:
     """``GET /services/{id}``: one service, fully nested."""
-    found = _services(session, [_group_id("service", service_id)], assurer_email)
+    number = _group_id("service", service_id)
+    found = _services(session, [number], assurer_email)
     if not found:
+        kept = merged_into(session, number)
+        if kept is not None:  # a duplicate an admin merged: say where its listing went
+            raise NotFound(
+                f"service {service_id} was merged into service {oruk_id('service', kept)}",
+                field="id",
+            )
         raise NotFound(f"there is no service {service_id}", field="id")
     return found[0]
 

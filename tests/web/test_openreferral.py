@@ -3,6 +3,7 @@ official schemas, the filters and paging do what the profile says, errors are JS
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import replace
 from importlib import resources
@@ -387,3 +388,19 @@ def test_an_assurer_address_is_published_only_when_configured(app, client, servi
     body = get(client, f"/openreferral/services/{oruk_id('service', services['knit'])}")
     assert body["assurer_email"] == "directory@camden.example"
     assert body["assured_date"] == listing()["last_verified_at"]
+
+
+def test_a_merged_service_says_where_it_went(client, database, services):
+    from assetmap.accounts.users import create_user
+    from assetmap.interop.merge import merge
+    from assetmap.models import Role
+
+    with database.session() as session:
+        admin = create_user(session, "admin@example.org", Role.ADMIN, name="Ada")
+        merge(session, services["knit"], services["choir"], admin, dt.datetime.now(dt.UTC))
+    gone = oruk_id("service", services["choir"])
+    body = get(client, f"/openreferral/services/{gone}", 404)
+    assert body["error"]["message"] == (
+        f"service {gone} was merged into service {oruk_id('service', services['knit'])}"
+    )
+    assert "Highgate Choir" not in names(get(client, "/openreferral/services"))
