@@ -17,7 +17,15 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from assetmap.db import allocate_ids, chunks, sync_id_sequence
-from assetmap.directory.bulk import LOOKUP_CHUNK, insert_rows, lookup, update_rows, values_in
+from assetmap.directory.bulk import (
+    LOOKUP_CHUNK,
+    gc_paused,
+    geocode_postcodes,
+    insert_rows,
+    lookup,
+    update_rows,
+    values_in,
+)
 from assetmap.directory.contract import ListingIn, parse_listing
 from assetmap.directory.documents import document_of, groups_at_venues, refresh_documents
 from assetmap.errors import ValidationError
@@ -39,6 +47,11 @@ from assetmap.models import (
 #: Listings written per round of look-ups and set-wise writes (COPY on PostgreSQL, one
 #: executemany per table on SQLite).
 WRITE_BATCH = 5000
+#: A progress bar over an import counts each record twice: once checked, once written (or,
+#: for a source's unchanged records, found unchanged).
+PROGRESS_STEPS = 2
+#: Records checked between two moves of the progress bar.
+PROGRESS_EVERY = 1000
 
 T = TypeVar("T")
 
@@ -78,19 +91,36 @@ class ImportResult:
 
 
 def validate_records(
-    records: Sequence[Any], geocoder: Geocoder | None, *, venue_required: bool = True
+    records: Sequence[Any],
+    geocoder: Geocoder | None,
+    progress: Callable[[int], None] | None = None,
+    *,
+    venue_required: bool = True,
 ) -> list[ListingIn]:
     """Every record as a ListingIn with coordinates, or ImportRejected listing all problems.
-    Without a geocoder, a venue given by postcode alone is a problem, not a lookup.
-    ``venue_required=False``: a venue may be not known (see ``contract.cross_field_problems``)."""
+    Without a geocoder, a venue given by postcode alone is a problem, not a lookup; with one,
+    each distinct postcode is looked up once, all together. ``progress`` is told as records
+    are checked. ``venue_required=False``: a venue may be not known (see
+    ``contract.cross_field_problems``)."""
     if not isinstance(records, list):
         raise ImportRejected([ImportProblem(0, "", "the file must hold a JSON list of listings")])
+    with gc_paused():
+        return _validated(records, geocoder, progress, venue_required)
+
+
+def _validated(
+    records: list[Any],
+    geocoder: Geocoder | None,
+    progress: Callable[[int], None] | None,
+    venue_required: bool,
+) -> list[ListingIn]:
     problems: list[ImportProblem] = []
-    listings: list[ListingIn] = []
+    parsed: list[tuple[int, ListingIn]] = []
     seen_ids: dict[int, int] = {}
     seen_external: dict[str, int] = {}
-    places: dict[str, tuple[float, float] | None] = {}
     for number, record in enumerate(records, start=1):
+        if progress and number % PROGRESS_EVERY == 0:
+            progress(PROGRESS_EVERY)
         listing, found = parse_listing(record, venue_required=venue_required)
         problems.extend(ImportProblem(number, path, message) for path, message in found)
         if listing is None:
@@ -108,13 +138,32 @@ def validate_records(
                     ImportProblem(number, "external_id", f"repeats that of record {earlier}")
                 )
             seen_external.setdefault(listing.external_id, number)
+        parsed.append((number, listing))
+    if progress:
+        progress(len(records) % PROGRESS_EVERY)
+    listings = _geocoded(parsed, geocoder, problems)
+    if problems:
+        raise ImportRejected(sorted(problems, key=lambda problem: problem.record))
+    return listings
+
+
+def _geocoded(
+    parsed: list[tuple[int, ListingIn]], geocoder: Geocoder | None, problems: list[ImportProblem]
+) -> list[ListingIn]:
+    """The listings with coordinates from their venue's postcode where they had none; a
+    postcode the gazetteer does not know is a problem (and its listing is left out)."""
+    postcodes = [
+        listing.venue.postcode
+        for _, listing in parsed
+        if listing.venue is not None and listing.venue.lat is None and listing.venue.postcode
+    ]
+    places = geocode_postcodes(geocoder, postcodes) if geocoder and postcodes else {}
+    listings = []
+    for number, listing in parsed:
         venue = listing.venue
         if venue is not None and venue.lat is None and venue.postcode:
-            if venue.postcode not in places:
-                place = geocoder.geocode(venue.postcode) if geocoder else None
-                places[venue.postcode] = (place.lat, place.lon) if place else None
-            found_place = places[venue.postcode]
-            if found_place is None:
+            place = places.get(venue.postcode)
+            if place is None:
                 problems.append(
                     ImportProblem(
                         number,
@@ -124,10 +173,8 @@ def validate_records(
                     )
                 )
                 continue
-            venue.lat, venue.lon = found_place
+            venue.lat, venue.lon = place.lat, place.lon
         listings.append(listing)
-    if problems:
-        raise ImportRejected(problems)
     return listings
 
 
@@ -137,8 +184,9 @@ def import_listings(
     geocoder: Geocoder,
     progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
-    """Validate then save ``records``; the caller's transaction makes it all-or-nothing."""
-    return save_listings(session, validate_records(records, geocoder), progress)
+    """Validate then save ``records``; the caller's transaction makes it all-or-nothing.
+    ``progress`` moves :data:`PROGRESS_STEPS` times per record: checked, then written."""
+    return save_listings(session, validate_records(records, geocoder, progress), progress)
 
 
 def save_listings(
@@ -155,10 +203,11 @@ def save_listings(
     ``progress`` is told as each batch is written.
     """
     result = ImportResult()
-    for batch in chunks(listings, WRITE_BATCH):
-        _save_batch(session, batch, result, bump_versions)
-        if progress:
-            progress(len(batch))
+    with gc_paused():
+        for batch in chunks(listings, WRITE_BATCH):
+            _save_batch(session, batch, result, bump_versions)
+            if progress:
+                progress(len(batch))
     return result
 
 
@@ -505,6 +554,7 @@ def _record_verifications(
 
 
 __all__ = [
+    "PROGRESS_STEPS",
     "ImportProblem",
     "ImportRejected",
     "ImportResult",
