@@ -209,3 +209,27 @@ def test_importing_the_same_big_file_again_updates_and_duplicates_nothing(databa
     assert after["verifications"] == before["verifications"]
     with database.session() as session:
         assert set(session.scalars(select(Group.version))) == {2}
+
+
+def test_the_progress_moves_while_checking_and_while_writing(database, monkeypatch):
+    records = _records()
+    seen: list[tuple[str, int]] = []
+    real_save = importing._save_batch
+
+    def save(*args: Any, **kwargs: Any) -> None:
+        seen.append(("write", 0))
+        real_save(*args, **kwargs)
+
+    monkeypatch.setattr(importing, "WRITE_BATCH", 500)
+    monkeypatch.setattr(importing, "_save_batch", save)
+    with database.session() as session:
+        _postcodes(session, records)
+        import_listings(
+            session, records, GazetteerGeocoder(session), lambda n: seen.append(("move", n))
+        )
+    moves = [n for kind, n in seen if kind == "move"]
+    assert sum(moves) == importing.PROGRESS_STEPS * BIG
+    first_write = seen.index(("write", 0))
+    assert sum(n for kind, n in seen[:first_write] if kind == "move") == BIG  # while checking
+    assert len([n for kind, n in seen[:first_write] if kind == "move" and n]) > 1
+    assert [kind for kind, _ in seen[first_write:]] == ["write", "move"] * 4
