@@ -71,7 +71,7 @@ def import_source(
             default_category=default_category,
             today=dt.date.today(),
         )
-        parsed = read_source(kind, data, options)
+        parsed = read_source(kind, data, options, limit=None)  # an operator's own file
         geocoder = geocoder_for(database.config, session)
         steps = PROGRESS_STEPS * len(parsed.records)  # checked, then written or unchanged
         with progress_bar("listings", steps) as advance:
