@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assetmap.directory.bulk import insert_rows, lookup, update_rows
+from assetmap.directory.bulk import gc_paused, insert_rows, lookup, update_rows
 from assetmap.directory.contract import DoorToDoorIn, ListingIn, parse_listing
 from assetmap.directory.importing import (
     ImportProblem,
@@ -234,6 +234,7 @@ def _prepared(
     return listings, changes
 
 
+@gc_paused()
 def preview_source(
     session: Session, source: str, parsed: ParsedSource, geocoder: Geocoder | None
 ) -> Preview:
@@ -254,6 +255,7 @@ def preview_source(
     return Preview(rows=rows, gaps=list(parsed.gaps))
 
 
+@gc_paused()  # an object or more for every record, kept to the end: see bulk.gc_paused
 def load_source(
     session: Session,
     source: str,
