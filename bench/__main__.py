@@ -32,7 +32,7 @@ from assetmap.db import Database
 from assetmap.geo.spatial import BBox, Point, circle_bbox, spatial_dialect
 from assetmap.models import Group, Venue
 from assetmap.web.context import app_database
-from bench import freshness, gaps, oruk, transit
+from bench import freshness, gaps, importing, oruk, transit
 from bench.matching import HEADER as MATCH_HEADER
 from bench.matching import bench_match
 from seed.generate import load_synthetic
@@ -281,7 +281,7 @@ def bench_search_page(url: str, rounds: int) -> list[str]:
 @click.option("--rounds", default=200, show_default=True, help="Timed requests per query kind.")
 @click.option(
     "--only",
-    type=click.Choice(["api", "search", "match", "oruk", "freshness", "gaps", "transit"]),
+    type=click.Choice(["api", "search", "match", "oruk", "freshness", "gaps", "transit", "import"]),
     multiple=True,
     help="Run only these parts (default: all).",
 )
@@ -305,7 +305,16 @@ def main(
 ) -> None:
     """Benchmark the directory API, search page, matching, the freshness scan, gap
     analysis and the timetable router on SpatiaLite and PostGIS."""
-    parts = set(only) or {"api", "search", "match", "oruk", "freshness", "gaps", "transit"}
+    parts = set(only) or {
+        "api",
+        "search",
+        "match",
+        "oruk",
+        "freshness",
+        "gaps",
+        "transit",
+        "import",
+    }
     CACHE.mkdir(exist_ok=True)
     backends = [("SpatiaLite", f"sqlite:///{CACHE / f'spatialite-{size}.db'}")]
     postgres = os.environ.get("ASSETMAP_TEST_POSTGRES_URL")
@@ -330,6 +339,8 @@ def main(
         bench_gaps(postgres)
     if "transit" in parts:
         bench_transit(transit_quick)
+    if "import" in parts:
+        bench_import(size, postgres)
     click.echo(f"results written to {RESULTS.name}")
 
 
@@ -367,6 +378,15 @@ def bench_freshness(size: int, postgres_url: str, postgis_size: int) -> None:
         "freshness",
         freshness.section(cases, {"SpatiaLite": size, "PostGIS": postgis_size}, loads, machine()),
     )
+
+
+def bench_import(size: int, postgres_url: str) -> None:
+    """Import at scale: ``size`` listings and a tenth of that, both commands, both backends."""
+    sizes = sorted({max(size // 10, 1), size})
+    click.echo(f"import at scale: {', '.join(f'{n:,}' for n in sizes)} listings")
+    click.echo("\n".join(importing.HEADER))
+    runs = importing.bench(sizes, postgres_url, CACHE, click.echo)
+    write_section("import", importing.section(runs, sizes, dt.date.today().isoformat(), machine()))
 
 
 def bench_transit(quick: bool) -> None:

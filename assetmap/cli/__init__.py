@@ -25,7 +25,7 @@ from assetmap.accounts.users import create_api_token, create_user, normalise_ema
 from assetmap.cli.common import err, open_database, progress_bar, user_errors, write_json_list
 from assetmap.config import Config
 from assetmap.db import Database
-from assetmap.directory.importing import import_listings
+from assetmap.directory.importing import PROGRESS_STEPS, import_listings
 from assetmap.directory.queries import iter_listings
 from assetmap.gaps import export as gap_export
 from assetmap.gaps.analysis import AreaGap
@@ -166,7 +166,8 @@ def import_groups(ctx: click.Context, file: Path) -> None:
 def load_records(database: Database, records: Any) -> tuple[int, int]:
     """Validate and save listings in one transaction, with a progress bar."""
     total = len(records) if isinstance(records, list) else 0
-    with database.session() as session, progress_bar("groups", total) as advance:
+    steps = PROGRESS_STEPS * total  # each record moves it once checked, once written
+    with database.session() as session, progress_bar("groups", steps) as advance:
         result = import_listings(session, records, geocoder_for(database.config, session), advance)
     return result.created, result.updated
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from assetmap.cli import sheets
 from assetmap.cli.common import open_database, progress_bar, user_errors, write_json_list
+from assetmap.directory.importing import PROGRESS_STEPS
 from assetmap.errors import ValidationError
 from assetmap.geo.geocoders import geocoder_for
 from assetmap.interop.formats import ReadOptions, format_of, read_source
@@ -70,9 +71,10 @@ def import_source(
             default_category=default_category,
             today=dt.date.today(),
         )
-        parsed = read_source(kind, data, options)
+        parsed = read_source(kind, data, options, limit=None)  # an operator's own file
         geocoder = geocoder_for(database.config, session)
-        with progress_bar("listings", len(parsed.records)) as advance:
+        steps = PROGRESS_STEPS * len(parsed.records)  # checked, then written or unchanged
+        with progress_bar("listings", steps) as advance:
             result = load_source(
                 session, name, parsed, geocoder, dt.datetime.now(dt.UTC), progress=advance
             )

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Select, bindparam, select, update
@@ -156,3 +157,33 @@ def _children(session: Session, ids: list[int]) -> _Children:
     ):
         children.schedule[entry.group_id].append(entry)
     return children
+
+
+def document_of(
+    group: Mapping[str, Any],
+    organisation: str | None,
+    venue: Mapping[str, Any] | None,
+    categories: Iterable[str],
+    interests: Iterable[str],
+    schedule: Sequence[Mapping[str, Any]],
+) -> str:
+    """The Feature text :func:`build_documents` makes from these rows once they are written
+    (``group`` holds the groups-table columns, ``id`` and ``venue_id`` included): an import
+    writes each document with its group rather than reading every group back to build it."""
+    place = venue or {}
+    row = SimpleNamespace(
+        **group,
+        organisation_name=organisation,
+        venue_name=place.get("name"),
+        venue_address=place.get("address"),
+        venue_postcode=place.get("postcode"),
+        venue_lat=place.get("lat"),
+        venue_lon=place.get("lon"),
+    )
+    listing = listing_json(
+        row,
+        categories=sorted(categories),
+        interests=sorted(interests),
+        schedule=[SimpleNamespace(**entry) for entry in schedule],
+    )
+    return feature_document(listing)

@@ -1,7 +1,10 @@
 """Writes to the directory: importing listings in the contract shape, all or nothing.
 
-An import first validates every record (and geocodes those without coordinates) and only
-then writes, in set-wise batches, so 100k listings load in a minute or two. A record updates
+An import first validates every record (and geocodes the postcodes of those without
+coordinates, each distinct postcode once, all together) and only then writes, in set-wise
+batches (``directory.bulk``: COPY on PostgreSQL, executemany on SQLite; look-ups one indexed
+query per chunk), with each listing's document built here and written with its group, so
+100,000 listings load in well under a minute. A record updates
 the group it names by ``id`` or ``external_id``; without either, a group of the same name at
 the same venue by the same organisation is taken to be the same group.
 """
@@ -13,12 +16,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from assetmap.db import allocate_ids, chunks, sync_id_sequence
+from assetmap.directory.bulk import (
+    LOOKUP_CHUNK,
+    gc_paused,
+    geocode_postcodes,
+    insert_rows,
+    lookup,
+    update_rows,
+    values_in,
+)
 from assetmap.directory.contract import ListingIn, parse_listing
-from assetmap.directory.documents import groups_at_venues, refresh_documents
+from assetmap.directory.documents import document_of, groups_at_venues, refresh_documents
 from assetmap.errors import ValidationError
 from assetmap.geo.interfaces import Geocoder
 from assetmap.geo.spatial import point_ewkt
@@ -35,11 +47,14 @@ from assetmap.models import (
     table_of,
 )
 
-WRITE_BATCH = 1000
-# Inserts go to the tables (Core executemany): the ORM's bulk insert splits rows whose None
-# values differ into separate statements, which on SQLite means one INSERT per group.
-# Keeps IN (...) lists well under SQLite's limit on bound parameters.
-LOOKUP_CHUNK = 500
+#: Listings written per round of look-ups and set-wise writes (COPY on PostgreSQL, one
+#: executemany per table on SQLite).
+WRITE_BATCH = 5000
+#: A progress bar over an import counts each record twice: once checked, once written (or,
+#: for a source's unchanged records, found unchanged).
+PROGRESS_STEPS = 2
+#: Records checked between two moves of the progress bar.
+PROGRESS_EVERY = 1000
 
 T = TypeVar("T")
 
@@ -79,19 +94,36 @@ class ImportResult:
 
 
 def validate_records(
-    records: Sequence[Any], geocoder: Geocoder | None, *, venue_required: bool = True
+    records: Sequence[Any],
+    geocoder: Geocoder | None,
+    progress: Callable[[int], None] | None = None,
+    *,
+    venue_required: bool = True,
 ) -> list[ListingIn]:
     """Every record as a ListingIn with coordinates, or ImportRejected listing all problems.
-    Without a geocoder, a venue given by postcode alone is a problem, not a lookup.
-    ``venue_required=False``: a venue may be not known (see ``contract.cross_field_problems``)."""
+    Without a geocoder, a venue given by postcode alone is a problem, not a lookup; with one,
+    each distinct postcode is looked up once, all together. ``progress`` is told as records
+    are checked. ``venue_required=False``: a venue may be not known (see
+    ``contract.cross_field_problems``)."""
     if not isinstance(records, list):
         raise ImportRejected([ImportProblem(0, "", "the file must hold a JSON list of listings")])
+    with gc_paused():
+        return _validated(records, geocoder, progress, venue_required)
+
+
+def _validated(
+    records: list[Any],
+    geocoder: Geocoder | None,
+    progress: Callable[[int], None] | None,
+    venue_required: bool,
+) -> list[ListingIn]:
     problems: list[ImportProblem] = []
-    listings: list[ListingIn] = []
+    parsed: list[tuple[int, ListingIn]] = []
     seen_ids: dict[int, int] = {}
     seen_external: dict[str, int] = {}
-    places: dict[str, tuple[float, float] | None] = {}
     for number, record in enumerate(records, start=1):
+        if progress and number % PROGRESS_EVERY == 0:
+            progress(PROGRESS_EVERY)
         listing, found = parse_listing(record, venue_required=venue_required)
         problems.extend(ImportProblem(number, path, message) for path, message in found)
         if listing is None:
@@ -109,13 +141,32 @@ def validate_records(
                     ImportProblem(number, "external_id", f"repeats that of record {earlier}")
                 )
             seen_external.setdefault(listing.external_id, number)
+        parsed.append((number, listing))
+    if progress:
+        progress(len(records) % PROGRESS_EVERY)
+    listings = _geocoded(parsed, geocoder, problems)
+    if problems:
+        raise ImportRejected(sorted(problems, key=lambda problem: problem.record))
+    return listings
+
+
+def _geocoded(
+    parsed: list[tuple[int, ListingIn]], geocoder: Geocoder | None, problems: list[ImportProblem]
+) -> list[ListingIn]:
+    """The listings with coordinates from their venue's postcode where they had none; a
+    postcode the gazetteer does not know is a problem (and its listing is left out)."""
+    postcodes = [
+        listing.venue.postcode
+        for _, listing in parsed
+        if listing.venue is not None and listing.venue.lat is None and listing.venue.postcode
+    ]
+    places = geocode_postcodes(geocoder, postcodes) if geocoder and postcodes else {}
+    listings = []
+    for number, listing in parsed:
         venue = listing.venue
         if venue is not None and venue.lat is None and venue.postcode:
-            if venue.postcode not in places:
-                place = geocoder.geocode(venue.postcode) if geocoder else None
-                places[venue.postcode] = (place.lat, place.lon) if place else None
-            found_place = places[venue.postcode]
-            if found_place is None:
+            place = places.get(venue.postcode)
+            if place is None:
                 problems.append(
                     ImportProblem(
                         number,
@@ -125,10 +176,8 @@ def validate_records(
                     )
                 )
                 continue
-            venue.lat, venue.lon = found_place
+            venue.lat, venue.lon = place.lat, place.lon
         listings.append(listing)
-    if problems:
-        raise ImportRejected(problems)
     return listings
 
 
@@ -138,8 +187,9 @@ def import_listings(
     geocoder: Geocoder,
     progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
-    """Validate then save ``records``; the caller's transaction makes it all-or-nothing."""
-    return save_listings(session, validate_records(records, geocoder), progress)
+    """Validate then save ``records``; the caller's transaction makes it all-or-nothing.
+    ``progress`` moves :data:`PROGRESS_STEPS` times per record: checked, then written."""
+    return save_listings(session, validate_records(records, geocoder, progress), progress)
 
 
 def save_listings(
@@ -153,80 +203,100 @@ def save_listings(
 
     Updates move each group's ``version`` on by one, unless the caller has already claimed
     the new version (``edits.edit_listing`` does, to refuse a stale edit atomically).
+    ``progress`` is told as each batch is written.
     """
     result = ImportResult()
-    for batch in chunks(listings, WRITE_BATCH):
-        _save_batch(session, batch, result, bump_versions)
-        if progress:
-            progress(len(batch))
+    with gc_paused():
+        for batch in chunks(listings, WRITE_BATCH):
+            _save_batch(session, batch, result, bump_versions)
+            if progress:
+                progress(len(batch))
     return result
+
+
+@dataclass
+class _Venues:
+    """The batch's venues, by (name, postcode): their ids, their details as stored after this
+    batch (for the documents), and the existing ones whose details it changed."""
+
+    ids: dict[tuple[str, str], int] = field(default_factory=dict)
+    details: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    moved: list[int] = field(default_factory=list)
 
 
 def _save_batch(
     session: Session, batch: Sequence[ListingIn], result: ImportResult, bump_versions: bool
 ) -> None:
     organisation_ids = _organisation_ids(session, batch)
-    venue_ids, moved_venues = _venue_ids(session, batch)
-    existing = _existing_groups(session, batch, organisation_ids, venue_ids)
+    venues = _venues(session, batch)
+    existing = _existing_groups(session, batch, organisation_ids, venues.ids)
 
-    updates: list[dict[str, Any]] = []
-    inserts_with_id: list[dict[str, Any]] = []
-    inserts: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
     group_ids: list[int] = [0] * len(batch)
     unnumbered: list[int] = []  # positions of new groups that need an id
+    updated: set[int] = set()
     for position, listing in enumerate(batch):
         organisation_id = organisation_ids.get(listing.organisation or "")
-        venue_id = venue_ids.get(_venue_key(listing)) if listing.venue else None
+        venue_id = venues.ids.get(_venue_key(listing)) if listing.venue else None
         values = _group_values(listing, organisation_id, venue_id)
         match = existing[position]
         if match is not None:
             group_id, version = match
-            group_ids[position] = group_id
-            bumped = {"version": version + 1} if bump_versions else {}
-            updates.append({"id": group_id, **bumped, **values})
+            group_ids[position] = values["id"] = group_id
+            updated.add(group_id)
+            if bump_versions:
+                values["version"] = version + 1
         elif listing.id is not None:
-            group_ids[position] = listing.id
-            inserts_with_id.append({"id": listing.id, **values})
+            group_ids[position] = values["id"] = listing.id
         else:
             unnumbered.append(position)
-            inserts.append(values)
+        rows.append(values)
+    new_ids = allocate_ids(session, table_of(Group), len(unnumbered))
+    for position, group_id in zip(unnumbered, new_ids, strict=True):
+        rows[position]["id"] = group_ids[position] = group_id
 
-    if updates:
-        session.execute(update(Group), updates)
-    if inserts_with_id:
-        session.execute(insert(table_of(Group)), inserts_with_id)
+    children = _children(session, batch, group_ids, updated)
+    for listing, values, categories, interests, schedule in zip(
+        batch, rows, *children, strict=True
+    ):
+        venue = venues.details.get(_venue_key(listing)) if listing.venue else None
+        values["document"] = document_of(
+            values,
+            listing.organisation,
+            venue,
+            (row["category"].value for row in categories),
+            (row["interest"] for row in interests),
+            schedule,
+        )
+    updates = [values for values in rows if values["id"] in updated]
+    inserts = [values for values in rows if values["id"] not in updated]
+    update_rows(session, table_of(Group), updates)
+    insert_rows(session, table_of(Group), inserts)
+    if len(inserts) > len(unnumbered):  # some brought ids of their own
         sync_id_sequence(session, table_of(Group))
-    if inserts:
-        new_ids = allocate_ids(session, table_of(Group), len(inserts))
-        for position, row, group_id in zip(unnumbered, inserts, new_ids, strict=True):
-            row["id"] = group_ids[position] = group_id
-        session.execute(insert(table_of(Group)), inserts)
-
-    _replace_children(session, batch, group_ids, updated={u["id"] for u in updates})
-    _record_verifications(session, batch, group_ids, existing)
-    refresh_documents(session, [*group_ids, *groups_at_venues(session, moved_venues)])
+    _replace_children(session, updated, children)
+    _record_verifications(session, batch, group_ids, updated)
+    in_batch = set(group_ids)
+    refresh_documents(
+        session, [g for g in groups_at_venues(session, venues.moved) if g not in in_batch]
+    )
     result.updated += len(updates)
-    result.created += len(inserts) + len(inserts_with_id)
+    result.created += len(inserts)
     result.group_ids.extend(group_ids)
 
 
 def _organisation_ids(session: Session, batch: Sequence[ListingIn]) -> dict[str, int]:
-    names = sorted({listing.organisation for listing in batch if listing.organisation})
-    found: dict[str, int] = {}
-    for chunk in chunks(names, LOOKUP_CHUNK):
-        found.update(
-            session.execute(
-                select(Organisation.name, Organisation.id).where(Organisation.name.in_(chunk))
-            ).all()
-        )
-    missing = [name for name in names if name not in found]
-    if missing:
-        new_ids = allocate_ids(session, table_of(Organisation), len(missing))
-        session.execute(
-            insert(Organisation),
-            [{"id": i, "name": name} for i, name in zip(new_ids, missing, strict=True)],
-        )
-        found.update(zip(missing, new_ids, strict=True))
+    names = {listing.organisation for listing in batch if listing.organisation}
+    statement = select(Organisation.name, Organisation.id)
+    found: dict[str, int] = dict(lookup(session, statement, Organisation.name, list(names)))
+    missing = sorted(name for name in names if name not in found)
+    new_ids = allocate_ids(session, table_of(Organisation), len(missing))
+    insert_rows(
+        session,
+        table_of(Organisation),
+        [{"id": i, "name": name} for i, name in zip(new_ids, missing, strict=True)],
+    )
+    found.update(zip(missing, new_ids, strict=True))
     return found
 
 
@@ -235,13 +305,8 @@ def _venue_key(listing: ListingIn) -> tuple[str, str]:
     return listing.venue.name, listing.venue.postcode or ""
 
 
-def _venue_ids(
-    session: Session, batch: Sequence[ListingIn]
-) -> tuple[dict[tuple[str, str], int], list[int]]:
-    """Find or create each venue, keyed by (name, postcode); the newest details win.
-
-    Returns the ids by key, and the ids of existing venues whose details changed.
-    """
+def _venues(session: Session, batch: Sequence[ListingIn]) -> _Venues:
+    """Find or create each venue, keyed by (name, postcode); the newest details win."""
     wanted: dict[tuple[str, str], dict[str, Any]] = {}
     for listing in batch:
         if listing.venue is None:
@@ -255,43 +320,46 @@ def _venue_ids(
             "lat": venue.lat,
             "lon": venue.lon,
         }
-    found: dict[tuple[str, str], tuple[int, Any]] = {}
-    names = sorted({name for name, _ in wanted})
-    for chunk in chunks(names, LOOKUP_CHUNK):
-        for row in session.execute(
-            select(Venue.id, Venue.name, Venue.postcode, Venue.address, Venue.lat, Venue.lon).where(
-                Venue.name.in_(chunk)
-            )
-        ):
-            key = (row.name, row.postcode or "")
-            if key in wanted:
-                found[key] = (row.id, (row.address, row.lat, row.lon))
-    changed = [
-        {"id": venue_id, **values, "location": point_ewkt(values["lat"], values["lon"])}
-        for key, values in wanted.items()
-        if key in found
-        for venue_id, stored in [found[key]]
-        if stored != (values["address"], values["lat"], values["lon"])
-    ]
-    if changed:
-        session.execute(update(Venue), changed)
-    ids = {key: venue_id for key, (venue_id, _) in found.items()}
-    missing_keys = [key for key in wanted if key not in found]
-    if missing_keys:
-        new_ids = allocate_ids(session, table_of(Venue), len(missing_keys))
-        session.execute(
-            insert(Venue),
-            [
-                {
-                    "id": venue_id,
-                    **wanted[key],
-                    "location": point_ewkt(wanted[key]["lat"], wanted[key]["lon"]),
-                }
-                for key, venue_id in zip(missing_keys, new_ids, strict=True)
-            ],
-        )
-        ids.update(zip(missing_keys, new_ids, strict=True))
-    return ids, [row["id"] for row in changed]
+    out = _Venues()
+    statement = select(Venue.id, Venue.name, Venue.postcode, Venue.address, Venue.lat, Venue.lon)
+    changed = []
+    for row in lookup(session, statement, Venue.name, [name for name, _ in wanted]):
+        key = (row.name, row.postcode or "")
+        if key not in wanted or key in out.ids:
+            continue
+        out.ids[key] = row.id
+        values = wanted[key]
+        if (row.address, row.lat, row.lon) != (values["address"], values["lat"], values["lon"]):
+            changed.append({"id": row.id, **values, "location": _point(values)})
+            out.details[key] = values
+        else:
+            out.details[key] = {
+                "name": row.name,
+                "address": row.address,
+                "postcode": row.postcode,
+                "lat": row.lat,
+                "lon": row.lon,
+            }
+    update_rows(session, table_of(Venue), changed)
+    out.moved = [row["id"] for row in changed]
+    missing = [key for key in wanted if key not in out.ids]
+    new_ids = allocate_ids(session, table_of(Venue), len(missing))
+    insert_rows(
+        session,
+        table_of(Venue),
+        [
+            {"id": venue_id, **wanted[key], "location": _point(wanted[key])}
+            for key, venue_id in zip(missing, new_ids, strict=True)
+        ],
+    )
+    for key, venue_id in zip(missing, new_ids, strict=True):
+        out.ids[key] = venue_id
+        out.details[key] = wanted[key]
+    return out
+
+
+def _point(values: dict[str, Any]) -> str:
+    return point_ewkt(values["lat"], values["lon"])
 
 
 def _existing_groups(
@@ -301,33 +369,27 @@ def _existing_groups(
     venue_ids: dict[tuple[str, str], int],
 ) -> list[tuple[int, int] | None]:
     """For each listing, the (id, version) of the stored group it updates, if any."""
-    by_id: dict[int, tuple[int, int]] = {}
-    by_external: dict[str, tuple[int, int]] = {}
     ids = [listing.id for listing in batch if listing.id is not None]
     externals = [listing.external_id for listing in batch if listing.external_id is not None]
-    for id_chunk in chunks(ids, LOOKUP_CHUNK):
-        for row in session.execute(select(Group.id, Group.version).where(Group.id.in_(id_chunk))):
-            by_id[row.id] = (row.id, row.version)
-    for external_chunk in chunks(externals, LOOKUP_CHUNK):
-        for keyed in session.execute(
-            select(Group.external_id, Group.id, Group.version).where(
-                Group.external_id.in_(external_chunk)
-            )
-        ):
-            by_external[keyed.external_id or ""] = (keyed.id, keyed.version)
-
-    keyless_names = sorted(
-        {listing.name for listing in batch if listing.id is None and listing.external_id is None}
-    )
+    by_id = {
+        row.id: (row.id, row.version)
+        for row in lookup(session, select(Group.id, Group.version), Group.id, ids)
+    }
+    keyed = select(Group.external_id, Group.id, Group.version)
+    by_external = {
+        row.external_id: (row.id, row.version)
+        for row in lookup(session, keyed, Group.external_id, externals)
+    }
+    keyless_names = [
+        listing.name for listing in batch if listing.id is None and listing.external_id is None
+    ]
     by_natural: dict[tuple[str, int | None, int | None], tuple[int, int]] = {}
-    for name_chunk in chunks(keyless_names, LOOKUP_CHUNK):
-        for named in session.execute(
-            select(
-                Group.id, Group.version, Group.name, Group.organisation_id, Group.venue_id
-            ).where(Group.name.in_(name_chunk), Group.external_id.is_(None))
-        ):
-            key = (named.name, named.organisation_id, named.venue_id)
-            by_natural[key] = (named.id, named.version)
+    natural = select(
+        Group.id, Group.version, Group.name, Group.organisation_id, Group.venue_id
+    ).where(Group.external_id.is_(None))
+    for named in lookup(session, natural, Group.name, keyless_names):
+        key = (named.name, named.organisation_id, named.venue_id)
+        by_natural[key] = (named.id, named.version)
 
     matches: list[tuple[int, int] | None] = []
     for listing in batch:
@@ -408,77 +470,78 @@ def _group_values(
 def _kept_anchors(session: Session, updated: set[int]) -> dict[tuple[Any, ...], dt.date]:
     """Each updated group's sessions' ``from_date``, by (group, day, start, frequency): a save
     that does not mention it (the organiser's form has no such field) keeps it."""
-    kept: dict[tuple[Any, ...], dt.date] = {}
-    for chunk in chunks(sorted(updated), LOOKUP_CHUNK):
-        for row in session.execute(
-            select(
-                ScheduleEntry.group_id,
-                ScheduleEntry.day,
-                ScheduleEntry.start,
-                ScheduleEntry.frequency,
-                ScheduleEntry.from_date,
-            ).where(ScheduleEntry.group_id.in_(chunk), ScheduleEntry.from_date.is_not(None))
-        ):
-            kept[(row.group_id, row.day, row.start, row.frequency)] = row.from_date
-    return kept
+    statement = select(
+        ScheduleEntry.group_id,
+        ScheduleEntry.day,
+        ScheduleEntry.start,
+        ScheduleEntry.frequency,
+        ScheduleEntry.from_date,
+    ).where(ScheduleEntry.from_date.is_not(None))
+    return {
+        (row.group_id, row.day, row.start, row.frequency): row.from_date
+        for row in lookup(session, statement, ScheduleEntry.group_id, list(updated))
+    }
+
+
+Rows = list[dict[str, Any]]
+
+
+def _children(
+    session: Session, batch: Sequence[ListingIn], group_ids: list[int], updated: set[int]
+) -> tuple[list[Rows], list[Rows], list[Rows]]:
+    """Each listing's category, interest and schedule rows, in the order they are stored."""
+    kept = _kept_anchors(session, updated)
+    categories, interests, schedule = [], [], []
+    for listing, group_id in zip(batch, group_ids, strict=True):
+        categories.append(
+            [{"group_id": group_id, "category": c} for c in dict.fromkeys(listing.categories)]
+        )
+        interests.append(
+            [{"group_id": group_id, "interest": i} for i in dict.fromkeys(listing.interests)]
+        )
+        schedule.append(
+            [
+                {
+                    "group_id": group_id,
+                    "day": entry.day,
+                    "start": entry.start,
+                    "end": entry.end,
+                    "frequency": entry.frequency,
+                    "from_date": (
+                        entry.from_date
+                        if "from_date" in entry.model_fields_set
+                        else kept.get((group_id, entry.day, entry.start, entry.frequency))
+                    ),
+                }
+                for entry in listing.schedule
+            ]
+        )
+    return categories, interests, schedule
 
 
 def _replace_children(
-    session: Session, batch: Sequence[ListingIn], group_ids: list[int], updated: set[int]
+    session: Session, updated: set[int], children: tuple[list[Rows], list[Rows], list[Rows]]
 ) -> None:
-    kept = _kept_anchors(session, updated)
+    models: tuple[type[Any], ...] = (GroupCategory, GroupInterest, ScheduleEntry)
     for chunk in chunks(sorted(updated), LOOKUP_CHUNK):
-        for model in (GroupCategory, GroupInterest, ScheduleEntry):
-            session.execute(delete(model).where(model.group_id.in_(chunk)))
-    categories, interests, schedule = [], [], []
-    for listing, group_id in zip(batch, group_ids, strict=True):
-        categories += [
-            {"group_id": group_id, "category": c} for c in dict.fromkeys(listing.categories)
-        ]
-        interests += [
-            {"group_id": group_id, "interest": i} for i in dict.fromkeys(listing.interests)
-        ]
-        schedule += [
-            {
-                "group_id": group_id,
-                "day": entry.day,
-                "start": entry.start,
-                "end": entry.end,
-                "frequency": entry.frequency,
-                "from_date": (
-                    entry.from_date
-                    if "from_date" in entry.model_fields_set
-                    else kept.get((group_id, entry.day, entry.start, entry.frequency))
-                ),
-            }
-            for entry in listing.schedule
-        ]
-    for model, rows in (
-        (GroupCategory, categories),
-        (GroupInterest, interests),
-        (ScheduleEntry, schedule),
-    ):
-        if rows:
-            session.execute(insert(table_of(model)), rows)
+        for model in models:
+            session.execute(delete(model).where(values_in(session, model.group_id, chunk)))
+    for model, per_listing in zip(models, children, strict=True):
+        insert_rows(session, table_of(model), [row for rows in per_listing for row in rows])
 
 
 def _record_verifications(
-    session: Session,
-    batch: Sequence[ListingIn],
-    group_ids: list[int],
-    existing: list[tuple[int, int] | None],
+    session: Session, batch: Sequence[ListingIn], group_ids: list[int], updated: set[int]
 ) -> None:
     """Keep the verification history behind ``last_verified_at`` when an import moves it."""
-    updated_ids = [match[0] for match in existing if match is not None]
-    latest: dict[int, dt.date | None] = {}
-    for chunk in chunks(updated_ids, LOOKUP_CHUNK):
-        latest.update(
-            session.execute(
-                select(Verification.group_id, func.max(Verification.verified_on))
-                .where(Verification.group_id.in_(chunk), Verification.reached)
-                .group_by(Verification.group_id)
-            ).all()
-        )
+    statement = (
+        select(Verification.group_id, func.max(Verification.verified_on))
+        .where(Verification.reached)
+        .group_by(Verification.group_id)
+    )
+    latest: dict[int, dt.date | None] = dict(
+        lookup(session, statement, Verification.group_id, list(updated))
+    )
     rows = [
         {
             "group_id": group_id,
@@ -490,11 +553,11 @@ def _record_verifications(
         for listing, group_id in zip(batch, group_ids, strict=True)
         if listing.last_verified_at is not None and latest.get(group_id) != listing.last_verified_at
     ]
-    if rows:
-        session.execute(insert(table_of(Verification)), rows)
+    insert_rows(session, table_of(Verification), rows)
 
 
 __all__ = [
+    "PROGRESS_STEPS",
     "ImportProblem",
     "ImportRejected",
     "ImportResult",

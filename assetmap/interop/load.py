@@ -28,10 +28,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assetmap.db import chunks
+from assetmap.directory.bulk import gc_paused, insert_rows, lookup, update_rows
 from assetmap.directory.contract import DoorToDoorIn, ListingIn, parse_listing
 from assetmap.directory.importing import (
     ImportProblem,
@@ -43,7 +43,6 @@ from assetmap.geo.interfaces import Geocoder
 from assetmap.interop.duplicates import find_duplicates
 from assetmap.models import Group, ListingSource, table_of
 
-LOOKUP_CHUNK = 500
 #: Fields a re-import is compared on: everything but ids and what is derived when served.
 _NOT_COMPARED = frozenset({"id", "external_id", "freshness"})
 _DERIVED_CAPACITY = ("spare_places", "places_held")
@@ -146,38 +145,32 @@ def _repeated_ids(records: Sequence[SourceRecord]) -> list[ImportProblem]:
 
 def known_groups(session: Session, source: str, source_ids: Sequence[str]) -> dict[str, int]:
     """The group already imported from ``source`` under each of these ids."""
-    found: dict[str, int] = {}
-    for chunk in chunks(sorted(set(source_ids)), LOOKUP_CHUNK):
-        for source_id, group_id in session.execute(
-            select(ListingSource.source_id, ListingSource.group_id).where(
-                ListingSource.source == source, ListingSource.source_id.in_(chunk)
-            )
-        ):
-            found[str(source_id)] = group_id
-    return found
+    statement = select(ListingSource.source_id, ListingSource.group_id).where(
+        ListingSource.source == source
+    )
+    return {
+        str(source_id): group_id
+        for source_id, group_id in lookup(session, statement, ListingSource.source_id, source_ids)
+    }
 
 
 def _stored(session: Session, ids: Sequence[int]) -> dict[int, ListingIn]:
     """The stored listings, read back through the contract (so they compare like for like)."""
     out: dict[int, ListingIn] = {}
-    for chunk in chunks(sorted(set(ids)), LOOKUP_CHUNK):
-        for row in session.execute(
-            select(Group.id, Group.document, Group.last_verified_at, Group.verified_by).where(
-                Group.id.in_(chunk)
+    statement = select(Group.id, Group.document, Group.last_verified_at, Group.verified_by)
+    for row in lookup(session, statement, Group.id, ids):
+        if not row.document:
+            continue
+        listing, _ = parse_listing(
+            json.loads(row.document).get("properties", {}), venue_required=False
+        )
+        if listing is not None:
+            # the columns are the truth on checks (a verification writes them first)
+            listing.last_verified_at, listing.verified_by = (
+                row.last_verified_at,
+                row.verified_by,
             )
-        ):
-            if not row.document:
-                continue
-            listing, _ = parse_listing(
-                json.loads(row.document).get("properties", {}), venue_required=False
-            )
-            if listing is not None:
-                # the columns are the truth on checks (a verification writes them first)
-                listing.last_verified_at, listing.verified_by = (
-                    row.last_verified_at,
-                    row.verified_by,
-                )
-                out[row.id] = listing
+            out[row.id] = listing
     return out
 
 
@@ -208,9 +201,14 @@ def _keep_newer_verification(incoming: ListingIn, stored: ListingIn) -> None:
 
 
 def _prepared(
-    session: Session, source: str, parsed: ParsedSource, geocoder: Geocoder | None
+    session: Session,
+    source: str,
+    parsed: ParsedSource,
+    geocoder: Geocoder | None,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[list[ListingIn], list[bool]]:
-    """Every record validated, with its stored listing's id; and whether each changes it."""
+    """Every record validated, with its stored listing's id; and whether each changes it.
+    ``progress`` is told as records are checked."""
     problems = list(parsed.problems) + _repeated_ids(parsed.records)
     if problems:
         raise ImportRejected(_labelled(problems, parsed.records))
@@ -223,7 +221,7 @@ def _prepared(
             data["id"] = known[record.source_id]
         raw.append(data)
     try:
-        listings = validate_records(raw, geocoder, venue_required=False)
+        listings = validate_records(raw, geocoder, progress, venue_required=False)
     except ImportRejected as rejected:
         raise ImportRejected(_labelled(rejected.problems, parsed.records)) from None
     stored = _stored(session, [listing.id for listing in listings if listing.id is not None])
@@ -236,6 +234,7 @@ def _prepared(
     return listings, changes
 
 
+@gc_paused()
 def preview_source(
     session: Session, source: str, parsed: ParsedSource, geocoder: Geocoder | None
 ) -> Preview:
@@ -256,6 +255,7 @@ def preview_source(
     return Preview(rows=rows, gaps=list(parsed.gaps))
 
 
+@gc_paused()  # an object or more for every record, kept to the end: see bulk.gc_paused
 def load_source(
     session: Session,
     source: str,
@@ -264,9 +264,13 @@ def load_source(
     now: dt.datetime,
     progress: Callable[[int], None] | None = None,
 ) -> LoadResult:
-    """Write a parsed source: all or nothing in the caller's transaction (see the module)."""
-    listings, changes = _prepared(session, source, parsed, geocoder)
+    """Write a parsed source: all or nothing in the caller's transaction (see the module).
+    ``progress`` moves twice per record (``importing.PROGRESS_STEPS``): checked, then written
+    or found unchanged."""
+    listings, changes = _prepared(session, source, parsed, geocoder, progress)
     to_write = [listing for listing, changed in zip(listings, changes, strict=True) if changed]
+    if progress:
+        progress(len(listings) - len(to_write))
     existed = {listing.id for listing in to_write if listing.id is not None}
     saved = save_listings(session, to_write, progress)
     written = iter(saved.group_ids)
@@ -300,13 +304,8 @@ def record_sources(
         group_id: (record.source_id, was_changed)
         for record, group_id, was_changed in zip(records, group_ids, changed, strict=True)
     }
-    existing: set[int] = set()
-    for chunk in chunks(sorted(rows), LOOKUP_CHUNK):
-        existing.update(
-            session.execute(
-                select(ListingSource.group_id).where(ListingSource.group_id.in_(chunk))
-            ).scalars()
-        )
+    statement = select(ListingSource.group_id)
+    existing = {row.group_id for row in lookup(session, statement, ListingSource.group_id, rows)}
     inserts = [
         {
             "group_id": group_id,
@@ -329,12 +328,10 @@ def record_sources(
         for group_id, (source_id, was_changed) in rows.items()
         if group_id in existing
     ]
-    if inserts:
-        session.execute(insert(table_of(ListingSource)), inserts)
+    insert_rows(session, table_of(ListingSource), inserts)
     for kind in (True, False):  # rows of one shape per statement
         same = [u for u in updates if ("imported_at" in u) is kind]
-        if same:
-            session.execute(update(ListingSource), same)
+        update_rows(session, table_of(ListingSource), same, key="group_id")
 
 
 __all__ = [

@@ -86,6 +86,9 @@ class Venue(Base):
 
     groups: Mapped[list[Group]] = relationship(back_populates="venue")
 
+    # Imports find venues by name and postcode (migration 0021).
+    __table_args__ = (Index("ix_venues_name", "name", "postcode"),)
+
 
 #: The columns of the SQLite-only covering index ix_groups_matching, in migration 0003's order.
 _MATCHING_COLUMNS: tuple[str, ...] = (
@@ -231,6 +234,8 @@ class Group(Base):
         # SQLite only (migration 0003): a covering index of what the matcher reads of each
         # group near a person, so it never reads the rows (which hold the stored document).
         Index("ix_groups_matching", *_MATCHING_COLUMNS).ddl_if(dialect="sqlite"),
+        # Imports find a record with no id of its own by name (migration 0021).
+        Index("ix_groups_name", "name"),
     )
 
 
