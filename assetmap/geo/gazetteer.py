@@ -57,13 +57,13 @@ class PostcodeImport:
     skipped_terminated: int = 0
 
 
-def _pick(header: list[str], names: tuple[str, ...], name: str) -> int:
-    lowered = [name.strip().lower() for name in header]
-    for name in names:
-        if name in lowered:
-            return lowered.index(name)
+def _pick(header: list[str], names: tuple[str, ...], file: str) -> int:
+    lowered = [column.strip().lower() for column in header]
+    for wanted in names:
+        if wanted in lowered:
+            return lowered.index(wanted)
     raise ValidationError(
-        f"{name}: no {names[0]} column (expected a header with one of {', '.join(names)})",
+        f"{file}: no {names[0]} column (expected a header with one of {', '.join(names)})",
         field=names[0],
     )
 
