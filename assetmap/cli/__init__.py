@@ -35,6 +35,7 @@ from assetmap.geo.area_people import import_area_people, read_area_people
 from assetmap.geo.areas import KINDS, import_areas, read_areas_geojson
 from assetmap.geo.gazetteer import import_postcodes, read_postcode_csv
 from assetmap.geo.geocoders import geocoder_for
+from assetmap.geo.postcode_files import PostcodeFormat, open_postcode_file
 from assetmap.geo.travel import travel_provider_for
 from assetmap.models import Area, Group, Postcode, Role, User
 from assetmap.outbox import MAX_ATTEMPTS, deliver_pending, sender_for
@@ -75,19 +76,30 @@ def init_db(ctx: click.Context) -> None:
 
 @cli.command("import-postcodes")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([f.value for f in PostcodeFormat]),
+    help="csv (ours), onspd (ONS Postcode Directory) or codepoint (OS Code-Point Open);"
+    " default: told from the file.",
+)
 @click.pass_context
 @user_errors
-def import_postcodes_command(ctx: click.Context, file: Path) -> None:
-    """Load postcodes from a CSV: postcode,latitude,longitude (or ONSPD's pcds,lat,long)."""
+def import_postcodes_command(ctx: click.Context, file: Path, fmt: str | None) -> None:
+    """Load postcodes from a CSV (postcode,latitude,longitude), the ONS Postcode Directory
+    (CSV or its zip) or OS Code-Point Open (its zip of CSVs in National Grid, or one CSV)."""
     database = open_database(ctx)
-    with file.open(encoding="utf-8-sig") as handle:
-        total = max(sum(1 for _ in handle) - 1, 0)
+    source = open_postcode_file(file, PostcodeFormat(fmt) if fmt else None)
+    total = source.count_rows()
     with database.session() as session, progress_bar("postcodes", total) as advance:
-        result = import_postcodes(session, read_postcode_csv(file), advance)
-    skipped = (
-        f", {result.skipped_no_location} without a location skipped"
-        if result.skipped_no_location
-        else ""
+        result = import_postcodes(session, source.rows(), advance)
+    skipped = "".join(
+        f", {n} {why} skipped"
+        for n, why in (
+            (result.skipped_no_location, "without a location"),
+            (result.skipped_terminated, "terminated"),
+        )
+        if n
     )
     click.echo(f"imported {result.imported} postcodes{skipped}")
 
@@ -231,7 +243,7 @@ def seed_camden_geography(database: Database) -> str:
             (
                 row
                 for row in read_postcode_csv(SEED / "camden_postcodes.csv")
-                if row is not None and row[0] not in real
+                if isinstance(row, tuple) and row[0] not in real
             ),
         )
     return (

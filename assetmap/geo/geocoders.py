@@ -59,11 +59,14 @@ class GazetteerGeocoder:
         return self._place_name(query)
 
     def _district(self, prefix: str) -> Place | None:
-        """The centre of the postcodes starting ``prefix`` ("NW5 ", "NW5 2")."""
+        """The centre of the postcodes starting ``prefix``: a district ("NW5 ") or a sector
+        ("NW5 2"), read through the (district, sector) index, not a scan of the table."""
+        district, _, digit = prefix.partition(" ")
+        where = [Postcode.district == district]
+        if digit:
+            where.append(Postcode.sector == prefix)
         row = self.session.execute(
-            select(func.avg(Postcode.lat), func.avg(Postcode.lon), func.count()).where(
-                Postcode.postcode.startswith(prefix, autoescape=True)
-            )
+            select(func.avg(Postcode.lat), func.avg(Postcode.lon), func.count()).where(*where)
         ).one()
         if not row[2]:
             return None

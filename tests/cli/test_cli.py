@@ -66,7 +66,7 @@ def test_import_postcodes_reads_our_csv_and_onspd_columns(run, database, tmp_pat
     assert "imported 2 postcodes" in run("import-postcodes", str(ours)).output
     result = run("import-postcodes", str(onspd))
     assert result.exit_code == 0, result.output
-    assert "imported 1 postcodes, 1 without a location skipped" in result.output
+    assert "imported 1 postcodes, 1 terminated skipped" in result.output
     with database.session() as session:
         updated = session.get(Postcode, "NW5 1AA")
         assert (updated.lat, updated.lon) == (51.5506, -0.1411)
