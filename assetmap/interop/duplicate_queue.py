@@ -125,7 +125,12 @@ def _listing(group: Group) -> dict[str, Any]:
 
 
 def _side(session: Session, group: Group) -> Side:
-    source = session.get(ListingSource, group.id)
+    source = session.scalar(
+        select(ListingSource)
+        .where(ListingSource.group_id == group.id)
+        .order_by(ListingSource.imported_at, ListingSource.id)
+        .limit(1)
+    )
     return Side(
         group.id,
         group.name,

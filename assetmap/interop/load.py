@@ -299,39 +299,49 @@ def record_sources(
     changed: Sequence[bool],
     now: dt.datetime,
 ) -> None:
-    """Each listing's provenance: seen in ``source`` now, and imported now if written."""
-    rows = {
-        group_id: (record.source_id, was_changed)
-        for record, group_id, was_changed in zip(records, group_ids, changed, strict=True)
-    }
-    statement = select(ListingSource.group_id)
-    existing = {row.group_id for row in lookup(session, statement, ListingSource.group_id, rows)}
-    inserts = [
-        {
-            "group_id": group_id,
-            "source": source,
-            "source_id": source_id,
-            "imported_at": now,
-            "last_seen_at": now,
-        }
-        for group_id, (source_id, _) in rows.items()
-        if group_id not in existing
-    ]
-    updates = [
-        {
-            "group_id": group_id,
-            "source": source,
-            "source_id": source_id,
-            "last_seen_at": now,
-            **({"imported_at": now} if was_changed else {}),
-        }
-        for group_id, (source_id, was_changed) in rows.items()
-        if group_id in existing
-    ]
+    """Each record's provenance: seen in ``source`` now, and imported now if written.
+
+    A listing may hold several records (an admin merged two imported duplicates): a record
+    updates the row of its own id in this source, else the listing's only row from this
+    source (a record that was matched by name and now has an id), else a new row."""
+    rows: dict[tuple[int, str | None], bool] = {}
+    for record, group_id, was_changed in zip(records, group_ids, changed, strict=True):
+        key = (group_id, record.source_id)
+        rows[key] = rows.get(key, False) or was_changed
+    statement = select(ListingSource.id, ListingSource.group_id, ListingSource.source_id).where(
+        ListingSource.source == source
+    )
+    held: dict[int, list[tuple[int, str | None]]] = {}
+    for row in lookup(session, statement, ListingSource.group_id, {g for g, _ in rows}):
+        held.setdefault(row.group_id, []).append((row.id, row.source_id))
+    inserts, updates = [], []
+    for (group_id, source_id), was_changed in rows.items():
+        mine = held.get(group_id, [])
+        same = [row_id for row_id, held_id in mine if held_id == source_id]
+        row_id = same[0] if same else (mine[0][0] if len(mine) == 1 else None)
+        if row_id is None:
+            inserts.append(
+                {
+                    "group_id": group_id,
+                    "source": source,
+                    "source_id": source_id,
+                    "imported_at": now,
+                    "last_seen_at": now,
+                }
+            )
+            continue
+        updates.append(
+            {
+                "id": row_id,
+                "source_id": source_id,
+                "last_seen_at": now,
+                **({"imported_at": now} if was_changed else {}),
+            }
+        )
     insert_rows(session, table_of(ListingSource), inserts)
     for kind in (True, False):  # rows of one shape per statement
-        same = [u for u in updates if ("imported_at" in u) is kind]
-        update_rows(session, table_of(ListingSource), same, key="group_id")
+        same_shape = [u for u in updates if ("imported_at" in u) is kind]
+        update_rows(session, table_of(ListingSource), same_shape, key="id")
 
 
 __all__ = [

@@ -9,9 +9,9 @@ so that nothing of the merged listing's past is lost:
   decided moderation changes, activity counts (added day by day), places in cases'
   shortlists, its other duplicate pairs (so a "kept apart" stays decided), and the merges
   into it;
-- its provenance moves too when the kept listing has none (a re-import of that source then
-  updates the kept listing); a listing has one provenance, so when both have one the merged
-  listing's is kept in the merge record, readable, and its source would bring it back;
+- its provenance moves too: its records in their sources become the kept listing's (a
+  listing may have several), so a re-import of either source updates the kept listing and
+  never brings the merged one back;
 - what cannot move — its own fields, sessions, categories and interests — stays readable in
   ``group_merges.merged_listing``: its last listing document;
 - then its row is deleted, so no search, match, export, feed or scan can show it; its id
@@ -210,27 +210,17 @@ def _move_pairs(session: Session, keep_id: int, merge_id: int, pair_id: int | No
     return moved
 
 
-def _move_provenance(session: Session, keep_id: int, merge_id: int) -> dict[str, Any] | None:
-    """The merged listing's source moves if the kept one has none; else it is returned, to
-    be kept in the merge record."""
-    mine = session.get(ListingSource, merge_id)
-    if mine is None:
-        return None
-    if session.get(ListingSource, keep_id) is None:
-        session.execute(
-            update(ListingSource)
-            .where(ListingSource.group_id == merge_id)
-            .values(group_id=keep_id)
-            .execution_options(synchronize_session=False)
-        )
-        session.expire(mine)
-        return None
-    return {
-        "source": mine.source,
-        "source_id": mine.source_id,
-        "imported_at": mine.imported_at.isoformat(),
-        "last_seen_at": mine.last_seen_at.isoformat(),
-    }
+def _move_provenance(session: Session, keep_id: int, merge_id: int) -> int:
+    """The merged listing's records in its sources become the kept listing's, so the next
+    import of either source updates the kept listing instead of making the merged one again.
+    Returns how many moved."""
+    moved = session.execute(
+        update(ListingSource)
+        .where(ListingSource.group_id == merge_id)
+        .values(group_id=keep_id)
+        .execution_options(synchronize_session=False)
+    )
+    return moved.rowcount or 0
 
 
 def merge(
@@ -265,9 +255,7 @@ def merge(
     moved["duplicate_pairs"] = _move_pairs(
         session, keep_id, merge_id, pair.id if pair is not None else None
     )
-    provenance = _move_provenance(session, keep_id, merge_id)
-    if provenance is not None:
-        document["provenance"] = provenance
+    _move_provenance(session, keep_id, merge_id)
     session.execute(
         update(GroupMerge)
         .where(GroupMerge.kept_id == merge_id)

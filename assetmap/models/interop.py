@@ -46,13 +46,15 @@ class DuplicateStatus(enum.StrEnum):
 
 
 class ListingSource(Base):
-    """One listing's provenance: the source it was imported from and its id there."""
+    """A listing's provenance: one record of one source it was imported from, and its id
+    there. A listing has one per record (two after an admin merged two imported duplicates)."""
 
     __tablename__ = "listing_sources"
     __table_args__ = (UniqueConstraint("source", "source_id", name="uq_listing_sources_key"),)
 
+    id: Mapped[IntPK]
     group_id: Mapped[int] = mapped_column(
-        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("groups.id", ondelete="CASCADE"), index=True
     )
     # The source's name as the importer gave it ("camden-oruk", "Knit and Natter calendar").
     source: Mapped[str] = mapped_column(String(200), index=True)

@@ -73,7 +73,9 @@ def test_a_changed_record_updates_its_listing_and_only_that_one(database):
     with database.session() as session:
         shed = session.get(Group, first.group_ids[1])
         assert shed.description == "Now with a lathe." and shed.version == 2
-        row = session.get(ListingSource, first.group_ids[1])
+        row = session.scalar(
+            select(ListingSource).where(ListingSource.group_id == first.group_ids[1])
+        )
         assert row.imported_at == LATER
 
 
@@ -173,3 +175,31 @@ def test_the_listing_page_says_a_place_not_known(database, client) -> None:
     page = client.get(f"/groups/{group_id}").get_data(as_text=True)
     assert "Not known: ask the organiser where the group meets." in page
     assert "<p>Online</p>" not in page
+
+
+def test_a_merged_duplicate_stays_merged_when_both_sources_import_again(database) -> None:
+    from assetmap.accounts.users import create_user
+    from assetmap.interop.merge import merge
+    from assetmap.models import Role
+
+    council = ParsedSource(records=[SourceRecord(listing("Knit and Natter"), source_id="42")])
+    sheet = ParsedSource(records=[SourceRecord(listing("Knit & Natter"), source_id="row-7")])
+    keep = _load(database, council, source="council").group_ids[0]
+    gone = _load(database, sheet, source="sheet").group_ids[0]
+    with database.session() as session:
+        admin = create_user(session, "admin@example.org", Role.ADMIN, name="Ada")
+        merge(session, keep, gone, admin, NOW)
+    for parsed, source in ((council, "council"), (sheet, "sheet")):
+        again = _load(database, parsed, now=LATER, source=source)
+        assert again.created == 0 and again.group_ids == [keep]
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Group)) == 1
+        rows = session.execute(
+            select(ListingSource.source, ListingSource.source_id, ListingSource.last_seen_at)
+            .where(ListingSource.group_id == keep)
+            .order_by(ListingSource.source)
+        ).all()
+    assert [(r.source, r.source_id, r.last_seen_at) for r in rows] == [
+        ("council", "42", LATER),
+        ("sheet", "row-7", LATER),
+    ]
