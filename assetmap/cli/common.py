@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -77,7 +78,7 @@ def progress_bar(description: str, total: int) -> Iterator[Callable[[int], None]
 def write_json_list(records: Iterable[Any], output: Path | None) -> int:
     """Write records as a JSON list, one per line, to ``output`` or standard output, without
     holding them all in memory (an export of 100,000 listings); returns how many."""
-    handle = output.open("w", encoding="utf-8") if output else click.get_text_stream("stdout")
+    handle = output.open("w", encoding="utf-8") if output else sys.stdout
     count = 0
     try:
         handle.write("[")

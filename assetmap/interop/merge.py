@@ -210,17 +210,15 @@ def _move_pairs(session: Session, keep_id: int, merge_id: int, pair_id: int | No
     return moved
 
 
-def _move_provenance(session: Session, keep_id: int, merge_id: int) -> int:
+def _move_provenance(session: Session, keep_id: int, merge_id: int) -> None:
     """The merged listing's records in its sources become the kept listing's, so the next
-    import of either source updates the kept listing instead of making the merged one again.
-    Returns how many moved."""
-    moved = session.execute(
+    import of either source updates the kept listing instead of making the merged one again."""
+    session.execute(
         update(ListingSource)
         .where(ListingSource.group_id == merge_id)
         .values(group_id=keep_id)
         .execution_options(synchronize_session=False)
     )
-    return moved.rowcount or 0
 
 
 def merge(

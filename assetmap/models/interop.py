@@ -53,9 +53,7 @@ class ListingSource(Base):
     __table_args__ = (UniqueConstraint("source", "source_id", name="uq_listing_sources_key"),)
 
     id: Mapped[IntPK]
-    group_id: Mapped[int] = mapped_column(
-        ForeignKey("groups.id", ondelete="CASCADE"), index=True
-    )
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
     # The source's name as the importer gave it ("camden-oruk", "Knit and Natter calendar").
     source: Mapped[str] = mapped_column(String(200), index=True)
     # The record's id in that source (an ORUK service id, a spreadsheet's id column, a
