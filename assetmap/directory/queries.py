@@ -393,13 +393,9 @@ def _candidate_statement(shape: _Shape) -> Select[Any]:
     return statement.limit(bindparam("candidates", type_=Integer))
 
 
-def _search_text(
-    session: Session, query: GroupQuery, shape: _Shape, values: dict[str, Any]
-) -> tuple[list[int], dict[int, float], int]:
-    """Rank the candidates by how well they match the text: (page ids, distances, matched)."""
-    rows = session.execute(
-        _candidate_statement(shape), {**values, "candidates": TEXT_CANDIDATES}
-    ).all()
+def text_candidates(session: Session, rows: Sequence[Any]) -> list[Candidate]:
+    """Rows with ``id``, ``name`` and ``description`` as the text ranking sees them, each
+    with its interests (one query per 500 groups)."""
     interests: dict[int, list[str]] = {row.id: [] for row in rows}
     ids = list(interests)
     for start in range(0, len(ids), 500):
@@ -409,10 +405,18 @@ def _search_text(
             )
         ):
             interests[group_id].append(interest)
+    return [Candidate(row.id, row.name, row.description, tuple(interests[row.id])) for row in rows]
+
+
+def _search_text(
+    session: Session, query: GroupQuery, shape: _Shape, values: dict[str, Any]
+) -> tuple[list[int], dict[int, float], int]:
+    """Rank the candidates by how well they match the text: (page ids, distances, matched)."""
+    rows = session.execute(
+        _candidate_statement(shape), {**values, "candidates": TEXT_CANDIDATES}
+    ).all()
     distances = {row.id: float(row.distance_m) for row in rows} if query.near else {}
-    candidates = [
-        Candidate(row.id, row.name, row.description, tuple(interests[row.id])) for row in rows
-    ]
+    candidates = text_candidates(session, rows)
     # Reasons ("matches 'woodwork'") are not shown in a list of results; ranking alone is.
     matches = rank_text(query.q or "", candidates, explain=False)
     if query.sort == "distance" and query.near is not None:

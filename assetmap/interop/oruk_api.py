@@ -25,7 +25,7 @@ from sqlalchemy import ColumnElement, Float, bindparam, func, literal, select
 from sqlalchemy.orm import Session
 
 from assetmap.db import Backend
-from assetmap.directory.queries import text_prefilter
+from assetmap.directory.queries import text_candidates, text_prefilter
 from assetmap.errors import NotFound, ValidationError
 from assetmap.geo.geocoders import locate_postcode
 from assetmap.geo.interfaces import Geocoder
@@ -55,7 +55,7 @@ from assetmap.models import (
     Status,
     Venue,
 )
-from assetmap.text.ranking import Candidate, rank_text
+from assetmap.text.ranking import rank_text
 
 PROFILE_URL = "https://openreferraluk.org/"
 DEFAULT_PER_PAGE = 50
@@ -288,16 +288,7 @@ def _find(session: Session, query: ServiceQuery, backend: Backend) -> _Found:
 
 
 def _ranked(session: Session, query: ServiceQuery, rows: Sequence[Any], start: int) -> _Found:
-    interests: dict[int, list[str]] = {row.id: [] for row in rows}
-    ids = list(interests)
-    for at in range(0, len(ids), 500):
-        for group_id, interest in session.execute(
-            select(GroupInterest.group_id, GroupInterest.interest).where(
-                GroupInterest.group_id.in_(ids[at : at + 500])
-            )
-        ):
-            interests[group_id].append(interest)
-    candidates = [Candidate(r.id, r.name, r.description, tuple(interests[r.id])) for r in rows]
+    candidates = text_candidates(session, rows)
     matches = rank_text(query.search or "", candidates, explain=False)
     distances = {r.id: float(r.distance_m) for r in rows} if query.near is not None else {}
     if query.near is not None:

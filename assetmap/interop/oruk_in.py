@@ -32,7 +32,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from assetmap.directory.importing import ImportProblem
 from assetmap.interop.load import ParsedSource
 from assetmap.interop.oruk_out import CATEGORY_TAXONOMY, INTEREST_TAXONOMY, STATUS_TAXONOMY
 from assetmap.interop.oruk_parts import location_parts, read_capacity, read_contact, read_cost
@@ -44,12 +43,11 @@ from assetmap.interop.reading import (
     ReadOptions,
     choose_categories,
     date_of,
-    default_category,
-    finish,
     items,
-    json_of,
     label_for,
+    read_services,
     rule_fields,
+    services_in,
     text_or_none,
 )
 from assetmap.interop.session_rules import Rule, read_rule
@@ -67,35 +65,13 @@ _FREQ = ("WEEKLY", "MONTHLY")
 
 def services_of(value: Any) -> tuple[list[Any], str]:
     """The services in a file: a page's ``contents``, a list, or one service; else why not."""
-    if isinstance(value, dict) and "contents" in value:
-        contents = value["contents"]
-        return (contents, "") if isinstance(contents, list) else ([], "contents must be a list")
-    if isinstance(value, list):
-        return value, ""
-    if isinstance(value, dict) and "name" in value:
-        return [value], ""
-    return [], "the file must hold an ORUK /services page, a list of services or one service"
+    return services_in(value, "contents", "an ORUK /services page")
 
 
 def read_oruk(data: bytes, options: ReadOptions) -> ParsedSource:
     """An ORUK 3.0 / HSDS 3.0 file as listings (see the module)."""
-    value, problems = json_of(data)
-    if problems:
-        return ParsedSource(problems=problems)
-    services, why = services_of(value)
-    if why:
-        return ParsedSource(problems=[_file_problem(why)])
-    default, problems = default_category(options)
-    gaps = Gaps("service")
-    drafts = [
-        _service(number, service, options, default, gaps)
-        for number, service in enumerate(services, start=1)
-    ]
-    return finish(drafts, gaps, problems)
-
-
-def _file_problem(message: str) -> ImportProblem:
-    return ImportProblem(0, "", message)
+    parsed, _ = read_services(data, options, "contents", "an ORUK /services page", _service)
+    return parsed
 
 
 def _service(

@@ -27,7 +27,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from assetmap.directory.importing import ImportProblem
 from assetmap.geo.postcodes import is_postcode
 from assetmap.interop.load import ParsedSource
 from assetmap.interop.oruk_parts import NOTES_LIMIT, settle_cost
@@ -40,14 +39,13 @@ from assetmap.interop.reading import (
     choose_categories,
     clipped,
     date_of,
-    default_category,
-    finish,
     is_number,
     items,
-    json_of,
     label_for,
     normal,
+    read_services,
     rule_fields,
+    services_in,
     terms,
     text_or_none,
 )
@@ -81,31 +79,13 @@ UPDATED_AS_CHECKED = (
 
 
 def services_of(value: Any) -> tuple[list[Any], str]:
-    if isinstance(value, dict) and "content" in value:
-        content = value["content"]
-        return (content, "") if isinstance(content, list) else ([], "content must be a list")
-    if isinstance(value, list):
-        return value, ""
-    if isinstance(value, dict) and "name" in value:
-        return [value], ""
-    return [], "the file must hold an Outpost services page, a list of services or one service"
+    """The services in a file: a page's ``content``, a list, or one service; else why not."""
+    return services_in(value, "content", "an Outpost services page")
 
 
 def read_outpost(data: bytes, options: ReadOptions) -> ParsedSource:
     """An Outpost API file as listings (see the module)."""
-    value, problems = json_of(data)
-    if problems:
-        return ParsedSource(problems=problems)
-    services, why = services_of(value)
-    if why:
-        return ParsedSource(problems=[ImportProblem(0, "", why)])
-    default, problems = default_category(options)
-    gaps = Gaps("service")
-    drafts = [
-        _service(number, service, options, default, gaps)
-        for number, service in enumerate(services, start=1)
-    ]
-    parsed = finish(drafts, gaps, problems)
+    parsed, drafts = read_services(data, options, "content", "an Outpost services page", _service)
     if any(d.listing.get("last_verified_at") for d in drafts):
         parsed.gaps.append(UPDATED_AS_CHECKED)
     return parsed

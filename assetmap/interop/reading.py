@@ -13,7 +13,7 @@ import datetime as dt
 import functools
 import re
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -322,6 +322,44 @@ def label_for(kind: str, number: int, data: dict[str, Any]) -> str:
     return f"{kind} {number} {where}".strip()
 
 
+#: How a reader turns one service of its file into a draft listing.
+ServiceReader = Callable[[int, Any, ReadOptions, str | None, Gaps], Draft]
+
+
+def services_in(value: Any, page_key: str, what: str) -> tuple[list[Any], str]:
+    """The services in a file: a page's ``page_key`` list, a list, or one service; else why
+    not (``what`` names the page: "an ORUK /services page")."""
+    if isinstance(value, dict) and page_key in value:
+        contents = value[page_key]
+        if isinstance(contents, list):
+            return contents, ""
+        return [], f"{page_key} must be a list"
+    if isinstance(value, list):
+        return value, ""
+    if isinstance(value, dict) and "name" in value:
+        return [value], ""
+    return [], f"the file must hold {what}, a list of services or one service"
+
+
+def read_services(
+    data: bytes, options: ReadOptions, page_key: str, what: str, read_one: ServiceReader
+) -> tuple[ParsedSource, list[Draft]]:
+    """A JSON file of services read one by one into listings, with its drafts."""
+    value, problems = json_of(data)
+    if problems:
+        return ParsedSource(problems=problems), []
+    services, why = services_in(value, page_key, what)
+    if why:
+        return ParsedSource(problems=[ImportProblem(0, "", why)]), []
+    default, problems = default_category(options)
+    gaps = Gaps("service")
+    drafts = [
+        read_one(number, service, options, default, gaps)
+        for number, service in enumerate(services, start=1)
+    ]
+    return finish(drafts, gaps, problems), drafts
+
+
 __all__ = [
     "ENDED",
     "ONGOING",
@@ -329,6 +367,7 @@ __all__ = [
     "Gaps",
     "ReadOptions",
     "RuleFields",
+    "ServiceReader",
     "Terms",
     "choose_categories",
     "clipped",
@@ -340,7 +379,9 @@ __all__ = [
     "json_of",
     "label_for",
     "normal",
+    "read_services",
     "rule_fields",
+    "services_in",
     "terms",
     "text_or_none",
     "time_of",
