@@ -115,7 +115,9 @@ class ReplicaPair:
 
     @contextmanager
     def _admin(self, port: int, database: str = "assetmap") -> Iterator[Engine]:
-        engine = create_engine(_url(port, database), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        engine = create_engine(
+            _url(port, database), isolation_level="AUTOCOMMIT", poolclass=NullPool
+        )
         try:
             yield engine
         finally:
