@@ -172,6 +172,8 @@ class ReadReplica:
         moment = self.clock()
         if self._down_until is not None and moment < self._down_until:
             return None
+        if self._behind and moment - self._lag_checked_at < REPLICA_LAG_CHECK_S:
+            return None  # behind at the last look: not worth a connection until the next
         session = self.sessions()
         try:
             connection = session.connection()
