@@ -92,7 +92,7 @@ def lag_tolerant_session() -> Session:
         chosen = None
         if replica is not None and not _must_see_own_writes():
             chosen = g.replica_session = replica.session()
-        g.lag_tolerant_session = chosen or read_session()
+        g.lag_tolerant_session = chosen if chosen is not None else read_session()
     return g.lag_tolerant_session
 
 
