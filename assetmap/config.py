@@ -26,6 +26,15 @@ class Config:
     """Everything the app, the CLI and the scheduler can be configured with."""
 
     database_url: str = "sqlite:///instance/assetmap.db"
+    # A PostgreSQL streaming replica of database_url for reads that tolerate a little lag
+    # (search, the map and its API, listing pages, the ORUK API, calendars). Empty: none.
+    database_read_url: str = ""
+    # The replica is passed over while it is more than this many seconds behind (0: not
+    # checked) ...
+    database_read_max_lag_s: float = 5.0
+    # ... and a browser that has just written reads from the primary for this many seconds,
+    # so a person sees their own change at once.
+    database_read_own_writes_s: float = 10.0
     secret_key: str = ""
     # Where the instance folder is (database file, generated secret key). Relative to the cwd.
     instance_path: str = "instance"
@@ -101,6 +110,7 @@ class Config:
     testing: bool = False
 
     def __post_init__(self) -> None:
+        self._check_read_replica()
         if not 0 <= self.freshness_due_days < self.freshness_expiry_days:
             raise ConfigError(
                 "ASSETMAP_FRESHNESS_DUE_DAYS must be at least 0 and less than "
@@ -159,6 +169,29 @@ class Config:
         if not self.smtp_url and not self.outbox_dir:
             raise ConfigError("ASSETMAP_OUTBOX_DIR must be set when ASSETMAP_SMTP_URL is not")
 
+    def _check_read_replica(self) -> None:
+        """A replica is a PostgreSQL streaming standby of a PostgreSQL primary. The URLs are
+        never echoed: they may hold a password."""
+        if not 0 <= self.database_read_max_lag_s <= 3600:
+            raise ConfigError("ASSETMAP_DATABASE_READ_MAX_LAG_S must be from 0 to 3600")
+        if not self.database_read_max_lag_s <= self.database_read_own_writes_s <= 3600:
+            raise ConfigError(
+                "ASSETMAP_DATABASE_READ_OWN_WRITES_S must be from ASSETMAP_DATABASE_READ_MAX_LAG_S "
+                "to 3600: a person must not read from a replica that may not have their change yet"
+            )
+        if not self.database_read_url:
+            return
+        if not _is_postgres(self.database_read_url):
+            raise ConfigError(
+                "ASSETMAP_DATABASE_READ_URL must be a PostgreSQL streaming replica "
+                "(postgresql+psycopg://…): SQLite has no replicas"
+            )
+        if not _is_postgres(self.database_url):
+            raise ConfigError(
+                "ASSETMAP_DATABASE_READ_URL needs a PostgreSQL ASSETMAP_DATABASE_URL: a read "
+                "replica cannot be used with SQLite"
+            )
+
     @property
     def follow_up_weeks(self) -> tuple[int, ...]:
         """The weeks after acceptance at which a follow-up call is due, in order."""
@@ -210,6 +243,10 @@ def resolve_secret(config: Config) -> str:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _is_postgres(url: str) -> bool:
+    return urlsplit(url).scheme.split("+")[0] == "postgresql"
 
 
 def _coerce(name: str, default: Any, value: Any) -> Any:

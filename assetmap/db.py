@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Iterator, Sequence
+import logging
+import math
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -28,13 +32,29 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from assetmap.config import Config
 from assetmap.errors import ConfigError
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+#: A replica that failed is left alone this long before one request tries it again ...
+REPLICA_RETRY_S = 5.0
+#: ... a connection to it may take this long (libpq's connect_timeout, whole seconds) ...
+REPLICA_CONNECT_TIMEOUT_S = 2
+#: ... and its lag is measured at most this often (each measurement is one more query).
+REPLICA_LAG_CHECK_S = 1.0
+# How far behind the primary the replica is: nothing when it has replayed all it received
+# (an idle primary sends nothing, and the last replayed commit grows old without any lag).
+_REPLICA_LAG = text(
+    "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0"
+    " WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
+    " ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END"
+)
 
 
 class Backend(enum.StrEnum):
@@ -102,6 +122,8 @@ class Database:
         # is reset when a connection goes back.
         self.read_engine = make_engine(config, isolation_level="AUTOCOMMIT")
         self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
+        # Reads that tolerate a little lag may go to a streaming replica instead.
+        self.replica = ReadReplica(config) if config.database_read_url else None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -112,6 +134,90 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
         self.read_engine.dispose()
+        if self.replica is not None:
+            self.replica.engine.dispose()
+
+
+class ReadReplica:
+    """A PostgreSQL streaming replica for reads that tolerate a little lag, passed over
+    (the caller reads from the primary) while it is down or too far behind.
+
+    A failed connection, or one lost mid-query, marks it down for ``retry_s``: in that time
+    no request waits for it, then the next one tries it again. Its connections are in
+    autocommit, like the primary's read engine.
+    """
+
+    def __init__(self, config: Config, clock: Callable[[], float] = time.monotonic) -> None:
+        url = make_url(config.database_read_url)
+        if "connect_timeout" not in url.query:
+            url = url.update_query_dict({"connect_timeout": str(REPLICA_CONNECT_TIMEOUT_S)})
+        own = replace(config, database_url=url.render_as_string(hide_password=False))
+        self.engine = make_engine(own, isolation_level="AUTOCOMMIT")
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.max_lag_s = config.database_read_max_lag_s
+        self.retry_s = REPLICA_RETRY_S
+        self.clock = clock
+        self._down_until: float | None = None
+        self._behind = False
+        self._lag_checked_at = -math.inf
+        event.listen(self.engine, "handle_error", self._on_error)
+
+    @property
+    def usable(self) -> bool:
+        """Whether the last look found it up and close enough behind."""
+        return self._down_until is None and not self._behind
+
+    def session(self) -> Session | None:
+        """A session already connected to the replica, or None: read from the primary."""
+        moment = self.clock()
+        if self._down_until is not None and moment < self._down_until:
+            return None
+        if self._behind and moment - self._lag_checked_at < REPLICA_LAG_CHECK_S:
+            return None  # behind at the last look: not worth a connection until the next
+        session = self.sessions()
+        try:
+            connection = session.connection()
+            if self.max_lag_s and moment - self._lag_checked_at >= REPLICA_LAG_CHECK_S:
+                self._lag_checked_at = moment
+                self._note_lag(float(connection.execute(_REPLICA_LAG).scalar_one()))
+        except DBAPIError as error:
+            session.close()
+            self._mark_down(type(error.orig).__name__ if error.orig else type(error).__name__)
+            return None
+        if self._down_until is not None:
+            self._down_until = None
+            log.warning("read replica reachable again: lag-tolerant reads use it")
+        if self._behind:
+            session.close()
+            return None
+        return session
+
+    def _mark_down(self, reason: str) -> None:
+        if self._down_until is None:
+            log.warning(
+                "read replica unavailable (%s): reads go to the primary, retried after %g s",
+                reason,
+                self.retry_s,
+            )
+        self._down_until = self.clock() + self.retry_s
+
+    def _note_lag(self, lag_s: float) -> None:
+        behind = lag_s > self.max_lag_s
+        if behind != self._behind:
+            if behind:
+                log.warning(
+                    "read replica %.1f s behind (more than %g s): reads go to the primary",
+                    lag_s,
+                    self.max_lag_s,
+                )
+            else:
+                log.warning("read replica caught up: lag-tolerant reads use it")
+        self._behind = behind
+
+    def _on_error(self, context: ExceptionContext) -> None:
+        """A connection lost in the middle of a request: the next ones go to the primary."""
+        if context.is_disconnect:
+            self._mark_down("connection lost")
 
 
 def allocate_ids(session: Session, table: Table, count: int) -> list[int]:

@@ -32,7 +32,7 @@ from assetmap.db import Database
 from assetmap.geo.spatial import BBox, Point, circle_bbox, spatial_dialect
 from assetmap.models import Group, Venue
 from assetmap.web.context import app_database
-from bench import freshness, gaps, importing, oruk, transit
+from bench import freshness, gaps, importing, oruk, replica, transit
 from bench.matching import HEADER as MATCH_HEADER
 from bench.matching import bench_match
 from seed.generate import load_synthetic
@@ -281,7 +281,9 @@ def bench_search_page(url: str, rounds: int) -> list[str]:
 @click.option("--rounds", default=200, show_default=True, help="Timed requests per query kind.")
 @click.option(
     "--only",
-    type=click.Choice(["api", "search", "match", "oruk", "freshness", "gaps", "transit", "import"]),
+    type=click.Choice(
+        ["api", "search", "match", "oruk", "freshness", "gaps", "transit", "import", "replica"]
+    ),
     multiple=True,
     help="Run only these parts (default: all).",
 )
@@ -314,6 +316,7 @@ def main(
         "gaps",
         "transit",
         "import",
+        "replica",
     }
     CACHE.mkdir(exist_ok=True)
     backends = [("SpatiaLite", f"sqlite:///{CACHE / f'spatialite-{size}.db'}")]
@@ -341,6 +344,9 @@ def main(
         bench_transit(transit_quick)
     if "import" in parts:
         bench_import(size, postgres)
+    if "replica" in parts:
+        result = replica.run(size, rounds, CACHE, click.echo)
+        write_section("replica", replica.section(result, machine()))
     click.echo(f"results written to {RESULTS.name}")
 
 

@@ -207,3 +207,15 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     if counts:
         summary = ", ".join(f"{name}: {n} passed" for name, n in sorted(counts.items()))
         terminalreporter.write_line(f"database tests by backend — {summary}")
+
+
+@pytest.fixture(scope="session")
+def replica_pair() -> Iterator[Any]:
+    """A migrated PostgreSQL primary and a streaming standby of it (tests/replica_cluster.py),
+    for the read-replica tests; PostGIS-only, started once per run."""
+    if "postgis" not in BACKENDS:
+        pytest.skip("a read replica is PostgreSQL's: ASSETMAP_TEST_BACKENDS leaves PostGIS out")
+    from tests.replica_cluster import replica_pair as start
+
+    with start() as pair:
+        yield pair

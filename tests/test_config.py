@@ -49,3 +49,36 @@ def test_overrides_accept_plain_and_prefixed_names_and_reject_unknown_ones():
 def test_inconsistent_numbers_are_refused(settings):
     with pytest.raises(ConfigError):
         Config.from_env(settings)
+
+
+PRIMARY = "postgresql+psycopg://app:s3cret@db1.example.org/assetmap"
+REPLICA = "postgresql+psycopg://app:s3cret@db2.example.org/assetmap"
+
+
+def test_a_read_replica_is_read_from_the_environment():
+    config = Config.from_env(
+        {
+            "ASSETMAP_DATABASE_URL": PRIMARY,
+            "ASSETMAP_DATABASE_READ_URL": REPLICA,
+            "ASSETMAP_DATABASE_READ_MAX_LAG_S": "2",
+            "ASSETMAP_DATABASE_READ_OWN_WRITES_S": "4",
+        }
+    )
+    assert (config.database_read_url, config.database_read_max_lag_s) == (REPLICA, 2.0)
+    assert config.database_read_own_writes_s == 4.0
+
+
+@pytest.mark.parametrize(
+    "settings, says",
+    [
+        ({"database_url": PRIMARY, "database_read_url": "sqlite:///replica.db"}, "SQLite has no"),
+        ({"database_read_url": REPLICA}, "needs a PostgreSQL ASSETMAP_DATABASE_URL"),
+        ({"database_url": PRIMARY, "database_read_url": "mysql://x@h/db"}, "PostgreSQL"),
+        ({"database_read_max_lag_s": -1}, "MAX_LAG_S"),
+        ({"database_read_max_lag_s": 20, "database_read_own_writes_s": 10}, "OWN_WRITES_S"),
+    ],
+)
+def test_a_read_replica_must_be_postgresql_and_its_windows_consistent(settings, says):
+    with pytest.raises(ConfigError, match=says) as refused:
+        Config(**settings)
+    assert "s3cret" not in str(refused.value)  # a URL's password is never echoed

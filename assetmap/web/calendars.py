@@ -15,7 +15,14 @@ from assetmap.errors import NotFound, ValidationError
 from assetmap.interop.ics_out import CalendarFile, group_calendar
 from assetmap.matching.plan_calendar import plan_calendar
 from assetmap.matching.requests import MAX_LIMIT
-from assetmap.web.context import app_config, db_session, match_deps, now, read_session, today
+from assetmap.web.context import (
+    app_config,
+    db_session,
+    lag_tolerant_session,
+    match_deps,
+    now,
+    today,
+)
 from assetmap.web.match.query import FormInvalid, chosen_ids, search_request
 
 calendars = Blueprint("calendars", __name__)
@@ -32,7 +39,7 @@ def _send(calendar: CalendarFile) -> Response:
 def group_calendar_file(group_id: int) -> ResponseReturnValue:
     try:
         calendar = group_calendar(
-            read_session(), group_id, public_url=app_config().public_url, now=now()
+            lag_tolerant_session(), group_id, public_url=app_config().public_url, now=now()
         )
     except NotFound:
         abort(404)

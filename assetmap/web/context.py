@@ -8,10 +8,12 @@ when the request ends. Blueprints import from here, never from ``assetmap.web`` 
 from __future__ import annotations
 
 import datetime as dt
+import math
+import time
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g
+from flask import Flask, Response, current_app, g, request
 from sqlalchemy.orm import Session
 
 from assetmap.config import Config, resolve_secret
@@ -33,6 +35,10 @@ _GAP_ANSWERS = "assetmap.gap_answers"
 _CLOCK = "assetmap.clock"
 _REFERRALS = "assetmap.referral_settings"
 LOCAL_TIME = ZoneInfo("Europe/London")
+#: A plain cookie, not the signed session: reading it must not add "Vary: Cookie" to the
+#: public API. Its value is when the browser's own writes are surely on the replica.
+OWN_WRITES_COOKIE = "assetmap_own_writes"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def bind(app: Flask, config: Config) -> None:
@@ -46,6 +52,8 @@ def bind(app: Flask, config: Config) -> None:
     app.extensions[_TRAVEL] = None  # built on first use: most requests never travel
     app.extensions[_GAP_ANSWERS] = ResultCache()
     app.teardown_appcontext(_close_sessions)
+    if config.database_read_url:
+        app.after_request(_remember_own_writes)
 
 
 def app_config() -> Config:
@@ -72,6 +80,51 @@ def read_session() -> Session:
     if "read_session" not in g:
         g.read_session = app_database().read_sessions()
     return g.read_session
+
+
+def lag_tolerant_session() -> Session:
+    """For reads that may be a few seconds behind (search, the map and its API, listing
+    pages, the ORUK API, calendars): the replica when one is configured and usable, else
+    ``read_session()``. A request with a token, or from a browser that has just written,
+    reads from the primary, so nobody is shown their own change undone."""
+    if "lag_tolerant_session" not in g:
+        replica = app_database().replica
+        chosen = None
+        if replica is not None and not _must_see_own_writes():
+            chosen = g.replica_session = replica.session()
+        g.lag_tolerant_session = chosen if chosen is not None else read_session()
+    return g.lag_tolerant_session
+
+
+def reads_from_replica() -> bool:
+    """Whether this request's lag-tolerant reads came from the replica."""
+    return "replica_session" in g and g.replica_session is not None
+
+
+def _must_see_own_writes() -> bool:
+    if "Authorization" in request.headers:
+        return True  # API clients that sign in edit: their next GET must show the change
+    try:
+        until = float(request.cookies.get(OWN_WRITES_COOKIE, "0"))
+    except ValueError:
+        return False
+    return until > time.time()
+
+
+def _remember_own_writes(response: Response) -> Response:
+    """After a browser's write, its reads go to the primary until the replica has it too."""
+    if request.method in _SAFE_METHODS or "Authorization" in request.headers:
+        return response
+    window = app_config().database_read_own_writes_s
+    response.set_cookie(
+        OWN_WRITES_COOKIE,
+        str(math.ceil(time.time() + window)),
+        max_age=math.ceil(window),
+        httponly=True,
+        samesite="Lax",
+        secure=app_config().secure_cookies,
+    )
+    return response
 
 
 def freshness_policy() -> FreshnessPolicy:
@@ -146,7 +199,7 @@ def set_clock(app: Flask, clock: Callable[[], dt.datetime] | None) -> None:
 
 
 def _close_sessions(_exc: BaseException | None) -> None:
-    for name in ("db_session", "read_session"):
+    for name in ("db_session", "read_session", "replica_session"):
         session = g.pop(name, None)
         if session is not None:
             session.close()

@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from assetmap.errors import AssetmapError
 from assetmap.interop import oruk_api
-from assetmap.web.context import app_config, backend, geocoder, read_session
+from assetmap.web.context import app_config, backend, geocoder, lag_tolerant_session
 
 openreferral = Blueprint("openreferral", __name__, url_prefix="/openreferral")
 
@@ -38,26 +38,26 @@ def openapi() -> ResponseReturnValue:
 
 @openreferral.get("/services")
 def services() -> ResponseReturnValue:
-    session = read_session()
+    session = lag_tolerant_session()
     query = oruk_api.parse_service_query(request.args, geocoder(session))
     return jsonify(oruk_api.services_page(session, query, backend(), _assurer()))
 
 
 @openreferral.get("/services/<service_id>")
 def service(service_id: str) -> ResponseReturnValue:
-    return jsonify(oruk_api.full_service(read_session(), service_id, _assurer()))
+    return jsonify(oruk_api.full_service(lag_tolerant_session(), service_id, _assurer()))
 
 
 @openreferral.get("/service_at_locations")
 def service_at_locations() -> ResponseReturnValue:
-    session = read_session()
+    session = lag_tolerant_session()
     query = oruk_api.parse_service_query(request.args, geocoder(session), with_place=True)
     return jsonify(oruk_api.service_at_locations_page(session, query, backend(), _assurer()))
 
 
 @openreferral.get("/service_at_locations/<link_id>")
 def service_at_location(link_id: str) -> ResponseReturnValue:
-    return jsonify(oruk_api.service_at_location(read_session(), link_id, _assurer()))
+    return jsonify(oruk_api.service_at_location(lag_tolerant_session(), link_id, _assurer()))
 
 
 @openreferral.get("/taxonomies")
@@ -67,18 +67,18 @@ def taxonomies() -> ResponseReturnValue:
 
 @openreferral.get("/taxonomies/<taxonomy_id>")
 def taxonomy(taxonomy_id: str) -> ResponseReturnValue:
-    return jsonify(oruk_api.one_taxonomy(read_session(), taxonomy_id))
+    return jsonify(oruk_api.one_taxonomy(lag_tolerant_session(), taxonomy_id))
 
 
 @openreferral.get("/taxonomy_terms")
 def taxonomy_terms() -> ResponseReturnValue:
     page, per_page = oruk_api.paging(request.args)
-    return jsonify(oruk_api.taxonomy_terms_page(read_session(), page, per_page))
+    return jsonify(oruk_api.taxonomy_terms_page(lag_tolerant_session(), page, per_page))
 
 
 @openreferral.get("/taxonomy_terms/<term_id>")
 def taxonomy_term(term_id: str) -> ResponseReturnValue:
-    return jsonify(oruk_api.one_taxonomy_term(read_session(), term_id))
+    return jsonify(oruk_api.one_taxonomy_term(lag_tolerant_session(), term_id))
 
 
 @openreferral.after_request

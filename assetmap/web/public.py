@@ -30,8 +30,8 @@ from assetmap.web.context import (
     db_session,
     freshness_policy,
     geocoder,
+    lag_tolerant_session,
     now,
-    read_session,
     today,
 )
 from assetmap.web.maps import build_map
@@ -115,7 +115,7 @@ def _locate(place: str) -> MultiDict[str, str]:
     """The place box as API parameters: a postcode, or a place name through the geocoders."""
     if is_postcode(place):
         return MultiDict({"postcode": place})
-    found = geocoder().geocode(place)
+    found = geocoder(lag_tolerant_session()).geocode(place)
     if found is None:
         raise ValidationError(f"We could not find {place!r}. Give {PLACE_ACCEPTED}.", field="place")
     return MultiDict({"near": f"{found.lat},{found.lon}"})
@@ -169,7 +169,7 @@ def _widen(args: MultiDict[str, str], radius_m: float | None) -> list[Chip]:
 
 def _suggest(args: MultiDict[str, str], text: str | None) -> Chip | None:
     """The same search for the listed interest nearest to the words typed, if one is close."""
-    word = did_you_mean(read_session(), text) if text else None
+    word = did_you_mean(lag_tolerant_session(), text) if text else None
     if word is None:
         return None
     rest = [(k, v) for k, v in args.items(multi=True) if k not in ("q", "offset")]
@@ -240,9 +240,14 @@ def search() -> ResponseReturnValue:
             if args.get("radius_km"):
                 api["radius_km"] = args["radius_km"]
         api["limit"], api["offset"] = str(PAGE_SIZE), str(offset)
-        query = parse_group_query(api, app_config(), geocoder())
+        query = parse_group_query(api, app_config(), geocoder(lag_tolerant_session()))
         result = search_listings(
-            read_session(), query, backend(), freshness_policy(), now(), count_hidden=HIDDEN
+            lag_tolerant_session(),
+            query,
+            backend(),
+            freshness_policy(),
+            now(),
+            count_hidden=HIDDEN,
         )
         page.results = [json.loads(text)["properties"] for text in result.features]
         page.matched = result.number_matched
@@ -280,10 +285,10 @@ def search() -> ResponseReturnValue:
 
 def _listing(group_id: int) -> dict[str, Any]:
     try:
-        text = listing_feature(read_session(), group_id, freshness_policy(), now())
+        text = listing_feature(lag_tolerant_session(), group_id, freshness_policy(), now())
     except NotFound:
         # A listing merged into another: its links (printed plans, bookmarks) go on working.
-        if (kept := merged_into(read_session(), group_id)) is not None:
+        if (kept := merged_into(lag_tolerant_session(), group_id)) is not None:
             abort(redirect(url_for(request.endpoint or "public.listing_page", group_id=kept), 301))
         abort(404)
     listing: dict[str, Any] = json.loads(text)["properties"]
@@ -298,7 +303,7 @@ def listing_page(group_id: int) -> ResponseReturnValue:
         build_map(app_config(), (venue["lat"], venue["lon"]), 16, marker=True) if venue else None
     )
     flags = (
-        read_session()
+        lag_tolerant_session()
         .execute(select(Group.reported_on, Group.bounced_on).where(Group.id == group_id))
         .one()
     )
@@ -311,7 +316,7 @@ def listing_page(group_id: int) -> ResponseReturnValue:
         today=today(),
         reported=request.args.get("reported") == "1",
         staff_notes=listing_notes(group_id),
-        referral_stats=group_stats(read_session(), [group_id], now()).get(group_id),
+        referral_stats=group_stats(lag_tolerant_session(), [group_id], now()).get(group_id),
     )
 
 

@@ -24,15 +24,15 @@ from assetmap.web.context import (
     db_session,
     freshness_policy,
     geocoder,
+    lag_tolerant_session,
     now,
-    read_session,
 )
 from assetmap.web.params import parse_group_query
 
 
 def list_groups() -> ResponseReturnValue:
     """GET /groups: a page of listings that match the filters, as a FeatureCollection."""
-    session = read_session()
+    session = lag_tolerant_session()
     query = parse_group_query(request.args, app_config(), geocoder(session))
     page = search_listings(session, query, backend(), freshness_policy(), now())
     head = {
@@ -68,7 +68,7 @@ def _page_links(offset: int, limit: int, returned: int, matched: int) -> list[di
 def show_group(group_id: int) -> ResponseReturnValue:
     """GET /groups/<id>: one listing as a Feature, its version as the ETag. With a link
     worker's or an admin's token the Feature also carries the group's ``staff_notes``."""
-    session = read_session()
+    session = lag_tolerant_session()
     try:
         feature = listing_feature(session, group_id, freshness_policy(), now())
     except NotFound:
