@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
@@ -29,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from assetmap.config import Config
@@ -59,6 +61,31 @@ def session_backend(session: Session) -> Backend:
     )
 
 
+#: A pooled PostgreSQL connection idle longer than this is pinged before use. SQLAlchemy's
+#: ``pool_pre_ping`` pings on every checkout: a second round trip on every map move, which
+#: on a busy machine doubled the chances of waiting for the CPU (issue 18).
+IDLE_PING_SECONDS = 10.0
+
+
+def _note_checkin(_dbapi_conn: Any, record: Any) -> None:
+    record.info["checked_in"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+    """Ping a connection that has sat idle (the server may have closed it meanwhile); a dead
+    one is replaced by the pool (DisconnectionError) rather than failing the request."""
+    idle = time.monotonic() - record.info.get("checked_in", time.monotonic())
+    if idle < IDLE_PING_SECONDS:
+        return
+    try:
+        with dbapi_conn.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        if not dbapi_conn.autocommit:
+            dbapi_conn.rollback()
+    except Exception as error:  # any failure means the connection is no good
+        raise DisconnectionError(str(error)) from error
+
+
 def make_engine(config: Config, isolation_level: str | None = None) -> Engine:
     """Create an engine for ``config.database_url`` with the spatial extension ready."""
     url = make_url(config.database_url)
@@ -66,7 +93,10 @@ def make_engine(config: Config, isolation_level: str | None = None) -> Engine:
     if backend_of(config.database_url) is Backend.POSTGIS:
         if url.drivername == "postgresql":
             url = url.set(drivername="postgresql+psycopg")
-        return create_engine(url, pool_pre_ping=True, **options)
+        engine = create_engine(url, **options)
+        event.listen(engine, "checkin", _note_checkin)
+        event.listen(engine, "checkout", _ping_if_idle)
+        return engine
 
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
