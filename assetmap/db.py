@@ -192,13 +192,13 @@ def fetch_all(session: Session, statement: Any) -> Sequence[Row[Any]]:
     return cast("Sequence[Row[Any]]", session.connection().execute(statement).all())
 
 
-def id_in(session: Session, column: Any, ids: list[int]) -> ColumnElement[bool]:
-    """``column IN ids`` with the ids as one parameter: an array on PostgreSQL, a JSON list
-    read by ``json_each`` on SQLite. A thousand separate parameters cost more to render,
-    send and plan than the query takes."""
+def id_in(session: Session, column: Any, ids: list[int], name: str = "ids") -> ColumnElement[bool]:
+    """``column IN ids`` with the ids as one parameter (called ``name``): an array on
+    PostgreSQL, a JSON list read by ``json_each`` on SQLite. A thousand separate parameters
+    cost more to render, send and plan than the query takes."""
     if session_backend(session) is Backend.POSTGIS:
-        return column == any_(bindparam("ids", ids, type_=ARRAY(Integer)))
-    listed = func.json_each(bindparam("ids", json.dumps(ids))).table_valued("value")
+        return column == any_(bindparam(name, ids, type_=ARRAY(Integer)))
+    listed = func.json_each(bindparam(name, json.dumps(ids))).table_valued("value")
     return column.in_(select(listed.c.value))
 
 
