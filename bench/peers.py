@@ -400,7 +400,9 @@ end
 """
 
 
-def wrk(port: int, paths: list[str], workdir: Path) -> tuple[float, int]:
+def wrk(
+    port: int, paths: list[str], workdir: Path, seconds: int = WRK_SECONDS
+) -> tuple[float, int]:
     """Requests per second (and errors) under 8 connections cycling through ``paths``."""
     script = workdir / f"wrk-{port}.lua"
     script.write_text(WRK_SCRIPT % ",".join(json.dumps(p) for p in paths))
@@ -409,7 +411,7 @@ def wrk(port: int, paths: list[str], workdir: Path) -> tuple[float, int]:
             "wrk",
             "-t2",
             f"-c{WRK_CONNECTIONS}",
-            f"-d{WRK_SECONDS}s",
+            f"-d{seconds}s",
             "--timeout",
             "10s",
             "-s",
