@@ -86,16 +86,25 @@ def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
         raise DisconnectionError(str(error)) from error
 
 
-def make_engine(config: Config, isolation_level: str | None = None) -> Engine:
-    """Create an engine for ``config.database_url`` with the spatial extension ready."""
+def make_engine(
+    config: Config, isolation_level: str | None = None, *, ping_when_idle: bool = False
+) -> Engine:
+    """Create an engine for ``config.database_url`` with the spatial extension ready.
+
+    PostgreSQL connections are pinged on every checkout, unless ``ping_when_idle``: then only
+    after :data:`IDLE_PING_SECONDS` unused (the primary's engines: a busy server's
+    connections are never idle that long, and after a restart the first failed statement
+    invalidates the whole pool). A standby's engine keeps the ping on every checkout: that
+    is how a replica that went down is noticed before a request reads from it."""
     url = make_url(config.database_url)
     options = {"isolation_level": isolation_level} if isolation_level else {}
     if backend_of(config.database_url) is Backend.POSTGIS:
         if url.drivername == "postgresql":
             url = url.set(drivername="postgresql+psycopg")
-        engine = create_engine(url, **options)
-        event.listen(engine, "checkin", _note_checkin)
-        event.listen(engine, "checkout", _ping_if_idle)
+        engine = create_engine(url, pool_pre_ping=not ping_when_idle, **options)
+        if ping_when_idle:
+            event.listen(engine, "checkin", _note_checkin)
+            event.listen(engine, "checkout", _ping_if_idle)
         return engine
 
     if url.database and url.database != ":memory:":
@@ -124,13 +133,13 @@ class Database:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.backend = backend_of(config.database_url)
-        self.engine = make_engine(config)
+        self.engine = make_engine(config, ping_when_idle=True)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         # Reads that write nothing skip BEGIN and ROLLBACK: two fewer round trips on PostgreSQL
         # for every map move. Each statement sees its own snapshot.
         # Their engine has its own pool of connections that stay in autocommit, so nothing
         # is reset when a connection goes back.
-        self.read_engine = make_engine(config, isolation_level="AUTOCOMMIT")
+        self.read_engine = make_engine(config, isolation_level="AUTOCOMMIT", ping_when_idle=True)
         self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
 
     @contextmanager
