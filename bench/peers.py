@@ -621,6 +621,17 @@ WHERE_THE_TIME_GOES = [
     "check (flask-limiter resolves its limits on every request), the CSP nonce and security "
     "headers, the session and the parameter checks: about 1–2 ms of the marker view's time "
     "on this machine.",
+    "- **`near` grows with density.** The near statements (both forms) materialise the "
+    "geodesic distance of every candidate in the circle's box, then sort: a few hundred "
+    "rows at 100,000, thousands in central London at 1,000,000 (p50 about 12× the reference"
+    " there), where the reference orders by the index's `<->` and stops at 100. Ordering by"
+    " `<->` and re-ranking by the geodesic distance is the next step (not done: it must "
+    "keep the full form's order).",
+    "- **Throughput.** gunicorn's sync workers (2 processes, no keep-alive: every request a"
+    " new connection) against one threaded process spending about 1 ms a request; each "
+    "assetmap request spends 5–10 ms of CPU in Flask, its extensions and SQLAlchemy on this"
+    " shared machine, so 8 connections queue on 2 workers. `assetmap serve --workers N` "
+    "(another part of issue 18) is where the worker class and count are chosen.",
 ]
 
 
