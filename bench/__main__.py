@@ -32,7 +32,7 @@ from assetmap.db import Database
 from assetmap.geo.spatial import BBox, Point, circle_bbox, spatial_dialect
 from assetmap.models import Group, Venue
 from assetmap.web.context import app_database
-from bench import freshness, gaps, importing, oruk, replica, transit
+from bench import freshness, gaps, importing, oruk, peers, replica, transit
 from bench.matching import HEADER as MATCH_HEADER
 from bench.matching import bench_match
 from seed.generate import load_synthetic
@@ -282,7 +282,18 @@ def bench_search_page(url: str, rounds: int) -> list[str]:
 @click.option(
     "--only",
     type=click.Choice(
-        ["api", "search", "match", "oruk", "freshness", "gaps", "transit", "import", "replica"]
+        [
+            "api",
+            "search",
+            "match",
+            "oruk",
+            "freshness",
+            "gaps",
+            "transit",
+            "import",
+            "replica",
+            "peers",
+        ]
     ),
     multiple=True,
     help="Run only these parts (default: all).",
@@ -317,6 +328,7 @@ def main(
         "transit",
         "import",
         "replica",
+        "peers",
     }
     CACHE.mkdir(exist_ok=True)
     backends = [("SpatiaLite", f"sqlite:///{CACHE / f'spatialite-{size}.db'}")]
@@ -347,7 +359,19 @@ def main(
     if "replica" in parts:
         result = replica.run(size, rounds, CACHE, click.echo)
         write_section("replica", replica.section(result, machine()))
+    if "peers" in parts:
+        bench_peers(size, postgres, rounds)
     click.echo(f"results written to {RESULTS.name}")
+
+
+def bench_peers(size: int, postgres_url: str, rounds: int) -> None:
+    """The map API beside the bare SQL, a reference server and pygeoapi, over real HTTP; the
+    assetmap rows again at a tenth of the size (and ten times it with BENCH_PEERS_GROWTH=1)."""
+    sizes = sorted({max(size // 10, 1000), size})
+    if os.environ.get("BENCH_PEERS_GROWTH"):
+        sizes.append(size * 10)
+    found = peers.run(postgres_url, sizes, size, rounds, click.echo)
+    write_section("peers", peers.section(found, size, dt.date.today().isoformat(), machine()))
 
 
 def bench_oruk(backends: list[tuple[str, str]], size: int, rounds: int) -> None:

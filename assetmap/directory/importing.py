@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from assetmap.db import allocate_ids, chunks, sync_id_sequence
+from assetmap.db import allocate_ids, chunks, refresh_statistics, sync_id_sequence
 from assetmap.directory.bulk import (
     LOOKUP_CHUNK,
     gc_paused,
@@ -211,7 +211,15 @@ def save_listings(
             _save_batch(session, batch, result, bump_versions)
             if progress:
                 progress(len(batch))
+    # A big import: the map's queries need statistics that know about it (issue 18).
+    refresh_statistics(session, _DIRECTORY_TABLES, len(listings))
     return result
+
+
+_DIRECTORY_TABLES = tuple(
+    table_of(model)
+    for model in (Group, Venue, Organisation, GroupCategory, GroupInterest, ScheduleEntry)
+)
 
 
 @dataclass

@@ -69,9 +69,12 @@ def holds_for(session: Session, group_ids: Iterable[int], now: dt.datetime) -> d
     }
 
 
-def holds_statement(ids: list[int], now: dt.datetime) -> Select[int | None, int, int, int, int]:
+def holds_statement(
+    ids: list[int] | ColumnElement[bool], now: dt.datetime
+) -> Select[int | None, int, int, int, int]:
     """(group_id, taking, held, taking_complex, held_complex) per group of ``ids`` with any:
-    the grouped query ``holds_for`` runs, to join into another query as a subquery."""
+    the grouped query ``holds_for`` runs, to join into another query as a subquery.
+    ``ids`` may be a ready condition on ``Referral.group_id`` (``db.id_in``)."""
     taking = Referral.state.in_(TAKING_A_PLACE)
     held = and_(Referral.state == ReferralState.SENT, Referral.held_until > now)
     complex_ = Referral.complex_needs.is_(True)
@@ -83,7 +86,10 @@ def holds_statement(ids: list[int], now: dt.datetime) -> Select[int | None, int,
             _count(and_(taking, complex_)).label("taking_complex"),
             _count(and_(held, complex_)).label("held_complex"),
         )
-        .where(Referral.group_id.in_(ids), or_(taking, held))
+        .where(
+            ids if isinstance(ids, ColumnElement) else Referral.group_id.in_(ids),
+            or_(taking, held),
+        )
         .group_by(Referral.group_id)
     )
 

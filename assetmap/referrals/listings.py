@@ -31,10 +31,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assetmap.db import Backend
+from assetmap.db import Backend, id_in
 from assetmap.directory.my_groups import MyGroups, my_groups
 from assetmap.directory.queries import GroupPage, GroupQuery, get_feature, search_groups
-from assetmap.models import Group, Status, User
+from assetmap.models import Group, Referral, Status, User
 from assetmap.referrals.capacity import (
     NONE,
     Holds,
@@ -61,7 +61,10 @@ def served_facts(
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    holds = holds_statement(wanted, now).subquery("holds")
+    # Each id list is one parameter, so the statement's text is the same for every page.
+    holds = holds_statement(
+        id_in(session, Referral.group_id, wanted, name="held_ids"), now
+    ).subquery("holds")
     rows = session.execute(
         select(
             Group.id,
@@ -75,7 +78,7 @@ def served_facts(
             holds.c.held_complex,
         )
         .outerjoin(holds, holds.c.group_id == Group.id)
-        .where(Group.id.in_(wanted))
+        .where(id_in(session, Group.id, wanted))
     ).all()
     found = {}
     for row in rows:

@@ -41,6 +41,7 @@ SEARCH_PARAMETERS = frozenset(
         "limit",
         "offset",
         "sort",
+        "view",
         *ACCESSIBILITY_FLAGS,
     }
 )
@@ -165,6 +166,20 @@ def parse_group_query(
         offset=_whole(args, "offset", 0, 0, 10_000_000),
         sort=_sort(args),
     )
+
+
+#: The forms of a page of listings: whole listings, or what a map needs to draw each one.
+VIEWS = ("full", "markers")
+
+
+def parse_view(args: MultiDict[str, str]) -> str:
+    """``view``: ``full`` (the default) or ``markers``; ValidationError naming it if bad."""
+    value = args.get("view") or "full"
+    if value not in VIEWS:
+        raise ValidationError(
+            f"view must be {' or '.join(VIEWS)}, not {value[:40]!r}", field="view"
+        )
+    return value
 
 
 def _sort(args: MultiDict[str, str]) -> str | None:

@@ -117,3 +117,45 @@ def test_a_search_with_no_results_says_what_to_try(page: Page, eight):
     )  # fmt: skip
     assert axe_violations(page) == []
     screenshot(page, "search-no-results")
+
+
+def test_moving_the_map_shows_the_other_groups_in_view_from_the_lean_marker_view(page: Page, eight):
+    """The map asks the API for markers only (view=markers, issue 18), never for whole
+    listings, and a nearby marker's popup still opens that listing's page."""
+    _, points = eight
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/v1/groups" in r.url else None)
+    page.goto("/?place=NW5+1AA&radius_km=1")
+    expect(page.locator("#results-heading")).to_have_text("1 group found")
+    region = page.locator("#map-region")
+    expect(region).to_have_attribute("data-loaded", "1")
+    page.wait_for_timeout(400)  # the first view is the page's own: it loads nothing more
+    assert asked == []
+
+    home = POSTCODES["NW5 1AA"]
+    page.evaluate(
+        "([lat, lon]) => window[document.getElementById('map-region').dataset.map]"
+        ".setView([lat, lon], 12, {animate: false})",
+        list(home),
+    )
+    # The seven other open groups in view (the list's one is not drawn twice; the waiting
+    # list and invitation-only ones are left out, as the list's filters say).
+    expect(region).to_have_attribute("data-nearby", "7")
+    assert asked and all("view=markers" in url and "bbox=" in url for url in asked)
+    assert all("status=open" in url for url in asked)
+    assert axe_violations(page) == []
+
+    page.evaluate(
+        "([lat, lon]) => window[document.getElementById('map-region').dataset.map]"
+        ".setView([lat, lon], 17, {animate: false})",
+        list(points[0]),
+    )
+    expect(region).to_have_attribute("data-nearby", "1")
+    page.locator(".leaflet-marker-icon:has(.am-marker-nearby)").first.click()
+    popup = page.locator(".am-popup")
+    expect(popup.locator("h3")).to_have_text("Spread group 0")
+    expect(popup).to_contain_text("Open to anyone")
+    with page.expect_navigation():
+        popup.locator("a", has_text="View Spread group 0").click()
+    expect(page.locator("h1")).to_have_text("Spread group 0")
+    assert all("view=markers" in url for url in asked)

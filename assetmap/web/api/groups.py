@@ -9,9 +9,12 @@ from typing import Any
 from flask import Response, abort, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from assetmap.directory.edits import StaleEdit
+from assetmap.directory.markers import search_markers
 from assetmap.directory.moderation import submit_change
+from assetmap.directory.queries import GroupQuery
 from assetmap.directory.staff_notes import NoteShown, notes_for
 from assetmap.errors import AssetmapError, NotFound, ValidationError
 from assetmap.interop.merge import merged_into
@@ -27,13 +30,16 @@ from assetmap.web.context import (
     lag_tolerant_session,
     now,
 )
-from assetmap.web.params import parse_group_query
+from assetmap.web.params import parse_group_query, parse_view
 
 
 def list_groups() -> ResponseReturnValue:
-    """GET /groups: a page of listings that match the filters, as a FeatureCollection."""
+    """GET /groups: a page of listings that match the filters, as a FeatureCollection
+    (``view=markers``: only what a map needs to draw each one)."""
     session = lag_tolerant_session()
     query = parse_group_query(request.args, app_config(), geocoder(session))
+    if parse_view(request.args) == "markers":
+        return _markers(session, query)
     page = search_listings(session, query, backend(), freshness_policy(), now())
     head = {
         "type": "FeatureCollection",
@@ -46,11 +52,26 @@ def list_groups() -> ResponseReturnValue:
     return _geojson(body)
 
 
+def _markers(session: Session, query: GroupQuery) -> Response:
+    markers = search_markers(session, query, backend(), freshness_policy(), now().date())
+    returned = len(markers.features)
+    head: dict[str, Any] = {"type": "FeatureCollection"}
+    if markers.number_matched is not None:
+        head["numberMatched"] = markers.number_matched
+    head["numberReturned"] = returned
+    head["links"] = _page_links(query.offset, query.limit, returned, markers.number_matched)
+    return _geojson(f'{json.dumps(head)[:-1]},"features":[{",".join(markers.features)}]}}')
+
+
 def _geojson(body: str) -> Response:
     return Response(body, mimetype="application/geo+json")
 
 
-def _page_links(offset: int, limit: int, returned: int, matched: int) -> list[dict[str, str]]:
+def _page_links(
+    offset: int, limit: int, returned: int, matched: int | None
+) -> list[dict[str, str]]:
+    """``self``, and ``next``/``prev`` where they lead somewhere (``matched`` None: there may
+    be more after a full page)."""
     args: dict[str, Any] = request.args.to_dict(flat=True)
 
     def link(rel: str, new_offset: int) -> dict[str, str]:
@@ -58,7 +79,7 @@ def _page_links(offset: int, limit: int, returned: int, matched: int) -> list[di
         return {"rel": rel, "type": "application/geo+json", "href": href}
 
     links = [link("self", offset)]
-    if offset + returned < matched:
+    if (offset + returned < matched) if matched is not None else returned == limit:
         links.append(link("next", offset + limit))
     if offset > 0:
         links.append(link("prev", max(offset - limit, 0)))

@@ -18,6 +18,7 @@ from assetmap.directory.queries import TimeOfDay
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Frequency, Gender, Status
 from assetmap.verification.policy import Freshness
 from assetmap.web.api.openapi_gaps import gaps_paths, gaps_schemas
+from assetmap.web.api.openapi_markers import VIEW_PARAMETER, marker_schemas
 from assetmap.web.api.openapi_match import match_schemas
 from assetmap.web.api.openapi_parts import (
     BOOL,
@@ -262,6 +263,7 @@ def _search_parameters(config: Config) -> list[dict[str, Any]]:
             {"type": "integer", "minimum": 1, "maximum": config.max_page_size},
         ),
         _query("offset", "listings to skip", {"type": "integer", "minimum": 0}),
+        VIEW_PARAMETER,
     ]
 
 
@@ -341,8 +343,18 @@ def _groups_path(config: Config) -> dict[str, Any]:
             "parameters": _search_parameters(config),
             "responses": {
                 "200": {
-                    "description": "matching groups as GeoJSON",
-                    "content": _content("application/geo+json", "FeatureCollection"),
+                    "description": "matching groups as GeoJSON (with view=markers: a "
+                    "MarkerCollection)",
+                    "content": {
+                        "application/geo+json": {
+                            "schema": {
+                                "oneOf": [
+                                    {"$ref": "#/components/schemas/FeatureCollection"},
+                                    {"$ref": "#/components/schemas/MarkerCollection"},
+                                ]
+                            }
+                        }
+                    },
                 },
                 "400": _error_response("a parameter is not valid; `field` names it"),
             },
@@ -470,6 +482,7 @@ def openapi_document(config: Config, groups_url: str) -> dict[str, Any]:
                 "Feature": _feature_schema(),
                 "FeatureCollection": _collection_schema(),
                 "Error": _error_schema(),
+                **marker_schemas(),
                 **match_schemas(),
                 **gaps_schemas(),
                 **referrals_schemas(),
