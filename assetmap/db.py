@@ -62,14 +62,22 @@ def session_backend(session: Session) -> Backend:
 def make_engine(config: Config, isolation_level: str | None = None) -> Engine:
     """Create an engine for ``config.database_url`` with the spatial extension ready."""
     url = make_url(config.database_url)
-    options = {"isolation_level": isolation_level} if isolation_level else {}
+    options: dict[str, Any] = {"isolation_level": isolation_level} if isolation_level else {}
+    pool_size, max_overflow = config.pool_sizes()
+    pool = {
+        "pool_size": pool_size,
+        "max_overflow": max_overflow,
+        "pool_timeout": config.database_pool_timeout,
+    }
     if backend_of(config.database_url) is Backend.POSTGIS:
         if url.drivername == "postgresql":
             url = url.set(drivername="postgresql+psycopg")
-        return create_engine(url, pool_pre_ping=True, **options)
+        return create_engine(url, pool_pre_ping=True, **pool, **options)
 
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        # A file's connections are file handles, with no server limit: the same sizes suit.
+        options |= pool
     # The pyenv Python's sqlite3 cannot load extensions; sqlean.py is a drop-in that can.
     engine = create_engine(url, module=sqlean, connect_args={"timeout": 30}, **options)
 
