@@ -14,6 +14,8 @@ BENCH_SIZE ?= 100000
 RUN_DEBS := libsqlite3-mod-spatialite libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 # … plus a real browser for the page tests.
 TEST_DEBS := postgresql-15 postgresql-15-postgis-3 chromium
+# … plus the HTTP load generator for the load bench.
+BENCH_DEBS := wrk
 
 .PHONY: help install run test lint bench clean
 
@@ -65,8 +67,8 @@ lint: install ## ruff (lint and format check), mypy over the package, the import
 	$(BIN)/mypy assetmap
 	$(BIN)/lint-imports --no-cache
 
-bench: install ## Time the API, search, matching, the freshness scan, gap analysis and the timetable router (BENCH_SIZE=100000)
-	$(call apt_install,$(TEST_DEBS))
+bench: install ## Time the API, search, matching, the freshness scan, gap analysis, the timetable router and load under wrk (BENCH_SIZE=100000)
+	$(call apt_install,$(TEST_DEBS) $(BENCH_DEBS))
 	scripts/with-postgis $(BIN)/python -m bench --size $(BENCH_SIZE)
 
 clean: ## Remove the virtualenv and caches (keeps instance/, your data)

@@ -32,7 +32,7 @@ from assetmap.db import Database
 from assetmap.geo.spatial import BBox, Point, circle_bbox, spatial_dialect
 from assetmap.models import Group, Venue
 from assetmap.web.context import app_database
-from bench import freshness, gaps, importing, oruk, transit
+from bench import freshness, gaps, importing, load, oruk, transit
 from bench.matching import HEADER as MATCH_HEADER
 from bench.matching import bench_match
 from seed.generate import load_synthetic
@@ -281,7 +281,9 @@ def bench_search_page(url: str, rounds: int) -> list[str]:
 @click.option("--rounds", default=200, show_default=True, help="Timed requests per query kind.")
 @click.option(
     "--only",
-    type=click.Choice(["api", "search", "match", "oruk", "freshness", "gaps", "transit", "import"]),
+    type=click.Choice(
+        ["api", "search", "match", "oruk", "freshness", "gaps", "transit", "import", "load"]
+    ),
     multiple=True,
     help="Run only these parts (default: all).",
 )
@@ -290,6 +292,9 @@ def bench_search_page(url: str, rounds: int) -> list[str]:
     default=1_000_000,
     show_default=True,
     help="Listings for the freshness scan on PostGIS (bulk loaded with COPY, kept).",
+)
+@click.option(
+    "--load-seconds", default=60, show_default=True, help="wrk's run per row of --only load."
 )
 @click.option(
     "--transit-quick",
@@ -301,6 +306,7 @@ def main(
     rounds: int,
     only: tuple[str, ...],
     freshness_size_postgis: int,
+    load_seconds: int,
     transit_quick: bool,
 ) -> None:
     """Benchmark the directory API, search page, matching, the freshness scan, gap
@@ -314,6 +320,7 @@ def main(
         "gaps",
         "transit",
         "import",
+        "load",
     }
     CACHE.mkdir(exist_ok=True)
     backends = [("SpatiaLite", f"sqlite:///{CACHE / f'spatialite-{size}.db'}")]
@@ -324,7 +331,7 @@ def main(
 
     if "api" in parts:
         bench_api(backends, size, rounds)
-    elif parts & {"search", "match", "oruk"}:
+    elif parts & {"search", "match", "oruk", "load"}:
         for _, url in backends:
             _prepare(Database(Config(database_url=url, instance_path=str(CACHE))), size)
     if "search" in parts:
@@ -341,6 +348,8 @@ def main(
         bench_transit(transit_quick)
     if "import" in parts:
         bench_import(size, postgres)
+    if "load" in parts:
+        bench_load(backends, size, load_seconds)
     click.echo(f"results written to {RESULTS.name}")
 
 
@@ -355,6 +364,15 @@ def bench_oruk(backends: list[tuple[str, str]], size: int, rounds: int) -> None:
         table += oruk.rows(name, app.test_client(), ids, rounds)
     click.echo("\n".join([*oruk.HEADER, *table]))
     write_section("oruk", oruk.section(table, size, machine()))
+
+
+def bench_load(backends: list[tuple[str, str]], size: int, seconds: int) -> None:
+    """`assetmap serve` with 1 and 2 workers under wrk, on each backend's cached directory."""
+    runs = load.bench([(name, url) for name, url in backends], seconds, click.echo)
+    day = dt.date.today().isoformat()
+    write_section("load", load.section(runs, size, seconds, day, machine()))
+    if failed := sum(run.error_count for run in runs):
+        raise click.ClickException(f"load: {failed} errors under wrk (see BENCHMARKS.md)")
 
 
 def bench_freshness(size: int, postgres_url: str, postgis_size: int) -> None:
