@@ -178,9 +178,9 @@ class Server:
             "GUNICORN_CMD_ARGS": f"--access-logformat '{LOG_FORMAT}'",
         }
         command = [sys.executable, "-m", "assetmap.cli", "serve", "--port", str(self.port)]
+        command += ["--workers", str(workers), "--threads", str(THREADS), "--access-log", str(log)]
         self.process = subprocess.Popen(
-            [*command, "--workers", str(workers), "--threads", str(THREADS)]
-            + ["--access-log", str(log)],
+            command,
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=open(log.with_suffix(".err"), "wb"),  # noqa: SIM115 -- lives with it
@@ -251,9 +251,7 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(int(q * len(ordered)), len(ordered) - 1)] if ordered else float("nan")
 
 
-def bench(
-    backends: list[tuple[str, str]], seconds: int, echo: Callable[[str], None]
-) -> list[Run]:
+def bench(backends: list[tuple[str, str]], seconds: int, echo: Callable[[str], None]) -> list[Run]:
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is missing: `make bench` installs Debian's wrk package")
     runs = []
@@ -351,4 +349,3 @@ def section(runs: list[Run], size: int, seconds: int, day: str, machine: str) ->
             *endpoint_rows,
         ]
     )
-
