@@ -67,6 +67,8 @@ class Run:
     p50_ms: float
     p99_ms: float
     per_endpoint: dict[str, tuple[int, float, float, int]] = field(default_factory=dict)
+    #: The machine's 1-minute load average as the run ended (other work on the same cores).
+    load_average: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -284,6 +286,7 @@ def bench(backends: list[tuple[str, str]], seconds: int, echo: Callable[[str], N
                             summary["p50_us"] / 1000,
                             summary["p99_us"] / 1000,
                             server_times(log, start),
+                            os.getloadavg()[0],
                         )
                         runs.append(run)
                         echo(
@@ -311,7 +314,7 @@ def section(runs: list[Run], size: int, seconds: int, day: str, machine: str) ->
         rows.append(
             f"| {run.backend} | {run.workers} | {run.connections} | {run.requests:,} | "
             f"{run.rate:.0f} | {run.rate / one.rate:.2f} | {run.p50_ms:.1f} | "
-            f"{run.p99_ms:.1f} | {errors} |"
+            f"{run.p99_ms:.1f} | {errors} | {run.load_average:.1f} |"
         )
     endpoint_rows = [
         f"| {run.backend} | {run.workers} | {run.connections} | {name} | {n:,} | "
@@ -333,11 +336,13 @@ def section(runs: list[Run], size: int, seconds: int, day: str, machine: str) ->
             "viewports 2 x 2 km, limit 100; search pages with and without words; listing pages "
             "and ORUK services of random listings; matching walk+bus 30 min with one interest. "
             "*errors* are wrk's: connect, read, write, timeout and answers outside 2xx/3xx. "
-            f"Goal: zero errors at 8 and 32 connections. Errors in this run: **{total}**.",
+            f"Goal: zero errors at 8 and 32 connections. Errors in this run: **{total}**. "
+            "*load average* is the machine's (1 minute) as the row ended: above 2, other "
+            "work shared the two cores and the row's times are inflated by it.",
             "",
             "| backend | workers | connections | requests | req/s | × 1 worker | p50 ms | "
-            "p99 ms | errors |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "p99 ms | errors | load average |",
+            "|---|---|---|---|---|---|---|---|---|---|",
             *rows,
             "",
             "Per endpoint, from the server's access log (time inside the worker, so without "
