@@ -66,7 +66,7 @@ class Run:
     errors: dict[str, int]
     p50_ms: float
     p99_ms: float
-    per_endpoint: dict[str, tuple[int, float, float, int]] = field(default_factory=dict)
+    per_endpoint: dict[str, tuple[int, float, float, int, float]] = field(default_factory=dict)
     #: The machine's 1-minute load average as the run ended (other work on the same cores).
     load_average: float = 0.0
 
@@ -227,9 +227,9 @@ def endpoint_of(path: str) -> str:
     return "search page"
 
 
-def server_times(log: Path, start: int) -> dict[str, tuple[int, float, float, int]]:
+def server_times(log: Path, start: int) -> dict[str, tuple[int, float, float, int, float]]:
     """Per endpoint, from the access log after byte ``start``: requests, p50 and p99 ms inside
-    the worker, and answers outside 2xx/3xx."""
+    the worker, answers outside 2xx/3xx, and its share of all the workers' time."""
     times: dict[str, list[float]] = {}
     bad: dict[str, int] = {}
     with log.open("rb") as handle:
@@ -242,8 +242,15 @@ def server_times(log: Path, start: int) -> dict[str, tuple[int, float, float, in
             times.setdefault(name, []).append(int(found.group(4)) / 1000)
             if not 200 <= int(found.group(3)) < 400:
                 bad[name] = bad.get(name, 0) + 1
+    total = sum(sum(values) for values in times.values()) or 1.0
     return {
-        name: (len(values), _pct(values, 0.5), _pct(values, 0.99), bad.get(name, 0))
+        name: (
+            len(values),
+            _pct(values, 0.5),
+            _pct(values, 0.99),
+            bad.get(name, 0),
+            sum(values) / total,
+        )
         for name, values in times.items()
     }
 
@@ -318,9 +325,9 @@ def section(runs: list[Run], size: int, seconds: int, day: str, machine: str) ->
         )
     endpoint_rows = [
         f"| {run.backend} | {run.workers} | {run.connections} | {name} | {n:,} | "
-        f"{p50:.1f} | {p99:.1f} | {bad} |"
+        f"{p50:.1f} | {p99:.1f} | {share:.0%} | {bad} |"
         for run in runs
-        for name, (n, p50, p99, bad) in sorted(run.per_endpoint.items())
+        for name, (n, p50, p99, bad, share) in sorted(run.per_endpoint.items())
     ]
     share = ", ".join(f"{name} {weight}/20" for name, weight in WEIGHTS.items())
     total = sum(r.error_count for r in runs)
@@ -349,8 +356,8 @@ def section(runs: list[Run], size: int, seconds: int, day: str, machine: str) ->
             "the wait in the socket's queue that wrk's latency includes):",
             "",
             "| backend | workers | connections | endpoint | requests | p50 ms | p99 ms | "
-            "non-2xx/3xx |",
-            "|---|---|---|---|---|---|---|---|",
+            "share of worker time | non-2xx/3xx |",
+            "|---|---|---|---|---|---|---|---|---|",
             *endpoint_rows,
         ]
     )
