@@ -368,7 +368,7 @@ def bench_oruk(backends: list[tuple[str, str]], size: int, rounds: int) -> None:
 
 def bench_load(backends: list[tuple[str, str]], size: int, seconds: int) -> None:
     """`assetmap serve` with 1 and 2 workers under wrk, on each backend's cached directory."""
-    runs = load.bench([(name, url) for name, url in backends], seconds, click.echo)
+    runs = load.bench(backends, seconds, click.echo)
     day = dt.date.today().isoformat()
     write_section("load", load.section(runs, size, seconds, day, machine()))
     if failed := sum(run.error_count for run in runs):
