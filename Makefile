@@ -14,7 +14,7 @@ BENCH_SIZE ?= 100000
 RUN_DEBS := libsqlite3-mod-spatialite libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 # … plus a real browser for the page tests.
 TEST_DEBS := postgresql-15 postgresql-15-postgis-3 chromium
-# … plus wrk, for the benchmarks' requests per second under load.
+# … plus wrk, for requests per second under load (the peers and load benches).
 BENCH_DEBS := $(TEST_DEBS) wrk
 
 .PHONY: help install run test lint bench clean
@@ -67,7 +67,7 @@ lint: install ## ruff (lint and format check), mypy over the package, the import
 	$(BIN)/mypy assetmap
 	$(BIN)/lint-imports --no-cache
 
-bench: install ## Time the API (and beside its peers), search, matching, the freshness scan, gap analysis and the timetable router (BENCH_SIZE=100000)
+bench: install ## Time the API (and beside its peers), search, matching, the freshness scan, gap analysis, the timetable router and load under wrk (BENCH_SIZE=100000)
 	$(call apt_install,$(BENCH_DEBS))
 	scripts/with-postgis $(BIN)/python -m bench --size $(BENCH_SIZE)
 

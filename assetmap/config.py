@@ -95,9 +95,19 @@ class Config:
     outbox_dir: str = "instance/outbox"
     # Session cookies only over HTTPS: set it true wherever the app is served over HTTPS.
     secure_cookies: bool = False
-    # Where login throttling keeps its counts: memory (one process) or a shared store such as
-    # redis://host:6379 when several workers serve the app.
-    ratelimit_storage_url: str = "memory://"
+    # Where login throttling keeps its counts: database:// (a table in the app's own
+    # database, shared by every worker and machine), memory:// (this process alone: tests) or
+    # any `limits` store such as redis://host:6379.
+    ratelimit_storage_url: str = "database://"
+    # Connections each engine of each process keeps (pool size) and may open on top in a
+    # burst (max overflow), and how long a request waits for one before it fails. Unset
+    # (None): derived from the threads serving requests (`assetmap serve --threads`).
+    database_pool_size: int | None = None
+    database_max_overflow: int | None = None
+    database_pool_timeout: float = 10.0
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: trust
+    # none; the client address is then the proxy's, and every client shares one login limit).
+    trusted_proxies: int = 0
     # Referrals: a referral nobody has answered holds a place this many days, and is marked
     # "no response" after this many; the organiser's emailed link works for this many.
     referral_hold_days: int = 7
@@ -166,6 +176,7 @@ class Config:
         if not 1 <= self.case_retention_months <= 120:
             raise ConfigError("ASSETMAP_CASE_RETENTION_MONTHS must be from 1 to 120")
         self.follow_up_weeks  # noqa: B018 -- checked at start-up, not on first use
+        self._check_serving()
         if not self.smtp_url and not self.outbox_dir:
             raise ConfigError("ASSETMAP_OUTBOX_DIR must be set when ASSETMAP_SMTP_URL is not")
 
@@ -191,6 +202,36 @@ class Config:
                 "ASSETMAP_DATABASE_READ_URL needs a PostgreSQL ASSETMAP_DATABASE_URL: a read "
                 "replica cannot be used with SQLite"
             )
+
+    def _check_serving(self) -> None:
+        if self.database_pool_size is not None and not 1 <= self.database_pool_size <= 1000:
+            raise ConfigError("ASSETMAP_DATABASE_POOL_SIZE must be from 1 to 1000 (or unset)")
+        if self.database_max_overflow is not None and not 0 <= self.database_max_overflow <= 1000:
+            raise ConfigError("ASSETMAP_DATABASE_MAX_OVERFLOW must be from 0 to 1000 (or unset)")
+        if not 0 < self.database_pool_timeout <= 600:
+            raise ConfigError("ASSETMAP_DATABASE_POOL_TIMEOUT must be above 0 and at most 600 s")
+        if not 0 <= self.trusted_proxies <= 5:
+            raise ConfigError("ASSETMAP_TRUSTED_PROXIES must be from 0 to 5")
+        if "://" not in self.ratelimit_storage_url:
+            raise ConfigError(
+                "ASSETMAP_RATELIMIT_STORAGE_URL must be a store URL such as database://, "
+                "memory:// or redis://host:6379"
+            )
+
+    def pool_sizes(self, threads: int | None = None) -> tuple[int, int]:
+        """Pool size and max overflow for an engine shared by ``threads`` request threads,
+        unless set: a connection kept per thread, and half as many again for a burst (a thread
+        holding a session while it checks the login limit). Without a thread count (the CLI,
+        the scheduler), SQLAlchemy's own 5 and 10."""
+        if threads is None:
+            size, overflow = 5, 10
+        else:
+            size, overflow = max(threads, 1), max(threads // 2, 2)
+        if self.database_pool_size is not None:
+            size = self.database_pool_size
+        if self.database_max_overflow is not None:
+            overflow = self.database_max_overflow
+        return size, overflow
 
     @property
     def follow_up_weeks(self) -> tuple[int, ...]:
@@ -249,11 +290,17 @@ def _is_postgres(url: str) -> bool:
     return urlsplit(url).scheme.split("+")[0] == "postgresql"
 
 
+#: Settings whose default (None) means "derived"; given as text they are whole numbers.
+_OPTIONAL_INTS = {"database_pool_size", "database_max_overflow"}
+
+
 def _coerce(name: str, default: Any, value: Any) -> Any:
     """Convert a setting given as text (from the environment) to the type of its default."""
     if not isinstance(value, str):
         return value
     try:
+        if name in _OPTIONAL_INTS:
+            return int(value) if value.strip() else None
         if isinstance(default, bool):
             if value.lower() in {"1", "true", "yes", "on"}:
                 return True
@@ -268,6 +315,7 @@ def _coerce(name: str, default: Any, value: Any) -> Any:
             return tuple(part.strip() for part in value.split(",") if part.strip())
     except ValueError:
         raise ConfigError(
-            f"{ENV_PREFIX}{name.upper()}: {value!r} is not a valid {type(default).__name__}"
+            f"{ENV_PREFIX}{name.upper()}: {value!r} is not a valid "
+            f"{'int' if name in _OPTIONAL_INTS else type(default).__name__}"
         ) from None
     return value

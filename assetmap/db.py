@@ -115,11 +115,17 @@ def make_engine(
     invalidates the whole pool). A standby's engine keeps the ping on every checkout: that
     is how a replica that went down is noticed before a request reads from it."""
     url = make_url(config.database_url)
-    options = {"isolation_level": isolation_level} if isolation_level else {}
+    options: dict[str, Any] = {"isolation_level": isolation_level} if isolation_level else {}
+    pool_size, max_overflow = config.pool_sizes()
+    pool = {
+        "pool_size": pool_size,
+        "max_overflow": max_overflow,
+        "pool_timeout": config.database_pool_timeout,
+    }
     if backend_of(config.database_url) is Backend.POSTGIS:
         if url.drivername == "postgresql":
             url = url.set(drivername="postgresql+psycopg")
-        engine = create_engine(url, pool_pre_ping=not ping_when_idle, **options)
+        engine = create_engine(url, pool_pre_ping=not ping_when_idle, **pool, **options)
         if ping_when_idle:
             event.listen(engine, "checkin", _note_checkin)
             event.listen(engine, "checkout", _ping_if_idle)
@@ -127,6 +133,8 @@ def make_engine(
 
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        # A file's connections are file handles, with no server limit: the same sizes suit.
+        options |= pool
     # The pyenv Python's sqlite3 cannot load extensions; sqlean.py is a drop-in that can.
     engine = create_engine(url, module=sqlean, connect_args={"timeout": 30}, **options)
 

@@ -32,7 +32,7 @@ from assetmap.db import Database
 from assetmap.geo.spatial import BBox, Point, circle_bbox, spatial_dialect
 from assetmap.models import Group, Venue
 from assetmap.web.context import app_database
-from bench import freshness, gaps, importing, oruk, peers, replica, transit
+from bench import freshness, gaps, importing, load, oruk, peers, replica, transit
 from bench.matching import HEADER as MATCH_HEADER
 from bench.matching import bench_match
 from seed.generate import load_synthetic
@@ -293,6 +293,7 @@ def bench_search_page(url: str, rounds: int) -> list[str]:
             "import",
             "replica",
             "peers",
+            "load",
         ]
     ),
     multiple=True,
@@ -305,6 +306,9 @@ def bench_search_page(url: str, rounds: int) -> list[str]:
     help="Listings for the freshness scan on PostGIS (bulk loaded with COPY, kept).",
 )
 @click.option(
+    "--load-seconds", default=60, show_default=True, help="wrk's run per row of --only load."
+)
+@click.option(
     "--transit-quick",
     is_flag=True,
     help="The timetable router at its smallest sizes (30 venues, 100 origins, one run).",
@@ -314,6 +318,7 @@ def main(
     rounds: int,
     only: tuple[str, ...],
     freshness_size_postgis: int,
+    load_seconds: int,
     transit_quick: bool,
 ) -> None:
     """Benchmark the directory API, search page, matching, the freshness scan, gap
@@ -329,6 +334,7 @@ def main(
         "import",
         "replica",
         "peers",
+        "load",
     }
     CACHE.mkdir(exist_ok=True)
     backends = [("SpatiaLite", f"sqlite:///{CACHE / f'spatialite-{size}.db'}")]
@@ -339,7 +345,7 @@ def main(
 
     if "api" in parts:
         bench_api(backends, size, rounds)
-    elif parts & {"search", "match", "oruk"}:
+    elif parts & {"search", "match", "oruk", "load"}:
         for _, url in backends:
             _prepare(Database(Config(database_url=url, instance_path=str(CACHE))), size)
     if "search" in parts:
@@ -361,6 +367,8 @@ def main(
         write_section("replica", replica.section(result, machine()))
     if "peers" in parts:
         bench_peers(size, postgres, rounds)
+    if "load" in parts:
+        bench_load(backends, size, load_seconds)
     click.echo(f"results written to {RESULTS.name}")
 
 
@@ -385,6 +393,15 @@ def bench_oruk(backends: list[tuple[str, str]], size: int, rounds: int) -> None:
         table += oruk.rows(name, app.test_client(), ids, rounds)
     click.echo("\n".join([*oruk.HEADER, *table]))
     write_section("oruk", oruk.section(table, size, machine()))
+
+
+def bench_load(backends: list[tuple[str, str]], size: int, seconds: int) -> None:
+    """`assetmap serve` with 1 and 2 workers under wrk, on each backend's cached directory."""
+    runs = load.bench(backends, seconds, click.echo)
+    day = dt.date.today().isoformat()
+    write_section("load", load.section(runs, size, seconds, day, machine()))
+    if failed := sum(run.error_count for run in runs):
+        raise click.ClickException(f"load: {failed} errors under wrk (see BENCHMARKS.md)")
 
 
 def bench_freshness(size: int, postgres_url: str, postgis_size: int) -> None:

@@ -150,7 +150,8 @@ def _on_the_suite_day() -> dt.datetime:
 def app(_app: Flask, database: Database) -> Iterator[Flask]:
     from assetmap.web.auth import limiter
 
-    limiter.reset()  # login throttling counts start afresh for each test
+    with _app.app_context():  # the counts of this app's database (database://, the default)
+        limiter.reset()  # login throttling counts start afresh for each test
     set_clock(_app, _on_the_suite_day)  # a test may pin its own; the next test gets this again
     yield _app
     set_clock(_app, None)

@@ -82,3 +82,43 @@ def test_a_read_replica_must_be_postgresql_and_its_windows_consistent(settings, 
     with pytest.raises(ConfigError, match=says) as refused:
         Config(**settings)
     assert "s3cret" not in str(refused.value)  # a URL's password is never echoed
+
+
+def test_pool_settings_are_read_and_derived_from_threads_unless_set():
+    unset = Config.from_env({"ASSETMAP_DATABASE_POOL_SIZE": ""})
+    assert unset.database_pool_size is None
+    assert unset.pool_sizes() == (5, 10)  # the CLI and the scheduler: SQLAlchemy's own
+    assert unset.pool_sizes(threads=8) == (8, 4)  # a connection per request thread, and half
+    config = Config.from_env(
+        {
+            "ASSETMAP_DATABASE_POOL_SIZE": "12",
+            "ASSETMAP_DATABASE_MAX_OVERFLOW": "0",
+            "ASSETMAP_DATABASE_POOL_TIMEOUT": "2.5",
+        }
+    )
+    assert config.pool_sizes(threads=8) == (12, 0)
+    assert config.database_pool_timeout == 2.5
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        (
+            "ASSETMAP_DATABASE_POOL_SIZE",
+            "many",
+            "ASSETMAP_DATABASE_POOL_SIZE: 'many' is not a valid int",
+        ),
+        ("ASSETMAP_DATABASE_POOL_SIZE", "0", "ASSETMAP_DATABASE_POOL_SIZE must be from 1 to 1000"),
+        ("ASSETMAP_DATABASE_MAX_OVERFLOW", "-1", "ASSETMAP_DATABASE_MAX_OVERFLOW must be from 0"),
+        ("ASSETMAP_DATABASE_POOL_TIMEOUT", "0", "ASSETMAP_DATABASE_POOL_TIMEOUT must be above 0"),
+        ("ASSETMAP_TRUSTED_PROXIES", "9", "ASSETMAP_TRUSTED_PROXIES must be from 0 to 5"),
+        ("ASSETMAP_RATELIMIT_STORAGE_URL", "redis", "ASSETMAP_RATELIMIT_STORAGE_URL must be"),
+    ],
+)
+def test_bad_serving_settings_are_clear_errors(name, value, message):
+    with pytest.raises(ConfigError, match=message):
+        Config.from_env({name: value})
+
+
+def test_login_counts_are_shared_by_default():
+    assert Config.from_env({}).ratelimit_storage_url == "database://"

@@ -395,23 +395,6 @@ def send_email(ctx: click.Context, limit: int) -> None:
         ctx.exit(1)
 
 
-@cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
-@click.pass_context
-@user_errors
-def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
-    """Serve the web app with waitress (a production WSGI server)."""
-    from waitress import serve as waitress_serve
-
-    from assetmap import create_app
-
-    app = create_app(ctx.obj)
-    click.echo(f"assetmap on http://{host}:{port}/ (Ctrl+C to stop)")
-    waitress_serve(app, host=host, port=port, threads=threads)
-
-
 @cli.command("create-user")
 @click.argument("email")
 @click.option(
@@ -529,9 +512,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from assetmap.cli import cases, duplicates, feeds, interop, transit
+    from assetmap.cli import cases, duplicates, feeds, interop, serving, transit
 
-    commands = (cases, transit, interop, feeds, duplicates)
+    commands = (cases, transit, interop, feeds, duplicates, serving)
     for command in (c for module in commands for c in module.COMMANDS):
         cli.add_command(command)
 

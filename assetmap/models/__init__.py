@@ -2,7 +2,7 @@
 declarative base with its shared column types (``base``); the gazetteer and the small
 areas are in ``places``; staff notes on listings in ``notes``; cases, referrals and follow-up in
 ``referrals``; timetable feeds in ``transit``; listings' sources, import feeds and duplicates in
-``interop``. Import from here:
+``interop``; login-throttling counters in ``counters``. Import from here:
 ``from assetmap.models import Group``.
 
 Anything a query filters on is a real column or a child table with an index, never a JSON
@@ -10,6 +10,7 @@ blob. Unknown stays NULL: accessibility is never guessed, so its flags are nulla
 """
 
 from assetmap.models.base import SRID, Base, UTCDateTime, table_of, utcnow
+from assetmap.models.counters import RateLimitCounter
 from assetmap.models.enums import (
     ACCESSIBILITY_FLAGS,
     Category,
@@ -113,6 +114,7 @@ __all__ = [
     "Postcode",
     "ProblemKind",
     "ProblemReport",
+    "RateLimitCounter",
     "Referral",
     "ReferralEvent",
     "ReferralState",

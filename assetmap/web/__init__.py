@@ -11,6 +11,7 @@ from pathlib import Path
 from flask import Flask, make_response, render_template, request, send_from_directory
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from assetmap.config import Config
 from assetmap.web import (
@@ -57,6 +58,12 @@ BLUEPRINTS = (
 def init_app(app: Flask, config: Config) -> None:
     """Bind the database and register the blueprints."""
     context.bind(app, config)
+    if config.trusted_proxies:
+        # Behind that many reverse proxies, the client's address, scheme and host are the ones
+        # they forward (the login limit counts per client address). Never without a proxy
+        # that sets them: anyone could claim any address.
+        n = config.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     # The JSON API authenticates each write with a token, not a cookie: no CSRF to guard.

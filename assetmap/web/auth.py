@@ -2,8 +2,9 @@
 
 Login failures say only that the email or password is not right (never which), and each
 address and each client may try a few times a minute. The limiter keeps its counts in the
-storage ``ASSETMAP_RATELIMIT_STORAGE_URL`` names: the default, memory, is per process; with
-several workers, point it at a shared store (e.g. ``redis://…``).
+storage ``ASSETMAP_RATELIMIT_STORAGE_URL`` names: by default ``database://``, a table in the
+app's own database that every worker process shares (``accounts.throttle``); ``memory://``
+counts per process (tests).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from flask import (
     current_app,
     flash,
     g,
+    has_app_context,
     redirect,
     render_template,
     request,
@@ -35,6 +37,7 @@ from sqlalchemy import select
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from assetmap.accounts import throttle
 from assetmap.accounts.links import Purpose, make_link_token, user_for_link
 from assetmap.accounts.users import authenticate, create_user, normalise_email
 from assetmap.accounts.users import set_password as change_password
@@ -42,7 +45,7 @@ from assetmap.config import Config
 from assetmap.errors import AssetmapError, ValidationError
 from assetmap.models import Role, User
 from assetmap.outbox.services import queue_email
-from assetmap.web.context import db_session
+from assetmap.web.context import app_database, database_of, db_session
 from assetmap.web.wording import ROLE_NAMES
 
 auth = Blueprint("auth", __name__)
@@ -131,6 +134,13 @@ def init_auth(app: Flask, config: Config) -> None:
         RATELIMIT_STORAGE_URI=config.ratelimit_storage_url,
         RATELIMIT_HEADERS_ENABLED=True,
     )
+    if urlsplit(config.ratelimit_storage_url).scheme == throttle.SCHEME:
+        # One limiter serves every app made in this process: each call counts in the
+        # database of the app it is made for (this one's outside a request).
+        own = database_of(app)
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {
+            "database": lambda: app_database() if has_app_context() else own
+        }
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

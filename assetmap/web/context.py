@@ -64,6 +64,11 @@ def app_database() -> Database:
     return current_app.extensions[_DATABASE]
 
 
+def database_of(app: Flask) -> Database:
+    """``app``'s database, outside a request (the login limiter's store)."""
+    return app.extensions[_DATABASE]
+
+
 def backend() -> Backend:
     return app_database().backend
 

@@ -192,7 +192,8 @@ def test_serve_answers_http(database, tmp_path):
         env={"PATH": "/usr/bin:/bin", "ASSETMAP_INSTANCE_PATH": str(tmp_path)},
     )
     try:
-        deadline = time.monotonic() + 20
+        # gunicorn's master, then each worker, import the app: slow on a loaded machine.
+        deadline = time.monotonic() + 120
         while True:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/groups") as answer:
@@ -205,4 +206,4 @@ def test_serve_answers_http(database, tmp_path):
         assert body["type"] == "FeatureCollection"
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        server.wait(timeout=90)  # a graceful stop: workers finish, then the master
