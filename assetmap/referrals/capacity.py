@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from assetmap.db import id_in
 from assetmap.models import Referral, ReferralState
 from assetmap.referrals.states import TAKING_A_PLACE
 
@@ -62,16 +63,21 @@ def holds_for(session: Session, group_ids: Iterable[int], now: dt.datetime) -> d
     ids = sorted(set(group_ids))
     if not ids:
         return {}
-    rows = session.execute(holds_statement(ids, now)).all()
+    # The ids as one parameter: a match asks for two thousand, and as many bound values
+    # cost more to render and plan than the query takes.
+    rows = session.execute(holds_statement(ids, now, id_in(session, Referral.group_id, ids))).all()
     return {
         int(gid or 0): Holds(int(a or 0), int(b or 0), int(c or 0), int(d or 0))
         for gid, a, b, c, d in rows
     }
 
 
-def holds_statement(ids: list[int], now: dt.datetime) -> Select[int | None, int, int, int, int]:
+def holds_statement(
+    ids: list[int], now: dt.datetime, listed: ColumnElement[bool] | None = None
+) -> Select[int | None, int, int, int, int]:
     """(group_id, taking, held, taking_complex, held_complex) per group of ``ids`` with any:
-    the grouped query ``holds_for`` runs, to join into another query as a subquery."""
+    the grouped query ``holds_for`` runs, to join into another query as a subquery.
+    ``listed`` replaces the IN list of ``ids`` (the same groups, written another way)."""
     taking = Referral.state.in_(TAKING_A_PLACE)
     held = and_(Referral.state == ReferralState.SENT, Referral.held_until > now)
     complex_ = Referral.complex_needs.is_(True)
@@ -83,7 +89,7 @@ def holds_statement(ids: list[int], now: dt.datetime) -> Select[int | None, int,
             _count(and_(taking, complex_)).label("taking_complex"),
             _count(and_(held, complex_)).label("held_complex"),
         )
-        .where(Referral.group_id.in_(ids), or_(taking, held))
+        .where(Referral.group_id.in_(ids) if listed is None else listed, or_(taking, held))
         .group_by(Referral.group_id)
     )
 
