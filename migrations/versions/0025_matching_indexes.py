@@ -51,12 +51,19 @@ _TEXT = ["name", "description"]
 _PICKUP_WHERE = sa.text("door_to_door_available IS true")
 
 
+def _analyse() -> None:
+    """SQLite plans by the statistics ANALYZE keeps per index: a new index has none, and
+    without them the planner was seen scanning it whole rather than probing by venue."""
+    op.execute("ANALYZE groups")
+
+
 def upgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.drop_index("ix_groups_matching", "groups")
         op.create_index(
             "ix_groups_matching", "groups", [*_BEFORE, "referrals_paused_until", *_TEXT]
         )
+        _analyse()
     else:
         op.create_index(
             "ix_groups_pickup",
@@ -70,5 +77,6 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.drop_index("ix_groups_matching", "groups")
         op.create_index("ix_groups_matching", "groups", [*_BEFORE, *_TEXT])
+        _analyse()
     else:
         op.drop_index("ix_groups_pickup", "groups")
