@@ -451,7 +451,9 @@ def bench_matching(
     database loaded once and kept (``.bench/``, or its own database on the server)."""
     postgres = backends[1][1]
     cases = [
-        matching.Case("SpatiaLite", n, f"sqlite:///{CACHE / f'spatialite-{n}.db'}") for n in sizes
+        matching.Case("SpatiaLite", n, f"sqlite:///{CACHE / f'spatialite-{n}.db'}")
+        for n in sizes
+        if n > 0
     ] + [
         matching.Case("PostGIS", n, matching.postgis_database(postgres, n))
         for n in sizes + large
