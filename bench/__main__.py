@@ -32,9 +32,7 @@ from assetmap.db import Database
 from assetmap.geo.spatial import BBox, Point, circle_bbox, spatial_dialect
 from assetmap.models import Group, Venue
 from assetmap.web.context import app_database
-from bench import freshness, gaps, importing, load, oruk, peers, replica, transit
-from bench.matching import HEADER as MATCH_HEADER
-from bench.matching import bench_match
+from bench import freshness, gaps, importing, load, matching, oruk, peers, replica, transit
 from seed.generate import load_synthetic
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -309,6 +307,33 @@ def bench_search_page(url: str, rounds: int) -> list[str]:
     "--load-seconds", default=60, show_default=True, help="wrk's run per row of --only load."
 )
 @click.option(
+    "--match-sizes",
+    type=int,
+    multiple=True,
+    default=(10_000, 100_000),
+    show_default=True,
+    help="Listings for matching on both backends (how its cost grows).",
+)
+@click.option(
+    "--match-large",
+    type=int,
+    multiple=True,
+    default=(1_000_000,),
+    show_default=True,
+    help="Listings for matching on PostGIS alone (loaded once into its own database).",
+)
+@click.option(
+    "--match-before",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A checkout of the code before a change: matching is timed on it too, same run.",
+)
+@click.option(
+    "--match-before-revision",
+    default="0023",
+    show_default=True,
+    help="The schema revision --match-before runs on (the database is taken back to it).",
+)
+@click.option(
     "--transit-quick",
     is_flag=True,
     help="The timetable router at its smallest sizes (30 venues, 100 origins, one run).",
@@ -319,6 +344,10 @@ def main(
     only: tuple[str, ...],
     freshness_size_postgis: int,
     load_seconds: int,
+    match_sizes: tuple[int, ...],
+    match_large: tuple[int, ...],
+    match_before: Path | None,
+    match_before_revision: str,
     transit_quick: bool,
 ) -> None:
     """Benchmark the directory API, search page, matching, the freshness scan, gap
@@ -345,13 +374,16 @@ def main(
 
     if "api" in parts:
         bench_api(backends, size, rounds)
-    elif parts & {"search", "match", "oruk", "load"}:
+    elif parts & {"search", "oruk", "load"}:
         for _, url in backends:
             _prepare(Database(Config(database_url=url, instance_path=str(CACHE))), size)
     if "search" in parts:
         bench_search(backends[0][1], size, rounds)
     if "match" in parts:
-        bench_matching(backends, size, rounds)
+        before = (
+            None if match_before is None else matching.Before(match_before, match_before_revision)
+        )
+        bench_matching(backends, list(match_sizes), list(match_large), max(rounds // 2, 20), before)
     if "oruk" in parts:
         bench_oruk(backends, size, rounds)
     if "freshness" in parts:
@@ -455,32 +487,41 @@ def bench_gaps(postgres_url: str) -> None:
     write_section("gaps", gaps.section(camden, england, grown, loads, machine()))
 
 
-def bench_matching(backends: list[tuple[str, str]], size: int, rounds: int) -> None:
-    rows = []
-    for name, url in backends:
-        rows += bench_match(url, name, max(rounds // 2, 20))
-        click.echo("\n".join(rows))
-    write_section(
-        "match",
-        "\n".join(
-            [
-                "## Matching: POST /api/v1/match (issue 5)",
-                "",
-                f"{dt.date.today().isoformat()} · {machine()} · {size:,} synthetic listings · "
-                f"{max(rounds // 2, 20)} profiles per row, each from a random venue's location · "
-                "times in ms through the matching service and the endpoint's JSON (validation, "
-                "spatial candidates, constraints in SQL, travel times, fuzzy interest fit, "
-                "scores, reasons, JSON). *considered* is the groups within reach (and near "
-                "misses) that the constraints weighed. Each row runs its places twice: *first "
-                "pass* is the first time the process meets those groups (the fuzzy word memo "
-                "learns their words, as a fresh server does); p50/p95/max are the second pass, "
-                "a server that has seen its area before. Goal: p50 under 100 ms on SpatiaLite.",
-                "",
-                *MATCH_HEADER,
-                *rows,
-            ]
-        ),
-    )
+def bench_matching(
+    backends: list[tuple[str, str]],
+    sizes: list[int],
+    large: list[int],
+    rounds: int,
+    before: matching.Before | None,
+) -> None:
+    """Matching at each size on both backends (and the larger sizes on PostGIS), each
+    database loaded once and kept (``.bench/``, or its own database on the server)."""
+    postgres = backends[1][1]
+    cases = [
+        matching.Case("SpatiaLite", n, f"sqlite:///{CACHE / f'spatialite-{n}.db'}")
+        for n in sizes
+        if n > 0
+    ] + [
+        matching.Case("PostGIS", n, matching.postgis_database(postgres, n))
+        for n in sizes + large
+        if n > 0
+    ]
+    rows, notes = [], []
+    for case in cases:
+        click.echo(f"matching: {case.backend}, {case.size:,} listings …")
+        database = Database(Config(database_url=case.url, instance_path=str(CACHE)))
+        try:
+            _, load_seconds = _prepare(database, case.size)
+        finally:
+            database.dispose()
+        if load_seconds is not None:
+            notes.append(f"- {case.backend}: loaded {case.size:,} listings in {load_seconds:.0f} s")
+        # The older code beside it up to 100,000 (a second copy of a million costs minutes).
+        compared = before if case.size <= 100_000 else None
+        rows += matching.bench_match(case, rounds, compared)
+        click.echo("\n".join(rows[-len(matching.PROFILES) :]))
+    when = dt.date.today().isoformat()
+    write_section("match", matching.section(rows, notes, when, machine(), rounds))
 
 
 def bench_api(backends: list[tuple[str, str]], size: int, rounds: int) -> None:

@@ -30,15 +30,11 @@ from assetmap.geo.interfaces import TravelTimeProvider
 from assetmap.geo.journeys import Journeys, Mode
 from assetmap.geo.travel import EstimatedTravel
 from assetmap.matching import explain, scoring
-from assetmap.matching.candidates import (
-    Search,
-    judged_statement,
-    schedules,
-    survivors,
-)
+from assetmap.matching.candidates import Search, judge, schedules, survivors
 from assetmap.matching.near import (
+    HELD_BACK,
     MAX_NEAR_MISSES,
-    NEAR_REASONS,
+    NEAR_MISS_POOL,
     Missed,
     destinations_of,
     interests_of,
@@ -168,30 +164,25 @@ def _find(
 ) -> _Found:
     today = when[0]
     search = Search(session, profile, backend, travel, max_pickup_radius_km, today)
+    judged = judge(
+        session,
+        profile,
+        search,
+        scored=MAX_SCORED,
+        pool=NEAR_MISS_POOL if near_misses else 0,
+        held_back=HELD_BACK,
+    )
     excluded: dict[str, int] = defaultdict(int)
-    passed: list[tuple[float, int]] = []
-    statement = judged_statement(profile, search)
-    # Core statements through ``fetch_all``: the ORM's result machinery would cost more than
-    # the queries here (thousands of plain rows), and nothing needs mapped objects.
-    # UNION ALL, not UNION: a group reached both ways comes twice and is counted once here,
-    # cheaper than having the database deduplicate thousands of rows.
-    judged = {row.id: row for row in fetch_all(session, statement)} if statement is not None else {}
-    left: list[Row[Any]] = []  # those that may be near misses
-    for row in judged.values():
-        if row.reason is None:
-            passed.append((row.km2, row.id))
-        else:
-            excluded[row.reason] += 1
-            if near_misses and row.reason in NEAR_REASONS:
-                left.append(row)
+    for why, count in judged.counts.items():
+        if why is not None:
+            excluded[why] += count
     # The nearest that pass, in full.
-    nearest = [group_id for _, group_id in sorted(passed)[:MAX_SCORED]]
-    rows = survivors(session, profile, nearest)
+    rows = survivors(session, profile, judged.nearest)
     missed: list[Missed] = []
     ranked, journeys = _rank(session, profile, rows, travel, policy, when, excluded, missed)
     if near_misses:
-        missed += left_out_in_sql(session, profile, travel, left, search.reach_km)
-    return _Found(len(judged), excluded, ranked, journeys, missed)
+        missed += left_out_in_sql(session, profile, travel, judged.left, search.reach_km)
+    return _Found(judged.considered, excluded, ranked, journeys, missed)
 
 
 def _ruled_out(profile: Profile, fitting: int, find: Callable[[Profile], _Found]) -> list[RuledOut]:

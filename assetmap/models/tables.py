@@ -104,6 +104,7 @@ _MATCHING_COLUMNS: tuple[str, ...] = (
     "door_to_door_available",
     "door_to_door_radius_km",
     *ACCESSIBILITY_FLAGS,
+    "referrals_paused_until",  # migration 0025
     "name",
     "description",
 )
@@ -231,7 +232,16 @@ class Group(Base):
             "door_to_door_radius_km",
             "venue_id",
         ),
-        # SQLite only (migration 0003): a covering index of what the matcher reads of each
+        # PostgreSQL only (migration 0025): the groups that collect people from home, by venue,
+        # so the matcher probes it per venue near a person and never reads the others' rows.
+        Index(
+            "ix_groups_pickup",
+            "venue_id",
+            "door_to_door_radius_km",
+            "id",
+            postgresql_where=text("door_to_door_available IS true"),
+        ).ddl_if(dialect="postgresql"),
+        # SQLite only (migrations 0003, 0025): a covering index of what the matcher reads of each
         # group near a person, so it never reads the rows (which hold the stored document).
         Index("ix_groups_matching", *_MATCHING_COLUMNS).ddl_if(dialect="sqlite"),
         # Imports find a record with no id of its own by name (migration 0021).
