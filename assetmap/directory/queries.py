@@ -21,7 +21,6 @@ from sqlalchemy import (
     Float,
     Integer,
     Select,
-    String,
     Time,
     bindparam,
     func,
@@ -47,6 +46,7 @@ from assetmap.models import (
     Status,
     Venue,
 )
+from assetmap.text.index import index_order, join_index, search_expression
 from assetmap.text.ranking import Candidate, rank_text
 from assetmap.text.words import distinctive_words
 from assetmap.verification.policy import (
@@ -115,7 +115,7 @@ class _Shape:
     """Which filters a query uses, not their values: queries of one shape share a statement."""
 
     backend: Backend
-    text_prefixes: int
+    text: bool
     categories: bool
     interests: bool
     days: bool
@@ -134,7 +134,7 @@ class _Shape:
     def of(cls, query: GroupQuery, backend: Backend, policy: FreshnessPolicy) -> _Shape:
         return cls(
             backend=backend,
-            text_prefixes=len(text_prefixes(query.q or "")),
+            text=bool(query.q),
             categories=bool(query.categories),
             interests=bool(query.interests),
             days=bool(query.days),
@@ -171,17 +171,6 @@ def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if shape.statuses:
         conditions.append(Group.status.in_(_in("statuses")))
-    if shape.text_prefixes:
-        # A cheap net for the fuzzy ranking: any field holding the start of a query word, its
-        # correction or a synonym (typos rarely touch the first letters; fuzzy.py says why).
-        patterns = [bindparam(f"text_{i}", type_=String) for i in range(shape.text_prefixes)]
-        conditions.append(
-            or_(
-                *(func.lower(Group.name).like(p, escape="\\") for p in patterns),
-                *(func.lower(Group.description).like(p, escape="\\") for p in patterns),
-                _interest_like(patterns, correlated=shape.near or shape.bbox),
-            )
-        )
     if shape.categories:
         conditions.append(
             Group.id.in_(
@@ -300,8 +289,6 @@ def _parameters(query: GroupQuery, policy: FreshnessPolicy, today: dt.date) -> d
     values: dict[str, Any] = {"limit": query.limit, "offset": query.offset}
     if query.statuses:
         values["statuses"] = list(query.statuses)
-    for i, prefix in enumerate(text_prefixes(query.q or "")):
-        values[f"text_{i}"] = f"%{_escape_like(prefix)}%"
     if query.categories:
         values["categories"] = list(query.categories)
     if query.interests:
@@ -325,19 +312,22 @@ def _parameters(query: GroupQuery, policy: FreshnessPolicy, today: dt.date) -> d
     return values
 
 
-# Free text is ranked in Python; this many candidates (nearest first) are the most it ranks.
-TEXT_CANDIDATES = 5000
+#: The short list a text search ranks in Python: the best the text index finds (by bm25 on
+#: SQLite, nearest first with a place), every other filter applied in the same statement.
+#: ``number_matched`` counts the matches among these.
+TEXT_CANDIDATES = 1000
 
 
 def text_prefixes(text: str) -> list[str]:
-    """The word starts the SQL prefilter for a text search looks for."""
-    prefixes: dict[str, None] = {}
+    """The word starts ``text_prefilter`` looks for, as typed (the text index's own are
+    ``text.index.prefixes``: folded, without apostrophes)."""
+    found: dict[str, None] = {}
     for word in distinctive_words(text) if text.strip() else []:
         if len(word) >= 3:
-            prefixes[word[:4].lower()] = None
-    if not prefixes and text.strip():
-        prefixes[" ".join(text.lower().split())[:40]] = None  # e.g. "50%": as typed
-    return list(prefixes)[:24]
+            found[word[:4].lower()] = None
+    if not found and text.strip():
+        found[" ".join(text.lower().split())[:40]] = None  # e.g. "50%": as typed
+    return list(found)[:24]
 
 
 def text_prefilter(text: str, backend: Backend) -> ColumnElement[bool] | None:
@@ -376,9 +366,11 @@ def text_prefilter(text: str, backend: Backend) -> ColumnElement[bool] | None:
 
 @functools.lru_cache(maxsize=512)
 def _candidate_statement(shape: _Shape) -> Select[Any]:
-    """The groups a text search ranks: every other filter applied, nearest first."""
+    """The groups a text search ranks: those the text index finds, every other filter
+    applied, best by the index first (nearest first with a place)."""
     columns: list[Any] = [Group.id, Group.name, Group.description]
     statement = _joined(select(*columns), shape).where(*_conditions(shape))
+    statement = join_index(statement, shape.backend, Group.id)
     if shape.near:
         distance = _distance(shape)
         measured = statement.add_columns(distance.label("distance_m")).cte("candidates")
@@ -389,7 +381,7 @@ def _candidate_statement(shape: _Shape) -> Select[Any]:
             .order_by(measured.c.distance_m, measured.c.id)
         )
     else:
-        statement = statement.order_by(Group.id)
+        statement = statement.order_by(*index_order(shape.backend), Group.id)
     return statement.limit(bindparam("candidates", type_=Integer))
 
 
@@ -412,8 +404,12 @@ def _search_text(
     session: Session, query: GroupQuery, shape: _Shape, values: dict[str, Any]
 ) -> tuple[list[int], dict[int, float], int]:
     """Rank the candidates by how well they match the text: (page ids, distances, matched)."""
+    expression = search_expression(session, shape.backend, query.q or "")
+    if expression is None:
+        return [], {}, 0
     rows = session.execute(
-        _candidate_statement(shape), {**values, "candidates": TEXT_CANDIDATES}
+        _candidate_statement(shape),
+        {**values, "candidates": TEXT_CANDIDATES, "text_match": expression},
     ).all()
     distances = {row.id: float(row.distance_m) for row in rows} if query.near else {}
     candidates = text_candidates(session, rows)

@@ -1,0 +1,156 @@
+"""The database's text index (migration 0024) as the text search's candidate stage.
+
+The database keeps, by triggers, every group's interests, name and description as words:
+FTS5 ``group_text`` on SQLite, the ``tsvector`` table ``group_search`` on PostgreSQL. A search
+asks it for the groups holding any word the query stands for (``search_expression``): the
+start of each typed word, of its corrections from the synonym table and of its synonyms
+(the same net the LIKE prefilter cast before), plus the words of the directory's own
+vocabulary that a typed word is a typo of. Candidates come back short and ordered; the
+fuzzy ranking (``ranking.py``) re-ranks only them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Integer,
+    Select,
+    bindparam,
+    column,
+    func,
+    literal_column,
+    table,
+    text,
+)
+from sqlalchemy.orm import Session
+
+from assetmap.db import Backend
+from assetmap.text.words import (
+    LEXICON,
+    distinctive_words,
+    fold,
+    max_edits,
+    normalise_interest,
+    word_key,
+    words_of,
+)
+
+#: The most words one search looks for: each is a branch of the index query.
+MAX_TERMS = 40
+#: Vocabulary words a typed word may be corrected to, closest first.
+MAX_CORRECTIONS = 8
+
+_group_text = table("group_text", column("rowid", Integer), column("rank", Float))
+_group_search = table("group_search", column("group_id", Integer), column("words"))
+_CONFIG = literal_column("'assetmap_words'::regconfig")
+
+
+def _index_key(word: str) -> str:
+    """A word as the index holds it: folded (case, accents) and without apostrophes."""
+    return word_key(fold(word))
+
+
+def prefixes(text_: str) -> list[str]:
+    """The word starts a search looks for: the first four letters of each distinctive word
+    of the expanded query (three-letter words whole); if there are none, every word typed
+    ("club", "50%"). Empty when nothing in ``text_`` is a word."""
+    found: dict[str, None] = {}
+    for word in distinctive_words(text_) if text_.strip() else []:
+        for key, _ in words_of(word):
+            if len(key) >= 3:
+                found[_index_key(key)[:4]] = None
+    if not found:
+        for part in normalise_interest(fold(text_)).split():
+            for key, _ in words_of(part) or [(part, part)]:
+                cleaned = "".join(ch for ch in _index_key(key) if ch.isalnum())
+                if cleaned:
+                    found[cleaned[:4]] = None
+    return list(found)[:MAX_TERMS]
+
+
+def _typed_keys(text_: str) -> list[str]:
+    """Typed words that may be typos of a word some listing uses: not a word of the synonym
+    table (those are corrected against the table), letters only, long enough to correct."""
+    keys: dict[str, None] = {}
+    for key, _ in words_of(text_):
+        key = _index_key(key)
+        if key.isalpha() and key not in LEXICON and max_edits(len(key)):
+            keys[key] = None
+    return list(keys)
+
+
+def _vocabulary(session: Session, backend: Backend, key: str) -> list[str]:
+    """Indexed words that could be ``key`` mistyped: the same first letter, and on
+    PostgreSQL trigram-similar (``pg_trgm``, through its index)."""
+    if backend is Backend.POSTGIS:
+        statement = text(
+            "SELECT word FROM search_words WHERE word % :key AND left(word, 1) = :initial"
+        )
+    else:
+        statement = text(
+            "SELECT term FROM group_text_words WHERE term >= :initial AND term < :after"
+        )
+    initial = key[0]
+    values = {"key": key, "initial": initial, "after": chr(ord(initial) + 1)}
+    rows = session.execute(statement, values)
+    return [word for (word,) in rows]
+
+
+def corrections(session: Session, backend: Backend, text_: str) -> list[str]:
+    """Words of the directory's vocabulary that a typed word is a typo of (within the edits
+    its length allows, the first letter kept), closest first; the word itself if it is there."""
+    found: dict[str, int] = {}
+    for key in _typed_keys(text_):
+        allowed = max_edits(len(key))
+        words = [w for w in _vocabulary(session, backend, key) if abs(len(w) - len(key)) <= allowed]
+        if not words:
+            continue
+        for word, edits, _ in process.extract(
+            key, words, scorer=OSA.distance, score_cutoff=allowed, limit=MAX_CORRECTIONS
+        ):
+            if word != key:
+                found[word] = min(found.get(word, edits), int(edits))
+    return sorted(found, key=lambda w: (found[w], w))[:MAX_CORRECTIONS]
+
+
+def _is_word(term: str) -> bool:
+    return bool(term) and all(ch.isalnum() for ch in term)
+
+
+def search_expression(session: Session, backend: Backend, text_: str) -> str | None:
+    """The index query for ``text_``: an FTS5 MATCH string on SQLite, a ``to_tsquery`` text
+    on PostgreSQL; None if it holds no word to look for."""
+    starts = [p for p in prefixes(text_) if _is_word(p)]
+    whole = [w for w in corrections(session, backend, text_) if _is_word(w)]
+    if not starts and not whole:
+        return None
+    if backend is Backend.POSTGIS:
+        return " | ".join([*(f"'{p}':*" for p in starts), *(f"'{w}'" for w in whole)])
+    return " OR ".join([*(f'"{p}"*' for p in starts), *(f'"{w}"' for w in whole)])
+
+
+def join_index(statement: Select[Any], backend: Backend, group_id: Any) -> Select[Any]:
+    """``statement`` kept to the groups the index finds for the bound ``text_match``."""
+    if backend is Backend.POSTGIS:
+        query = func.to_tsquery(_CONFIG, bindparam("text_match"))
+        return statement.join(_group_search, _group_search.c.group_id == group_id).where(
+            _group_search.c.words.op("@@")(query)
+        )
+    return statement.join(_group_text, _group_text.c.rowid == group_id).where(
+        literal_column("group_text").op("MATCH")(bindparam("text_match"))
+    )
+
+
+def index_order(backend: Backend) -> Sequence[ColumnElement[Any]]:
+    """How the index orders what it finds, best first: bm25 on SQLite (fields weighed as the
+    ranking weighs them). None on PostgreSQL: ts_rank reads every match's tsvector, and the
+    short list is re-ranked anyway, so the first found are taken (id order, nearly)."""
+    if backend is Backend.POSTGIS:
+        return ()
+    return (_group_text.c.rank,)
