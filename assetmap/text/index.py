@@ -20,7 +20,6 @@ from sqlalchemy import (
     ColumnElement,
     Float,
     Integer,
-    Select,
     bindparam,
     column,
     func,
@@ -48,7 +47,7 @@ MAX_CORRECTIONS = 8
 
 _group_text = table("group_text", column("rowid", Integer), column("rank", Float))
 _group_search = table("group_search", column("group_id", Integer), column("words"))
-_CONFIG = literal_column("'assetmap_words'::regconfig")
+_CONFIG: ColumnElement[Any] = literal_column("'assetmap_words'::regconfig")
 
 
 def _index_key(word: str) -> str:
@@ -135,7 +134,7 @@ def search_expression(session: Session, backend: Backend, text_: str) -> str | N
     return " OR ".join([*(f'"{p}"*' for p in starts), *(f'"{w}"' for w in whole)])
 
 
-def join_index(statement: Select[Any], backend: Backend, group_id: Any) -> Select[Any]:
+def join_index(statement: Any, backend: Backend, group_id: Any) -> Any:
     """``statement`` kept to the groups the index finds for the bound ``text_match``."""
     if backend is Backend.POSTGIS:
         query = func.to_tsquery(_CONFIG, bindparam("text_match"))
