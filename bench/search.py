@@ -139,6 +139,48 @@ def median_ratio(rows: list[Row], before: dict[tuple[str, int, str], Row]) -> fl
     return statistics.median(ratios) if ratios else None
 
 
+def section(
+    rows: list[Row], before: dict[tuple[str, int, str], Row], notes: list[str], when: str
+) -> str:
+    ratio = median_ratio(rows, before)
+    return "\n".join(
+        [
+            "## Search page and text search (issues 4 and 18)",
+            "",
+            f"{when} · pages as served and text searches through the groups API and the ORUK "
+            "API (typo, synonym phrase, a radius, no place at all) · Flask test client · "
+            f"times in ms. Goal (issue 18): p50 under {GOAL_P50:g} ms and p95 under "
+            f"{GOAL_P95:g} ms at 100,000 listings on both backends, p50 under "
+            f"{GOAL_P50_MILLION:g} ms at 1,000,000 on PostGIS. *before* is the code before "
+            "the text index (LIKE prefilter, every candidate ranked in Python), timed on the "
+            "same machine the same day from a checkout of main.",
+            "",
+            *table(rows, before),
+            "",
+            *(
+                [f"Median p50 speed-up over the rows timed both ways: {ratio:.1f}×.", ""]
+                if ratio
+                else []
+            ),
+            "How p50 grows with the directory:",
+            "",
+            *growth(rows),
+            "",
+            *notes,
+        ]
+    )
+
+
+def run(
+    databases: list[tuple[str, int, str]], rounds: int, cache: str, before_file: Path | None
+) -> tuple[list[Row], dict[tuple[str, int, str], Row]]:
+    """Time every (backend, size, url) given; the rows, and the before figures if kept."""
+    rows: list[Row] = []
+    for backend, size, url in databases:
+        rows += time_paths(url, backend, size, rounds, cache)
+    return rows, load_before(before_file)
+
+
 @click.command()
 @click.argument("url")
 @click.option("--backend", default="SpatiaLite")
