@@ -46,7 +46,13 @@ from assetmap.models import (
     Status,
     Venue,
 )
-from assetmap.text.index import index_order, join_index, search_expression
+from assetmap.text.index import (
+    INTEREST_SEPARATOR,
+    index_order,
+    interests_column,
+    join_index,
+    search_expression,
+)
 from assetmap.text.ranking import Candidate, rank_text
 from assetmap.text.words import distinctive_words
 from assetmap.verification.policy import (
@@ -368,7 +374,12 @@ def text_prefilter(text: str, backend: Backend) -> ColumnElement[bool] | None:
 def _candidate_statement(shape: _Shape) -> Select[Any]:
     """The groups a text search ranks: those the text index finds, every other filter
     applied, best by the index first (nearest first with a place)."""
-    columns: list[Any] = [Group.id, Group.name, Group.description]
+    columns: list[Any] = [
+        Group.id,
+        Group.name,
+        Group.description,
+        interests_column(shape.backend).label("interests"),
+    ]
     statement = _joined(select(*columns), shape).where(*_conditions(shape))
     statement = join_index(statement, shape.backend, Group.id)
     if shape.near:
@@ -387,7 +398,18 @@ def _candidate_statement(shape: _Shape) -> Select[Any]:
 
 def text_candidates(session: Session, rows: Sequence[Any]) -> list[Candidate]:
     """Rows with ``id``, ``name`` and ``description`` as the text ranking sees them, each
-    with its interests (one query per 500 groups)."""
+    with its interests: from the rows' ``interests`` (``text.index.interests_column``) if
+    they have it, else one query per 500 groups."""
+    if rows and "interests" in rows[0]._fields:
+        return [
+            Candidate(
+                row.id,
+                row.name,
+                row.description,
+                tuple(row.interests.split(INTEREST_SEPARATOR)) if row.interests else (),
+            )
+            for row in rows
+        ]
     interests: dict[int, list[str]] = {row.id: [] for row in rows}
     ids = list(interests)
     for start in range(0, len(ids), 500):

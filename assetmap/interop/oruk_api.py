@@ -55,7 +55,7 @@ from assetmap.models import (
     Status,
     Venue,
 )
-from assetmap.text.index import index_order, join_index, search_expression
+from assetmap.text.index import index_order, interests_column, join_index, search_expression
 from assetmap.text.ranking import rank_text
 
 PROFILE_URL = "https://openreferraluk.org/"
@@ -269,7 +269,9 @@ def _find(session: Session, query: ServiceQuery, backend: Backend) -> _Found:
         if expression is None:
             return _Found([], 0, {})
         values["text_match"] = expression
-        statement = join_index(statement, backend, Group.id)
+        statement = join_index(statement, backend, Group.id).add_columns(
+            interests_column(backend).label("interests")
+        )
         order = [*index_order(backend), Group.id]
     if query.near is not None:
         values.update(lat=query.near[0], lon=query.near[1])
