@@ -378,9 +378,13 @@ def _candidate_statement(shape: _Shape) -> Select[Any]:
         Group.id,
         Group.name,
         Group.description,
+        Group.status,
         interests_column(shape.backend).label("interests"),
     ]
-    statement = _joined(select(*columns), shape).where(*_conditions(shape))
+    statement = select(*columns)
+    if shape.near or shape.bbox:  # no venue is read otherwise: no join
+        statement = _joined(statement, shape)
+    statement = statement.where(*_conditions(shape))
     statement = join_index(statement, shape.backend, Group.id)
     if shape.near:
         distance = _distance(shape)
@@ -392,7 +396,8 @@ def _candidate_statement(shape: _Shape) -> Select[Any]:
             .order_by(measured.c.distance_m, measured.c.id)
         )
     else:
-        statement = statement.order_by(*index_order(shape.backend), Group.id)
+        # The index's own order alone (a second key would sort every match first).
+        statement = statement.order_by(*(index_order(shape.backend) or (Group.id,)))
     return statement.limit(bindparam("candidates", type_=Integer))
 
 
@@ -423,12 +428,17 @@ def text_candidates(session: Session, rows: Sequence[Any]) -> list[Candidate]:
 
 
 def _search_text(
-    session: Session, query: GroupQuery, shape: _Shape, values: dict[str, Any]
-) -> tuple[list[int], dict[int, float], int]:
-    """Rank the candidates by how well they match the text: (page ids, distances, matched)."""
+    session: Session,
+    query: GroupQuery,
+    shape: _Shape,
+    values: dict[str, Any],
+    shown: tuple[Status, ...] | None = None,
+) -> tuple[list[int], dict[int, float], int, dict[Status, int]]:
+    """Rank the candidates by how well they match the text: (page ids, distances, matched,
+    and the matches of each status not in ``shown``, when given, counted not shown)."""
     expression = search_expression(session, shape.backend, query.q or "")
     if expression is None:
-        return [], {}, 0
+        return [], {}, 0, {}
     rows = session.execute(
         _candidate_statement(shape),
         {**values, "candidates": TEXT_CANDIDATES, "text_match": expression},
@@ -437,12 +447,23 @@ def _search_text(
     candidates = text_candidates(session, rows)
     # Reasons ("matches 'woodwork'") are not shown in a list of results; ranking alone is.
     matches = rank_text(query.q or "", candidates, explain=False)
+    hidden: dict[Status, int] = {}
+    if shown is not None:
+        status_of = {row.id: Status(row.status) for row in rows}
+        kept = []
+        for match in matches:
+            status = status_of[match.id]
+            if status in shown:
+                kept.append(match)
+            else:
+                hidden[status] = hidden.get(status, 0) + 1
+        matches = kept
     if query.sort == "distance" and query.near is not None:
         matches.sort(key=lambda match: (distances[match.id], match.id))
     elif query.near is not None:
         matches.sort(key=lambda match: (-match.score, distances[match.id], match.id))
     page = [match.id for match in matches[query.offset : query.offset + query.limit]]
-    return page, distances, len(matches)
+    return page, distances, len(matches), hidden
 
 
 def search_groups(
@@ -457,7 +478,14 @@ def search_groups(
     first with ``sort="distance"``), else nearest first when ``near`` is given, else by id.
 
     ``count_hidden``: statuses the query leaves out, each counted (``GroupPage.hidden``) so a
-    page can say "2 groups with a waiting list are not shown"."""
+    page can say "2 groups with a waiting list are not shown".
+
+    With text, one ranking serves both: the hidden statuses join the candidate statement
+    and their matches are counted, not shown (three searches cost three times one)."""
+    extra = tuple(s for s in dict.fromkeys(count_hidden) if s not in query.statuses)
+    if query.q and query.statuses and extra:
+        wider = replace(query, statuses=query.statuses + extra)
+        return _search(session, wider, backend, policy, today, shown=query.statuses)
     found = _search(session, query, backend, policy, today)
     for status in count_hidden:
         if status in query.statuses:
@@ -475,11 +503,12 @@ def _search(
     backend: Backend,
     policy: FreshnessPolicy,
     today: dt.date,
+    shown: tuple[Status, ...] | None = None,
 ) -> GroupPage:
     shape = _Shape.of(query, backend, policy)
     values = _parameters(query, policy, today)
     if query.q:
-        ids, distances, matched = _search_text(session, query, shape, values)
+        ids, distances, matched, hidden = _search_text(session, query, shape, values, shown)
         classify, very_stale = policy.classifier(today), policy.very_stale_test(today)
         stored = {
             row.id: row
@@ -496,7 +525,7 @@ def _search(
             )
             for i in ids
         ]
-        return GroupPage(features=features, number_matched=matched)
+        return GroupPage(features=features, number_matched=matched, hidden=hidden)
 
     page = session.execute(_page_statement(shape), values).all()
 

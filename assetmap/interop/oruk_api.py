@@ -272,7 +272,7 @@ def _find(session: Session, query: ServiceQuery, backend: Backend) -> _Found:
         statement = join_index(statement, backend, Group.id).add_columns(
             interests_column(backend).label("interests")
         )
-        order = [*index_order(backend), Group.id]
+        order = list(index_order(backend)) or [Group.id]
     if query.near is not None:
         values.update(lat=query.near[0], lon=query.near[1])
         distance = _distance(backend).label("distance_m")
