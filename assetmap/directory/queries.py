@@ -406,13 +406,10 @@ def text_candidates(session: Session, rows: Sequence[Any]) -> list[Candidate]:
     with its interests: from the rows' ``interests`` (``text.index.interests_column``) if
     they have it, else one query per 500 groups."""
     if rows and "interests" in rows[0]._fields:
+        at = rows[0]._fields.index("interests")
+        split = INTEREST_SEPARATOR
         return [
-            Candidate(
-                row.id,
-                row.name,
-                row.description,
-                tuple(row.interests.split(INTEREST_SEPARATOR)) if row.interests else (),
-            )
+            Candidate(row[0], row[1], row[2], tuple(row[at].split(split)) if row[at] else ())
             for row in rows
         ]
     interests: dict[int, list[str]] = {row.id: [] for row in rows}
@@ -449,7 +446,7 @@ def _search_text(
     matches = rank_text(query.q or "", candidates, explain=False)
     hidden: dict[Status, int] = {}
     if shown is not None:
-        status_of = {row.id: Status(row.status) for row in rows}
+        status_of = {row[0]: row.status for row in rows}
         kept = []
         for match in matches:
             status = status_of[match.id]
