@@ -44,7 +44,7 @@ SPATIAL_TABLE_PREFIXES = ("geometry_columns", "views_geometry_columns", "virts_g
 RTREE_SUFFIXES = ("", "_node", "_parent", "_rowid")
 
 # The text index migration 0024 makes and its triggers keep (FTS5's table, its shadow tables
-# and vocabulary on SQLite; the tsvector table and the word list on PostgreSQL): the
+# and vocabulary on SQLite; the word rows and the word list on PostgreSQL): the
 # database's own, written by no model, like the spatial tables above.
 TEXT_INDEX_TABLES = frozenset(
     {
@@ -55,7 +55,7 @@ TEXT_INDEX_TABLES = frozenset(
         "group_text_docsize",
         "group_text_config",
         "group_text_words",
-        "group_search",
+        "group_words",
         "search_words",
     }
 )

@@ -373,32 +373,39 @@ def text_prefilter(text: str, backend: Backend) -> ColumnElement[bool] | None:
 @functools.lru_cache(maxsize=512)
 def _candidate_statement(shape: _Shape) -> Select[Any]:
     """The groups a text search ranks: those the text index finds, every other filter
-    applied, best by the index first (nearest first with a place)."""
-    columns: list[Any] = [
-        Group.id,
+    applied, best by the index first (nearest first with a place), with their texts."""
+    texts: list[Any] = [
         Group.name,
         Group.description,
         Group.status,
         interests_column(shape.backend).label("interests"),
     ]
-    statement = select(*columns)
-    if shape.near or shape.bbox:  # no venue is read otherwise: no join
-        statement = _joined(statement, shape)
-    statement = statement.where(*_conditions(shape))
-    statement = join_index(statement, shape.backend, Group.id)
-    if shape.near:
-        distance = _distance(shape)
-        measured = statement.add_columns(distance.label("distance_m")).cte("candidates")
-        measured = measured.prefix_with("MATERIALIZED")
-        statement = (
-            select(measured)
-            .where(measured.c.distance_m <= bindparam("radius_m", type_=Float))
-            .order_by(measured.c.distance_m, measured.c.id)
-        )
-    else:
+    if not shape.near:
+        statement = select(Group.id, *texts)
+        if shape.bbox:  # no venue is read otherwise: no join
+            statement = _joined(statement, shape)
+        statement = join_index(statement.where(*_conditions(shape)), shape.backend, Group.id)
         # The index's own order alone (a second key would sort every match first).
         statement = statement.order_by(*(index_order(shape.backend) or (Group.id,)))
-    return statement.limit(bindparam("candidates", type_=Integer))
+        return statement.limit(bindparam("candidates", type_=Integer))
+    # With a place: measure every match once (materialised), keep the nearest, and read
+    # the texts of those alone (a dense city has thousands of matches within 10 km).
+    found: Any = select(Group.id, _distance(shape).label("distance_m"))
+    found = _joined(found, shape)
+    found = join_index(found.where(*_conditions(shape)), shape.backend, Group.id)
+    measured = found.cte("candidates").prefix_with("MATERIALIZED")
+    nearest = (
+        select(measured)
+        .where(measured.c.distance_m <= bindparam("radius_m", type_=Float))
+        .order_by(measured.c.distance_m, measured.c.id)
+        .limit(bindparam("candidates", type_=Integer))
+        .subquery("nearest")
+    )
+    return (
+        select(nearest.c.id, *texts, nearest.c.distance_m)
+        .join(Group, Group.id == nearest.c.id)
+        .order_by(nearest.c.distance_m, nearest.c.id)
+    )
 
 
 def text_candidates(session: Session, rows: Sequence[Any]) -> list[Candidate]:

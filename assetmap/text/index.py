@@ -1,7 +1,7 @@
 """The database's text index (migration 0024) as the text search's candidate stage.
 
 The database keeps, by triggers, every group's interests, name and description as words:
-FTS5 ``group_text`` on SQLite, the ``tsvector`` table ``group_search`` on PostgreSQL. A search
+FTS5 ``group_text`` on SQLite, one row per (word, group) in ``group_words`` on PostgreSQL. A search
 asks it for the groups holding any word the query stands for (``search_expression``): the
 start of each typed word, of its corrections from the synonym table and of its synonyms
 (the same net the LIKE prefilter cast before), plus the words of the directory's own
@@ -17,9 +17,12 @@ from typing import Any
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
     Float,
     Integer,
+    Text,
+    any_,
     bindparam,
     column,
     func,
@@ -46,12 +49,13 @@ from assetmap.text.words import (
 INTEREST_SEPARATOR = "\x1f"
 #: The most words one search looks for: each is a branch of the index query.
 MAX_TERMS = 40
+#: Whole words the word starts of one search may stand for (PostgreSQL).
+MAX_EXPANDED = 400
 #: Vocabulary words a typed word may be corrected to, closest first.
 MAX_CORRECTIONS = 8
 
 _group_text = table("group_text", column("rowid", Integer), column("rank", Float))
-_group_search = table("group_search", column("group_id", Integer), column("words"))
-_CONFIG: ColumnElement[Any] = literal_column("'assetmap_words'::regconfig")
+_group_words = table("group_words", column("word", Text), column("group_id", Integer))
 
 
 def _index_key(word: str) -> str:
@@ -126,24 +130,35 @@ def _is_word(term: str) -> bool:
     return bool(term) and all(ch.isalnum() for ch in term)
 
 
-def search_expression(session: Session, backend: Backend, text_: str) -> str | None:
-    """The index query for ``text_``: an FTS5 MATCH string on SQLite, a ``to_tsquery`` text
-    on PostgreSQL; None if it holds no word to look for."""
+_EXPAND = text(
+    "SELECT DISTINCT w.word FROM unnest(CAST(:starts AS text[])) AS p (start)"
+    ' JOIN search_words AS w ON w.word >= p.start COLLATE "C"'
+    ' AND w.word < (p.start || chr(1114111)) COLLATE "C"'
+    " ORDER BY w.word LIMIT :most"
+)
+
+
+def search_expression(session: Session, backend: Backend, text_: str) -> Any:
+    """The index query for ``text_``: an FTS5 MATCH string on SQLite; on PostgreSQL the
+    whole words to look up (the vocabulary's words that start as the query's do, and the
+    corrections); None if it holds no word to look for."""
     starts = [p for p in prefixes(text_) if _is_word(p)]
     whole = [w for w in corrections(session, backend, text_) if _is_word(w)]
     if not starts and not whole:
         return None
     if backend is Backend.POSTGIS:
-        return " | ".join([*(f"'{p}':*" for p in starts), *(f"'{w}'" for w in whole)])
+        values = {"starts": starts, "most": MAX_EXPANDED}
+        words = list(dict.fromkeys([*session.scalars(_EXPAND, values), *whole]))
+        return words or None
     return " OR ".join([*(f'"{p}"*' for p in starts), *(f'"{w}"' for w in whole)])
 
 
 def join_index(statement: Any, backend: Backend, group_id: Any) -> Any:
     """``statement`` kept to the groups the index finds for the bound ``text_match``."""
     if backend is Backend.POSTGIS:
-        query = func.to_tsquery(_CONFIG, bindparam("text_match"))
-        return statement.join(_group_search, _group_search.c.group_id == group_id).where(
-            _group_search.c.words.op("@@")(query)
+        words = bindparam("text_match", type_=ARRAY(Text))
+        return statement.where(
+            group_id.in_(select(_group_words.c.group_id).where(_group_words.c.word == any_(words)))
         )
     return statement.join(_group_text, _group_text.c.rowid == group_id).where(
         literal_column("group_text").op("MATCH")(bindparam("text_match"))
