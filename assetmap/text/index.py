@@ -167,9 +167,10 @@ def join_index(statement: Any, backend: Backend, group_id: Any) -> Any:
 
 def index_order(backend: Backend) -> Sequence[ColumnElement[Any]]:
     """The order the index finds in, so a LIMIT stops it early: FTS5's rowid (group id) on
-    SQLite, none on PostgreSQL (the bitmap's, id order nearly). Ordering by bm25 or ts_rank
-    would score every match first (100 ms for a broad word at 100,000 listings), and the
-    short list is re-ranked anyway: a broad word's first thousand hold its best matches."""
+    SQLite; none of its own on PostgreSQL (callers order by group id, which the planner
+    walks by key). Ordering by bm25 would score every match first (100 ms for a broad word
+    at 100,000 listings), and the short list is re-ranked anyway: a broad word's first
+    thousand hold plenty of its best matches."""
     if backend is Backend.POSTGIS:
         return ()
     return (_group_text.c.rowid,)
