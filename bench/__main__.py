@@ -32,7 +32,7 @@ from assetmap.db import Database
 from assetmap.geo.spatial import BBox, Point, circle_bbox, spatial_dialect
 from assetmap.models import Group, Venue
 from assetmap.web.context import app_database
-from bench import freshness, gaps, importing, load, matching, oruk, peers, replica, transit
+from bench import freshness, gaps, importing, load, matching, oruk, peers, replica, search, transit
 from seed.generate import load_synthetic
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -241,39 +241,6 @@ def write_section(marker: str, body: str) -> None:
     RESULTS.write_text(current)
 
 
-SEARCH_PAGES = [
-    "/",
-    "/?q=walking",
-    "/?q=garden&free=true&step_free=true",
-    "/api/v1/groups?q=kniting&near=51.55,-0.14&radius_km=3&limit=100",
-    "/api/v1/groups?q=mens%20shed&near=51.55,-0.14&radius_km=10&limit=100",
-    "/api/v1/groups?q=walking&limit=100",
-]
-
-
-def bench_search_page(url: str, rounds: int) -> list[str]:
-    """Size and time of the server-rendered search page: it must stay small at any size,
-    because the map fetches its markers by viewport instead of carrying them."""
-    config = Config(database_url=url, secret_key="bench", instance_path=str(CACHE), tile_url="")
-    client = create_app(config).test_client()
-    rows = []
-    for path in SEARCH_PAGES:
-        for _ in range(WARMUP // 4):
-            client.get(path)
-        times, size = [], 0
-        for _ in range(max(rounds // 4, 10)):
-            start = time.perf_counter_ns()
-            response = client.get(path)
-            times.append((time.perf_counter_ns() - start) / 1e6)
-            assert response.status_code == 200, path
-            size = len(response.data)
-        rows.append(
-            f"| `{path}` | {size / 1024:.0f} KB | {Timing.pct(times, 0.5):.1f} | "
-            f"{Timing.pct(times, 0.95):.1f} |"
-        )
-    return rows
-
-
 @click.command()
 @click.option("--size", default=100_000, show_default=True, help="Synthetic listings to load.")
 @click.option("--rounds", default=200, show_default=True, help="Timed requests per query kind.")
@@ -378,7 +345,7 @@ def main(
         for _, url in backends:
             _prepare(Database(Config(database_url=url, instance_path=str(CACHE))), size)
     if "search" in parts:
-        bench_search(backends[0][1], size, rounds)
+        bench_search(backends, size, rounds)
     if "match" in parts:
         before = (
             None if match_before is None else matching.Before(match_before, match_before_revision)
@@ -560,26 +527,25 @@ def bench_api(backends: list[tuple[str, str]], size: int, rounds: int) -> None:
     write_section("api", body)
 
 
-def bench_search(url: str, size: int, rounds: int) -> None:
-    page_rows = bench_search_page(url, rounds)
-    write_section(
-        "search-page",
-        "\n".join(
-            [
-                "## Search page and text search (issue 4)",
-                "",
-                f"{dt.date.today().isoformat()} · SpatiaLite, {size:,} listings · pages as "
-                "served (the list shows 50 at a time; the map loads markers per viewport from "
-                "the bbox API above), and fuzzy text searches through the API (typo, synonym "
-                "phrase, no place at all) · times in ms. Goal: search page under 300 KB.",
-                "",
-                "| request | size | p50 | p95 |",
-                "|---|---|---|---|",
-                *page_rows,
-            ]
-        ),
+def bench_search(backends: list[tuple[str, str]], size: int, rounds: int) -> None:
+    """Text search on both backends at a tenth of ``size`` and at ``size`` (bench/search.py);
+    ``.bench/search-before.json`` (``python -m bench.search`` on an older checkout) adds the
+    figures before the text index."""
+    databases = []
+    for name, url in backends:
+        for n in sorted({max(size // 10, 1), size}):
+            if name == "SpatiaLite":
+                url = f"sqlite:///{CACHE / f'spatialite-{n}.db'}"
+            else:
+                url = freshness.database_for(url, f"assetmap_search_{n}")
+            _prepare(Database(Config(database_url=url, instance_path=str(CACHE))), n)
+            databases.append((name, n, url))
+    rows, before = search.run(
+        databases, max(rounds // 5, 20), str(CACHE), CACHE / "search-before.json"
     )
-    click.echo("\n".join(page_rows))
+    body = search.section(rows, before, [], f"{dt.date.today().isoformat()} · {machine()}")
+    write_section("search-page", body)
+    click.echo(body)
 
 
 if __name__ == "__main__":

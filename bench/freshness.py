@@ -212,6 +212,12 @@ def _prepare_postgres(database: Database, size: int) -> float | None:
     return time.perf_counter() - start
 
 
+def database_for(admin_url: str, name: str) -> str:
+    """The URL of database ``name`` on the server of ``admin_url``, created if need be."""
+    _create_database(admin_url, name)
+    return _database_url(admin_url, name)
+
+
 def _database_url(admin_url: str, name: str) -> str:
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 

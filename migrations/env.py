@@ -43,6 +43,23 @@ SPATIAL_TABLE_PREFIXES = ("geometry_columns", "views_geometry_columns", "virts_g
 # shadow tables.
 RTREE_SUFFIXES = ("", "_node", "_parent", "_rowid")
 
+# The text index migration 0024 makes and its triggers keep (FTS5's table, its shadow tables
+# and vocabulary on SQLite; the word rows and the word list on PostgreSQL): the
+# database's own, written by no model, like the spatial tables above.
+TEXT_INDEX_TABLES = frozenset(
+    {
+        "group_text",
+        "group_text_data",
+        "group_text_idx",
+        "group_text_content",
+        "group_text_docsize",
+        "group_text_config",
+        "group_text_words",
+        "group_words",
+        "search_words",
+    }
+)
+
 IncludeObject = Callable[[Any, str | None, str, bool, Any], bool]
 
 
@@ -71,6 +88,7 @@ def include_object_for(dialect: str, metadata: MetaData = target_metadata) -> In
         if type_ == "table" and in_database_only and name is not None:
             return not (
                 name in SPATIAL_TABLES
+                or name in TEXT_INDEX_TABLES
                 or name.startswith(SPATIAL_TABLE_PREFIXES)
                 or name in rtree_tables
             )

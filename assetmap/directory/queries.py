@@ -21,7 +21,6 @@ from sqlalchemy import (
     Float,
     Integer,
     Select,
-    String,
     Time,
     bindparam,
     func,
@@ -46,6 +45,13 @@ from assetmap.models import (
     ScheduleEntry,
     Status,
     Venue,
+)
+from assetmap.text.index import (
+    INTEREST_SEPARATOR,
+    index_order,
+    interests_column,
+    join_index,
+    search_expression,
 )
 from assetmap.text.ranking import Candidate, rank_text
 from assetmap.text.words import distinctive_words
@@ -115,7 +121,7 @@ class _Shape:
     """Which filters a query uses, not their values: queries of one shape share a statement."""
 
     backend: Backend
-    text_prefixes: int
+    text: bool
     categories: bool
     interests: bool
     days: bool
@@ -134,7 +140,7 @@ class _Shape:
     def of(cls, query: GroupQuery, backend: Backend, policy: FreshnessPolicy) -> _Shape:
         return cls(
             backend=backend,
-            text_prefixes=len(text_prefixes(query.q or "")),
+            text=bool(query.q),
             categories=bool(query.categories),
             interests=bool(query.interests),
             days=bool(query.days),
@@ -171,17 +177,6 @@ def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if shape.statuses:
         conditions.append(Group.status.in_(_in("statuses")))
-    if shape.text_prefixes:
-        # A cheap net for the fuzzy ranking: any field holding the start of a query word, its
-        # correction or a synonym (typos rarely touch the first letters; fuzzy.py says why).
-        patterns = [bindparam(f"text_{i}", type_=String) for i in range(shape.text_prefixes)]
-        conditions.append(
-            or_(
-                *(func.lower(Group.name).like(p, escape="\\") for p in patterns),
-                *(func.lower(Group.description).like(p, escape="\\") for p in patterns),
-                _interest_like(patterns, correlated=shape.near or shape.bbox),
-            )
-        )
     if shape.categories:
         conditions.append(
             Group.id.in_(
@@ -300,8 +295,6 @@ def _parameters(query: GroupQuery, policy: FreshnessPolicy, today: dt.date) -> d
     values: dict[str, Any] = {"limit": query.limit, "offset": query.offset}
     if query.statuses:
         values["statuses"] = list(query.statuses)
-    for i, prefix in enumerate(text_prefixes(query.q or "")):
-        values[f"text_{i}"] = f"%{_escape_like(prefix)}%"
     if query.categories:
         values["categories"] = list(query.categories)
     if query.interests:
@@ -325,19 +318,22 @@ def _parameters(query: GroupQuery, policy: FreshnessPolicy, today: dt.date) -> d
     return values
 
 
-# Free text is ranked in Python; this many candidates (nearest first) are the most it ranks.
-TEXT_CANDIDATES = 5000
+#: The short list a text search ranks in Python: the best the text index finds (by bm25 on
+#: SQLite, nearest first with a place), every other filter applied in the same statement.
+#: ``number_matched`` counts the matches among these.
+TEXT_CANDIDATES = 1000
 
 
 def text_prefixes(text: str) -> list[str]:
-    """The word starts the SQL prefilter for a text search looks for."""
-    prefixes: dict[str, None] = {}
+    """The word starts ``text_prefilter`` looks for, as typed (the text index's own are
+    ``text.index.prefixes``: folded, without apostrophes)."""
+    found: dict[str, None] = {}
     for word in distinctive_words(text) if text.strip() else []:
         if len(word) >= 3:
-            prefixes[word[:4].lower()] = None
-    if not prefixes and text.strip():
-        prefixes[" ".join(text.lower().split())[:40]] = None  # e.g. "50%": as typed
-    return list(prefixes)[:24]
+            found[word[:4].lower()] = None
+    if not found and text.strip():
+        found[" ".join(text.lower().split())[:40]] = None  # e.g. "50%": as typed
+    return list(found)[:24]
 
 
 def text_prefilter(text: str, backend: Backend) -> ColumnElement[bool] | None:
@@ -376,26 +372,53 @@ def text_prefilter(text: str, backend: Backend) -> ColumnElement[bool] | None:
 
 @functools.lru_cache(maxsize=512)
 def _candidate_statement(shape: _Shape) -> Select[Any]:
-    """The groups a text search ranks: every other filter applied, nearest first."""
-    columns: list[Any] = [Group.id, Group.name, Group.description]
-    statement = _joined(select(*columns), shape).where(*_conditions(shape))
-    if shape.near:
-        distance = _distance(shape)
-        measured = statement.add_columns(distance.label("distance_m")).cte("candidates")
-        measured = measured.prefix_with("MATERIALIZED")
-        statement = (
-            select(measured)
-            .where(measured.c.distance_m <= bindparam("radius_m", type_=Float))
-            .order_by(measured.c.distance_m, measured.c.id)
-        )
-    else:
-        statement = statement.order_by(Group.id)
-    return statement.limit(bindparam("candidates", type_=Integer))
+    """The groups a text search ranks: those the text index finds, every other filter
+    applied, best by the index first (nearest first with a place), with their texts."""
+    texts: list[Any] = [
+        Group.name,
+        Group.description,
+        Group.status,
+        interests_column(shape.backend).label("interests"),
+    ]
+    if not shape.near:
+        statement = select(Group.id, *texts)
+        if shape.bbox:  # no venue is read otherwise: no join
+            statement = _joined(statement, shape)
+        statement = join_index(statement.where(*_conditions(shape)), shape.backend, Group.id)
+        # The index's own order alone (a second key would sort every match first).
+        statement = statement.order_by(*(index_order(shape.backend) or (Group.id,)))
+        return statement.limit(bindparam("candidates", type_=Integer))
+    # With a place: measure every match once (materialised), keep the nearest, and read
+    # the texts of those alone (a dense city has thousands of matches within 10 km).
+    found: Any = select(Group.id, _distance(shape).label("distance_m"))
+    found = _joined(found, shape)
+    found = join_index(found.where(*_conditions(shape)), shape.backend, Group.id)
+    measured = found.cte("candidates").prefix_with("MATERIALIZED")
+    nearest = (
+        select(measured)
+        .where(measured.c.distance_m <= bindparam("radius_m", type_=Float))
+        .order_by(measured.c.distance_m, measured.c.id)
+        .limit(bindparam("candidates", type_=Integer))
+        .subquery("nearest")
+    )
+    return (
+        select(nearest.c.id, *texts, nearest.c.distance_m)
+        .join(Group, Group.id == nearest.c.id)
+        .order_by(nearest.c.distance_m, nearest.c.id)
+    )
 
 
 def text_candidates(session: Session, rows: Sequence[Any]) -> list[Candidate]:
     """Rows with ``id``, ``name`` and ``description`` as the text ranking sees them, each
-    with its interests (one query per 500 groups)."""
+    with its interests: from the rows' ``interests`` (``text.index.interests_column``) if
+    they have it, else one query per 500 groups."""
+    if rows and "interests" in rows[0]._fields:
+        at = rows[0]._fields.index("interests")
+        split = INTEREST_SEPARATOR
+        return [
+            Candidate(row[0], row[1], row[2], tuple(row[at].split(split)) if row[at] else ())
+            for row in rows
+        ]
     interests: dict[int, list[str]] = {row.id: [] for row in rows}
     ids = list(interests)
     for start in range(0, len(ids), 500):
@@ -409,22 +432,42 @@ def text_candidates(session: Session, rows: Sequence[Any]) -> list[Candidate]:
 
 
 def _search_text(
-    session: Session, query: GroupQuery, shape: _Shape, values: dict[str, Any]
-) -> tuple[list[int], dict[int, float], int]:
-    """Rank the candidates by how well they match the text: (page ids, distances, matched)."""
+    session: Session,
+    query: GroupQuery,
+    shape: _Shape,
+    values: dict[str, Any],
+    shown: tuple[Status, ...] | None = None,
+) -> tuple[list[int], dict[int, float], int, dict[Status, int]]:
+    """Rank the candidates by how well they match the text: (page ids, distances, matched,
+    and the matches of each status not in ``shown``, when given, counted not shown)."""
+    expression = search_expression(session, shape.backend, query.q or "")
+    if expression is None:
+        return [], {}, 0, {}
     rows = session.execute(
-        _candidate_statement(shape), {**values, "candidates": TEXT_CANDIDATES}
+        _candidate_statement(shape),
+        {**values, "candidates": TEXT_CANDIDATES, "text_match": expression},
     ).all()
     distances = {row.id: float(row.distance_m) for row in rows} if query.near else {}
     candidates = text_candidates(session, rows)
     # Reasons ("matches 'woodwork'") are not shown in a list of results; ranking alone is.
     matches = rank_text(query.q or "", candidates, explain=False)
+    hidden: dict[Status, int] = {}
+    if shown is not None:
+        status_of = {row[0]: row.status for row in rows}
+        kept = []
+        for match in matches:
+            status = status_of[match.id]
+            if status in shown:
+                kept.append(match)
+            else:
+                hidden[status] = hidden.get(status, 0) + 1
+        matches = kept
     if query.sort == "distance" and query.near is not None:
         matches.sort(key=lambda match: (distances[match.id], match.id))
     elif query.near is not None:
         matches.sort(key=lambda match: (-match.score, distances[match.id], match.id))
     page = [match.id for match in matches[query.offset : query.offset + query.limit]]
-    return page, distances, len(matches)
+    return page, distances, len(matches), hidden
 
 
 def search_groups(
@@ -439,7 +482,14 @@ def search_groups(
     first with ``sort="distance"``), else nearest first when ``near`` is given, else by id.
 
     ``count_hidden``: statuses the query leaves out, each counted (``GroupPage.hidden``) so a
-    page can say "2 groups with a waiting list are not shown"."""
+    page can say "2 groups with a waiting list are not shown".
+
+    With text, one ranking serves both: the hidden statuses join the candidate statement
+    and their matches are counted, not shown (three searches cost three times one)."""
+    extra = tuple(s for s in dict.fromkeys(count_hidden) if s not in query.statuses)
+    if query.q and query.statuses and extra:
+        wider = replace(query, statuses=query.statuses + extra)
+        return _search(session, wider, backend, policy, today, shown=query.statuses)
     found = _search(session, query, backend, policy, today)
     for status in count_hidden:
         if status in query.statuses:
@@ -457,11 +507,12 @@ def _search(
     backend: Backend,
     policy: FreshnessPolicy,
     today: dt.date,
+    shown: tuple[Status, ...] | None = None,
 ) -> GroupPage:
     shape = _Shape.of(query, backend, policy)
     values = _parameters(query, policy, today)
     if query.q:
-        ids, distances, matched = _search_text(session, query, shape, values)
+        ids, distances, matched, hidden = _search_text(session, query, shape, values, shown)
         classify, very_stale = policy.classifier(today), policy.very_stale_test(today)
         stored = {
             row.id: row
@@ -478,7 +529,7 @@ def _search(
             )
             for i in ids
         ]
-        return GroupPage(features=features, number_matched=matched)
+        return GroupPage(features=features, number_matched=matched, hidden=hidden)
 
     page = session.execute(_page_statement(shape), values).all()
 

@@ -25,7 +25,7 @@ from sqlalchemy import ColumnElement, Float, bindparam, func, literal, select
 from sqlalchemy.orm import Session
 
 from assetmap.db import Backend
-from assetmap.directory.queries import text_candidates, text_prefilter
+from assetmap.directory.queries import TEXT_CANDIDATES, text_candidates
 from assetmap.errors import NotFound, ValidationError
 from assetmap.geo.geocoders import locate_postcode
 from assetmap.geo.interfaces import Geocoder
@@ -55,13 +55,12 @@ from assetmap.models import (
     Status,
     Venue,
 )
+from assetmap.text.index import index_order, interests_column, join_index, search_expression
 from assetmap.text.ranking import rank_text
 
 PROFILE_URL = "https://openreferraluk.org/"
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 200
-#: The most services a text search ranks (nearest first is not known here: lowest ids).
-TEXT_CANDIDATES = 2000
 #: The widest ``proximity`` honoured: 200 km, the reach of the distance formula used on SQLite.
 MAX_PROXIMITY_M = 200_000
 
@@ -242,10 +241,6 @@ def _conditions(session: Session, query: ServiceQuery, backend: Backend) -> list
             .where(ScheduleEntry.group_id == Group.id, *session_rules)
             .exists()
         )
-    if query.search:
-        prefilter = text_prefilter(query.search, backend)
-        if prefilter is not None:
-            conditions.append(prefilter)
     return conditions
 
 
@@ -267,15 +262,26 @@ def _find(session: Session, query: ServiceQuery, backend: Backend) -> _Found:
     start = (query.page - 1) * query.per_page
     values: dict[str, Any] = {}
     statement = select(Group.id, Group.name, Group.description)
+    order: list[Any] = [Group.id]
+    if query.search:
+        # Through the text index: the short list the fuzzy ranking re-ranks, best first.
+        expression = search_expression(session, backend, query.search)
+        if expression is None:
+            return _Found([], 0, {})
+        values["text_match"] = expression
+        statement = join_index(statement, backend, Group.id).add_columns(
+            interests_column(backend).label("interests")
+        )
+        order = list(index_order(backend)) or [Group.id]
     if query.near is not None:
-        values = {"lat": query.near[0], "lon": query.near[1]}
+        values.update(lat=query.near[0], lon=query.near[1])
         distance = _distance(backend).label("distance_m")
         statement = statement.add_columns(distance).join(Venue, Group.venue_id == Venue.id)
         if query.proximity_m is not None:
             conditions.append(_distance(backend) <= query.proximity_m)
         statement = statement.where(*conditions).order_by(distance, Group.id)
     else:
-        statement = statement.where(*conditions).order_by(Group.id)
+        statement = statement.where(*conditions).order_by(*order)
     if query.search:
         rows = session.execute(statement.limit(TEXT_CANDIDATES), values).all()
         return _ranked(session, query, rows, start)

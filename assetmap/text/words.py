@@ -63,6 +63,11 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def fold(text: str) -> str:
+    """Text as words are compared and indexed: lower case, no accents, one apostrophe."""
+    return _fold(text)
+
+
 def _split(folded: str) -> list[str]:
     """The words of folded text: letters and digits, with any apostrophe inside a word."""
     if not folded.isascii():

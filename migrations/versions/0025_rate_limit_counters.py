@@ -4,7 +4,7 @@ With several worker processes (``assetmap serve --workers N``) each one counting
 would let a client try N times the limit; one table that all of them update keeps one count.
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 Create Date: 2026-12-02
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0025"
-down_revision = "0023"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,187 @@
+"""The database's text index (migration 0024) as the text search's candidate stage.
+
+The database keeps, by triggers, every group's interests, name and description as words:
+FTS5 ``group_text`` on SQLite, one row per (word, group) in ``group_words`` on PostgreSQL. A search
+asks it for the groups holding any word the query stands for (``search_expression``): the
+start of each typed word, of its corrections from the synonym table and of its synonyms
+(the same net the LIKE prefilter cast before), plus the words of the directory's own
+vocabulary that a typed word is a typo of. Candidates come back short and ordered; the
+fuzzy ranking (``ranking.py``) re-ranks only them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Float,
+    Integer,
+    Text,
+    any_,
+    bindparam,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.orm import Session
+
+from assetmap.db import Backend
+from assetmap.models import Group, GroupInterest
+from assetmap.text.words import (
+    LEXICON,
+    distinctive_words,
+    fold,
+    max_edits,
+    normalise_interest,
+    word_key,
+    words_of,
+)
+
+#: Between interests in ``interests_column`` (a control character no interest holds).
+INTEREST_SEPARATOR = "\x1f"
+#: The most words one search looks for: each is a branch of the index query.
+MAX_TERMS = 40
+#: Whole words the word starts of one search may stand for (PostgreSQL).
+MAX_EXPANDED = 400
+#: Vocabulary words a typed word may be corrected to, closest first.
+MAX_CORRECTIONS = 8
+
+_group_text = table("group_text", column("rowid", Integer), column("rank", Float))
+_group_words = table("group_words", column("word", Text), column("group_id", Integer))
+
+
+def _index_key(word: str) -> str:
+    """A word as the index holds it: folded (case, accents) and without apostrophes."""
+    return word_key(fold(word))
+
+
+def prefixes(text_: str) -> list[str]:
+    """The word starts a search looks for: the first four letters of each distinctive word
+    of the expanded query (three-letter words whole); if there are none, every word typed
+    ("club", "50%"). Empty when nothing in ``text_`` is a word."""
+    found: dict[str, None] = {}
+    for word in distinctive_words(text_) if text_.strip() else []:
+        for key, _ in words_of(word):
+            if len(key) >= 3:
+                found[_index_key(key)[:4]] = None
+    if not found:
+        for part in normalise_interest(fold(text_)).split():
+            for key, _ in words_of(part) or [(part, part)]:
+                cleaned = "".join(ch for ch in _index_key(key) if ch.isalnum())
+                if cleaned:
+                    found[cleaned[:4]] = None
+    return list(found)[:MAX_TERMS]
+
+
+def _typed_keys(text_: str) -> list[str]:
+    """Typed words that may be typos of a word some listing uses: not a word of the synonym
+    table (those are corrected against the table), letters only, long enough to correct."""
+    keys: dict[str, None] = {}
+    for key, _ in words_of(text_):
+        key = _index_key(key)
+        if key.isalpha() and key not in LEXICON and max_edits(len(key)):
+            keys[key] = None
+    return list(keys)
+
+
+def _vocabulary(session: Session, backend: Backend, key: str) -> list[str]:
+    """Indexed words that could be ``key`` mistyped: the same first letter, and on
+    PostgreSQL trigram-similar (``pg_trgm``, through its index)."""
+    if backend is Backend.POSTGIS:
+        statement = text(
+            "SELECT word FROM search_words WHERE word % :key AND left(word, 1) = :initial"
+        )
+    else:
+        statement = text(
+            "SELECT term FROM group_text_words WHERE term >= :initial AND term < :after"
+        )
+    initial = key[0]
+    values = {"key": key, "initial": initial, "after": chr(ord(initial) + 1)}
+    rows = session.execute(statement, values)
+    return [word for (word,) in rows]
+
+
+def corrections(session: Session, backend: Backend, text_: str) -> list[str]:
+    """Words of the directory's vocabulary that a typed word is a typo of (within the edits
+    its length allows, the first letter kept), closest first; the word itself if it is there."""
+    found: dict[str, int] = {}
+    for key in _typed_keys(text_):
+        allowed = max_edits(len(key))
+        words = [w for w in _vocabulary(session, backend, key) if abs(len(w) - len(key)) <= allowed]
+        if not words:
+            continue
+        for word, edits, _ in process.extract(
+            key, words, scorer=OSA.distance, score_cutoff=allowed, limit=MAX_CORRECTIONS
+        ):
+            if word != key:
+                found[word] = min(found.get(word, edits), int(edits))
+    return sorted(found, key=lambda w: (found[w], w))[:MAX_CORRECTIONS]
+
+
+def _is_word(term: str) -> bool:
+    return bool(term) and all(ch.isalnum() for ch in term)
+
+
+_EXPAND = text(
+    "SELECT DISTINCT w.word FROM unnest(CAST(:starts AS text[])) AS p (start)"
+    ' JOIN search_words AS w ON w.word >= p.start COLLATE "C"'
+    ' AND w.word < (p.start || chr(1114111)) COLLATE "C"'
+    " ORDER BY w.word LIMIT :most"
+)
+
+
+def search_expression(session: Session, backend: Backend, text_: str) -> Any:
+    """The index query for ``text_``: an FTS5 MATCH string on SQLite; on PostgreSQL the
+    whole words to look up (the vocabulary's words that start as the query's do, and the
+    corrections); None if it holds no word to look for."""
+    starts = [p for p in prefixes(text_) if _is_word(p)]
+    whole = [w for w in corrections(session, backend, text_) if _is_word(w)]
+    if not starts and not whole:
+        return None
+    if backend is Backend.POSTGIS:
+        values = {"starts": starts, "most": MAX_EXPANDED}
+        words = list(dict.fromkeys([*session.scalars(_EXPAND, values), *whole]))
+        return words or None
+    return " OR ".join([*(f'"{p}"*' for p in starts), *(f'"{w}"' for w in whole)])
+
+
+def join_index(statement: Any, backend: Backend, group_id: Any) -> Any:
+    """``statement`` kept to the groups the index finds for the bound ``text_match``."""
+    if backend is Backend.POSTGIS:
+        words = bindparam("text_match", type_=ARRAY(Text))
+        return statement.where(
+            group_id.in_(select(_group_words.c.group_id).where(_group_words.c.word == any_(words)))
+        )
+    return statement.join(_group_text, _group_text.c.rowid == group_id).where(
+        literal_column("group_text").op("MATCH")(bindparam("text_match"))
+    )
+
+
+def index_order(backend: Backend) -> Sequence[ColumnElement[Any]]:
+    """The order the index finds in, so a LIMIT stops it early: FTS5's rowid (group id) on
+    SQLite; none of its own on PostgreSQL (callers order by group id, which the planner
+    walks by key). Ordering by bm25 would score every match first (100 ms for a broad word
+    at 100,000 listings), and the short list is re-ranked anyway: a broad word's first
+    thousand hold plenty of its best matches."""
+    if backend is Backend.POSTGIS:
+        return ()
+    return (_group_text.c.rowid,)
+
+
+def interests_column(backend: Backend) -> ColumnElement[str]:
+    """Each group's interests in one column (``INTEREST_SEPARATOR`` between), so candidates
+    come with them in the same statement."""
+    picked = select(
+        func.string_agg(GroupInterest.interest, INTEREST_SEPARATOR)
+        if backend is Backend.POSTGIS
+        else func.group_concat(GroupInterest.interest, INTEREST_SEPARATOR)
+    ).where(GroupInterest.group_id == Group.id)
+    return picked.scalar_subquery()
