@@ -113,6 +113,19 @@ class ReplicaPair:
                     raise RuntimeError("the standby did not catch up with the primary")
                 time.sleep(0.02)
 
+    def wait_for_receipt(self) -> None:
+        """Until the standby has received (not necessarily replayed) all the WAL the primary
+        has written so far: with replay paused, that is what makes its lag measurable."""
+        with self._admin(self.primary_port) as primary, primary.connect() as connection:
+            target = connection.execute(text("SELECT pg_current_wal_insert_lsn()")).scalar_one()
+        with self._admin(self.replica_port) as replica, replica.connect() as connection:
+            deadline = time.monotonic() + REPLAY_WAIT_S
+            received = text("SELECT pg_last_wal_receive_lsn() >= CAST(:target AS pg_lsn)")
+            while not connection.execute(received, {"target": target}).scalar_one():
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the standby did not receive the primary's WAL")
+                time.sleep(0.02)
+
     @contextmanager
     def _admin(self, port: int, database: str = "assetmap") -> Iterator[Engine]:
         engine = create_engine(

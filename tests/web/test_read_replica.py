@@ -253,6 +253,7 @@ def test_a_replica_too_far_behind_is_passed_over(
 
     replica_pair.pause_replay()
     (choir,) = _add(primary, listing("Lantern Choir", at="NW5 1AA"))
+    replica_pair.wait_for_receipt()  # received but not replayed: behind
     clock.now += REPLICA_LAG_CHECK_S
     with caplog.at_level(logging.WARNING, logger="assetmap.db"):
         assert not _lag_tolerant_reads_on_replica(replica_app)
