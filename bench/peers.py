@@ -180,7 +180,9 @@ def assetmap_command(port: int, url: str) -> tuple[list[str], dict[str, str]]:
         "ASSETMAP_INSTANCE_PATH": str(CACHE / "peers-instance"),
     }
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    argv = [gunicorn, "-w", "2", "-b", f"127.0.0.1:{port}", "assetmap:create_app()"]
+    # gthread workers keep connections alive (sync workers close each one), as wrk expects.
+    argv = [gunicorn, "-w", "2", "-k", "gthread", "--threads", "4", "-b", f"127.0.0.1:{port}"]
+    argv.append("assetmap:create_app()")
     return argv, env
 
 
