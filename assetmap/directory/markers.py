@@ -9,6 +9,11 @@ a full page has a ``next`` link instead, so a dense viewport never counts thousa
 The candidates are materialised first so that the planner always starts at the spatial
 index: a bare ``ORDER BY id LIMIT`` lets PostgreSQL walk the primary key and test each
 group's venue, which in a sparse viewport reads the whole table.
+
+A ``near`` page first takes the page's worth of candidates in the index's own nearest-first
+order (PostGIS ``<->``, which stops at the LIMIT) and measures them: the farthest of those
+bounds the page, so the exact geodesic sort then runs over that small circle's box instead of
+the whole radius's. Same rows, same order: only fewer candidates are measured.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from assetmap.directory.queries import (
     _Shape,
     search_groups,
 )
+from assetmap.geo.spatial import circle_bbox, spatial_dialect
 from assetmap.models import Group, Venue
 from assetmap.verification.policy import FACT_COLUMNS, FreshnessPolicy
 
@@ -78,6 +84,45 @@ def _marker_statement(shape: _Shape) -> Select[Any]:
     )
 
 
+@functools.lru_cache(maxsize=256)
+def _nearest_statement(shape: _Shape) -> Select[Any]:
+    """The geodesic distances of the first ``nearest_n`` candidates in the index's order."""
+    lat, lon = bindparam("lat", type_=Float), bindparam("lon", type_=Float)
+    return (
+        _joined(select(_distance(shape).label("distance_m")).select_from(Group), shape)
+        .where(*_conditions(shape))
+        .order_by(spatial_dialect(shape.backend).nearest_first(lat, lon))
+        .limit(bindparam("nearest_n", type_=Integer))
+    )
+
+
+def _narrowed(
+    session: Session, shape: _Shape, query: GroupQuery, values: dict[str, Any]
+) -> dict[str, Any]:
+    """``values`` with the near box shrunk to the circle that holds the page for sure.
+
+    Any ``n`` candidates within distance ``d`` of the point mean the ``n`` nearest are all
+    within ``d`` too; so ``n = offset + limit`` of them, taken cheaply, bound the page.
+    """
+    if query.near is None or query.radius_m is None:
+        return values
+    wanted = query.offset + query.limit
+    found = (
+        session.connection()
+        .execute(_nearest_statement(shape), {**values, "nearest_n": wanted})
+        .scalars()
+        .all()
+    )
+    if len(found) < wanted:
+        return values  # the whole box holds fewer: nothing to narrow
+    bound = max(float(d) for d in found)
+    if bound >= query.radius_m:
+        return values
+    box = circle_bbox(query.near, bound)
+    corners = ("min_lon", "min_lat", "max_lon", "max_lat")
+    return {**values, **{f"near_{corner}": getattr(box, corner) for corner in corners}}
+
+
 def _by_id_statement() -> Select[Any]:
     return (
         select(*_COLUMNS)
@@ -116,11 +161,8 @@ def search_markers(
     shape = _Shape.of(query, backend, policy)
     # Core on the session's connection: the ORM's per-statement work is most of what a page
     # of narrow rows would cost otherwise.
-    rows = (
-        session.connection()
-        .execute(_marker_statement(shape), _parameters(query, policy, today))
-        .all()
-    )
+    values = _narrowed(session, shape, query, _parameters(query, policy, today))
+    rows = session.connection().execute(_marker_statement(shape), values).all()
     features = [
         marker_text(
             row,

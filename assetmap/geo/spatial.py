@@ -70,6 +70,10 @@ class SpatialDialect(Protocol):
         """Geodesic distance in metres from each venue to the point (lat, lon)."""
         ...
 
+    def nearest_first(self, lat: Coordinate, lon: Coordinate) -> ColumnElement[Any]:
+        """A cheap order that puts venues near (lat, lon) first (not exactly by distance)."""
+        ...
+
 
 # SpatiaLite keeps its R*Tree as a plain virtual table; it is never used unless queried.
 _rtree = table(
@@ -121,6 +125,12 @@ class SpatiaLiteDialect:
             + (km_per_deg_lon * dlon) * (km_per_deg_lon * dlon)
         )
 
+    def nearest_first(self, lat: Coordinate, lon: Coordinate) -> ColumnElement[Any]:
+        # Plane arithmetic on the columns, longitude scaled at the point: no blob parsing.
+        scale = func.cos(func.radians(lat))
+        dlat, dlon = Venue.lat - lat, (Venue.lon - lon) * scale
+        return dlat * dlat + dlon * dlon
+
 
 class PostGISDialect:
     def venues_in_box(
@@ -132,6 +142,11 @@ class PostGISDialect:
     def distance_m(self, lat: Coordinate, lon: Coordinate) -> ColumnElement[float]:
         origin = func.ST_SetSRID(func.ST_MakePoint(lon, lat), SRID)
         return func.ST_Distance(func.geography(Venue.location), func.geography(origin), True)
+
+    def nearest_first(self, lat: Coordinate, lon: Coordinate) -> ColumnElement[Any]:
+        # The GiST index walks venues in this (planar, degrees) order and stops at the LIMIT.
+        origin = func.ST_SetSRID(func.ST_MakePoint(lon, lat), SRID)
+        return Venue.location.op("<->")(origin)
 
 
 def spatial_dialect(backend: Backend) -> SpatialDialect:
