@@ -10,7 +10,6 @@ import datetime as dt
 import enum
 import functools
 import json
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -24,7 +23,6 @@ from sqlalchemy import (
     Time,
     bindparam,
     func,
-    literal,
     or_,
     select,
 )
@@ -54,7 +52,6 @@ from assetmap.text.index import (
     search_expression,
 )
 from assetmap.text.ranking import Candidate, rank_text
-from assetmap.text.words import distinctive_words
 from assetmap.verification.policy import (
     FACT_COLUMNS,
     Freshness,
@@ -158,17 +155,6 @@ class _Shape:
 
 def _in(name: str) -> BindParameter[Any]:
     return bindparam(name, expanding=True)
-
-
-def _interest_like(patterns: Sequence[ColumnElement[Any]], correlated: bool) -> ColumnElement[bool]:
-    """Groups with an interest like any pattern. Within a place, checked per candidate on the
-    (group_id, interest) key; without one, as one pass over all interests (cheaper then)."""
-    like = or_(*(GroupInterest.interest.like(p, escape="\\") for p in patterns))
-    if correlated:
-        return (
-            select(GroupInterest.group_id).where(GroupInterest.group_id == Group.id, like).exists()
-        )
-    return Group.id.in_(select(GroupInterest.group_id).where(like))
 
 
 def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
@@ -286,10 +272,6 @@ def _count_statement(shape: _Shape) -> Select[Any]:
     return _joined(select(func.count()).select_from(Group), shape).where(*conditions)
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _parameters(query: GroupQuery, policy: FreshnessPolicy, today: dt.date) -> dict[str, Any]:
     """The values to bind into the statement of the query's shape."""
     values: dict[str, Any] = {"limit": query.limit, "offset": query.offset}
@@ -322,52 +304,6 @@ def _parameters(query: GroupQuery, policy: FreshnessPolicy, today: dt.date) -> d
 #: SQLite, nearest first with a place), every other filter applied in the same statement.
 #: ``number_matched`` counts the matches among these.
 TEXT_CANDIDATES = 1000
-
-
-def text_prefixes(text: str) -> list[str]:
-    """The word starts ``text_prefilter`` looks for, as typed (the text index's own are
-    ``text.index.prefixes``: folded, without apostrophes)."""
-    found: dict[str, None] = {}
-    for word in distinctive_words(text) if text.strip() else []:
-        if len(word) >= 3:
-            found[word[:4].lower()] = None
-    if not found and text.strip():
-        found[" ".join(text.lower().split())[:40]] = None  # e.g. "50%": as typed
-    return list(found)[:24]
-
-
-def text_prefilter(text: str, backend: Backend) -> ColumnElement[bool] | None:
-    """The text search's cheap SQL net on its own, with the values inline: groups whose name,
-    description or interests hold the start of a word of ``text`` (None: nothing to look for).
-
-    Each text is read once per row: one case-insensitive regular expression on PostgreSQL
-    (``lower()`` per pattern cost ~1 µs a call there, most of a match), and SQLite's LIKE,
-    which ignores ASCII case by itself. Interests are stored lower-case.
-    """
-    prefixes = text_prefixes(text)
-    if not prefixes:
-        return None
-    likes = [literal(f"%{_escape_like(prefix)}%") for prefix in prefixes]
-    if backend is Backend.POSTGIS:
-        pattern = "|".join(re.escape(prefix) for prefix in prefixes)
-        in_text = [
-            Group.name.regexp_match(pattern, flags="i"),
-            Group.description.regexp_match(pattern, flags="i"),
-        ]
-        in_interests: ColumnElement[bool] = (
-            select(GroupInterest.group_id)
-            .where(GroupInterest.group_id == Group.id, GroupInterest.interest.regexp_match(pattern))
-            .exists()
-        )
-    else:
-        in_text = [
-            *(Group.name.like(p, escape="\\") for p in likes),
-            *(Group.description.like(p, escape="\\") for p in likes),
-        ]
-        in_interests = _interest_like(likes, correlated=True)
-    # Cheapest first: OR stops at the first that holds, and most groups that match at all
-    # match on their interests.
-    return or_(in_interests, *in_text)
 
 
 @functools.lru_cache(maxsize=512)

@@ -33,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from assetmap.db import Backend, chunks, fetch_all, id_in
-from assetmap.directory.queries import text_prefilter
+from assetmap.directory.text_net import text_prefilter
 from assetmap.geo.interfaces import TravelTimeProvider
 from assetmap.geo.spatial import circle_bbox, spatial_dialect
 from assetmap.matching.profile import Profile, profile_query
