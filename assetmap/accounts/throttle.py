@@ -7,12 +7,17 @@ row per limit key and window, bumped by one atomic upsert (PostgreSQL locks the 
 serialises writers), so two workers never lose a hit. A window's count starts again once its
 expiry has passed; rows of windows long gone are deleted now and then.
 
+Keys are stored as their SHA-256 digest: a per-email limit's key holds the address someone
+typed at sign-in, which is personal data and has no business in a table (only equality is
+ever asked of a key).
+
 Only the fixed-window strategy (flask-limiter's default) is supported: it needs ``incr``,
 ``get`` and ``get_expiry`` and nothing else.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -29,6 +34,11 @@ SCHEME = "database"
 _COUNTERS = table_of(RateLimitCounter)
 #: Expired rows are swept after this many increments in a process (a login is rare enough).
 SWEEP_EVERY = 200
+
+
+def stored_key(key: str) -> str:
+    """The row's key for a limit key: its digest, never the key (an email) itself."""
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 class DatabaseStorage(Storage):
@@ -71,7 +81,7 @@ class DatabaseStorage(Storage):
         expired = _COUNTERS.c.expires_at <= now
         statement = (
             insert(_COUNTERS)
-            .values(key=key, hits=amount, expires_at=now + expiry)
+            .values(key=stored_key(key), hits=amount, expires_at=now + expiry)
             .on_conflict_do_update(
                 index_elements=[_COUNTERS.c.key],
                 set_={
@@ -112,9 +122,11 @@ class DatabaseStorage(Storage):
 
     def clear(self, key: str) -> None:
         with self.database.engine.begin() as connection:
-            connection.execute(delete(_COUNTERS).where(_COUNTERS.c.key == key))
+            connection.execute(delete(_COUNTERS).where(_COUNTERS.c.key == stored_key(key)))
 
     def _row(self, key: str) -> Any:
-        statement = select(_COUNTERS.c.hits, _COUNTERS.c.expires_at).where(_COUNTERS.c.key == key)
+        statement = select(_COUNTERS.c.hits, _COUNTERS.c.expires_at).where(
+            _COUNTERS.c.key == stored_key(key)
+        )
         with self.database.engine.connect() as connection:
             return connection.execute(statement).first()

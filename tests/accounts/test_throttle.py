@@ -11,7 +11,7 @@ from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy import func, select
 
-from assetmap.accounts.throttle import SWEEP_EVERY, DatabaseStorage
+from assetmap.accounts.throttle import SWEEP_EVERY, DatabaseStorage, stored_key
 from assetmap.db import Database
 from assetmap.models import RateLimitCounter
 
@@ -86,9 +86,18 @@ def test_expired_rows_are_swept_and_clear_and_reset_forget(
         first.incr(f"new-{n % 3}", 60)
     with database.engine.connect() as connection:
         keys = set(connection.execute(select(RateLimitCounter.key)).scalars())
-    assert keys == {"new-0", "new-1", "new-2"}
+    assert keys == {stored_key(f"new-{n}") for n in range(3)}
     second.clear("new-0")
     assert first.get("new-0") == 0 and first.get("new-1") > 0
     assert second.reset() == 2
     with database.engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(RateLimitCounter)).scalar() == 0
+
+
+def test_an_email_in_a_limit_key_is_never_stored(database: Database, clock: Clock) -> None:
+    store = DatabaseStorage("database://", database=database, clock=clock)
+    assert store.incr("login:someone@example.org", 60) == 1
+    assert store.get("login:someone@example.org") == 1
+    with database.engine.connect() as connection:
+        (key,) = connection.execute(select(RateLimitCounter.key)).scalars()
+    assert "someone" not in key and "example.org" not in key
