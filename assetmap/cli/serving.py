@@ -61,7 +61,10 @@ def _engines(app: Any) -> list[Engine]:
     from assetmap.web.context import database_of
 
     database = database_of(app)
-    return [value for value in vars(database).values() if isinstance(value, Engine)]
+    engines = [value for value in vars(database).values() if isinstance(value, Engine)]
+    if database.replica is not None:
+        engines.append(database.replica.engine)
+    return engines
 
 
 def _graceful_on_interrupt(worker: Any) -> None:
