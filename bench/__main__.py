@@ -241,26 +241,28 @@ def write_section(marker: str, body: str) -> None:
     RESULTS.write_text(current)
 
 
+#: What `--only` may choose; all of them by default.
+PARTS = (
+    "api",
+    "search",
+    "match",
+    "oruk",
+    "freshness",
+    "gaps",
+    "transit",
+    "import",
+    "replica",
+    "peers",
+    "load",
+)
+
+
 @click.command()
 @click.option("--size", default=100_000, show_default=True, help="Synthetic listings to load.")
 @click.option("--rounds", default=200, show_default=True, help="Timed requests per query kind.")
 @click.option(
     "--only",
-    type=click.Choice(
-        [
-            "api",
-            "search",
-            "match",
-            "oruk",
-            "freshness",
-            "gaps",
-            "transit",
-            "import",
-            "replica",
-            "peers",
-            "load",
-        ]
-    ),
+    type=click.Choice(PARTS),
     multiple=True,
     help="Run only these parts (default: all).",
 )
@@ -317,21 +319,10 @@ def main(
     match_before_revision: str,
     transit_quick: bool,
 ) -> None:
-    """Benchmark the directory API, search page, matching, the freshness scan, gap
-    analysis and the timetable router on SpatiaLite and PostGIS."""
-    parts = set(only) or {
-        "api",
-        "search",
-        "match",
-        "oruk",
-        "freshness",
-        "gaps",
-        "transit",
-        "import",
-        "replica",
-        "peers",
-        "load",
-    }
+    """Benchmark the directory API (alone and beside its peers), search, matching, the
+    freshness scan, gap analysis, the timetable router, the read replica and load under wrk,
+    on SpatiaLite and PostGIS."""
+    parts = set(only) or set(PARTS)
     CACHE.mkdir(exist_ok=True)
     backends = [("SpatiaLite", f"sqlite:///{CACHE / f'spatialite-{size}.db'}")]
     postgres = os.environ.get("ASSETMAP_TEST_POSTGRES_URL")
