@@ -272,6 +272,18 @@ def _count_statement(shape: _Shape) -> Select[Any]:
     return _joined(select(func.count()).select_from(Group), shape).where(*conditions)
 
 
+@functools.lru_cache(maxsize=512)
+def _status_count_statement(shape: _Shape) -> Select[Any]:
+    """How many groups match, by status: the counts a page gives of the statuses it hides."""
+    conditions = _conditions(shape)
+    if shape.near:
+        conditions.append(_distance(shape) <= bindparam("radius_m", type_=Float))
+    statement: Any = select(Group.status, func.count().label("n")).select_from(Group)
+    if shape.near or shape.bbox:
+        statement = _joined(statement, shape)
+    return statement.where(*conditions).group_by(Group.status)
+
+
 def _parameters(query: GroupQuery, policy: FreshnessPolicy, today: dt.date) -> dict[str, Any]:
     """The values to bind into the statement of the query's shape."""
     values: dict[str, Any] = {"limit": query.limit, "offset": query.offset}
@@ -427,13 +439,13 @@ def search_groups(
         wider = replace(query, statuses=query.statuses + extra)
         return _search(session, wider, backend, policy, today, shown=query.statuses)
     found = _search(session, query, backend, policy, today)
-    for status in count_hidden:
-        if status in query.statuses:
-            continue
-        alone = replace(query, statuses=(status,), limit=1, offset=0)
-        count = _search(session, alone, backend, policy, today).number_matched
-        if count:
-            found.hidden[status] = count
+    if extra:
+        # One grouped count for all of them: no page, no documents, no window.
+        others = replace(query, statuses=extra, limit=1, offset=0)
+        shape = _Shape.of(others, backend, policy)
+        rows = session.execute(_status_count_statement(shape), _parameters(others, policy, today))
+        counts: dict[Status, int] = {status: count for status, count in rows}
+        found.hidden.update({status: counts[status] for status in extra if counts.get(status)})
     return found
 
 

@@ -7,6 +7,7 @@ emitted here, carrying it: the part that builds the map is folium's own script, 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -50,7 +51,38 @@ def _vendor(path: str) -> str:
 def build_map(
     config: Config, centre: tuple[float, float], zoom: int, marker: bool = False
 ) -> MapParts:
-    """A map around ``centre``; no user text goes into it (markers are added by map.js)."""
+    """A map around ``centre``; no user text goes into it (markers are added by map.js).
+
+    folium builds and compiles a dozen Jinja templates for every map (3–5 ms a page), and
+    its markup depends only on the arguments, so it is built once per process for each;
+    only the request's CSP nonce is put in per request."""
+    name, header, html, script = _map_markup(
+        config.tile_url,
+        config.tile_attribution,
+        (float(centre[0]), float(centre[1])),
+        zoom,
+        marker,
+        _vendor(""),
+    )
+    nonce = csp_nonce()
+    return MapParts(
+        name=name,
+        header=_with_nonce(header, nonce),
+        html=_with_nonce(html, nonce),
+        script=_with_nonce(script, nonce),
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _map_markup(
+    tile_url: str | None,
+    tile_attribution: str | None,
+    centre: tuple[float, float],
+    zoom: int,
+    marker: bool,
+    vendor: str,
+) -> tuple[str, str, str, str]:
+    """folium's markup for one map, without nonces: (name, header, html, script)."""
     fmap = LocalMap(
         location=list(centre),
         zoom_start=zoom,
@@ -59,20 +91,20 @@ def build_map(
         width="100%",
         height="100%",
     )
-    # Read when the map renders; set per map, as url_for needs the request's app.
+    # Read when the map renders; set per map, from the static folder's URL for this app.
     fmap.default_js = [
-        ("leaflet", _vendor("leaflet/leaflet.js")),
-        ("markercluster", _vendor("markercluster/leaflet.markercluster.js")),
+        ("leaflet", f"{vendor}leaflet/leaflet.js"),
+        ("markercluster", f"{vendor}markercluster/leaflet.markercluster.js"),
     ]
     fmap.default_css = [
-        ("leaflet_css", _vendor("leaflet/leaflet.css")),
-        ("markercluster_css", _vendor("markercluster/MarkerCluster.css")),
-        ("markercluster_default_css", _vendor("markercluster/MarkerCluster.Default.css")),
+        ("leaflet_css", f"{vendor}leaflet/leaflet.css"),
+        ("markercluster_css", f"{vendor}markercluster/MarkerCluster.css"),
+        ("markercluster_default_css", f"{vendor}markercluster/MarkerCluster.Default.css"),
     ]
-    if config.tile_url:
-        folium.TileLayer(
-            tiles=config.tile_url, attr=config.tile_attribution, name="map", max_zoom=19
-        ).add_to(fmap)
+    if tile_url:
+        folium.TileLayer(tiles=tile_url, attr=tile_attribution, name="map", max_zoom=19).add_to(
+            fmap
+        )
     if marker:
         folium.Marker(location=list(centre)).add_to(fmap)
     root: Any = fmap.get_root()  # a branca Figure: header, html and script parts
@@ -83,13 +115,7 @@ def build_map(
         [f'<script src="{src}"></script>' for _, src in fmap.default_js]
         + [f'<link rel="stylesheet" href="{href}">' for _, href in fmap.default_css]
     )
-    nonce = csp_nonce()
-    return MapParts(
-        name=fmap.get_name(),
-        header=_with_nonce(header, nonce),
-        html=_with_nonce(root.html.render(), nonce),
-        script=_with_nonce(f"<script>{root.script.render()}</script>", nonce),
-    )
+    return fmap.get_name(), header, root.html.render(), f"<script>{root.script.render()}</script>"
 
 
 def _with_nonce(markup: str, nonce: str) -> Markup:

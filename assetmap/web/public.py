@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
@@ -24,6 +25,7 @@ from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Group, Status
 from assetmap.referrals.listings import listing_feature, search_listings
 from assetmap.referrals.stats import group_stats
 from assetmap.verification.policy import Freshness
+from assetmap.web.cancellations import cancelled_lines
 from assetmap.web.context import (
     app_config,
     backend,
@@ -45,6 +47,7 @@ from assetmap.web.wording import (
     PROBLEM_NAMES,
     STATUS_NAMES,
     day_text,
+    next_meeting,
     popup_lines,
     spare_places_text,
 )
@@ -72,6 +75,8 @@ class SearchPage:
 
     args: MultiDict[str, str]
     results: list[dict[str, Any]] = field(default_factory=list)
+    #: The results as the list shows them (``result_rows``).
+    rows: list[ResultRow] = field(default_factory=list)
     matched: int = 0
     error: AssetmapError | None = None
     chips: list[Chip] = field(default_factory=list)
@@ -176,8 +181,38 @@ def _suggest(args: MultiDict[str, str], text: str | None) -> Chip | None:
     return Chip(word, url_for("public.search") + "?" + urlencode([*rest, ("q", word)]))
 
 
+@dataclass(frozen=True)
+class ResultRow:
+    """One listed group with the words the list and its map popup both say, worded once."""
+
+    group: dict[str, Any]
+    url: str
+    when: str | None
+    cancelled: list[str]
+
+
+#: An id no listing has, to find where the id goes in a listing's URL.
+_SAMPLE_ID = 987654321
+
+
+def _listing_link() -> Callable[[int], str]:
+    """Listing URLs differ only in the id: ``url_for`` once a page, not once a row."""
+    head, _, tail = url_for("public.listing_page", group_id=_SAMPLE_ID).rpartition(str(_SAMPLE_ID))
+    return lambda group_id: f"{head}{group_id}{tail}"
+
+
+def result_rows(results: list[dict[str, Any]], moment: dt.datetime) -> list[ResultRow]:
+    link = _listing_link()
+    return [
+        ResultRow(
+            group, link(group["id"]), next_meeting(group, moment), cancelled_lines(group, moment)
+        )
+        for group in results
+    ]
+
+
 def map_points(
-    results: list[dict[str, Any]],
+    rows: list[ResultRow],
     centre: tuple[float, float] | None,
     place: str,
     moment: dt.datetime,
@@ -185,7 +220,8 @@ def map_points(
     """What the search map draws: the listed groups, with their popups' words already
     written, and the searched place ("You searched: NW5 2AB")."""
     groups = []
-    for group in results:
+    for row in rows:
+        group = row.group
         venue = group.get("venue")
         if not venue or venue.get("lat") is None:
             continue
@@ -197,7 +233,7 @@ def map_points(
                 "lat": venue["lat"],
                 "lon": venue["lon"],
                 "status": group["status"],
-                "lines": _popup_lines(group, moment),
+                "lines": _popup_lines(group, moment, row.when, row.cancelled),
                 "checked": (
                     f"Last checked {day_text(dt.date.fromisoformat(checked))}"
                     if checked
@@ -205,7 +241,7 @@ def map_points(
                 ),
                 "stale": group.get("freshness") == "stale",
                 "very_stale": bool(group.get("very_stale")),
-                "url": url_for("public.listing_page", group_id=group["id"]),
+                "url": row.url,
             }
         )
     searched = None
@@ -214,11 +250,19 @@ def map_points(
     return {"groups": groups, "place": searched}
 
 
-def _popup_lines(group: dict[str, Any], moment: dt.datetime) -> list[str]:
+def _popup_lines(
+    group: dict[str, Any],
+    moment: dt.datetime,
+    when: str | Literal[False] | None = False,
+    cancelled: list[str] | None = None,
+) -> list[str]:
     """The popup's lines, with places held and paused referrals said as the list says them."""
     capacity = group.get("capacity") or {}
     plain, held = spare_places_text(capacity), places_text(capacity)
-    lines = [held if held and line == plain else line for line in popup_lines(group, moment)]
+    lines = [
+        held if held and line == plain else line
+        for line in popup_lines(group, moment, when, cancelled)
+    ]
     paused = paused_text(group.get("referral"))
     return [*lines, paused] if paused else lines
 
@@ -266,13 +310,15 @@ def search() -> ResponseReturnValue:
             error.field = "place"
         page.error = error
     status = 400 if page.error else 200
+    moment = now()
+    page.rows = result_rows(page.results, moment)
     return render_template(
         "public/search.html",
         page=page,
         map=build_map(
             app_config(), page.centre or app_config().map_centre, 14 if page.centre else 13
         ),
-        map_points=map_points(page.results, page.centre, page.place, now()),
+        map_points=map_points(page.rows, page.centre, page.place, moment),
         categories=list(Category),
         days=list(Day),
         times=list(TimeOfDay),
