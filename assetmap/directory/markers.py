@@ -35,7 +35,7 @@ from assetmap.directory.queries import (
     _joined,
     _parameters,
     _Shape,
-    search_groups,
+    search_text_page,
 )
 from assetmap.geo.spatial import circle_bbox, spatial_dialect
 from assetmap.models import Group, Venue
@@ -185,16 +185,13 @@ def _text_markers(
     policy: FreshnessPolicy,
     today: dt.date,
 ) -> MarkerPage:
-    """A text search ranks in its own way: take its page's order, then the narrow rows."""
-    page = search_groups(session, query, backend, policy, today)
-    order = [json.loads(feature) for feature in page.features]
-    ids = [feature["id"] for feature in order]
-    distances = {f["id"]: f["properties"].get("distance_m") for f in order}
-    rows = {row.id: row for row in session.execute(_by_id_statement(), {"ids": ids})}
+    """A text search ranks in its own way: take its page's ids, then the narrow rows."""
+    page = search_text_page(session, query, backend, policy, today)
+    rows = {row.id: row for row in session.execute(_by_id_statement(), {"ids": page.ids})}
     classify, very_stale = policy.classifier(today), policy.very_stale_test(today)
     features = [
-        marker_text(rows[i], classify(rows[i]), very_stale(rows[i]), distances.get(i))
-        for i in ids
+        marker_text(rows[i], classify(rows[i]), very_stale(rows[i]), page.distances.get(i))
+        for i in page.ids
         if i in rows
     ]
     return MarkerPage(features, page.number_matched)

@@ -1,0 +1,65 @@
+"""A text search with a place takes its short list from the nearest-first order before it
+measures (issue 18): the short list and its order must be those of measuring every match."""
+
+import random
+
+import pytest
+
+from assetmap.directory import queries
+from tests.factories import listing
+
+CENTRE = (51.5485, -0.1412)
+SHORT_LIST = 8
+
+
+@pytest.fixture
+def knitters(add_groups, monkeypatch):
+    """40 knitting groups scattered up to ~4 km round the centre (a few sharing one venue,
+    for ties) and 20 choirs among them; the short list cut to 8 so 40 matches overflow it."""
+    monkeypatch.setattr(queries, "TEXT_CANDIDATES", SHORT_LIST)
+    rng = random.Random(18)
+    listings = []
+    for i in range(60):
+        if i % 10 == 0:
+            lat, lon = CENTRE[0] + 0.004, CENTRE[1] + 0.004
+        else:
+            lat = CENTRE[0] + rng.uniform(-0.035, 0.035)
+            lon = CENTRE[1] + rng.uniform(-0.055, 0.055)
+        venue = {"name": f"Hall {i}", "address": None, "postcode": None, "lat": lat, "lon": lon}
+        name = f"Knitting circle {i}" if i % 3 else f"Community choir {i}"
+        listings.append(listing(name, venue=venue))
+    return add_groups(*listings)
+
+
+def _features(client, query):
+    response = client.get(f"/api/v1/groups?{query}")
+    assert response.status_code == 200, response.get_json()
+    features = response.get_json()["features"]
+    return [(f["id"], f["properties"]["name"], f["properties"]["distance_m"]) for f in features]
+
+
+@pytest.mark.parametrize("radius_km", [5, 1.5])
+@pytest.mark.parametrize("narrow_from_m", [0.0, 5000.0])
+@pytest.mark.parametrize("view", ["", "&view=markers"])
+def test_text_near_short_list_is_the_nearest_matches(
+    client, knitters, monkeypatch, radius_km, view, narrow_from_m
+):
+    monkeypatch.setattr(queries, "NARROW_FROM_M", narrow_from_m)
+    near = f"near={CENTRE[0]},{CENTRE[1]}"
+    every = _features(client, f"{near}&radius_km=5&limit=100")
+    knitting = sorted(
+        (d, i) for i, name, d in every if name.startswith("Knitting") and d <= radius_km * 1000
+    )
+    wanted = [i for _, i in knitting][:SHORT_LIST]
+    found = _features(client, f"q=knitting&{near}&radius_km={radius_km}&limit=100{view}")
+    assert [i for i, _, _ in found] == wanted
+    assert len(wanted) == SHORT_LIST
+
+
+def test_text_near_sorted_by_distance_pages_the_short_list(client, knitters):
+    near = f"near={CENTRE[0]},{CENTRE[1]}&radius_km=5"
+    whole = _features(client, f"q=knitting&{near}&sort=distance&limit=100")
+    page = _features(client, f"q=knitting&{near}&sort=distance&limit=3&offset=3")
+    assert [i for i, _, _ in page] == [i for i, _, _ in whole][3:6]
+    distances = [d for _, _, d in whole]
+    assert distances == sorted(distances)
