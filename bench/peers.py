@@ -170,8 +170,8 @@ def free_port() -> int:
 
 
 def assetmap_command(port: int, url: str) -> tuple[list[str], dict[str, str]]:
-    """How assetmap is served for the bench: gunicorn, 2 workers (the one place to change
-    when ``assetmap serve --workers N`` takes over)."""
+    """How assetmap is served for the bench: ``assetmap serve`` with its defaults (gunicorn,
+    a worker per core, gthread with keep-alive, as wrk expects)."""
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
@@ -179,10 +179,8 @@ def assetmap_command(port: int, url: str) -> tuple[list[str], dict[str, str]]:
         "ASSETMAP_SECRET_KEY": "bench",
         "ASSETMAP_INSTANCE_PATH": str(CACHE / "peers-instance"),
     }
-    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    # gthread workers keep connections alive (sync workers close each one), as wrk expects.
-    argv = [gunicorn, "-w", "2", "-k", "gthread", "--threads", "4", "-b", f"127.0.0.1:{port}"]
-    argv.append("assetmap:create_app()")
+    argv = [sys.executable, "-m", "assetmap.cli", "serve", "--host", "127.0.0.1"]
+    argv += ["--port", str(port)]
     return argv, env
 
 
