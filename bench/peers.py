@@ -170,8 +170,8 @@ def free_port() -> int:
 
 
 def assetmap_command(port: int, url: str) -> tuple[list[str], dict[str, str]]:
-    """How assetmap is served for the bench: gunicorn, 2 workers (the one place to change
-    when ``assetmap serve --workers N`` takes over)."""
+    """How assetmap is served for the bench: ``assetmap serve`` with its defaults (gunicorn,
+    a worker per core, gthread with keep-alive, as wrk expects)."""
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
@@ -179,10 +179,8 @@ def assetmap_command(port: int, url: str) -> tuple[list[str], dict[str, str]]:
         "ASSETMAP_SECRET_KEY": "bench",
         "ASSETMAP_INSTANCE_PATH": str(CACHE / "peers-instance"),
     }
-    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    # gthread workers keep connections alive (sync workers close each one), as wrk expects.
-    argv = [gunicorn, "-w", "2", "-k", "gthread", "--threads", "4", "-b", f"127.0.0.1:{port}"]
-    argv.append("assetmap:create_app()")
+    argv = [sys.executable, "-m", "assetmap.cli", "serve", "--host", "127.0.0.1"]
+    argv += ["--port", str(port)]
     return argv, env
 
 
@@ -619,23 +617,19 @@ WHERE_THE_TIME_GOES = [
     "- **The full form's bytes.** 100 whole listings are ~185 KB: splicing the stored "
     "documents, patching each one's places (a regex per document) and sending them is most "
     "of what the full form costs beyond the markers; the map does not need them.",
-    "- **Per-request Flask work** that the reference server does not do: the rate limiter's "
-    "check (flask-limiter resolves its limits on every request), the CSP nonce and security "
-    "headers, the session and the parameter checks: about 1–2 ms of the marker view's time "
-    "on this machine.",
-    "- **`near`.** The marker view first takes its page's worth of candidates in the GiST"
+    "- **Per-request Flask work**, cut in the second round: no limiter work on views "
+    "without a limit, no session signer without a cookie, links without `url_for`, the CSP "
+    "from a cached template. A cProfile of the marker view (test client, SpatiaLite 100k) "
+    "after it: about half in the statement, ~15% writing the features' text and judging "
+    "their freshness in Python, the parameter parsing and links ~0.5 ms each.",
+    "- **`near`.** One statement: a CTE takes the page's worth of candidates in the GiST"
     " index's `<->` order (it stops at the LIMIT) and measures them; the farthest bounds "
-    "the page, so the exact geodesic sort runs over that circle's box alone (same rows and "
-    "order). What is left is two statements where the reference has one, and PostGIS's "
-    "spheroid `ST_Distance` (about 10 µs a row warm, ~25 ms the first time on each server "
-    "process). The full form still measures every candidate: it counts them.",
-    "- **Throughput.** gunicorn with gthread workers (2 processes × 4 threads, keep-alive) "
-    "against one threaded process spending about 1 ms a request. A cProfile of one worker "
-    "(200 marker requests at 100,000): about 45% waiting on PostgreSQL (the statement, "
-    "psycopg's prepared path), 15% writing the features' text, and the rest in Flask and "
-    "its extensions — flask-limiter's per-request limit resolution (~0.8 ms), parameter "
-    "parsing (~0.7 ms), `url_for` for the links (~0.5 ms), closing the session (~0.6 ms), "
-    "the security headers. Not yet cut: each is a change to shared request machinery.",
+    "the box the exact geodesic sort measures (same rows and order). What is left over the "
+    "reference is PostGIS's spheroid `ST_Distance` on the bound's box and the Python above.",
+    "- **Throughput.** `assetmap serve`'s defaults (a gthread worker per core × 4 threads, "
+    "keep-alive) against one threaded process spending about 1 ms a request: on 2 cores "
+    "shared with PostgreSQL and wrk, each worker is CPU-bound in Python (the GIL), so the "
+    "ratio follows the per-request Python time above. Not yet profiled under wrk.",
 ]
 
 

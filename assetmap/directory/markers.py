@@ -10,10 +10,11 @@ The candidates are materialised first so that the planner always starts at the s
 index: a bare ``ORDER BY id LIMIT`` lets PostgreSQL walk the primary key and test each
 group's venue, which in a sparse viewport reads the whole table.
 
-A ``near`` page first takes the page's worth of candidates in the index's own nearest-first
-order (PostGIS ``<->``, which stops at the LIMIT) and measures them: the farthest of those
-bounds the page, so the exact geodesic sort then runs over that small circle's box instead of
-the whole radius's. Same rows, same order: only fewer candidates are measured.
+A ``near`` page is one statement. On PostGIS it first takes the page's worth of candidates
+in the index's own nearest-first order (``<->``, which stops at the LIMIT): the farthest of
+those bounds the page, so the exact geodesic sort runs over that small circle's box instead of
+the whole radius's. SpatiaLite has no such index order: it sorts the radius's box exactly.
+Same rows, same order: only fewer candidates are measured.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Float, Integer, Select, bindparam, select
+from sqlalchemy import ColumnElement, Float, Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from assetmap.db import Backend
@@ -37,7 +39,7 @@ from assetmap.directory.queries import (
     _Shape,
     search_text_page,
 )
-from assetmap.geo.spatial import circle_bbox, spatial_dialect
+from assetmap.geo.spatial import EARTH_RADIUS_M, circle_bbox, spatial_dialect
 from assetmap.models import Group, Venue
 from assetmap.verification.policy import FACT_COLUMNS, FreshnessPolicy
 
@@ -71,6 +73,8 @@ def _marker_statement(shape: _Shape) -> Select[Any]:
     candidates = _joined(select(*_COLUMNS), shape).where(*_conditions(shape))
     if shape.near:
         candidates = candidates.add_columns(_distance(shape).label("distance_m"))
+        if shape.backend is Backend.POSTGIS:
+            candidates = candidates.where(*_within_nearest_bound(shape))
     found = candidates.cte("candidates").prefix_with("MATERIALIZED")
     statement = select(found)
     if shape.near:
@@ -84,43 +88,54 @@ def _marker_statement(shape: _Shape) -> Select[Any]:
     )
 
 
-@functools.lru_cache(maxsize=256)
-def _nearest_statement(shape: _Shape) -> Select[Any]:
-    """The geodesic distances of the first ``nearest_n`` candidates in the index's order."""
+def _within_nearest_bound(shape: _Shape) -> list[ColumnElement[bool]]:
+    """The box round the circle that surely holds a ``near`` page, in the same statement.
+
+    Any ``n`` candidates within distance ``d`` of the point mean the ``n`` nearest are all
+    within ``d`` too; so the first ``n = offset + limit`` in the index's cheap nearest-first
+    order (PostGIS ``<->`` stops at the LIMIT) bound the page, and the exact sort need only
+    measure the candidates in that circle's box. Fewer than ``n`` candidates: their farthest
+    bounds them all. The box is ``circle_bbox``'s, widened to the whole radius's longitude
+    scale (``near_lon_per_lat``): never smaller, so never a row lost.
+    """
     lat, lon = bindparam("lat", type_=Float), bindparam("lon", type_=Float)
-    return (
+    nearest = (
         _joined(select(_distance(shape).label("distance_m")).select_from(Group), shape)
         .where(*_conditions(shape))
         .order_by(spatial_dialect(shape.backend).nearest_first(lat, lon))
         .limit(bindparam("nearest_n", type_=Integer))
+        .cte("nearest")
+        .prefix_with("MATERIALIZED")
     )
-
-
-def _narrowed(
-    session: Session, shape: _Shape, query: GroupQuery, values: dict[str, Any]
-) -> dict[str, Any]:
-    """``values`` with the near box shrunk to the circle that holds the page for sure.
-
-    Any ``n`` candidates within distance ``d`` of the point mean the ``n`` nearest are all
-    within ``d`` too; so ``n = offset + limit`` of them, taken cheaply, bound the page.
-    """
-    if query.near is None or query.radius_m is None:
-        return values
-    wanted = query.offset + query.limit
-    found = (
-        session.connection()
-        .execute(_nearest_statement(shape), {**values, "nearest_n": wanted})
-        .scalars()
-        .all()
+    dlat = (
+        select(func.max(nearest.c.distance_m) * bindparam("near_lat_per_m", type_=Float))
+        .scalar_subquery()
+        .label("dlat")
     )
-    if len(found) < wanted:
-        return values  # the whole box holds fewer: nothing to narrow
-    bound = max(float(d) for d in found)
-    if bound >= query.radius_m:
+    bound = select(dlat).cte("bound").prefix_with("MATERIALIZED")
+    reach_lat = select(bound.c.dlat).scalar_subquery()
+    reach_lon = select(bound.c.dlat * bindparam("near_lon_per_lat", type_=Float)).scalar_subquery()
+    return [
+        spatial_dialect(shape.backend).venues_in_box(
+            lon - reach_lon, lat - reach_lat, lon + reach_lon, lat + reach_lat
+        )
+    ]
+
+
+def _nearest_values(query: GroupQuery, values: dict[str, Any]) -> dict[str, Any]:
+    """The bound's parameters: how many to take nearest-first, and degrees per metre."""
+    if query.near is None:
         return values
-    box = circle_bbox(query.near, bound)
-    corners = ("min_lon", "min_lat", "max_lon", "max_lat")
-    return {**values, **{f"near_{corner}": getattr(box, corner) for corner in corners}}
+    whole = circle_bbox(query.near, query.radius_m or 0.0)
+    lat_per_m = math.degrees(1 / EARTH_RADIUS_M) * 1.01  # as circle_bbox widens it
+    span_lat, span_lon = whole.max_lat - whole.min_lat, whole.max_lon - whole.min_lon
+    return {
+        **values,
+        "nearest_n": query.offset + query.limit,
+        "near_lat_per_m": lat_per_m,
+        # The radius's own box is the widest in longitude per degree of latitude.
+        "near_lon_per_lat": span_lon / span_lat if span_lat > 0 else 1.0,
+    }
 
 
 def _by_id_statement() -> Select[Any]:
@@ -161,7 +176,7 @@ def search_markers(
     shape = _Shape.of(query, backend, policy)
     # Core on the session's connection: the ORM's per-statement work is most of what a page
     # of narrow rows would cost otherwise.
-    values = _narrowed(session, shape, query, _parameters(query, policy, today))
+    values = _nearest_values(query, _parameters(query, policy, today))
     rows = session.connection().execute(_marker_statement(shape), values).all()
     features = [
         marker_text(

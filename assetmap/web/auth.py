@@ -27,7 +27,9 @@ from flask import (
     request,
     url_for,
 )
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
+from flask.wrappers import Request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
@@ -143,6 +145,9 @@ def init_auth(app: Flask, config: Config) -> None:
         }
     csrf.init_app(app)
     limiter.init_app(app)
+    if not (app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION")):
+        limiter.request_filter(_has_no_limit)
+    app.session_interface = CookielessSessions()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to see that page."
@@ -153,6 +158,44 @@ def init_auth(app: Flask, config: Config) -> None:
         if request.path.startswith("/api/"):
             return {"error": {"code": "csrf", "message": error.description, "field": None}}, 400
         return render_template("auth/csrf.html", reason=error.description), 400
+
+
+def limit(*args: Any, **kwargs: Any) -> Callable[[View], View]:
+    """``limiter.limit``, remembering the view: every other view skips the limiter's work."""
+
+    def decorate(view: View) -> View:
+        _LIMITED.add(f"{view.__module__}.{view.__name__}")
+        return limiter.limit(*args, **kwargs)(view)  # type: ignore[return-value]
+
+    return decorate
+
+
+#: The views ``limit`` decorates (module.name), and each endpoint's answer once looked up.
+_LIMITED: set[str] = set()
+_UNLIMITED_ENDPOINTS: dict[tuple[int, str], bool] = {}
+
+
+def _has_no_limit() -> bool:
+    """The limiter's request filter: True (skip every check) for an endpoint whose view has
+    no limit. With no default or application limit that is every view but sign-in's, and
+    the check otherwise costs about a millisecond a request."""
+    endpoint = request.endpoint or ""
+    key = (id(current_app._get_current_object()), endpoint)  # type: ignore[attr-defined]
+    if key not in _UNLIMITED_ENDPOINTS:
+        view = current_app.view_functions.get(endpoint)
+        name = f"{view.__module__}.{view.__name__}" if view is not None else ""
+        _UNLIMITED_ENDPOINTS[key] = view is not None and name not in _LIMITED
+    return _UNLIMITED_ENDPOINTS[key]
+
+
+class CookielessSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, without building the signer for a request that sends
+    no session cookie (most API calls): its session is empty either way."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if self.get_cookie_name(app) not in request.cookies:
+            return self.session_class() if app.secret_key else None
+        return super().open_session(app, request)
 
 
 @login_manager.user_loader
@@ -183,8 +226,8 @@ def _safe_next(target: str | None) -> str:
 
 
 @auth.route("/login", methods=["GET", "POST"])
-@limiter.limit(LOGIN_LIMIT, methods=["POST"])
-@limiter.limit(LOGIN_LIMIT_PER_EMAIL, methods=["POST"], key_func=_email_key)
+@limit(LOGIN_LIMIT, methods=["POST"])
+@limit(LOGIN_LIMIT_PER_EMAIL, methods=["POST"], key_func=_email_key)
 def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
@@ -317,7 +360,7 @@ def set_password(token: str) -> ResponseReturnValue:
 
 
 @auth.route("/account/reset", methods=["GET", "POST"])
-@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+@limit(LOGIN_LIMIT, methods=["POST"])
 def reset() -> ResponseReturnValue:
     """Always the same answer, whether or not the address has an account."""
     form = ResetRequestForm()

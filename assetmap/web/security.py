@@ -9,6 +9,7 @@ Templates mark each inline ``<script>`` (and any ``<style>``) with
 
 from __future__ import annotations
 
+import functools
 import secrets
 from urllib.parse import urlsplit
 
@@ -52,7 +53,17 @@ def csp_nonce() -> str:
 
 
 def content_security_policy(nonce: str, config: Config) -> str:
-    images = ["'self'", "data:", *tile_sources(config.tile_url)]
+    return _policy_template(config.tile_url).replace(_NONCE, nonce)
+
+
+_NONCE = "\x00nonce\x00"
+
+
+@functools.lru_cache(maxsize=8)
+def _policy_template(tile_url: str) -> str:
+    """The policy with a placeholder for the nonce: built once, not at every response."""
+    nonce = _NONCE
+    images = ["'self'", "data:", *tile_sources(tile_url)]
     directives = {
         "default-src": ["'self'"],
         "script-src": ["'self'", f"'nonce-{nonce}'"],

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, abort, jsonify, request, url_for
+from flask import Response, abort, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,6 +30,7 @@ from assetmap.web.context import (
     lag_tolerant_session,
     now,
 )
+from assetmap.web.links import absolute
 from assetmap.web.params import parse_group_query, parse_view
 
 
@@ -75,7 +76,7 @@ def _page_links(
     args: dict[str, Any] = request.args.to_dict(flat=True)
 
     def link(rel: str, new_offset: int) -> dict[str, str]:
-        href = url_for("api.list_groups", _external=True, **{**args, "offset": new_offset})
+        href = absolute("api/v1/groups", {**args, "offset": new_offset})
         return {"rel": rel, "type": "application/geo+json", "href": href}
 
     links = [link("self", offset)]
@@ -111,7 +112,7 @@ def show_group(group_id: int) -> ResponseReturnValue:
 
 def _moved(group_id: int, kept: int) -> ResponseReturnValue:
     """A merged listing's id: 301 to the listing it was merged into, saying so in the body."""
-    location = url_for("api.show_group", group_id=kept, _external=True)
+    location = absolute(f"api/v1/groups/{kept}")
     message = f"listing {group_id} was merged into listing {kept}"
     response = jsonify({"error": {"code": "merged", "message": message, "field": None}})
     response.status_code = 301
