@@ -50,7 +50,7 @@ from assetmap.matching.stops import stop_from_home_m
 from assetmap.matching.unmet import UNMET_BELOW, record_unmet_need
 from assetmap.models import Category, Group, Status
 from assetmap.referrals.capacity import NONE as NO_HOLDS
-from assetmap.referrals.capacity import holds_for
+from assetmap.referrals.capacity import Places, holds_for
 from assetmap.referrals.listings import with_referral_places
 from assetmap.referrals.stats import group_stats
 from assetmap.text.ranking import Candidate, TextMatch, rank_text
@@ -74,6 +74,10 @@ DEFAULT_PICKUP_RADIUS_KM = 25.0
 #: At most this many groups that pass the SQL constraints are scored, nearest first: far more
 #: than a conversation can use, and it keeps the widest searches (45 minutes by car) quick.
 MAX_SCORED = 2000
+#: A kept group's places until the referrals are counted (``_judge_places``).
+NO_PLACES = Places(free=None, held=0, complex_free=None)
+#: A kept group's score parts until it is scored.
+NO_PARTS = scoring.components(0, 0, 0, Freshness.FRESH)
 
 
 def match(
@@ -230,21 +234,21 @@ class _Ranked:
         "very_stale",
     )
 
-    def __init__(self, row: Row[Any], journeys: Journeys, at: int) -> None:
+    def __init__(self, row: Row[Any], at: int, minutes: float, distance: float, mode: Mode) -> None:
         self.row = row
         self.at = at  # in the journeys arrays
-        self.minutes = float(journeys.minutes[at])
-        self.distance = float(journeys.distance_m[at])
-        self.mode: Mode = journeys.mode[at]
-        self.places = explain.places_of(row)  # before referrals, until _judge_places
-        self.spare = self.places.free
+        self.minutes = minutes
+        self.distance = distance
+        self.mode = mode
+        self.places = NO_PLACES  # until _judge_places counts the referrals
+        self.spare: int | None = None
         self.text: float | None = None
         self.category_hits: tuple[str, ...] = ()
         self.sessions: list[tuple[Any, ...]] = []
         self.outing: Outing | None = None
         self.freshness = Freshness.FRESH
         self.very_stale = False
-        self.parts = scoring.components(0, 0, 0, Freshness.FRESH)
+        self.parts = NO_PARTS
         self.score = 0.0
 
 
@@ -267,12 +271,19 @@ def _rank(
     mobility = with_departure(profile, today).mobility
     journeys = travel.minutes(profile.location, destinations_of(rows), mobility)
     budget = profile.mobility.max_travel_minutes
-    reachable = journeys.within(budget)
-    excluded["too_far"] += int((~reachable).sum())
+    reachable = journeys.within(budget).tolist()
+    excluded["too_far"] += len(reachable) - sum(reachable)
     for i, row in enumerate(rows):
         if not reachable[i]:
             missed.append((float(journeys.distance_m[i]), row, too_far_note(journeys, i, budget)))
-    kept = [_Ranked(row, journeys, i) for i, row in enumerate(rows) if reachable[i]]
+    # Plain lists once: reading numpy arrays element by element costs more than the rest.
+    minutes, distance = journeys.minutes.tolist(), journeys.distance_m.tolist()
+    modes = journeys.mode
+    kept = [
+        _Ranked(row, i, minutes[i], distance[i], modes[i])
+        for i, row in enumerate(rows)
+        if reachable[i]
+    ]
 
     if profile.availability or profile.max_outing_minutes is not None:
         listed = schedules(session, [r.row.id for r in kept])
