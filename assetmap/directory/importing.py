@@ -219,8 +219,10 @@ def save_listings(
             if progress:
                 progress(len(batch))
         written.extend(result.group_ids)
-    # A big import: the map's queries need statistics that know about it (issue 18).
-    refresh_statistics(session, _DIRECTORY_TABLES, len(listings))
+        # A big import: the map's queries need statistics that know about it (issue 18), and
+        # so does the text index's rebuild on leaving (without them PostgreSQL plans its
+        # join of the new groups and their interests as if both were empty).
+        refresh_statistics(session, _DIRECTORY_TABLES, len(listings))
     return result
 
 
