@@ -123,13 +123,24 @@ def drop_database(url: str, postgres_url: str) -> None:
     admin.dispose()
 
 
-def run_command(url: str, args: list[str], folder: Path) -> tuple[float, float, str]:
-    """Wall seconds, CPU seconds of the command's process, and its last line of output."""
+#: Runs the CLI with the bulk text-index path turned off, so an import keeps the index through
+#: the triggers on every statement (the way before issue 18's second round), for comparison.
+TRIGGERS_ONLY = (
+    "import sys; import assetmap.directory.importing as i; i.BULK_INDEX_FROM = 10**12; "
+    "from assetmap.cli import cli; sys.argv[0] = 'assetmap'; cli()"
+)
+
+
+def run_command(
+    url: str, args: list[str], folder: Path, bulk: bool = True
+) -> tuple[float, float, str]:
+    """Wall seconds, CPU seconds of the command's process, and its last line of output;
+    ``bulk=False`` keeps the text index through its triggers (``TRIGGERS_ONLY``)."""
     env = {**os.environ, "ASSETMAP_DATABASE_URL": url, "ASSETMAP_INSTANCE_PATH": str(folder)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "assetmap.cli", *args],
+        [sys.executable, *(["-m", "assetmap.cli"] if bulk else ["-c", TRIGGERS_ONLY]), *args],
         cwd=ROOT,
         env=env,
         capture_output=True,

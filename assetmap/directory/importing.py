@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -46,10 +47,15 @@ from assetmap.models import (
     VerificationMethod,
     table_of,
 )
+from assetmap.text.rebuild import deferred_text_index
 
 #: Listings written per round of look-ups and set-wise writes (COPY on PostgreSQL, one
 #: executemany per table on SQLite).
 WRITE_BATCH = 5000
+#: From this many listings, an import writes with the text index's triggers off and rebuilds
+#: the index rows of the groups it wrote in one pass at the end (``text.rebuild``): the
+#: triggers would rebuild each group's words two or three times over.
+BULK_INDEX_FROM = 1000
 #: A progress bar over an import counts each record twice: once checked, once written (or,
 #: for a source's unchanged records, found unchanged).
 PROGRESS_STEPS = 2
@@ -206,13 +212,17 @@ def save_listings(
     ``progress`` is told as each batch is written.
     """
     result = ImportResult()
-    with gc_paused():
+    deferred = deferred_text_index(session) if len(listings) >= BULK_INDEX_FROM else None
+    with gc_paused(), deferred or nullcontext([]) as written:
         for batch in chunks(listings, WRITE_BATCH):
             _save_batch(session, batch, result, bump_versions)
             if progress:
                 progress(len(batch))
-    # A big import: the map's queries need statistics that know about it (issue 18).
-    refresh_statistics(session, _DIRECTORY_TABLES, len(listings))
+        written.extend(result.group_ids)
+        # A big import: the map's queries need statistics that know about it (issue 18), and
+        # so does the text index's rebuild on leaving (without them PostgreSQL plans its
+        # join of the new groups and their interests as if both were empty).
+        refresh_statistics(session, _DIRECTORY_TABLES, len(listings))
     return result
 
 
