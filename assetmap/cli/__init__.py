@@ -26,7 +26,7 @@ from assetmap.cli.common import err, open_database, progress_bar, user_errors, w
 from assetmap.config import Config
 from assetmap.db import Database
 from assetmap.directory.importing import PROGRESS_STEPS, import_listings
-from assetmap.directory.queries import iter_listings
+from assetmap.directory.reads import iter_listings
 from assetmap.gaps import export as gap_export
 from assetmap.gaps.analysis import AreaGap
 from assetmap.gaps.requests import parse_gap_question

@@ -7,7 +7,7 @@ from __future__ import annotations
 from rapidfuzz import fuzz, process
 from sqlalchemy.orm import Session
 
-from assetmap.directory.queries import common_interests
+from assetmap.directory.reads import common_interests
 from assetmap.text.words import normalise_interest
 
 #: How many listed interests to compare with, most common first.

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from assetmap.directory.contract import parse_listing
 from assetmap.directory.importing import ImportProblem
-from assetmap.directory.queries import iter_listings
+from assetmap.directory.reads import iter_listings
 from assetmap.errors import ValidationError
 from assetmap.interop.load import ParsedSource, SourceRecord
 from assetmap.interop.options import ReadOptions

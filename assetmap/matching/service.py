@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from assetmap.db import Backend
-from assetmap.directory.queries import group_names
+from assetmap.directory.reads import group_names
 from assetmap.errors import ValidationError
 from assetmap.freshness.tasks import record_activity
 from assetmap.geo.geocoders import locate_place, locate_postcode

@@ -33,7 +33,8 @@ from sqlalchemy.orm import Session
 
 from assetmap.db import Backend, id_in
 from assetmap.directory.my_groups import MyGroups, my_groups
-from assetmap.directory.queries import GroupPage, GroupQuery, get_feature, search_groups
+from assetmap.directory.queries import GroupPage, GroupQuery, search_groups
+from assetmap.directory.reads import get_feature
 from assetmap.models import Group, Referral, Status, User
 from assetmap.referrals.capacity import (
     NONE,

@@ -38,6 +38,7 @@ from assetmap.web.context import (
 )
 from assetmap.web.maps import build_map
 from assetmap.web.params import parse_group_query
+from assetmap.web.popup_words import next_meeting, popup_lines
 from assetmap.web.referral_places import paused_text, places_text
 from assetmap.web.staff.notes import listing_notes
 from assetmap.web.wording import (
@@ -47,8 +48,6 @@ from assetmap.web.wording import (
     PROBLEM_NAMES,
     STATUS_NAMES,
     day_text,
-    next_meeting,
-    popup_lines,
     spare_places_text,
 )
 

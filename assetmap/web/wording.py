@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from assetmap.directory.sessions import Certainty, local_now
@@ -519,37 +519,6 @@ def audience_text(audience: dict[str, Any] | None) -> str | None:
 
 #: Statuses of groups that are not meeting now: no "next session" is said of them.
 NOT_MEETING = frozenset({Status.PAUSED.value, Status.CLOSED.value})
-
-
-def next_meeting(group: dict[str, Any], now: dt.datetime) -> str | None:
-    """When a listed group next meets, as the list says it (None for one not meeting)."""
-    if group.get("status") in NOT_MEETING:
-        return None
-    return next_session(group.get("schedule") or [], now, group.get("cancelled_dates") or [])
-
-
-def popup_lines(
-    group: dict[str, Any],
-    now: dt.datetime,
-    when: str | Literal[False] | None = False,
-    cancelled: list[str] | None = None,
-) -> list[str]:
-    """A group's lines on a map popup, as the search list says them: its status, who it is
-    for, when it next meets, and its places. ``when`` and ``cancelled``, if the caller has
-    already worded them for the list (``next_meeting``, ``cancelled_lines``), are reused."""
-    lines = [STATUS_NAMES.get(group.get("status") or "", str(group.get("status")))]
-    who = audience_text(group.get("audience"))
-    if who:
-        lines.append(f"For: {who}")
-    if when is False:
-        when = next_meeting(group, now)
-    lines.extend(cancelled_lines(group, now) if cancelled is None else cancelled)
-    if when:
-        lines.append(f"Next: {when}")
-    places = spare_places_text(group.get("capacity") or {})
-    if places:
-        lines.append(places)
-    return lines
 
 
 #: A status a search leaves out by default, as "(a) group(s) …" (one, many).

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from assetmap.directory.importing import ImportRejected, import_listings
-from assetmap.directory.queries import iter_listings
+from assetmap.directory.reads import iter_listings
 from assetmap.geo.geocoders import GazetteerGeocoder
 from assetmap.models import Group, Organisation, ScheduleEntry, Venue, Verification
 from assetmap.verification.policy import FreshnessPolicy

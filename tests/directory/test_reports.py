@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from assetmap.directory.queries import get_feature
+from assetmap.directory.reads import get_feature
 from assetmap.directory.reports import REPORTS_PER_SENDER_PER_HOUR, report_problem
 from assetmap.errors import NotFound, TooManyRequests, ValidationError
 from assetmap.models import ProblemReport

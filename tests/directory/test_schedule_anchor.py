@@ -4,7 +4,7 @@ exported, so a fortnightly or monthly group's next date is known (issue 14, item
 import json
 
 from assetmap.directory.contract import parse_listing
-from assetmap.directory.queries import get_feature, iter_listings
+from assetmap.directory.reads import get_feature, iter_listings
 from assetmap.verification.policy import FreshnessPolicy
 from tests.factories import TODAY, listing
 

@@ -14,7 +14,7 @@ import time_machine
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select, update
 
-from assetmap.directory.queries import get_feature
+from assetmap.directory.reads import get_feature
 from assetmap.errors import ValidationError
 from assetmap.freshness.answers import (
     MAX_CHANGES,

@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from assetmap.directory.importing import ImportRejected
-from assetmap.directory.queries import iter_listings
+from assetmap.directory.reads import iter_listings
 from assetmap.geo.geocoders import GazetteerGeocoder
 from assetmap.interop.formats import ReadOptions, format_of, read_source
 from assetmap.interop.load import ParsedSource, load_source

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import pytest
 
 from assetmap.web.context import set_clock
-from assetmap.web.wording import popup_lines
+from assetmap.web.popup_words import popup_lines
 from tests.factories import listing
 
 #: Monday 30 November 2026, noon in London: the factory's Tuesday 10:00 session is tomorrow.

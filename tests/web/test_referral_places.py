@@ -11,7 +11,7 @@ import pytest
 
 from assetmap.accounts.users import create_api_token, create_user
 from assetmap.directory.contract import parse_listing
-from assetmap.directory.queries import iter_listings
+from assetmap.directory.reads import iter_listings
 from assetmap.models import Group, ReferralState
 from assetmap.verification.policy import FreshnessPolicy
 from assetmap.web.context import set_clock

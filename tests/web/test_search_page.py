@@ -10,7 +10,7 @@ from html import unescape
 import pytest
 
 from assetmap.web.context import set_clock
-from assetmap.web.wording import popup_lines
+from assetmap.web.popup_words import popup_lines
 from tests.factories import listing
 
 

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
-from assetmap.directory.queries import common_interests
+from assetmap.directory.reads import common_interests
 from assetmap.errors import ValidationError
 from assetmap.matching.requests import MAX_LIMIT, MatchRequest
 from assetmap.matching.service import run_match, run_plan
