@@ -6,6 +6,7 @@ This is the only module that reads the environment: everything else receives a `
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
@@ -53,8 +54,13 @@ class Config:
     freshness_link_days: int = 28
     # When the scheduler runs the freshness scan: a crontab line, in UTC.
     freshness_scan_cron: str = "30 2 * * *"
-    # Where people reach the app: links in email sent by the scheduler start with it.
+    # Where people reach the app: every absolute link (emails, the API's links, the OpenAPI
+    # document's server, the printed plan) starts with it, never with a request's Host.
     public_url: str = "http://127.0.0.1:5000"
+    # Host names the app answers for, comma-separated (".example.org": it and its
+    # subdomains); a request for any other Host (X-Forwarded-Host behind trusted proxies) gets
+    # a 400. The public URL's host is always one. Empty: that host, localhost and 127.0.0.1.
+    trusted_hosts: tuple[str, ...] = ()
     # SpatiaLite extension to load into SQLite (Debian: libsqlite3-mod-spatialite).
     spatialite_library_path: str = "mod_spatialite"
     # Geocoders tried in order: "gazetteer" (the local postcode table) and/or "nominatim".
@@ -93,7 +99,7 @@ class Config:
     smtp_url: str = ""
     mail_from: str = "assetmap <no-reply@localhost>"
     outbox_dir: str = "instance/outbox"
-    # Session cookies only over HTTPS: set it true wherever the app is served over HTTPS.
+    # Cookies only over HTTPS. Also on whenever the public URL is https:// (cookies_secure).
     secure_cookies: bool = False
     # Where login throttling keeps its counts: database:// (a table in the app's own
     # database, shared by every worker and machine), memory:// (this process alone: tests) or
@@ -139,8 +145,7 @@ class Config:
             raise ConfigError(
                 'ASSETMAP_FRESHNESS_SCAN_CRON must be a crontab line like "30 2 * * *"'
             ) from None
-        if urlsplit(self.public_url).scheme not in {"http", "https"}:
-            raise ConfigError("ASSETMAP_PUBLIC_URL must start with http:// or https://")
+        self._check_public_url()
         if not 1 <= self.default_page_size <= self.max_page_size:
             raise ConfigError("ASSETMAP_DEFAULT_PAGE_SIZE must be from 1 to ASSETMAP_MAX_PAGE_SIZE")
         if not (-90 <= self.map_centre_lat <= 90 and -180 <= self.map_centre_lon <= 180):
@@ -203,6 +208,29 @@ class Config:
                 "replica cannot be used with SQLite"
             )
 
+    def _check_public_url(self) -> None:
+        try:
+            parts = urlsplit(self.public_url)
+            parts.port  # noqa: B018 -- a port that is not a number raises here
+        except ValueError:
+            parts = urlsplit("")
+        if parts.scheme not in {"http", "https"} or not _is_host(self.public_host):
+            raise ConfigError(
+                "ASSETMAP_PUBLIC_URL must start with http:// or https:// and a host name, "
+                'like "https://map.example.org"'
+            )
+        if parts.query or parts.fragment or parts.username is not None:
+            raise ConfigError(
+                "ASSETMAP_PUBLIC_URL must be an address with no query, fragment or password"
+            )
+        for host in self.trusted_hosts:
+            if not isinstance(host, str) or not _is_host(host.lower().removeprefix(".")):
+                raise ConfigError(
+                    f"ASSETMAP_TRUSTED_HOSTS: {host!r} is not a host name: give names like "
+                    '"map.example.org" or ".example.org" (and its subdomains), separated by '
+                    "commas, without http:// or a port"
+                )
+
     def _check_serving(self) -> None:
         if self.database_pool_size is not None and not 1 <= self.database_pool_size <= 1000:
             raise ConfigError("ASSETMAP_DATABASE_POOL_SIZE must be from 1 to 1000 (or unset)")
@@ -246,6 +274,26 @@ class Config:
         return tuple(weeks)
 
     @property
+    def public_host(self) -> str:
+        """The public URL's host name, lower case (IPv6 in brackets, as in a Host header)."""
+        try:
+            host = urlsplit(self.public_url).hostname or ""
+        except ValueError:  # an unclosed "[": refused at start-up
+            return ""
+        return f"[{host}]" if ":" in host else host
+
+    @property
+    def allowed_hosts(self) -> tuple[str, ...]:
+        """The host names requests may be for: the public URL's, then the trusted ones."""
+        others = self.trusted_hosts or _LOCAL_HOSTS
+        return tuple(dict.fromkeys([self.public_host, *(h.lower() for h in others)]))
+
+    @property
+    def cookies_secure(self) -> bool:
+        """Whether cookies are sent over HTTPS only: asked for, or the public URL is https."""
+        return self.secure_cookies or urlsplit(self.public_url).scheme == "https"
+
+    @property
     def map_centre(self) -> tuple[float, float]:
         return (self.map_centre_lat, self.map_centre_lon)
 
@@ -284,6 +332,17 @@ def resolve_secret(config: Config) -> str:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+#: Trusted by default besides the public URL's host: ``make run``, the test client, the bench.
+_LOCAL_HOSTS = ("localhost", "127.0.0.1")
+_LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
+_HOST = re.compile(rf"(?:{_LABEL}\.)*{_LABEL}|\[[0-9a-f:.]+\]", re.IGNORECASE)
+
+
+def _is_host(host: str) -> bool:
+    """A DNS name, an IPv4 address or a bracketed IPv6 one: no scheme, port or path."""
+    return len(host) <= 253 and _HOST.fullmatch(host) is not None
 
 
 def _is_postgres(url: str) -> bool:

@@ -122,3 +122,47 @@ def test_bad_serving_settings_are_clear_errors(name, value, message):
 
 def test_login_counts_are_shared_by_default():
     assert Config.from_env({}).ratelimit_storage_url == "database://"
+
+
+def test_trusted_hosts_default_to_the_public_urls_and_the_local_names():
+    assert Config().allowed_hosts == ("127.0.0.1", "localhost")
+    config = Config.from_env(
+        {
+            "ASSETMAP_PUBLIC_URL": "https://Map.Example.org/assetmap",
+            "ASSETMAP_TRUSTED_HOSTS": " .example.net , 10.0.0.5,",
+        }
+    )
+    assert config.trusted_hosts == (".example.net", "10.0.0.5")
+    assert config.allowed_hosts == ("map.example.org", ".example.net", "10.0.0.5")
+    assert Config(public_url="http://[::1]:5000").allowed_hosts[0] == "[::1]"
+
+
+@pytest.mark.parametrize(
+    "settings, says",
+    [
+        ({"ASSETMAP_TRUSTED_HOSTS": "https://map.example.org"}, "ASSETMAP_TRUSTED_HOSTS"),
+        ({"ASSETMAP_TRUSTED_HOSTS": "map.example.org:443"}, "ASSETMAP_TRUSTED_HOSTS"),
+        ({"ASSETMAP_TRUSTED_HOSTS": "map.example.org/x"}, "ASSETMAP_TRUSTED_HOSTS"),
+        ({"ASSETMAP_TRUSTED_HOSTS": "*"}, "ASSETMAP_TRUSTED_HOSTS"),
+        ({"ASSETMAP_PUBLIC_URL": "https://"}, "ASSETMAP_PUBLIC_URL"),
+        ({"ASSETMAP_PUBLIC_URL": "map.example.org"}, "ASSETMAP_PUBLIC_URL"),
+        ({"ASSETMAP_PUBLIC_URL": "https://map.example.org:port"}, "ASSETMAP_PUBLIC_URL"),
+        ({"ASSETMAP_PUBLIC_URL": "https://[::1"}, "ASSETMAP_PUBLIC_URL"),
+        ({"ASSETMAP_PUBLIC_URL": "https://map.example.org/?x=1"}, "ASSETMAP_PUBLIC_URL"),
+    ],
+)
+def test_a_bad_host_list_or_public_url_stops_start_up(settings, says):
+    with pytest.raises(ConfigError, match=says):
+        Config.from_env(settings)
+
+
+@pytest.mark.parametrize(
+    "settings, secure",
+    [
+        ({}, False),
+        ({"ASSETMAP_PUBLIC_URL": "https://map.example.org"}, True),
+        ({"ASSETMAP_SECURE_COOKIES": "1"}, True),
+    ],
+)
+def test_cookies_are_secure_when_asked_or_when_the_public_url_is_https(settings, secure):
+    assert Config.from_env(settings).cookies_secure is secure

@@ -22,6 +22,7 @@ from assetmap.web import (
     context,
     followups,
     gaps,
+    hosts,
     listing_check,
     manage,
     match,
@@ -58,10 +59,11 @@ BLUEPRINTS = (
 def init_app(app: Flask, config: Config) -> None:
     """Bind the database and register the blueprints."""
     context.bind(app, config)
+    hosts.init_hosts(app, config)
     if config.trusted_proxies:
         # Behind that many reverse proxies, the client's address, scheme and host are the ones
-        # they forward (the login limit counts per client address). Never without a proxy
-        # that sets them: anyone could claim any address.
+        # they forward (the login limit counts per client address; web/hosts.py checks the
+        # forwarded host). Never without a proxy that sets them: anyone could claim any.
         n = config.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     for blueprint in BLUEPRINTS:

@@ -10,6 +10,7 @@ counts per process (tests).
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -48,6 +49,7 @@ from assetmap.errors import AssetmapError, ValidationError
 from assetmap.models import Role, User
 from assetmap.outbox.services import queue_email
 from assetmap.web.context import app_database, database_of, db_session
+from assetmap.web.links import absolute_for
 from assetmap.web.wording import ROLE_NAMES
 
 auth = Blueprint("auth", __name__)
@@ -129,10 +131,10 @@ def init_auth(app: Flask, config: Config) -> None:
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=config.secure_cookies,
+        SESSION_COOKIE_SECURE=config.cookies_secure,
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
-        REMEMBER_COOKIE_SECURE=config.secure_cookies,
+        REMEMBER_COOKIE_SECURE=config.cookies_secure,
         RATELIMIT_STORAGE_URI=config.ratelimit_storage_url,
         RATELIMIT_HEADERS_ENABLED=True,
     )
@@ -211,14 +213,26 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
 
 
+#: C0 controls (tab, CR, LF among them), DEL and the C1 controls.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def _email_key() -> str:
     return "login:" + (request.form.get("email") or "").strip().lower()[:254]
 
 
 def _safe_next(target: str | None) -> str:
     """Only a path on this site: never send someone on to another site after signing in."""
-    # Browsers read "/\\host" as "//host": backslashes are refused along with "//".
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    # Browsers read "/\\host" as "//host": backslashes are refused along with "//". They drop
+    # tabs and line breaks from a URL ("/\t/host" is "//host"), and a line break in the
+    # Location header would end it: any control character is refused too.
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not _CONTROL.search(target)
+    ):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
@@ -282,7 +296,8 @@ def _secret() -> str:
 
 
 def _link(token: str) -> str:
-    return url_for("auth.set_password", token=token, _external=True)
+    """The emailed link: on the public URL, never the Host the request came with."""
+    return absolute_for("auth.set_password", token=token)
 
 
 @auth.route("/admin/users/invite", methods=["GET", "POST"])

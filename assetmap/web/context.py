@@ -127,7 +127,7 @@ def _remember_own_writes(response: Response) -> Response:
         max_age=math.ceil(window),
         httponly=True,
         samesite="Lax",
-        secure=app_config().secure_cookies,
+        secure=app_config().cookies_secure,
     )
     return response
 

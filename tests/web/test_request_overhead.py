@@ -60,11 +60,14 @@ def test_a_token_still_signs_in_an_api_read(client, database, add_groups) -> Non
     assert "staff_notes" not in anonymous and signed["staff_notes"] == []
 
 
-def test_links_come_from_the_request_host_by_default(client, add_groups) -> None:
+def test_links_come_from_the_default_public_url_not_the_request_host(
+    client, config, add_groups
+) -> None:
     add_groups(*(listing(f"Group {i}", at="NW5 1AA") for i in range(3)))
     body = client.get("/api/v1/groups?view=markers&limit=2&bbox=-0.2,51.5,-0.1,51.6").get_json()
     links = {link["rel"]: link["href"] for link in body["links"]}
-    assert links["self"].startswith("http://localhost/api/v1/groups?")
+    assert config.public_url == "http://127.0.0.1:5000"  # the default; the client asks localhost
+    assert links["self"].startswith("http://127.0.0.1:5000/api/v1/groups?")
     assert "bbox=-0.2,51.5,-0.1,51.6" in links["next"] and "offset=2" in links["next"]
 
 

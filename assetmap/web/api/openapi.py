@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, url_for
+from flask import jsonify
 from flask.typing import ResponseReturnValue
 
 from assetmap.config import Config
@@ -36,6 +36,7 @@ from assetmap.web.api.openapi_parts import (
 )
 from assetmap.web.api.openapi_referrals import referrals_paths, referrals_schemas
 from assetmap.web.context import app_config
+from assetmap.web.links import absolute_for
 
 
 def _values(kind: type[Any]) -> list[str]:
@@ -493,4 +494,4 @@ def openapi_document(config: Config, groups_url: str) -> dict[str, Any]:
 
 def openapi() -> ResponseReturnValue:
     """GET /openapi.json: this description, with this server's address."""
-    return jsonify(openapi_document(app_config(), url_for("api.list_groups", _external=True)))
+    return jsonify(openapi_document(app_config(), absolute_for("api.list_groups")))

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import segno
-from flask import url_for
 from markupsafe import Markup
 
 from assetmap.geo.journeys import Mode
 from assetmap.matching import Option
 from assetmap.models import Status
+from assetmap.web.links import absolute_for
 from assetmap.web.match.notes import person_checks
 from assetmap.web.match.results import travel_line
 from assetmap.web.wording import distance_text
@@ -74,7 +74,7 @@ class PlanItem:
 
 
 def plan_item(number: int, option: Option) -> PlanItem:
-    url = url_for("public.listing_page", group_id=option.group_id, _external=True)
+    url = absolute_for("public.listing_page", group_id=option.group_id)
     return PlanItem(
         number=number,
         option=option,

@@ -17,7 +17,7 @@ from werkzeug.datastructures import MultiDict
 from assetmap.errors import ValidationError
 from assetmap.models import User
 from assetmap.referrals.cases import works_with_cases
-from assetmap.web.context import app_config
+from assetmap.web.links import absolute_for
 
 TITLE = "Email this plan to the person"
 HINT = (
@@ -93,7 +93,6 @@ def email_state(
 
 def plan_link(query_string: bytes, *, external: bool = True) -> str:
     """The plan page for the same query string: on the public address for an email."""
-    path = url_for("match_pages.plan")
+    path = absolute_for("match_pages.plan") if external else url_for("match_pages.plan")
     query = query_string.decode("utf-8", "replace")
-    base = app_config().public_url.rstrip("/") if external else ""
-    return f"{base}{path}?{query}" if query else f"{base}{path}"
+    return f"{path}?{query}" if query else path

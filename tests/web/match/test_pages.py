@@ -308,6 +308,7 @@ def test_morning_and_afternoon_join_into_one_window(client, add_groups):
 
 
 def test_the_plan_shows_the_chosen_groups_in_the_order_chosen(client, groups, database):
+    public = database.config.public_url  # the listings' addresses, never the request's host
     chosen = [("choose", str(groups["walk"])), ("choose", str(groups["yarn"]))]
     response = client.get(url("/match/plan", *PERSON, *chosen))
     assert response.status_code == 200
@@ -324,12 +325,8 @@ def test_the_plan_shows_the_chosen_groups_in_the_order_chosen(client, groups, da
     assert "£2.00 each time (tea included)" in text
     assert re.search(r"Ring before you go: last checked \d+ months ago, it may have stopped", text)
     assert html.count('<svg role="img" aria-label="QR code: scan it') == 2
-    assert (
-        f"http://localhost/groups/{groups['walk']}</dd>" in html
-    )  # its web page, beside the QR code
-    assert (
-        f"http://localhost/groups/{groups['yarn']}</dd>" in html
-    )  # its web page, beside the QR code
+    assert f"{public}/groups/{groups['walk']}</dd>" in html  # its web page, beside the QR code
+    assert f"{public}/groups/{groups['yarn']}</dd>" in html
     # Plain words for the person: no scores, no internal terms.
     for jargon in ("score", "fit", "verified", "Strong", "Why it"):
         assert jargon not in re.sub(r"<[^>]+>", " ", html.split("<article")[1])
