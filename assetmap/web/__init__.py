@@ -22,6 +22,7 @@ from assetmap.web import (
     context,
     followups,
     gaps,
+    health,
     listing_check,
     manage,
     match,
@@ -38,6 +39,7 @@ from assetmap.web import (
 
 #: Every page and the API, in the order their routes are matched.
 BLUEPRINTS = (
+    health.health,
     api.api,
     openreferral.openreferral,
     public.public,
@@ -68,7 +70,9 @@ def init_app(app: Flask, config: Config) -> None:
         app.register_blueprint(blueprint)
     # The JSON API authenticates each write with a token, not a cookie: no CSRF to guard.
     auth.csrf.exempt(api.api)
+    auth.csrf.exempt(health.health)
     auth.init_auth(app, config)
+    auth.limiter.exempt(health.health)  # probes every few seconds are not a client's tries
     wording.register(app)
     referral_places.register(app)
     security.init_security(app)
