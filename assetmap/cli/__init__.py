@@ -518,9 +518,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from assetmap.cli import cases, duplicates, feeds, interop, serving, transit
+    from assetmap.cli import backup, cases, duplicates, feeds, interop, serving, transit
 
-    commands = (cases, transit, interop, feeds, duplicates, serving)
+    commands = (cases, transit, interop, feeds, duplicates, serving, backup)
     for command in (c for module in commands for c in module.COMMANDS):
         cli.add_command(command)
 
