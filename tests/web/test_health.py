@@ -57,7 +57,7 @@ def test_readyz_is_ready_at_the_newest_migration(client) -> None:
     assert "Set-Cookie" not in response.headers
 
 
-def test_probes_are_not_rate_limited_nor_need_a_token(app) -> None:
+def test_probes_answer_every_time_and_only_to_get(app) -> None:
     client = app.test_client()
     assert {client.get("/readyz").status_code for _ in range(30)} == {200}
     assert client.post("/readyz").status_code == 405  # only GET; no CSRF page either
