@@ -6,24 +6,28 @@ time, whoever started it).
 PostgreSQL: a session-level advisory lock, held by a connection kept open for as long as the
 process leads; the server frees it the moment that connection or process dies.
 SQLite: a lock row with an expiry that the leader renews; a leader that dies without letting
-go is replaced once its row expires.
+go is replaced once its row expires, or at once when its holder (``host:pid:nonce``) names a
+process on this machine that no longer exists (a ``kill -9`` or a crash: issue 19).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import os
 import socket
 import uuid
 from typing import Any
 
-from sqlalchemy import Connection, create_engine, text, update
+from sqlalchemy import Connection, create_engine, select, text, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.pool import NullPool
 
 from assetmap.db import Backend, Database
 from assetmap.models import SchedulerLock, table_of
+
+log = logging.getLogger(__name__)
 
 #: A lock row not renewed for this long is taken over (the leader renews it every minute).
 LEASE = dt.timedelta(minutes=5)
@@ -32,6 +36,26 @@ LEASE = dt.timedelta(minutes=5)
 def _advisory_key(name: str) -> int:
     """A stable signed 64-bit key for the lock's name."""
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+def _gone(holder: str) -> bool:
+    """Whether ``holder`` names a process of this machine that no longer exists. A holder on
+    another machine, one whose process runs (under any user), or one we cannot read is kept:
+    only its lease frees it."""
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid() or pid <= 1:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # PermissionError: it runs, as another user
+        return False
+    return False
 
 
 class DatabaseLock:
@@ -93,6 +117,18 @@ class DatabaseLock:
             )
             if renewed.rowcount == 1:
                 return True
+            held_by = connection.execute(
+                select(table.c.holder).where(table.c.name == self.name)
+            ).scalar()
+            if held_by is not None and _gone(held_by):
+                taken: Any = connection.execute(
+                    update(table)
+                    .where(table.c.name == self.name, table.c.holder == held_by)
+                    .values(holder=self.holder, expires_at=expires)
+                )
+                if taken.rowcount == 1:
+                    log.warning("lock %r taken over from %s: no longer runs", self.name, held_by)
+                    return True
             statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=["name"])
             created: Any = connection.execute(
                 statement.values(name=self.name, holder=self.holder, expires_at=expires)

@@ -497,7 +497,13 @@ def scheduler_command(ctx: click.Context) -> None:
     database = open_database(ctx)
     lock = leadership_lock(database)
     scheduler = build_scheduler(database, ctx.obj, lock)
-    click.echo("scheduler running (Ctrl+C to stop)")
+    # Take the lead at once (each job renews it), so a second scheduler knows straight away.
+    leading = lock.acquire()
+    click.echo(
+        "scheduler running, "
+        + ("leading" if leading else "waiting: another scheduler leads")
+        + " (Ctrl+C to stop)"
+    )
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
@@ -512,9 +518,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from assetmap.cli import cases, duplicates, feeds, interop, serving, transit
+    from assetmap.cli import backup, cases, duplicates, feeds, interop, serving, transit
 
-    commands = (cases, transit, interop, feeds, duplicates, serving)
+    commands = (cases, transit, interop, feeds, duplicates, serving, backup)
     for command in (c for module in commands for c in module.COMMANDS):
         cli.add_command(command)
 

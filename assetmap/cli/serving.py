@@ -18,8 +18,10 @@ process, threads only.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
+import sys
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,8 +32,11 @@ from assetmap.cli.common import user_errors
 from assetmap.config import Config
 from assetmap.errors import ConfigError
 
-#: Each access-log line: client, time, request, status, bytes, milliseconds, worker pid.
-ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms pid=%(p)s port=%({remote_port}e)s'
+#: Each access-log line: client, time, method and path (never the query string: on /match it
+#: holds a person's postcode and needs), status, bytes, milliseconds, worker pid.
+ACCESS_LOG_FORMAT = (
+    '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms pid=%(p)s port=%({remote_port}e)s'
+)
 
 
 def default_workers() -> int:
@@ -55,6 +60,19 @@ def serving_config(config: Config, workers: int, threads: int) -> Config:
         )
     size, overflow = config.pool_sizes(threads)
     return config.with_overrides({"database_pool_size": size, "database_max_overflow": overflow})
+
+
+def log_requests(stream: Any = None) -> None:
+    """Send the ``assetmap.requests`` lines (JSON, one per request) to ``stream`` (stderr),
+    unless the operator's logging configuration routes them already."""
+    requests = logging.getLogger("assetmap.requests")
+    if requests.handlers:
+        return
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    requests.addHandler(handler)
+    requests.setLevel(logging.INFO)
+    requests.propagate = False
 
 
 def _engines(app: Any) -> list[Engine]:
@@ -155,7 +173,15 @@ def run_gunicorn(config: Config, options: dict[str, Any]) -> None:
     type=click.IntRange(0),
     help="Restart each worker after this many requests, ±10% (0: never).",
 )
-@click.option("--access-log", metavar="FILE", help="Log each request to FILE ('-': stdout).")
+@click.option(
+    "--access-log", metavar="FILE", help="gunicorn's own line per request to FILE ('-': stdout)."
+)
+@click.option(
+    "--request-log/--no-request-log",
+    default=True,
+    show_default=True,
+    help="One JSON line per request on stderr (the assetmap.requests logger).",
+)
 @click.pass_context
 @user_errors
 def serve(
@@ -168,8 +194,11 @@ def serve(
     timeout: int,
     max_requests: int,
     access_log: str | None,
+    request_log: bool,
 ) -> None:
     """Serve the web app: gunicorn with worker processes (default), or waitress."""
+    if request_log:
+        log_requests()
     if server == "waitress":
         if workers not in (None, 1):
             raise click.UsageError("waitress runs one process: --workers is for gunicorn")

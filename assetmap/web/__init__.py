@@ -22,6 +22,7 @@ from assetmap.web import (
     context,
     followups,
     gaps,
+    health,
     hosts,
     listing_check,
     manage,
@@ -31,6 +32,7 @@ from assetmap.web import (
     referral_link,
     referral_places,
     reports,
+    request_log,
     security,
     staff,
     verify,
@@ -39,6 +41,7 @@ from assetmap.web import (
 
 #: Every page and the API, in the order their routes are matched.
 BLUEPRINTS = (
+    health.health,
     api.api,
     openreferral.openreferral,
     public.public,
@@ -70,10 +73,13 @@ def init_app(app: Flask, config: Config) -> None:
         app.register_blueprint(blueprint)
     # The JSON API authenticates each write with a token, not a cookie: no CSRF to guard.
     auth.csrf.exempt(api.api)
+    auth.csrf.exempt(health.health)
     auth.init_auth(app, config)
+    auth.limiter.exempt(health.health)  # probes every few seconds are not a client's tries
     wording.register(app)
     referral_places.register(app)
     security.init_security(app)
+    request_log.init_request_log(app)
     # The NHS.UK stylesheet asks for its icons at /assets/; they are in our static folder.
     app.add_url_rule(
         "/assets/<path:filename>",
@@ -98,11 +104,11 @@ def init_app(app: Flask, config: Config) -> None:
     @app.errorhandler(500)
     def _server_error(_error: Exception) -> ResponseReturnValue:
         if request.path.startswith(api.api.url_prefix or "/api/"):
-            return api.http_error(InternalServerError())
+            return api.http_error(InternalServerError(api.server_error_message()))
         return error_page(500)
 
 
 def error_page(code: int) -> ResponseReturnValue:
     """An error in the site's layout, with links to carry on from."""
     title, explanation = wording.ERROR_WORDS.get(code, wording.ERROR_WORDS[400])
-    return render_template("error.html", title=title, explanation=explanation), code
+    return render_template("error.html", title=title, explanation=explanation, code=code), code

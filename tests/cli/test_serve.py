@@ -4,6 +4,7 @@ limit holding across processes, no scheduler started by the workers, a graceful 
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import os
 import re
 import signal
@@ -208,3 +209,21 @@ def test_pools_are_sized_for_each_workers_threads() -> None:
     with pytest.raises(ConfigError, match="memory://"):
         serving_config(Config(ratelimit_storage_url="memory://"), workers=2, threads=4)
     assert serving_config(Config(ratelimit_storage_url="memory://"), 1, 4).pool_sizes()[0] == 4
+
+
+def test_serve_logs_each_request_as_json_without_the_query(
+    served: list[Server], migrated: Database, tmp_path: Path
+) -> None:
+    server = start_server(migrated.config, tmp_path, "--workers", "1", "--threads", "1")
+    served.append(server)
+    with pytest.raises(urllib.error.HTTPError) as answer:  # a postcode the test data lacks
+        _get(server.url + "/match?postcode=NW5+2AA&interests=knitting")
+    assert answer.value.code == 400
+    assert server.stop() == 0
+    port = urllib.parse.urlsplit(server.url).port
+    logged = (tmp_path / f"server-{port}.err").read_text()
+    lines = [json.loads(line) for line in logged.splitlines() if line.startswith("{")]
+    match = [line for line in lines if line["path"] == "/match"]
+    assert len(match) == 1 and match[0]["status"] == 400 and match[0]["request_id"]
+    for text_logged in (logged, server.access_log.read_text()):
+        assert "NW5" not in text_logged and "knitting" not in text_logged

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from assetmap.errors import AssetmapError
 from assetmap.web.api import gaps, groups, match, openapi, referrals
+from assetmap.web.request_log import request_id
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -53,7 +54,12 @@ def unexpected_error(error: Exception) -> ResponseReturnValue:
         return http_error(error)
     # Logged with its traceback; the client still gets the JSON error shape.
     current_app.logger.exception("unhandled error in the API", exc_info=error)
-    return _error("internal", "something went wrong on our side", 500)
+    return _error("internal", server_error_message(), 500)
+
+
+def server_error_message() -> str:
+    """What a 500 says: with the request's id, which finds its lines in the logs."""
+    return f"something went wrong on our side; quote request id {request_id()} if you report it"
 
 
 def http_error(error: HTTPException) -> ResponseReturnValue:
