@@ -428,9 +428,11 @@ def _match_path() -> dict[str, Any]:
     return {
         "post": {
             "summary": "Rank groups for a person, explained",
-            "description": "Works without a token. With a link worker's token, a match "
-            "that finds fewer than three groups is recorded, anonymously, as unmet need for "
-            "gap analysis (`unmet_need_recorded`); without one, or with another role's, "
+            "description": "Works without a token, up to 30 matches a minute from one client "
+            "(then 429 with `Retry-After`); with a token, no limit. With a link worker's "
+            "token, a match that finds fewer than three groups is recorded, anonymously, as "
+            "unmet need for gap analysis (`unmet_need_recorded`), and the groups offered are "
+            "counted, once a day for the same search; without one, or with another role's, "
             "nothing is recorded.",
             "operationId": "match",
             "security": [{}, {"token": []}],
@@ -445,6 +447,15 @@ def _match_path() -> dict[str, Any]:
                 },
                 "400": _error_response("the profile is not valid; `field` names the part"),
                 "401": _error_response("a token was sent but is not valid"),
+                "429": {
+                    **_error_response("over 30 matches a minute from this client without a token"),
+                    "headers": {
+                        "Retry-After": {
+                            "description": "seconds until the client may ask again",
+                            "schema": {"type": "integer"},
+                        }
+                    },
+                },
             },
         }
     }

@@ -50,7 +50,8 @@ def test_openapi_describes_the_api(client, database):
 def test_openapi_describes_match(client) -> None:
     document = client.get("/api/v1/openapi.json").get_json()
     operation = document["paths"]["/match"]["post"]
-    assert set(operation["responses"]) == {"200", "400", "401"}
+    assert set(operation["responses"]) == {"200", "400", "401", "429"}
+    assert "Retry-After" in operation["responses"]["429"]["headers"]
     # A token is optional: anonymous calls work, a link worker's makes the match count.
     assert operation["security"] == [{}, {"token": []}]
     request = document["components"]["schemas"]["MatchRequest"]
