@@ -14,6 +14,7 @@ import secrets
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, g
+from werkzeug.exceptions import HTTPException
 
 from assetmap.config import Config
 from assetmap.web.context import app_config
@@ -43,6 +44,15 @@ def init_security(app: Flask) -> None:
         for name, value in STATIC_HEADERS.items():
             response.headers.setdefault(name, value)
         return response
+
+
+def keep_allow(response: Response, error: HTTPException) -> Response:
+    """A 405's ``Allow`` header (werkzeug's ``MethodNotAllowed`` names the methods), kept on
+    the answer an error handler builds in its own shape (RFC 9110 says a 405 must carry it)."""
+    for name, value in error.get_headers():
+        if name.lower() == "allow":
+            response.headers["Allow"] = value
+    return response
 
 
 def csp_nonce() -> str:
