@@ -31,6 +31,7 @@ from assetmap.web.context import db_session, match_deps, now, today
 from assetmap.web.match.counting import counted_for
 from assetmap.web.match.notes import ruled_out_text, worker_text
 from assetmap.web.referral_places import stats_text
+from assetmap.web.security import no_store
 
 #: Matches a client without a token may ask for (a match reads thousands of candidates).
 ANONYMOUS_MATCH_LIMIT = "30 per minute"
@@ -40,6 +41,7 @@ def _has_token() -> bool:
     return "Authorization" in request.headers
 
 
+@no_store
 @limit(ANONYMOUS_MATCH_LIMIT, exempt_when=_has_token)
 def match_groups() -> ResponseReturnValue:
     data = request.get_json(silent=True)

@@ -43,8 +43,10 @@ from assetmap.web.match.query import (
     shown_limit,
 )
 from assetmap.web.match.results import FEW_RESULTS, MatchPage
+from assetmap.web.security import no_store_blueprint
 
-match_pages = Blueprint("match_pages", __name__)
+#: Every page here carries a person's postcode and needs (in its address): never cached.
+match_pages = no_store_blueprint(Blueprint("match_pages", __name__))
 
 #: The plan re-runs the match with room to spare, so a chosen group that slipped a place or
 #: two since the search (a place taken, a day passing) is still found.
