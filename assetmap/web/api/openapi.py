@@ -14,6 +14,7 @@ from flask import jsonify, url_for
 from flask.typing import ResponseReturnValue
 
 from assetmap.config import Config
+from assetmap.directory import contract
 from assetmap.directory.queries import TimeOfDay
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Frequency, Gender, Status
 from assetmap.verification.policy import Freshness
@@ -54,15 +55,23 @@ def _listing_schema() -> dict[str, Any]:
             "name": STR,
             "description": STR,
             "organisation": nullable(STR),
-            "categories": {"type": "array", "items": {"type": "string", "enum": _values(Category)}},
-            "interests": {"type": "array", "items": STR},
+            "categories": {
+                "type": "array",
+                "items": {"type": "string", "enum": _values(Category)},
+                "maxItems": contract.MAX_CATEGORIES,
+            },
+            "interests": {"type": "array", "items": STR, "maxItems": contract.MAX_INTERESTS},
             "status": {"type": "string", "enum": _values(Status)},
             "audience": object_schema(
                 {
                     "min_age": nullable(INT),
                     "max_age": nullable(INT),
                     "gender": {"type": "string", "enum": _values(Gender)},
-                    "languages": {"type": "array", "items": STR},
+                    "languages": {
+                        "type": "array",
+                        "items": STR,
+                        "maxItems": contract.MAX_LANGUAGES,
+                    },
                 }
             ),
             "cost": object_schema({"free": FLAG, "amount_gbp": nullable(NUM), "notes": STR}),
@@ -121,6 +130,7 @@ def _venue_schema() -> dict[str, Any]:
 def _schedule_schema() -> dict[str, Any]:
     return {
         "type": "array",
+        "maxItems": contract.MAX_SCHEDULE,
         "items": object_schema(
             {
                 "day": {"type": "string", "enum": _values(Day)},
@@ -170,11 +180,12 @@ def _transport_schema() -> dict[str, Any]:
         {
             "bus_stops": {
                 "type": "array",
+                "maxItems": contract.MAX_BUS_STOPS,
                 "items": object_schema(
                     {
                         "name": STR,
                         "distance_m": nullable(INT),
-                        "routes": {"type": "array", "items": STR},
+                        "routes": {"type": "array", "items": STR, "maxItems": contract.MAX_ROUTES},
                     }
                 ),
             },
