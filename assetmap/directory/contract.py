@@ -180,6 +180,19 @@ Date = Annotated[dt.date | None, BeforeValidator(_date)]
 CancelledDate = Annotated[dt.date, BeforeValidator(_date)]
 #: How many cancelled dates a listing may hold: half a year of weekly sessions.
 MAX_CANCELLED = 26
+# How long a listing's lists may be. Far past any real group (the Camden data, the test
+# feeds and the synthetic directory have at most 3 sessions, 4 interests, 3 categories, 3 bus
+# stops of 9 routes and 3 languages), and short enough that one listing cannot carry 10,000
+# sessions into every page, match and export that reads it.
+#: Sessions: a group meeting morning, afternoon and evening every day is 21.
+MAX_SCHEDULE = 50
+MAX_INTERESTS = 50
+#: Each category once.
+MAX_CATEGORIES = len(Category)
+MAX_BUS_STOPS = 20
+#: Routes at one stop: a big interchange has a few dozen.
+MAX_ROUTES = 50
+MAX_LANGUAGES = 20
 PostcodeText = Annotated[str | None, BeforeValidator(_postcode)]
 Email = Annotated[str | None, BeforeValidator(_email)]
 Website = Annotated[str | None, BeforeValidator(_website)]
@@ -196,7 +209,9 @@ class AudienceIn(Part):
     min_age: Age = None
     max_age: Age = None
     gender: Annotated[Gender, one_of(Gender)] = Gender.ANY
-    languages: list[Annotated[str, bounded_text(20)]] = Field(default_factory=list)
+    languages: list[Annotated[str, bounded_text(20)]] = Field(
+        default_factory=list, max_length=MAX_LANGUAGES
+    )
 
 
 class CostIn(Part):
@@ -247,7 +262,9 @@ class AccessibilityIn(Part):
 class BusStopIn(Part):
     name: Name
     distance_m: Metres = None
-    routes: list[Annotated[str, bounded_text(20)]] = Field(default_factory=list)
+    routes: list[Annotated[str, bounded_text(20)]] = Field(
+        default_factory=list, max_length=MAX_ROUTES
+    )
 
 
 class RailStationIn(Part):
@@ -262,7 +279,7 @@ class DoorToDoorIn(Part):
 
 
 class TransportIn(Part):
-    bus_stops: list[BusStopIn] = Field(default_factory=list)
+    bus_stops: list[BusStopIn] = Field(default_factory=list, max_length=MAX_BUS_STOPS)
     rail_station: RailStationIn | None = None
     parking: Flag = None
     door_to_door: DoorToDoorIn | None = None
@@ -290,14 +307,16 @@ class ListingIn(Part):
     name: Name
     description: Text = ""
     organisation: OptionalName = None
-    categories: list[Annotated[Category, one_of(Category)]] = Field(min_length=1)
-    interests: list[Interest] = Field(default_factory=list)
+    categories: list[Annotated[Category, one_of(Category)]] = Field(
+        min_length=1, max_length=MAX_CATEGORIES
+    )
+    interests: list[Interest] = Field(default_factory=list, max_length=MAX_INTERESTS)
     status: Annotated[Status, one_of(Status)] = Status.OPEN
     audience: AudienceIn = Field(default_factory=AudienceIn)
     cost: CostIn = Field(default_factory=CostIn)
     online: Annotated[bool, BeforeValidator(_flag)] = False
     venue: VenueIn | None = None
-    schedule: list[ScheduleIn] = Field(default_factory=list)
+    schedule: list[ScheduleIn] = Field(default_factory=list, max_length=MAX_SCHEDULE)
     capacity: CapacityIn = Field(default_factory=CapacityIn)
     accessibility: AccessibilityIn = Field(default_factory=AccessibilityIn)
     transport: TransportIn = Field(default_factory=TransportIn)

@@ -116,6 +116,8 @@ def edit_listing(
         raise ValidationError("the change must be a JSON object (part of a listing)")
     if touched := sorted(READ_ONLY & set(patch)):
         raise ValidationError(f"{touched[0]}: cannot be changed by an edit", field=touched[0])
+    if changes_nothing(session, group_id, patch, based_on):
+        return EditResult(group_id=group_id, version=based_on, changed=[])
     claimed: CursorResult[Any] = session.execute(  # type: ignore[assignment]
         update(Group)
         .where(Group.id == group_id, Group.version == based_on)
@@ -156,6 +158,21 @@ def edit_listing(
     )
     session.flush()
     return EditResult(group_id=group_id, version=based_on + 1, changed=changed)
+
+
+def changes_nothing(
+    session: Session, group_id: int, patch: Mapping[str, Any], based_on: int
+) -> bool:
+    """Whether ``patch`` (empty, or every value as it is) leaves the listing as it is: then
+    an edit writes nothing (no new version, no history). Still StaleEdit when ``based_on``
+    is not the current version, NotFound when there is no group."""
+    before = current_listing(session, group_id)
+    if not values_agree(merge_patch(before, dict(patch)), before):
+        return False
+    current = session.scalar(select(Group.version).where(Group.id == group_id))
+    if current != based_on:
+        raise StaleEdit(based_on, current or 0, changed_since(session, group_id, based_on))
+    return True
 
 
 def changed_since(session: Session, group_id: int, version: int) -> list[str]:

@@ -207,7 +207,7 @@ def submit_change(
             session, user, earlier, rest, live if review_after else {}, version, public_url
         )
     if not rest and not review_after:
-        if applied is not None:
+        if applied is not None and applied.changed:  # a change that changes nothing checks not
             _checked_by_organiser(session, group_id, user)
         return Submitted(applied=applied)
     pending = PendingChange(

@@ -30,7 +30,7 @@ def plan_calendar(
     public_url: str,
 ) -> CalendarFile:
     """The plan's calendar file; raises ValidationError as the plan page would."""
-    planned = run_plan(session, request, deps, today, chosen, now=now, count_activity=False)
+    planned = run_plan(session, request, deps, today, chosen, now=now)
     listings = [{**option.listing, "id": option.group_id} for option in planned.options]
     return CalendarFile(FILENAME, plan_ics(listings, public_url=public_url, now=now))
 

@@ -2,8 +2,12 @@
 
 The API and the match page both call :func:`run_match` (the plan calls :func:`run_plan`) once
 per request: locate the person, build the profile, run the engine, record the unmet need and
-the listings' activity (it orders the re-verification queue), commit. Everything it works with
-comes in :class:`MatchDeps`, so it runs the same under Flask, in the benchmark and in tests.
+the listings' activity (it orders the re-verification queue) when the search counts, commit.
+Everything it works with comes in :class:`MatchDeps`, so it runs the same under Flask, in the
+benchmark and in tests.
+
+Only a link worker's search counts, once a day for the same search (``matching.tallies``): the
+caller passes ``counted_for`` for those alone, never for an anonymous page or API call.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from assetmap.geo.spatial import Point
 from assetmap.matching.engine import DEFAULT_PICKUP_RADIUS_KM, match
 from assetmap.matching.requests import MatchRequest
 from assetmap.matching.results import MatchResult, Option
+from assetmap.matching.tallies import Searcher, first_today, plan_fingerprint, search_fingerprint
 from assetmap.verification.policy import FreshnessPolicy
 
 
@@ -45,6 +50,8 @@ class Matched:
 
     result: MatchResult
     location: Point
+    #: The searcher's same search was counted earlier today (so this one was not).
+    counted_before: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,26 +92,28 @@ def run_match(
     deps: MatchDeps,
     today: dt.date,
     *,
-    record_unmet: bool = False,
-    count_activity: bool = True,
+    counted_for: Searcher | None = None,
     now: dt.datetime | None = None,
 ) -> Matched:
-    """Match and commit: the anonymous unmet-need row, if the engine recorded one, and the
-    count of how often each offered group came up.
-
-    Only a signed-in link worker's search is demand that gap analysis can trust, so callers
-    pass ``record_unmet`` for those alone (never for an anonymous page or API call, nor for a
-    search shown again: a reload, a plan sent back with an error). A search shown again also
-    passes ``count_activity`` False.
+    """Match and commit. With ``counted_for`` (a signed-in link worker: only their searches
+    are demand gap analysis can trust) and the first time today that they make this search,
+    the search counts: the anonymous unmet-need row, if the engine records one, and how often
+    each offered group came up. Nothing counts for anyone else, nor for a search counted
+    already (a reload, more results, the same search from another browser).
 
     ``now`` (aware) decides which referrals still hold a place and whose pause is over;
     without it, the system clock (the benchmark and the command line need no other)."""
     where = locate(request, deps.geocoder)
-    result = _match(session, request, deps, today, where, record_unmet=record_unmet, now=now)
-    if count_activity:
+    counts = counted_for is not None and first_today(
+        session, counted_for, search_fingerprint(request, where), today
+    )
+    result = _match(session, request, deps, today, where, record_unmet=counts, now=now)
+    if counts:
         record_activity(session, [option.group_id for option in result.options], today)
     session.commit()
-    return Matched(result=result, location=where)
+    return Matched(
+        result=result, location=where, counted_before=counted_for is not None and not counts
+    )
 
 
 def run_plan(
@@ -115,11 +124,12 @@ def run_plan(
     chosen: Sequence[int],
     *,
     now: dt.datetime | None = None,
-    count_activity: bool = True,
+    counted_for: Searcher | None = None,
 ) -> Planned:
     """The match again for the same person, never recording an unmet need (the search did),
-    narrowed to the ``chosen`` groups in that order; counts each planned group (unless
-    ``count_activity`` is False: the plan's calendar is the same plan again) and commits."""
+    narrowed to the ``chosen`` groups in that order; counts each planned group for
+    ``counted_for``, once a day for the same plan (the plan's calendar, a reload and the
+    email page are the same plan again), and commits."""
     where = locate(request, deps.geocoder)
     result = _match(session, request, deps, today, where, record_unmet=False, now=now)
     found = {option.group_id: option for option in result.options}
@@ -127,7 +137,9 @@ def run_plan(
     gone = [group_id for group_id in chosen if group_id not in found]
     names = group_names(session, gone)
     missing = [(group_id, names.get(group_id)) for group_id in gone]
-    if count_activity:
+    if counted_for is not None and first_today(
+        session, counted_for, plan_fingerprint(request, where, chosen), today
+    ):
         record_activity(session, [o.group_id for o in options], today, planned=True)
     session.commit()
     return Planned(options=options, missing=missing, location=where)
@@ -157,4 +169,4 @@ def _match(
     )
 
 
-__all__ = ["MatchDeps", "Matched", "Planned", "locate", "run_match", "run_plan"]
+__all__ = ["MatchDeps", "Matched", "Planned", "Searcher", "locate", "run_match", "run_plan"]

@@ -2,15 +2,15 @@
 declarative base with its shared column types (``base``); the gazetteer and the small
 areas are in ``places``; staff notes on listings in ``notes``; cases, referrals and follow-up in
 ``referrals``; timetable feeds in ``transit``; listings' sources, import feeds and duplicates in
-``interop``; login-throttling counters in ``counters``. Import from here:
-``from assetmap.models import Group``.
+``interop``; login-throttling counters and the staff searches counted today in ``counters``.
+Import from here: ``from assetmap.models import Group``.
 
 Anything a query filters on is a real column or a child table with an index, never a JSON
 blob. Unknown stays NULL: accessibility is never guessed, so its flags are nullable booleans.
 """
 
 from assetmap.models.base import SRID, Base, UTCDateTime, table_of, utcnow
-from assetmap.models.counters import RateLimitCounter
+from assetmap.models.counters import RateLimitCounter, SearchTally
 from assetmap.models.enums import (
     ACCESSIBILITY_FLAGS,
     Category,
@@ -122,6 +122,7 @@ __all__ = [
     "Role",
     "ScheduleEntry",
     "SchedulerLock",
+    "SearchTally",
     "StaffNote",
     "StaffNoteRevision",
     "Status",

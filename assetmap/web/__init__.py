@@ -99,7 +99,7 @@ def init_app(app: Flask, config: Config) -> None:
             return openreferral.open_to_every_site(answer)
         if error.code is None or error.code < 400 or error.response is not None:
             return error  # a redirect, or a response a view built itself (a plain 400 text)
-        return error_page(error.code)
+        return security.keep_allow(make_response(error_page(error.code)), error)
 
     @app.errorhandler(500)
     def _server_error(_error: Exception) -> ResponseReturnValue:

@@ -24,6 +24,7 @@ from assetmap.web.context import (
     today,
 )
 from assetmap.web.match.query import FormInvalid, chosen_ids, search_request
+from assetmap.web.security import no_store
 
 calendars = Blueprint("calendars", __name__)
 
@@ -47,6 +48,7 @@ def group_calendar_file(group_id: int) -> ResponseReturnValue:
 
 
 @calendars.get("/match/plan/calendar.ics")
+@no_store
 def plan_calendar_file() -> ResponseReturnValue:
     ids, choice_error = chosen_ids(request.args.getlist("choose"), request.args.get("order"))
     if choice_error is not None:

@@ -24,8 +24,9 @@ from assetmap.web import followup_words as words
 from assetmap.web.auth import acting_user, roles_required, signed_in_user
 from assetmap.web.context import app_config, db_session, now, read_session, today
 from assetmap.web.referral_words import STATE, STOP_REASON, TAG
+from assetmap.web.security import no_store_blueprint
 
-followups = Blueprint("followups", __name__)
+followups = no_store_blueprint(Blueprint("followups", __name__))
 
 case_workers = roles_required(Role.LINK_WORKER, Role.ADMIN)
 

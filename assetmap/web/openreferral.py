@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 from importlib import resources
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, make_response, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from assetmap.errors import AssetmapError
 from assetmap.interop import oruk_api
 from assetmap.web.context import app_config, backend, geocoder, lag_tolerant_session
+from assetmap.web.security import keep_allow
 
 openreferral = Blueprint("openreferral", __name__, url_prefix="/openreferral")
 
@@ -103,7 +104,8 @@ def domain_error(error: AssetmapError) -> ResponseReturnValue:
 
 @openreferral.errorhandler(HTTPException)
 def http_error(error: HTTPException) -> ResponseReturnValue:
-    return _error("http", error.description or error.name, error.code or 500)
+    answer = make_response(_error("http", error.description or error.name, error.code or 500))
+    return keep_allow(answer, error)
 
 
 @openreferral.errorhandler(Exception)

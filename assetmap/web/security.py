@@ -5,15 +5,23 @@ MIME sniffing, and no camera, microphone or geolocation.
 
 Templates mark each inline ``<script>`` (and any ``<style>``) with
 ``nonce="{{ csp_nonce() }}"``; maps.py does the same for the parts of a folium map.
+
+Answers that carry a person's data (the match page, whose address holds their postcode and
+needs; the plan, its calendar and email page; cases and follow-ups) are never kept by a
+browser's or a proxy's cache: a view marked with :func:`no_store`, or any view of a blueprint
+passed to :func:`no_store_blueprint`, answers with ``Cache-Control: no-store``, its errors too.
 """
 
 from __future__ import annotations
 
 import functools
 import secrets
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, g
+from flask import Blueprint, Flask, Response, current_app, g, request
+from werkzeug.exceptions import HTTPException
 
 from assetmap.config import Config
 from assetmap.web.context import app_config
@@ -31,6 +39,34 @@ STATIC_HEADERS = {
 }
 
 
+#: What an answer carrying a person's data says to caches (Pragma for HTTP/1.0 ones).
+PRIVATE_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+View = TypeVar("View", bound=Callable[..., Any])
+#: The views (module.name) and blueprints (by name) whose answers are never cached.
+_PRIVATE_VIEWS: set[str] = set()
+_PRIVATE_BLUEPRINTS: set[str] = set()
+
+
+def no_store(view: View) -> View:
+    """Mark a view whose answers carry a person's data: never kept by a cache. Its name is
+    what counts, so it may go above or below ``roles_required`` and the route."""
+    _PRIVATE_VIEWS.add(f"{view.__module__}.{view.__name__}")
+    return view
+
+
+def no_store_blueprint(blueprint: Blueprint) -> Blueprint:
+    """Every view of ``blueprint`` carries a person's data (cases, follow-ups, the match)."""
+    _PRIVATE_BLUEPRINTS.add(blueprint.name)
+    return blueprint
+
+
+def _is_private() -> bool:
+    if request.blueprint in _PRIVATE_BLUEPRINTS:
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    return view is not None and f"{view.__module__}.{view.__name__}" in _PRIVATE_VIEWS
+
+
 def init_security(app: Flask) -> None:
     """Expose ``csp_nonce()`` to templates and set the security headers on every response."""
     app.jinja_env.globals["csp_nonce"] = csp_nonce
@@ -42,7 +78,18 @@ def init_security(app: Flask) -> None:
         )
         for name, value in STATIC_HEADERS.items():
             response.headers.setdefault(name, value)
+        if _is_private() and "no-store" not in response.headers.get("Cache-Control", ""):
+            response.headers.update(PRIVATE_HEADERS)
         return response
+
+
+def keep_allow(response: Response, error: HTTPException) -> Response:
+    """A 405's ``Allow`` header (werkzeug's ``MethodNotAllowed`` names the methods), kept on
+    the answer an error handler builds in its own shape (RFC 9110 says a 405 must carry it)."""
+    for name, value in error.get_headers():
+        if name.lower() == "allow":
+            response.headers["Allow"] = value
+    return response
 
 
 def csp_nonce() -> str:

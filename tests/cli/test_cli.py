@@ -116,6 +116,15 @@ def test_an_invalid_import_exits_nonzero_and_writes_nothing(run, database, tmp_j
     assert count(database, Group) == 0
 
 
+def test_an_import_with_ten_thousand_interests_is_refused_naming_the_field(run, database, tmp_json):
+    path = tmp_json([listing("Crafts", interests=[f"craft {i}" for i in range(10_000)])])
+    result = run("import-groups", str(path))
+    assert result.exit_code == 1
+    assert "record 1: interests: must have at most 50 entries" in result.output
+    assert "Traceback" not in result.output
+    assert count(database, Group) == 0
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

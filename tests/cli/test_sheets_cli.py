@@ -47,6 +47,26 @@ def test_export_csv_writes_a_file_that_imports_again(run, database, add_groups, 
     assert names == ["Knit and Natter", "Men's Shed"]
 
 
+def test_import_source_refuses_a_listing_over_a_lists_limit(run, database, add_groups, tmp_path):
+    add_groups(listing("Men's Shed"))
+    path = tmp_path / "listings.csv"
+    assert run("export-csv", str(path)).exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    rows[0]["ID"] = ""
+    rows[0]["Interests"] = ", ".join(f"craft {i}" for i in range(10_000))
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    result = run("import-source", str(path), "--source", "big-sheet")
+    assert result.exit_code == 1
+    # The sheet's own column, by its row.
+    assert "row 2: Interests: must have at most 50 entries" in result.output
+    assert "Traceback" not in result.output
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(ListingSource)) == 0
+
+
 def test_export_csv_to_standard_output(run, add_groups):
     add_groups(listing("Men's Shed"))
     result = run("export-csv")

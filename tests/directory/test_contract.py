@@ -111,3 +111,33 @@ def test_derived_fields_from_an_export_are_accepted():
 
 def test_a_record_that_is_not_an_object_is_reported():
     assert "must be an object" in problems(["not", "a", "listing"])[""]
+
+
+# ---- how long a listing's lists may be (issue 19, item 9) ------------------------------------
+
+SESSION = {"day": "tue", "start": "10:00", "end": "12:00"}
+STOP = {"name": "Kentish Town Stn", "distance_m": 150, "routes": ["134"]}
+
+
+@pytest.mark.parametrize(
+    ("field", "limit", "change"),
+    [
+        ("schedule", 50, lambda n: {"schedule": [SESSION] * n}),
+        ("interests", 50, lambda n: {"interests": [f"craft {i}" for i in range(n)]}),
+        ("categories", 10, lambda n: {"categories": ["social"] * n}),
+        ("transport.bus_stops", 20, lambda n: {"transport": {"bus_stops": [STOP] * n}}),
+        (
+            "transport.bus_stops[0].routes",
+            50,
+            lambda n: {"transport": {"bus_stops": [{**STOP, "routes": ["1"] * n}]}},
+        ),
+        ("audience.languages", 20, lambda n: {"audience": {"languages": ["en"] * n}}),
+        ("cancelled_dates", 26, lambda n: {"cancelled_dates": ["2026-12-01"] * n}),
+    ],
+)
+def test_lists_are_capped_with_a_message_naming_the_field_and_the_limit(field, limit, change):
+    at_limit = {**listing(), **change(limit)}
+    if field != "cancelled_dates":  # the dates must also fall on a meeting day
+        assert parse_listing(at_limit)[1] == []
+    found = problems({**listing(), **change(10_000)})
+    assert found[field] == f"must have at most {limit} entries"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -12,8 +14,8 @@ from assetmap.errors import ValidationError
 from assetmap.geo.geocoders import GazetteerGeocoder
 from assetmap.geo.travel import EstimatedTravel
 from assetmap.matching.requests import parse_match_request
-from assetmap.matching.service import MatchDeps, run_match, run_plan
-from assetmap.models import ListingActivity, UnmetNeed
+from assetmap.matching.service import MatchDeps, Searcher, run_match, run_plan
+from assetmap.models import ListingActivity, SearchTally, UnmetNeed
 from assetmap.verification.policy import FreshnessPolicy
 from tests.factories import POSTCODES, TODAY, listing
 
@@ -30,6 +32,10 @@ def deps(database: Database, session: Any) -> MatchDeps:
         travel=EstimatedTravel(),
         geocoder=GazetteerGeocoder(session),
     )
+
+
+#: A link worker whose searches count (the web layer decides whose do).
+WORKER = Searcher(user_id=7, secret="test-secret")
 
 
 def request(**parts: Any):
@@ -63,7 +69,7 @@ def test_a_match_is_located_recorded_and_committed(database, knitting) -> None:
             request(interests=["knitting"]),
             deps(database, session),
             TODAY,
-            record_unmet=True,
+            counted_for=WORKER,
         )
     assert [o.group_id for o in matched.result.options] == [natter, yarn]
     assert (matched.location.lat, matched.location.lon) == POSTCODES["NW5 1AA"]
@@ -72,17 +78,54 @@ def test_a_match_is_located_recorded_and_committed(database, knitting) -> None:
     assert counts(database) == (1, {natter: (1, 0), yarn: (1, 0)})
 
 
-def test_a_search_shown_again_records_nothing(database, knitting) -> None:
+def test_the_same_search_again_today_counts_nothing_more(database, knitting) -> None:
+    natter, yarn, _ = knitting
+    for limit in (10, 10, 20):  # a reload, then more results of the same search
+        with database.sessions() as session:
+            matched = run_match(
+                session,
+                request(interests=["knitting"], limit=limit),
+                deps(database, session),
+                TODAY,
+                counted_for=WORKER,
+            )
+    assert matched.counted_before
+    assert not matched.result.unmet_need_recorded
+    assert counts(database) == (1, {natter: (1, 0), yarn: (1, 0)})
+    # The same postcode typed another way is the same search; another day counts again.
     with database.sessions() as session:
+        again = request(interests=["knitting"], location={"postcode": "nw51aa"})
+        assert run_match(session, again, deps(database, session), TODAY, counted_for=WORKER)
         run_match(
             session,
-            request(interests=["knitting"]),
+            again,
             deps(database, session),
-            TODAY,
-            record_unmet=False,
-            count_activity=False,
+            TODAY + dt.timedelta(days=1),
+            counted_for=WORKER,
         )
-    assert counts(database) == (0, {})
+    assert counts(database)[0] == 2
+    # Yesterday's keys are gone: only the day's are kept.
+    with database.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(SearchTally)) == 1
+
+
+def test_two_at_once_count_once(database, knitting) -> None:
+    """The tally's key is unique: concurrent requests of one search never both count."""
+
+    def search() -> None:
+        with database.sessions() as session:
+            run_match(
+                session,
+                request(interests=["knitting"]),
+                deps(database, session),
+                TODAY,
+                counted_for=WORKER,
+            )
+
+    with ThreadPoolExecutor(4) as pool:
+        for future in [pool.submit(search) for _ in range(8)]:
+            future.result()
+    assert counts(database)[0] == 1
 
 
 def test_lat_lon_needs_no_geocoder_lookup(database, knitting) -> None:
@@ -109,7 +152,12 @@ def test_a_plan_keeps_the_order_chosen_and_names_what_is_gone(database, knitting
     chosen = [yarn, woodwork, natter, 99999]
     with database.sessions() as session:
         planned = run_plan(
-            session, request(interests=["knitting"]), deps(database, session), TODAY, chosen
+            session,
+            request(interests=["knitting"]),
+            deps(database, session),
+            TODAY,
+            chosen,
+            counted_for=WORKER,
         )
     assert [o.group_id for o in planned.options] == [yarn, natter]
     # Woodwork does not fit knitting; 99999 was never listed.
@@ -141,7 +189,7 @@ def test_an_unmet_need_keeps_only_interests_the_directory_knows(database, knitti
     ]
     with database.sessions() as session:
         run_match(
-            session, request(interests=typed), deps(database, session), TODAY, record_unmet=True
+            session, request(interests=typed), deps(database, session), TODAY, counted_for=WORKER
         )
     with database.sessions() as session:
         (need,) = session.scalars(select(UnmetNeed))

@@ -47,3 +47,34 @@ def test_a_server_error_is_apologised_for_in_the_sites_layout(database) -> None:
     html = response.get_data(as_text=True)
     assert response.status_code == 500
     assert "Sorry, something went wrong on our side" in html and "a bug" not in html
+
+
+# ---- a 405 says which methods the address takes ----------------------------------------------
+
+
+def _methods(response) -> set[str]:
+    return {method.strip() for method in response.headers.get("Allow", "").split(",") if method}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed", "kind"),
+    [
+        ("get", "/api/v1/match", {"POST"}, "api"),
+        ("delete", "/api/v1/groups/1", {"GET", "PATCH"}, "api"),
+        ("post", "/openreferral/services", {"GET"}, "oruk"),
+        ("delete", "/openreferral/services/1", {"GET"}, "oruk"),
+        ("get", "/logout", {"POST"}, "page"),
+        ("put", "/match", {"GET"}, "page"),
+    ],
+)
+def test_every_405_keeps_its_allow_header(client, method, path, allowed, kind) -> None:
+    """werkzeug's 405 names the methods in ``Allow`` (RFC 9110 says it must); the error
+    handlers rebuild the answer in the API's JSON, the ORUK API's JSON or the site's layout,
+    and must keep it."""
+    response = getattr(client, method)(path)
+    assert response.status_code == 405
+    assert allowed <= _methods(response), response.headers
+    if kind == "page":
+        assert 'class="am-header' in response.get_data(as_text=True)
+    else:
+        assert response.get_json()["error"]["message"]

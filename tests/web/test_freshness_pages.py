@@ -11,13 +11,14 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from assetmap.accounts.users import create_user
+from assetmap.accounts.users import create_api_token, create_user
 from assetmap.freshness.service import run_freshness
 from assetmap.models import (
     FreshnessReminder,
     Group,
     ListingActivity,
     OutboxMessage,
+    Role,
     Status,
     TaskOutcome,
     TaskStage,
@@ -342,15 +343,23 @@ def test_the_dashboard_shows_shares_tasks_and_the_oldest(app, database, add_grou
 # -- how often listings come up -----------------------------------------------------------------
 
 
-def test_matches_and_plans_count_towards_the_queue(app, database, add_groups):
+def test_a_link_workers_matches_and_plans_count_towards_the_queue(app, database, add_groups):
+    """Each search and plan counts once a day (tests/web/match/test_counted_searches.py has
+    who counts and what counts as the same search)."""
     (gid,) = add_groups(listing("Men's Shed", at="NW5 2AA"))
+    with database.session() as session:
+        worker = create_user(session, "worker@example.org", Role.LINK_WORKER)
+        token, worker_id = create_api_token(session, worker), worker.id
     client = app.test_client()
-    profile = {
-        "location": {"postcode": "NW5 2AA"},
-        "mobility": {"modes": ["walk"], "max_travel_minutes": 30},
-    }
-    assert client.post("/api/v1/match", json=profile).status_code == 200
-    assert client.post("/api/v1/match", json=profile).status_code == 200
+    headers = {"Authorization": f"Bearer {token}"}
+    for minutes in (30, 30, 45):  # the same search twice, then another
+        profile = {
+            "location": {"postcode": "NW5 2AA"},
+            "mobility": {"modes": ["walk"], "max_travel_minutes": minutes},
+        }
+        assert client.post("/api/v1/match", json=profile, headers=headers).status_code == 200
+    with client.session_transaction() as cookie:
+        cookie["_user_id"] = str(worker_id)
     plan = client.get(f"/match/plan?postcode=NW5+2AA&modes=walk&minutes=30&choose={gid}")
     assert plan.status_code == 200
     with database.sessions() as session:

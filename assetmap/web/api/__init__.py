@@ -7,13 +7,14 @@ This module is the blueprint, its routes and its error handlers; the endpoints a
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, make_response
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from assetmap.errors import AssetmapError
 from assetmap.web.api import gaps, groups, match, openapi, referrals
 from assetmap.web.request_log import request_id
+from assetmap.web.security import keep_allow
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -67,4 +68,6 @@ def http_error(error: HTTPException) -> ResponseReturnValue:
     if error.response is not None:  # an abort() that brought its own JSON answer
         return error.response
     code = (error.name or "error").lower().replace(" ", "_")
-    return _error(code, error.description or code, error.code or 500)
+    return keep_allow(
+        make_response(_error(code, error.description or code, error.code or 500)), error
+    )

@@ -134,7 +134,8 @@ def patch_group(group_id: int) -> ResponseReturnValue:
     """PATCH /groups/<id>: change part of a listing (a JSON merge patch). ``If-Match``
     carries the version the change was based on (the ETag of GET); a stale one is refused
     with what changed. An organiser's change that needs an admin's approval is accepted
-    (202) and waits."""
+    (202) and waits. A change that changes nothing (``{}``, or every value as it is) is 200
+    with the listing and the same ETag, and writes nothing."""
     session = db_session()
     user = token_user(session)
     if session.get(Group, group_id) is None:
@@ -174,9 +175,10 @@ def patch_group(group_id: int) -> ResponseReturnValue:
                 "change waits for an admin's approval",
             }
         ), 202
-    assert submitted.applied is not None
+    # Nothing applied and nothing waiting: the change changed nothing, at the same version.
+    version = submitted.applied.version if submitted.applied else based_on
     response = _geojson(listing_feature(session, group_id, freshness_policy(), now()))
-    response.headers["ETag"] = f'"{submitted.applied.version}"'
+    response.headers["ETag"] = f'"{version}"'
     return response
 
 

@@ -5,6 +5,11 @@ Reasons and warnings are the engine's notes: each is ``{"code", "text", "values"
 words are made from, so a client can word the code its own way. Near misses (groups left out
 that nearly fitted) carry their ``why`` the same way; ``ruled_out`` names a way of travelling
 the person's limits rule out altogether, and what would open it.
+
+Anyone may ask without a token, each client (by address) up to ``ANONYMOUS_MATCH_LIMIT``; past
+it the answer is a 429 in the API's error shape with ``Retry-After``. A request with a token is
+not limited (a bad token is refused before any work); only a link worker's token counts the
+match as demand (``web.match.counting``).
 """
 
 from __future__ import annotations
@@ -19,14 +24,25 @@ from assetmap.matching import MatchResult, Option
 from assetmap.matching.notes import Note
 from assetmap.matching.requests import parse_match_request
 from assetmap.matching.service import run_match
-from assetmap.models import Role
 from assetmap.referrals.stats import GroupStats
 from assetmap.web.api.tokens import optional_token_user
+from assetmap.web.auth import limit
 from assetmap.web.context import db_session, match_deps, now, today
+from assetmap.web.match.counting import counted_for
 from assetmap.web.match.notes import ruled_out_text, worker_text
 from assetmap.web.referral_places import stats_text
+from assetmap.web.security import no_store
+
+#: Matches a client without a token may ask for (a match reads thousands of candidates).
+ANONYMOUS_MATCH_LIMIT = "30 per minute"
 
 
+def _has_token() -> bool:
+    return "Authorization" in request.headers
+
+
+@no_store
+@limit(ANONYMOUS_MATCH_LIMIT, exempt_when=_has_token)
 def match_groups() -> ResponseReturnValue:
     data = request.get_json(silent=True)
     if data is None:
@@ -39,7 +55,7 @@ def match_groups() -> ResponseReturnValue:
         match_request,
         match_deps(session),
         today(),
-        record_unmet=asker is not None and asker.role is Role.LINK_WORKER,
+        counted_for=counted_for(asker),
         now=now(),
     )
     return jsonify(result_json(matched.result))

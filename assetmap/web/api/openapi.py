@@ -14,6 +14,7 @@ from flask import jsonify
 from flask.typing import ResponseReturnValue
 
 from assetmap.config import Config
+from assetmap.directory import contract
 from assetmap.directory.queries import TimeOfDay
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day, Frequency, Gender, Status
 from assetmap.verification.policy import Freshness
@@ -55,15 +56,23 @@ def _listing_schema() -> dict[str, Any]:
             "name": STR,
             "description": STR,
             "organisation": nullable(STR),
-            "categories": {"type": "array", "items": {"type": "string", "enum": _values(Category)}},
-            "interests": {"type": "array", "items": STR},
+            "categories": {
+                "type": "array",
+                "items": {"type": "string", "enum": _values(Category)},
+                "maxItems": contract.MAX_CATEGORIES,
+            },
+            "interests": {"type": "array", "items": STR, "maxItems": contract.MAX_INTERESTS},
             "status": {"type": "string", "enum": _values(Status)},
             "audience": object_schema(
                 {
                     "min_age": nullable(INT),
                     "max_age": nullable(INT),
                     "gender": {"type": "string", "enum": _values(Gender)},
-                    "languages": {"type": "array", "items": STR},
+                    "languages": {
+                        "type": "array",
+                        "items": STR,
+                        "maxItems": contract.MAX_LANGUAGES,
+                    },
                 }
             ),
             "cost": object_schema({"free": FLAG, "amount_gbp": nullable(NUM), "notes": STR}),
@@ -122,6 +131,7 @@ def _venue_schema() -> dict[str, Any]:
 def _schedule_schema() -> dict[str, Any]:
     return {
         "type": "array",
+        "maxItems": contract.MAX_SCHEDULE,
         "items": object_schema(
             {
                 "day": {"type": "string", "enum": _values(Day)},
@@ -171,11 +181,12 @@ def _transport_schema() -> dict[str, Any]:
         {
             "bus_stops": {
                 "type": "array",
+                "maxItems": contract.MAX_BUS_STOPS,
                 "items": object_schema(
                     {
                         "name": STR,
                         "distance_m": nullable(INT),
-                        "routes": {"type": "array", "items": STR},
+                        "routes": {"type": "array", "items": STR, "maxItems": contract.MAX_ROUTES},
                     }
                 ),
             },
@@ -429,9 +440,11 @@ def _match_path() -> dict[str, Any]:
     return {
         "post": {
             "summary": "Rank groups for a person, explained",
-            "description": "Works without a token. With a link worker's token, a match "
-            "that finds fewer than three groups is recorded, anonymously, as unmet need for "
-            "gap analysis (`unmet_need_recorded`); without one, or with another role's, "
+            "description": "Works without a token, up to 30 matches a minute from one client "
+            "(then 429 with `Retry-After`); with a token, no limit. With a link worker's "
+            "token, a match that finds fewer than three groups is recorded, anonymously, as "
+            "unmet need for gap analysis (`unmet_need_recorded`), and the groups offered are "
+            "counted, once a day for the same search; without one, or with another role's, "
             "nothing is recorded.",
             "operationId": "match",
             "security": [{}, {"token": []}],
@@ -446,6 +459,15 @@ def _match_path() -> dict[str, Any]:
                 },
                 "400": _error_response("the profile is not valid; `field` names the part"),
                 "401": _error_response("a token was sent but is not valid"),
+                "429": {
+                    **_error_response("over 30 matches a minute from this client without a token"),
+                    "headers": {
+                        "Retry-After": {
+                            "description": "seconds until the client may ask again",
+                            "schema": {"type": "integer"},
+                        }
+                    },
+                },
             },
         }
     }

@@ -34,6 +34,7 @@ from assetmap.referrals.service import actor_for, move_as, refer, referral_for
 from assetmap.referrals.states import ActorKind, allowed_moves
 from assetmap.web.api.tokens import token_user_of
 from assetmap.web.context import db_session, now, referral_settings
+from assetmap.web.security import no_store
 
 CASE_ROLES = (Role.LINK_WORKER, Role.ADMIN)
 REFERRAL_ROLES = (Role.LINK_WORKER, Role.ADMIN, Role.ORGANISER)
@@ -46,6 +47,7 @@ E = TypeVar("E", ReferralState, DeclineReason, StopReason)
 # ---- cases ----
 
 
+@no_store
 def list_cases() -> ResponseReturnValue:
     """GET /cases: the token's user's cases, most recently active first, a page at a time."""
     session = db_session()
@@ -63,6 +65,7 @@ def list_cases() -> ResponseReturnValue:
     )
 
 
+@no_store
 def create_case() -> ResponseReturnValue:
     """POST /cases: open a case for the token's user's team (201, with the case)."""
     session = db_session()
@@ -75,6 +78,7 @@ def create_case() -> ResponseReturnValue:
     return response
 
 
+@no_store
 def show_case(case_id: int) -> ResponseReturnValue:
     """GET /cases/{id}: the case, its referrals and their events (the opening is audited)."""
     session = db_session()
@@ -83,6 +87,7 @@ def show_case(case_id: int) -> ResponseReturnValue:
     return _private(_case_json(case, user))
 
 
+@no_store
 def change_case(case_id: int) -> ResponseReturnValue:
     """PATCH /cases/{id}: change some of the case's fields (a JSON merge patch)."""
     session = db_session()
@@ -92,6 +97,7 @@ def change_case(case_id: int) -> ResponseReturnValue:
     return _private(_case_json(case, user))
 
 
+@no_store
 def create_referral(case_id: int) -> ResponseReturnValue:
     """POST /cases/{id}/referrals ``{"group_id": 17}``: refer the person (201)."""
     session = db_session()
@@ -110,6 +116,7 @@ def create_referral(case_id: int) -> ResponseReturnValue:
 # ---- referrals ----
 
 
+@no_store
 def show_referral(referral_id: int) -> ResponseReturnValue:
     """GET /referrals/{id}: the case's team, or the group's organiser (organiser view)."""
     session = db_session()
@@ -118,6 +125,7 @@ def show_referral(referral_id: int) -> ResponseReturnValue:
     return _private(_referral_json(referral, user))
 
 
+@no_store
 def move_referral(referral_id: int) -> ResponseReturnValue:
     """POST /referrals/{id}/transitions: one move of the state machine, from ``version``."""
     session = db_session()

@@ -39,8 +39,9 @@ from assetmap.web.cases.forms import (
     whole_number,
 )
 from assetmap.web.context import db_session, now, referral_settings
+from assetmap.web.security import no_store_blueprint
 
-cases = Blueprint("cases", __name__, url_prefix="/cases")
+cases = no_store_blueprint(Blueprint("cases", __name__, url_prefix="/cases"))
 link_workers = roles_required(Role.LINK_WORKER, Role.ADMIN)
 
 

@@ -36,6 +36,7 @@ from assetmap.web.manage.referral_words import (
 )
 from assetmap.web.manage.views import manage
 from assetmap.web.referral_words import DECLINE_REASON, MOVE, STATE, TAG
+from assetmap.web.security import no_store
 
 S = ReferralState
 organisers = roles_required(Role.ORGANISER)
@@ -67,6 +68,7 @@ def _render(
 
 
 @manage.get("/referrals")
+@no_store
 @organisers
 def referrals() -> ResponseReturnValue:
     return _render()
@@ -90,6 +92,7 @@ def _move_form() -> tuple[ReferralState, int, DeclineReason | None]:
 
 
 @manage.post("/referrals/<int:referral_id>")
+@no_store
 @organisers
 def move_referral(referral_id: int) -> ResponseReturnValue:
     session = db_session()

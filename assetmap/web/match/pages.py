@@ -7,16 +7,15 @@ the groups chosen, in the order chosen.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from assetmap.directory.reads import common_interests
 from assetmap.errors import ValidationError
-from assetmap.matching.requests import MAX_LIMIT, MatchRequest
+from assetmap.matching.requests import MAX_LIMIT
 from assetmap.matching.service import run_match, run_plan
 from assetmap.models import Role
 from assetmap.outbox.pdf import html_to_pdf
@@ -31,6 +30,7 @@ from assetmap.web.context import (
     today,
 )
 from assetmap.web.maps import build_map
+from assetmap.web.match.counting import counted_for
 from assetmap.web.match.form import form_choices
 from assetmap.web.match.plan import missing_names, plan_item
 from assetmap.web.match.plan_email import SENT, email_state, parse_plan_email, plan_link
@@ -43,16 +43,16 @@ from assetmap.web.match.query import (
     shown_limit,
 )
 from assetmap.web.match.results import FEW_RESULTS, MatchPage
+from assetmap.web.security import no_store_blueprint
 
-match_pages = Blueprint("match_pages", __name__)
+#: Every page here carries a person's postcode and needs (in its address): never cached.
+match_pages = no_store_blueprint(Blueprint("match_pages", __name__))
 
 #: The plan re-runs the match with room to spare, so a chosen group that slipped a place or
 #: two since the search (a place taken, a day passing) is still found.
 PLAN_LIMIT = MAX_LIMIT
 #: Popular interests offered as suggestions in the interests box.
 SUGGESTIONS = 60
-#: Searches remembered per browser session (for one day) so a reload does not count twice.
-REMEMBERED = 50
 
 
 @match_pages.get("/match")
@@ -118,7 +118,13 @@ def _plan_page() -> dict[str, Any] | ResponseReturnValue:
         return _render_form(page)
     try:
         planned = run_plan(
-            db_session(), match_request, match_deps(db_session()), today(), ids, now=now()
+            db_session(),
+            match_request,
+            match_deps(db_session()),
+            today(),
+            ids,
+            now=now(),
+            counted_for=counted_for(signed_in_user()),
         )
     except ValidationError as error:
         page.errors.append(located_error(error, match_request))
@@ -133,40 +139,28 @@ def _plan_page() -> dict[str, Any] | ResponseReturnValue:
     }
 
 
-def _searched_by_a_link_worker() -> bool:
-    """Only a signed-in link worker's search is demand gap analysis can trust: anyone can
-    open /match, and a test search or a curious visitor must not look like unmet need."""
-    user = signed_in_user()
-    return user is not None and user.role is Role.LINK_WORKER
-
-
 def _add_search_results(page: MatchPage, *, record: bool) -> None:
     """Run the search the page's query string describes and add its results (or the form
-    error it makes) to ``page``. With ``record``, the search counts: an unmet need (once a
-    day per browser) and each group offered."""
+    error it makes) to ``page``. With ``record``, a link worker's search counts (once a day:
+    an unmet need and each group offered)."""
     try:
         match_request = search_request(page.args, shown_limit(page.args))
     except FormInvalid as invalid:
         page.errors.append(invalid.error)
         return
-    key = _fingerprint(match_request)
-    seen = key in _recorded_today()
     try:
         matched = run_match(
             db_session(),
             match_request,
             match_deps(db_session()),
             today(),
-            record_unmet=record and not seen and _searched_by_a_link_worker(),
-            count_activity=record,
+            counted_for=counted_for(signed_in_user()) if record else None,
             now=now(),
         )
     except ValidationError as error:
         page.errors.append(located_error(error, match_request))
         return
-    if matched.result.unmet_need_recorded:
-        _remember(key)
-    page.show(matched, seen=seen)
+    page.show(matched, seen=matched.counted_before)
 
 
 def _render_form(page: MatchPage) -> ResponseReturnValue:
@@ -185,25 +179,3 @@ def _render_form(page: MatchPage) -> ResponseReturnValue:
 
 def _query(args: list[tuple[str, str]], chosen: list[int]) -> str:
     return "?" + urlencode([*args, *(("choose", str(id_)) for id_ in chosen)])
-
-
-# ---- not counting the same unmet need twice -------------------------------------------------
-
-
-def _fingerprint(match_request: MatchRequest) -> str:
-    # The same search showing more results is the same search.
-    dumped = match_request.model_dump_json(exclude={"limit"})
-    return hashlib.sha256(dumped.encode()).hexdigest()[:16]
-
-
-def _recorded_today() -> list[str]:
-    store = session.get("match_recorded")
-    if isinstance(store, dict) and store.get("day") == today().isoformat():
-        keys = store.get("keys")
-        return list(keys) if isinstance(keys, list) else []
-    return []
-
-
-def _remember(key: str) -> None:
-    keys = [*_recorded_today(), key][-REMEMBERED:]
-    session["match_recorded"] = {"day": today().isoformat(), "keys": keys}

@@ -23,6 +23,7 @@ from assetmap.referrals.privacy import (
 from assetmap.web import report_words
 from assetmap.web.auth import acting_user, roles_required
 from assetmap.web.context import app_config, db_session, now, read_session
+from assetmap.web.security import no_store
 from assetmap.web.staff.blueprint import staff
 
 admins = roles_required(Role.ADMIN)
@@ -39,12 +40,14 @@ class FindForm:
 
 
 @staff.get("/admin/cases")
+@no_store
 @admins
 def cases() -> ResponseReturnValue:
     return render_template("staff/cases.html", form=FindForm(), words=report_words)
 
 
 @staff.post("/admin/cases")
+@no_store
 @admins
 def find() -> ResponseReturnValue:
     form = FindForm(request.form.get("reference", ""), request.form.get("team", ""))
@@ -59,6 +62,7 @@ def find() -> ResponseReturnValue:
 
 
 @staff.get("/admin/cases/<int:case_id>")
+@no_store
 @admins
 def case_page(case_id: int) -> ResponseReturnValue:
     try:
@@ -69,6 +73,7 @@ def case_page(case_id: int) -> ResponseReturnValue:
 
 
 @staff.post("/admin/cases/<int:case_id>/export")
+@no_store
 @admins
 def export(case_id: int) -> ResponseReturnValue:
     session = db_session()
@@ -85,6 +90,7 @@ def export(case_id: int) -> ResponseReturnValue:
 
 
 @staff.post("/admin/cases/<int:case_id>/erase")
+@no_store
 @admins
 def erase(case_id: int) -> ResponseReturnValue:
     session = db_session()
@@ -110,6 +116,7 @@ def erase(case_id: int) -> ResponseReturnValue:
 
 
 @staff.get("/admin/cases/retention")
+@no_store
 @admins
 def retention() -> ResponseReturnValue:
     outlook = retention_outlook(

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from assetmap.accounts.users import create_api_token, create_user
 from assetmap.models import Organisation, Role, UnmetNeed
+from assetmap.web.api.match import ANONYMOUS_MATCH_LIMIT
 from tests.factories import listing
 
 
@@ -232,3 +233,27 @@ def test_match_only_answers_post(client) -> None:
     response = client.get("/api/v1/match")
     assert response.status_code == 405
     assert "error" in response.get_json()
+
+
+# ---- the anonymous API is rate-limited --------------------------------------------------------
+
+
+def test_the_anonymous_apis_next_request_past_the_limit_is_a_429_in_json(
+    client, directory, database
+) -> None:
+    allowed = int(ANONYMOUS_MATCH_LIMIT.split()[0])
+    for _ in range(allowed):
+        assert client.post("/api/v1/match", json=WOODWORK).status_code == 200
+    refused = client.post("/api/v1/match", json=WOODWORK)
+    assert refused.status_code == 429
+    assert refused.get_json()["error"]["code"] == "too_many_requests"
+    assert "minute" in refused.get_json()["error"]["message"]
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    # Another client is not held back, and neither is a token's holder at the same address.
+    other = client.post("/api/v1/match", json=WOODWORK, environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert other.status_code == 200
+    token = _token(database, Role.LINK_WORKER)
+    signed = client.post(
+        "/api/v1/match", json=WOODWORK, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert signed.status_code == 200

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from assetmap.directory import contract
 from assetmap.gaps.export import COLUMNS
 from assetmap.gaps.profile import READY_MADE, Target
 from assetmap.gaps.requests import PARAMETERS, WHEN
@@ -50,7 +51,8 @@ def test_openapi_describes_the_api(client, database):
 def test_openapi_describes_match(client) -> None:
     document = client.get("/api/v1/openapi.json").get_json()
     operation = document["paths"]["/match"]["post"]
-    assert set(operation["responses"]) == {"200", "400", "401"}
+    assert set(operation["responses"]) == {"200", "400", "401", "429"}
+    assert "Retry-After" in operation["responses"]["429"]["headers"]
     # A token is optional: anonymous calls work, a link worker's makes the match count.
     assert operation["security"] == [{}, {"token": []}]
     request = document["components"]["schemas"]["MatchRequest"]
@@ -193,3 +195,27 @@ def _as_json_schema(schema):
     if isinstance(schema, list):
         return [_as_json_schema(v) for v in schema]
     return schema
+
+
+def test_the_listings_lists_say_their_limits(client) -> None:
+    """What the contract refuses past its caps, the document says (issue 19)."""
+    listing = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["Listing"]
+    props = listing["properties"]
+    stops = props["transport"]["properties"]["bus_stops"]
+    assert {
+        "schedule": props["schedule"]["maxItems"],
+        "interests": props["interests"]["maxItems"],
+        "categories": props["categories"]["maxItems"],
+        "languages": props["audience"]["properties"]["languages"]["maxItems"],
+        "bus_stops": stops["maxItems"],
+        "routes": stops["items"]["properties"]["routes"]["maxItems"],
+        "cancelled_dates": props["cancelled_dates"]["maxItems"],
+    } == {
+        "schedule": contract.MAX_SCHEDULE,
+        "interests": contract.MAX_INTERESTS,
+        "categories": contract.MAX_CATEGORIES,
+        "languages": contract.MAX_LANGUAGES,
+        "bus_stops": contract.MAX_BUS_STOPS,
+        "routes": contract.MAX_ROUTES,
+        "cancelled_dates": contract.MAX_CANCELLED,
+    }

@@ -186,3 +186,63 @@ def test_an_untrusted_organisers_cancelled_session_is_live_at_once(client, world
     assert "cancelled_dates[0]" in str(refused.get_json())
     got = client.get(f"/api/v1/groups/{world['ours']}").get_json()["properties"]
     assert got["cancelled_dates"] == ["2026-12-08"]
+
+
+# ---- a change that changes nothing -----------------------------------------------------------
+
+
+def _written(database, group_id: int) -> tuple[int, int, int, int]:
+    """The group's version, its revisions, waiting changes and queued emails."""
+    from sqlalchemy import func, select
+
+    from assetmap.models import Group, OutboxMessage, PendingChange, Revision
+
+    with database.session() as session:
+        return (
+            session.scalar(select(Group.version).where(Group.id == group_id)),
+            session.scalar(select(func.count()).select_from(Revision)),
+            session.scalar(select(func.count()).select_from(PendingChange)),
+            session.scalar(select(func.count()).select_from(OutboxMessage)),
+        )
+
+
+@pytest.mark.parametrize("who", ["admin", "jo"])
+@pytest.mark.parametrize("body", ["empty", "same values"])
+def test_a_patch_that_changes_nothing_writes_nothing(client, world, database, who, body) -> None:
+    """`{}`, or every value as it is: no new version, no history, nothing for an admin to
+    review; 200 with the listing as it is and the same ETag."""
+    group_id = world["ours"]
+    before = client.get(f"/api/v1/groups/{group_id}")
+    shown = before.get_json()["properties"]
+    change: dict[str, Any] = {}
+    if body == "same values":
+        change = {
+            "name": shown["name"],
+            "description": shown["description"],
+            "capacity": {"places_taken": shown["capacity"]["places_taken"]},
+            "schedule": shown["schedule"],
+        }
+    written = _written(database, group_id)
+    response = patch(client, group_id, change, world["tokens"][who], before.headers["ETag"])
+    assert response.status_code == 200, response.get_json()
+    assert response.headers["ETag"] == before.headers["ETag"]
+    assert response.get_json()["properties"]["name"] == shown["name"]
+    assert _written(database, group_id) == written
+    # Still refused when stale: nothing to change is no way round If-Match.
+    assert patch(client, group_id, {}, world["tokens"][who], '"99"').status_code == 412
+
+
+def test_ten_thousand_sessions_are_refused_naming_the_field(client, world, database) -> None:
+    group_id = world["ours"]
+    written = _written(database, group_id)
+    session = {"day": "tue", "start": "10:00", "end": "12:00"}
+    response = patch(client, group_id, {"schedule": [session] * 10_000}, world["tokens"]["admin"])
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["field"] == "schedule"
+    assert "at most 50 entries" in error["message"]
+    interests = {"interests": [f"craft {i}" for i in range(10_000)]}
+    response = patch(client, group_id, interests, world["tokens"]["admin"])
+    assert response.status_code == 400
+    assert response.get_json()["error"]["field"] == "interests"
+    assert _written(database, group_id) == written

@@ -168,6 +168,11 @@ def test_after_a_clash_fields_only_the_other_person_changed_take_their_value(
             "contact-website",
             "Website must be a web address starting with http:// or https://",
         ),
+        (  # a cap on the listing's lists (issue 19)
+            {"interests": ", ".join(f"craft {i}" for i in range(10_000))},
+            "interests",
+            "Interests must have at most 50 entries",
+        ),
     ],
 )
 def test_a_bad_value_is_shown_next_to_its_field_and_nothing_is_written(
