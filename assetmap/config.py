@@ -95,6 +95,11 @@ class Config:
     outbox_dir: str = "instance/outbox"
     # Session cookies only over HTTPS: set it true wherever the app is served over HTTPS.
     secure_cookies: bool = False
+    # A signed-in session ends after this many minutes without a request, and this many
+    # hours after signing in whatever its use (signing out, a new password or deactivation
+    # end every session of the account at once).
+    session_idle_minutes: int = 120
+    session_max_hours: int = 12
     # Where login throttling keeps its counts: database:// (a table in the app's own
     # database, shared by every worker and machine), memory:// (this process alone: tests) or
     # any `limits` store such as redis://host:6379.
@@ -130,6 +135,11 @@ class Config:
             raise ConfigError(
                 "ASSETMAP_FRESHNESS_REMINDER_DAYS must be from 1 to 365 and "
                 "ASSETMAP_FRESHNESS_REMINDERS from 0 to 10"
+            )
+        if not 1 <= self.session_idle_minutes <= 10080 or not 1 <= self.session_max_hours <= 720:
+            raise ConfigError(
+                "ASSETMAP_SESSION_IDLE_MINUTES must be from 1 to 10080 and "
+                "ASSETMAP_SESSION_MAX_HOURS from 1 to 720"
             )
         if not 1 <= self.freshness_link_days <= 365:
             raise ConfigError("ASSETMAP_FRESHNESS_LINK_DAYS must be from 1 to 365")
