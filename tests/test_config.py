@@ -122,3 +122,24 @@ def test_bad_serving_settings_are_clear_errors(name, value, message):
 
 def test_login_counts_are_shared_by_default():
     assert Config.from_env({}).ratelimit_storage_url == "database://"
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"ASSETMAP_SESSION_IDLE_MINUTES": "0"},
+        {"ASSETMAP_SESSION_IDLE_MINUTES": "20000"},
+        {"ASSETMAP_SESSION_MAX_HOURS": "0"},
+    ],
+)
+def test_session_lifetimes_must_be_sensible(settings):
+    with pytest.raises(ConfigError, match="ASSETMAP_SESSION_"):
+        Config.from_env(settings)
+
+
+def test_session_lifetimes_are_read_from_the_environment():
+    config = Config.from_env(
+        {"ASSETMAP_SESSION_IDLE_MINUTES": "30", "ASSETMAP_SESSION_MAX_HOURS": "8"}
+    )
+    assert (config.session_idle_minutes, config.session_max_hours) == (30, 8)
+    assert (Config().session_idle_minutes, Config().session_max_hours) == (120, 12)

@@ -67,10 +67,8 @@ def deactivate_user(user_id: int) -> ResponseReturnValue:
         session.rollback()
         return _user_page(user_id, error)
     session.commit()
-    flash(
-        f"Deactivated. Their sessions have ended and {revoked} API token(s) were revoked.",
-        "success",
-    )
+    tokens = f", and {revoked} API token{'s' if revoked != 1 else ''} revoked" if revoked else ""
+    flash(f"Deactivated. Every session of the account has ended{tokens}.", "success")
     return redirect(url_for("staff.user_page", user_id=user_id), code=303)
 
 
