@@ -40,10 +40,10 @@ def load_user(session_user_id: str) -> User | None:
     """The active account a session's id names, while the session's generation is the
     account's; None (not signed in) for an ended, foreign or malformed one."""
     user_id, colon, generation = session_user_id.partition(":")
-    if not (colon and user_id.isascii() and user_id.isdigit() and generation.isdigit()):
+    if not (colon and session_user_id.isascii() and user_id.isdigit() and generation.isdigit()):
         return None
     if len(user_id) > 18 or len(generation) > 18:
-        return None
+        return None  # no id or generation is that large (and the database's integers end)
     user = db_session().get(User, int(user_id))
     if user is None or not user.active or (user.session_generation or 0) != int(generation):
         return None

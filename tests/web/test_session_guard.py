@@ -117,6 +117,14 @@ def test_a_session_id_without_its_generation_is_not_signed_in(app, client, admin
     assert refused(client.get(PAGE))
 
 
+@pytest.mark.parametrize("forged", ["{n}:\u00b2", "x:0", "{n}:", "9" * 40 + ":0", "{n}:1:2"])
+def test_a_malformed_session_id_is_not_signed_in_and_never_a_500(app, client, admins, forged):
+    sign_in(client, "admin@example.org")
+    with client.session_transaction() as stored:
+        stored["_user_id"] = forged.format(n=stored["_user_id"].split(":")[0])
+    assert refused(client.get(PAGE))
+
+
 class Clock:
     def __init__(self, moment: dt.datetime) -> None:
         self.moment = moment
