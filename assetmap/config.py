@@ -101,6 +101,11 @@ class Config:
     outbox_dir: str = "instance/outbox"
     # Cookies only over HTTPS. Also on whenever the public URL is https:// (cookies_secure).
     secure_cookies: bool = False
+    # A signed-in session ends after this many minutes without a request, and this many
+    # hours after signing in whatever its use (signing out, a new password or deactivation
+    # end every session of the account at once).
+    session_idle_minutes: int = 120
+    session_max_hours: int = 12
     # Where login throttling keeps its counts: database:// (a table in the app's own
     # database, shared by every worker and machine), memory:// (this process alone: tests) or
     # any `limits` store such as redis://host:6379.
@@ -127,24 +132,8 @@ class Config:
 
     def __post_init__(self) -> None:
         self._check_read_replica()
-        if not 0 <= self.freshness_due_days < self.freshness_expiry_days:
-            raise ConfigError(
-                "ASSETMAP_FRESHNESS_DUE_DAYS must be at least 0 and less than "
-                "ASSETMAP_FRESHNESS_EXPIRY_DAYS"
-            )
-        if not 1 <= self.freshness_reminder_days <= 365 or not 0 <= self.freshness_reminders <= 10:
-            raise ConfigError(
-                "ASSETMAP_FRESHNESS_REMINDER_DAYS must be from 1 to 365 and "
-                "ASSETMAP_FRESHNESS_REMINDERS from 0 to 10"
-            )
-        if not 1 <= self.freshness_link_days <= 365:
-            raise ConfigError("ASSETMAP_FRESHNESS_LINK_DAYS must be from 1 to 365")
-        try:
-            CronTrigger.from_crontab(self.freshness_scan_cron, timezone="UTC")
-        except ValueError:
-            raise ConfigError(
-                'ASSETMAP_FRESHNESS_SCAN_CRON must be a crontab line like "30 2 * * *"'
-            ) from None
+        self._check_sessions()
+        self._check_freshness()
         self._check_public_url()
         if not 1 <= self.default_page_size <= self.max_page_size:
             raise ConfigError("ASSETMAP_DEFAULT_PAGE_SIZE must be from 1 to ASSETMAP_MAX_PAGE_SIZE")
@@ -184,6 +173,33 @@ class Config:
         self._check_serving()
         if not self.smtp_url and not self.outbox_dir:
             raise ConfigError("ASSETMAP_OUTBOX_DIR must be set when ASSETMAP_SMTP_URL is not")
+
+    def _check_freshness(self) -> None:
+        if not 0 <= self.freshness_due_days < self.freshness_expiry_days:
+            raise ConfigError(
+                "ASSETMAP_FRESHNESS_DUE_DAYS must be at least 0 and less than "
+                "ASSETMAP_FRESHNESS_EXPIRY_DAYS"
+            )
+        if not 1 <= self.freshness_reminder_days <= 365 or not 0 <= self.freshness_reminders <= 10:
+            raise ConfigError(
+                "ASSETMAP_FRESHNESS_REMINDER_DAYS must be from 1 to 365 and "
+                "ASSETMAP_FRESHNESS_REMINDERS from 0 to 10"
+            )
+        if not 1 <= self.freshness_link_days <= 365:
+            raise ConfigError("ASSETMAP_FRESHNESS_LINK_DAYS must be from 1 to 365")
+        try:
+            CronTrigger.from_crontab(self.freshness_scan_cron, timezone="UTC")
+        except ValueError:
+            raise ConfigError(
+                'ASSETMAP_FRESHNESS_SCAN_CRON must be a crontab line like "30 2 * * *"'
+            ) from None
+
+    def _check_sessions(self) -> None:
+        if not 1 <= self.session_idle_minutes <= 10080 or not 1 <= self.session_max_hours <= 720:
+            raise ConfigError(
+                "ASSETMAP_SESSION_IDLE_MINUTES must be from 1 to 10080 and "
+                "ASSETMAP_SESSION_MAX_HOURS from 1 to 720"
+            )
 
     def _check_read_replica(self) -> None:
         """A replica is a PostgreSQL streaming standby of a PostgreSQL primary. The URLs are

@@ -166,3 +166,24 @@ def test_a_bad_host_list_or_public_url_stops_start_up(settings, says):
 )
 def test_cookies_are_secure_when_asked_or_when_the_public_url_is_https(settings, secure):
     assert Config.from_env(settings).cookies_secure is secure
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"ASSETMAP_SESSION_IDLE_MINUTES": "0"},
+        {"ASSETMAP_SESSION_IDLE_MINUTES": "20000"},
+        {"ASSETMAP_SESSION_MAX_HOURS": "0"},
+    ],
+)
+def test_session_lifetimes_must_be_sensible(settings):
+    with pytest.raises(ConfigError, match="ASSETMAP_SESSION_"):
+        Config.from_env(settings)
+
+
+def test_session_lifetimes_are_read_from_the_environment():
+    config = Config.from_env(
+        {"ASSETMAP_SESSION_IDLE_MINUTES": "30", "ASSETMAP_SESSION_MAX_HOURS": "8"}
+    )
+    assert (config.session_idle_minutes, config.session_max_hours) == (30, 8)
+    assert (Config().session_idle_minutes, Config().session_max_hours) == (120, 12)

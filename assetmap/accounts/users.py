@@ -1,11 +1,12 @@
-"""Creating users, signing them in, API tokens, and what each role may change."""
+"""Creating users, signing them in, ending their sessions, and what each role may change.
+
+API tokens are in ``accounts.tokens`` (``create_api_token`` and ``user_for_token`` are
+named here too, where callers have always found them)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,11 +19,12 @@ from assetmap.accounts.passwords import (
     needs_rehash,
     password_problem,
 )
+from assetmap.accounts.tokens import create_api_token as create_api_token
+from assetmap.accounts.tokens import user_for_token as user_for_token
 from assetmap.errors import Conflict, NotFound, ValidationError
-from assetmap.models import ApiToken, Group, Membership, Organisation, Role, User
+from assetmap.models import Group, Membership, Organisation, Role, User
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-TOKEN_PREFIX = "am_"
 
 
 def normalise_email(email: str) -> str:
@@ -94,43 +96,17 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
 
 def set_password(user: User, password: str) -> None:
+    """A new password; every session signed in with the old one ends."""
     if problem := password_problem(password):
         raise ValidationError(f"password {problem}", field="password")
     user.password_hash = hash_password(password)
+    end_sessions(user)
 
 
-# ---- API tokens ------------------------------------------------------------------------------
-
-
-def _token_hash(token: str) -> str:
-    # Tokens are 256 random bits: a plain SHA-256 is enough (no guessing to slow down).
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def create_api_token(session: Session, user: User, name: str = "") -> str:
-    """A new token for ``user``, shown once: only its hash is stored."""
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, name=name.strip()[:100], token_hash=_token_hash(token)))
-    session.flush()
-    return token
-
-
-def user_for_token(session: Session, token: str) -> User | None:
-    """The active user a live token belongs to, or None."""
-    if not token.startswith(TOKEN_PREFIX):
-        return None
-    row = session.scalar(
-        select(ApiToken).where(
-            ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None)
-        )
-    )
-    if row is None:
-        return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
-        return None
-    row.last_used_at = dt.datetime.now(dt.UTC)
-    return user
+def end_sessions(user: User) -> None:
+    """End every signed-in session of ``user`` at its next request (sign out everywhere):
+    each carries the generation it was signed in under, and that one is now past."""
+    user.session_generation = (user.session_generation or 0) + 1
 
 
 # ---- who may do what -------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from assetmap import PROJECT_ROOT, schema
-from assetmap.accounts.users import create_api_token, create_user, normalise_email
+from assetmap.accounts.users import create_user
 from assetmap.cli.common import err, open_database, progress_bar, user_errors, write_json_list
 from assetmap.config import Config
 from assetmap.db import Database
@@ -37,7 +37,7 @@ from assetmap.geo.gazetteer import import_postcodes, read_postcode_csv
 from assetmap.geo.geocoders import geocoder_for
 from assetmap.geo.postcode_files import PostcodeFormat, open_postcode_file
 from assetmap.geo.travel import travel_provider_for
-from assetmap.models import Area, Group, Postcode, Role, User
+from assetmap.models import Area, Group, Postcode, Role
 from assetmap.outbox import MAX_ATTEMPTS, deliver_pending, sender_for
 from assetmap.verification.policy import FreshnessPolicy
 
@@ -440,23 +440,6 @@ def create_user_command(
         click.echo(f"created {user.role.value} {user.email} (id {user.id})")
 
 
-@cli.command("create-token")
-@click.argument("email")
-@click.option("--name", default="", help="What the token is for, to recognise it later.")
-@click.pass_context
-@user_errors
-def create_token_command(ctx: click.Context, email: str, name: str) -> None:
-    """Make an API token for EMAIL's account and print it (shown this once only)."""
-    database = open_database(ctx)
-    with database.sessions() as session:
-        user = session.scalar(select(User).where(User.email == normalise_email(email)))
-        if user is None:
-            raise click.ClickException(f"there is no account for {email}")
-        token = create_api_token(session, user, name)
-        session.commit()
-    click.echo(token)
-
-
 @cli.command("freshness-scan")
 @click.option(
     "--date",
@@ -518,9 +501,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from assetmap.cli import backup, cases, duplicates, feeds, interop, serving, transit
+    from assetmap.cli import accounts, backup, cases, duplicates, feeds, interop, serving, transit
 
-    commands = (cases, transit, interop, feeds, duplicates, serving, backup)
+    commands = (accounts, cases, transit, interop, feeds, duplicates, serving, backup)
     for command in (c for module in commands for c in module.COMMANDS):
         cli.add_command(command)
 

@@ -376,6 +376,11 @@ class User(Base):
     team: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[Created]
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Every signed-in session carries the number it was signed in under; bumping it (sign
+    # out, a new password, deactivation) ends them all at their next request.
+    session_generation: Mapped[int] = mapped_column(default=0)
+    # When an admin (or the command line) last deactivated the account; None while active.
+    deactivated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     organisations: Mapped[list[Organisation]] = relationship(secondary="memberships")
 
@@ -394,7 +399,8 @@ class Membership(Base):
 
 
 class ApiToken(Base):
-    """A per-user key for API writes. Only a SHA-256 hash of the token is kept."""
+    """A per-user key for the API. Only a SHA-256 hash of the token is kept; it stops
+    working at ``expires_at`` or once revoked."""
 
     __tablename__ = "api_tokens"
 
@@ -403,8 +409,10 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(100), default="")
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[Created]
+    # Written at most once a minute per token (never a write on every read).
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class OutboxMessage(Base):

@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from assetmap.config import Config
 from assetmap.web import (
+    accounts,
     api,
     auth,
     calendars,
@@ -56,6 +57,7 @@ BLUEPRINTS = (
     followups.followups,
     cases.cases,
     reports.reports,
+    accounts.account_pages,
 )
 
 

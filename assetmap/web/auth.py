@@ -1,10 +1,12 @@
 """Signing in and out: Flask-Login sessions, CSRF on every form, throttled login attempts.
 
-Login failures say only that the email or password is not right (never which), and each
-address and each client may try a few times a minute. The limiter keeps its counts in the
-storage ``ASSETMAP_RATELIMIT_STORAGE_URL`` names: by default ``database://``, a table in the
-app's own database that every worker process shares (``accounts.throttle``); ``memory://``
-counts per process (tests).
+Login failures say only that the email or password is not right (never which). Each client
+may try a few times a minute, and fail a few times a minute (and an hour) at each address:
+failures are counted per address *and* client, so someone hammering an account elsewhere never
+locks its owner out. Signing out ends every session of the account (``session_guard``).
+The limiter keeps its counts in the storage ``ASSETMAP_RATELIMIT_STORAGE_URL`` names: by
+default ``database://``, a table in the app's own database that every worker process shares
+(``accounts.throttle``); ``memory://`` counts per process (tests).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from wtforms.validators import DataRequired, Length
 
 from assetmap.accounts import throttle
 from assetmap.accounts.links import Purpose, make_link_token, user_for_link
-from assetmap.accounts.users import authenticate, create_user, normalise_email
+from assetmap.accounts.users import authenticate, create_user, end_sessions, normalise_email
 from assetmap.accounts.users import set_password as change_password
 from assetmap.config import Config
 from assetmap.errors import AssetmapError, ValidationError
@@ -50,6 +52,7 @@ from assetmap.models import Role, User
 from assetmap.outbox.services import queue_email
 from assetmap.web.context import app_database, database_of, db_session
 from assetmap.web.links import absolute_for
+from assetmap.web.session_guard import init_session_guard, load_user, session_id
 from assetmap.web.wording import ROLE_NAMES
 
 auth = Blueprint("auth", __name__)
@@ -59,7 +62,8 @@ login_manager = LoginManager()
 View = TypeVar("View", bound=Callable[..., ResponseReturnValue])
 
 LOGIN_LIMIT = "10 per minute"
-LOGIN_LIMIT_PER_EMAIL = "5 per minute"
+#: Failed sign-ins at one address from one client (a success costs nothing).
+LOGIN_FAILURES_PER_EMAIL = "5 per minute;20 per hour"
 GENERIC_FAILURE = "The email address or password is not right."
 
 
@@ -71,6 +75,11 @@ class SignedIn(UserMixin):
         self.email = user.email
         self.name = user.name or user.email
         self.role = user.role
+        self._session_id = session_id(user)
+
+    def get_id(self) -> str:
+        """The id and session generation: the session ends when the generation moves on."""
+        return self._session_id
 
     @property
     def is_admin(self) -> bool:
@@ -151,6 +160,7 @@ def init_auth(app: Flask, config: Config) -> None:
         limiter.request_filter(_has_no_limit)
     app.session_interface = CookielessSessions()
     login_manager.init_app(app)
+    init_session_guard(app, config)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to see that page."
     app.register_blueprint(auth)
@@ -202,10 +212,8 @@ class CookielessSessions(SecureCookieSessionInterface):
 
 @login_manager.user_loader
 def _load(user_id: str) -> SignedIn | None:
-    if not user_id.isdigit():
-        return None
-    user = db_session().get(User, int(user_id))
-    return SignedIn(user) if user is not None and user.active else None
+    user = load_user(user_id)
+    return SignedIn(user) if user is not None else None
 
 
 class LoginForm(FlaskForm):
@@ -218,7 +226,13 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def _email_key() -> str:
-    return "login:" + (request.form.get("email") or "").strip().lower()[:254]
+    """One address from one client: failures elsewhere never count against its owner."""
+    address = (request.form.get("email") or "").strip().lower()[:254]
+    return f"login:{get_remote_address()}:{address}"
+
+
+def _failed(response: Any) -> bool:
+    return response.status_code == 401
 
 
 def _safe_next(target: str | None) -> str:
@@ -241,7 +255,7 @@ def _safe_next(target: str | None) -> str:
 
 @auth.route("/login", methods=["GET", "POST"])
 @limit(LOGIN_LIMIT, methods=["POST"])
-@limit(LOGIN_LIMIT_PER_EMAIL, methods=["POST"], key_func=_email_key)
+@limit(LOGIN_FAILURES_PER_EMAIL, methods=["POST"], key_func=_email_key, deduct_when=_failed)
 def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
@@ -264,6 +278,10 @@ def login() -> ResponseReturnValue:
 
 @auth.post("/logout")
 def logout() -> ResponseReturnValue:
+    user = signed_in_user()
+    if user is not None:  # every session of the account ends, a copied cookie's too
+        end_sessions(user)
+        db_session().commit()
     logout_user()
     flash("You have signed out.")
     return redirect(url_for("public.search"))

@@ -118,3 +118,65 @@ def test_a_link_worker_joins_a_team(run, database) -> None:
     assert result.exit_code == 0, result.output
     with database.session() as session:
         assert session.scalars(select(User.team)).one() == "North"
+
+
+# ---- taking access away (issue 19, item 3) ---------------------------------------------------
+
+
+@pytest.fixture
+def worker(run, database):
+    result = run("create-user", "sam@example.org", "--role", "link_worker", "--password", PASSWORD)
+    assert result.exit_code == 0, result.output
+
+
+def test_create_token_expires_after_the_days_asked(run, database, worker) -> None:
+    import datetime as dt
+
+    token = run("create-token", "sam@example.org", "--days", "7").output.strip()
+    with database.session() as session:
+        stored = session.scalar(select(ApiToken))
+        assert stored.expires_at - stored.created_at == dt.timedelta(days=7)
+        assert user_for_token(session, token) is not None
+    refused = run("create-token", "sam@example.org", "--days", "0")
+    assert refused.exit_code != 0 and "--days" in refused.output
+
+
+def test_tokens_are_listed_and_revoked_by_number(run, database, worker) -> None:
+    token = run("create-token", "sam@example.org", "--name", "sheet").output.strip()
+    listed = run("tokens", "sam@example.org")
+    assert listed.exit_code == 0, listed.output
+    assert "sheet" in listed.output and "never used" in listed.output
+    assert token not in listed.output
+    number = listed.output.split("\t")[0].strip()
+    assert run("tokens").output == listed.output  # everyone's: only Sam has one
+    revoked = run("revoke-token", number)
+    assert revoked.exit_code == 0 and f"revoked token {number} (sheet)" in revoked.output
+    assert "revoked" in run("tokens", "sam@example.org").output
+    with database.session() as session:
+        assert user_for_token(session, token) is None
+
+
+@pytest.mark.parametrize("number", ["999", "abc", str(2**64), "-1"])
+def test_revoking_a_token_that_is_not_there_is_one_clear_line(run, worker, number) -> None:
+    result = run("revoke-token", "--", number)
+    assert result.exit_code != 0
+    assert "no such API token" in result.output or "not a token number" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_deactivate_and_reactivate_a_user(run, database, worker) -> None:
+    token = run("create-token", "sam@example.org").output.strip()
+    result = run("deactivate-user", "SAM@example.org")
+    assert result.exit_code == 0, result.output
+    assert "deactivated sam@example.org; 1 API token(s) revoked" in result.output
+    assert "already deactivated" in run("deactivate-user", "sam@example.org").output
+    with database.session() as session:
+        assert authenticate(session, "sam@example.org", PASSWORD) is None
+        assert user_for_token(session, token) is None
+    assert run("reactivate-user", "sam@example.org").exit_code == 0
+    with database.session() as session:
+        assert authenticate(session, "sam@example.org", PASSWORD) is not None
+        assert user_for_token(session, token) is None  # revoked for good
+    missing = run("deactivate-user", "nobody@example.org")
+    assert missing.exit_code != 0 and "no account for nobody@example.org" in missing.output
+    assert run("tokens", "nobody@example.org").exit_code != 0

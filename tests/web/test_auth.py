@@ -190,3 +190,33 @@ def test_a_disabled_account_is_signed_out_at_its_next_request(probed_app, databa
         session.scalar(select(User).where(User.email == ROLE_EMAILS[Role.ADMIN])).active = False
     response = client.get("/__probe__/admins")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+# ---- a lockout an attacker cannot turn on the account's owner (issue 19, item 9) ------------
+
+ATTACKER = {"REMOTE_ADDR": "198.51.100.7"}
+OWNER = {"REMOTE_ADDR": "192.0.2.20"}
+
+
+def _post_login(client, token: str, password: str, where: dict[str, str]) -> int:
+    data = {"email": "jo@example.org", "password": password, "csrf_token": token}
+    return client.post("/login", data=data, environ_overrides=where).status_code
+
+
+def test_wrong_passwords_elsewhere_never_lock_the_owner_out(app, users) -> None:
+    attacker, owner = app.test_client(), app.test_client()
+    token = csrf_token(attacker)
+    statuses = [_post_login(attacker, token, f"guess {n}", ATTACKER) for n in range(20)]
+    assert statuses[:5] == [401] * 5
+    assert set(statuses[5:]) == {429}
+    # The owner, from their own client, signs in with the right password at once ...
+    assert _post_login(owner, csrf_token(owner), PASSWORD, OWNER) == 302
+    # ... while the attacker is still held back, even with the right password.
+    assert _post_login(attacker, token, PASSWORD, ATTACKER) == 429
+
+
+def test_only_failures_count_against_an_address(app, users) -> None:
+    client = app.test_client()
+    for _ in range(7):  # more than five sign-ins a minute, each one right
+        assert sign_in(client, "jo@example.org").status_code == 302
+        client.post("/logout", data={"csrf_token": client.token})

@@ -499,7 +499,16 @@ def openapi_document(config: Config, groups_url: str) -> dict[str, Any]:
             },
         },
         "components": {
-            "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "token": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API token (`am_…`) from /account/tokens or `assetmap "
+                    "create-token`. It expires (90 days after it is made by default) and can "
+                    "be revoked; a 401's error `code` is then `token_expired`, `token_revoked` "
+                    "or `account_deactivated` (`unauthorised` for no token or an unknown one).",
+                }
+            },
             "schemas": {
                 "Listing": _listing_schema(),
                 "Feature": _feature_schema(),

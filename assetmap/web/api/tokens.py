@@ -1,5 +1,8 @@
 """Who an API call is from: the account behind its ``Authorization: Bearer am_…`` token.
 
+A token that has expired, been revoked or whose account is deactivated is refused with a 401
+that says which, so whoever runs the client knows to make a new one.
+
 Writes need a token; reads and matches work without one, but a match made with a link
 worker's token counts as demand for gap analysis (an anonymous one does not). Gap analysis
 itself needs a community builder's or an admin's token (its unmet-need counts are sensitive).
@@ -14,7 +17,7 @@ from typing import NoReturn
 from flask import Response, abort, request
 from sqlalchemy.orm import Session
 
-from assetmap.accounts.users import user_for_token
+from assetmap.accounts.tokens import TokenProblem, check_token
 from assetmap.errors import Forbidden
 from assetmap.models import Role, User
 
@@ -44,18 +47,30 @@ def optional_token_user(session: Session) -> User | None:
     if not header:
         return None
     scheme, _, token = header.partition(" ")
-    user = user_for_token(session, token.strip()) if scheme.lower() == "bearer" else None
-    if user is None:
+    if scheme.lower() != "bearer":
         _refuse()
-    return user
+    check = check_token(session, token.strip())
+    if check.user is None:
+        _refuse(check.problem)
+    return check.user
 
 
-def _refuse() -> NoReturn:
-    error = {
-        "code": "unauthorised",
-        "message": "send an API token: Authorization: Bearer am_…",
-        "field": None,
-    }
+_PROBLEMS = {
+    TokenProblem.EXPIRED: ("token_expired", "this API token has expired: make a new one"),
+    TokenProblem.REVOKED: ("token_revoked", "this API token has been revoked: make a new one"),
+    TokenProblem.INACTIVE: (
+        "account_deactivated",
+        "the account this API token belongs to has been deactivated",
+    ),
+}
+
+
+def _refuse(problem: TokenProblem | None = None) -> NoReturn:
+    code, message = _PROBLEMS.get(
+        problem or TokenProblem.UNKNOWN,
+        ("unauthorised", "send an API token: Authorization: Bearer am_…"),
+    )
+    error = {"code": code, "message": message, "field": None}
     abort(
         Response(
             json.dumps({"error": error}),

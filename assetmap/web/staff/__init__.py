@@ -9,7 +9,8 @@ one else sees; their changes show in the listing's history, to staff only. Admin
 person's case by reference to see its audit, download or delete their data (``cases``).
 Admins import directory files: upload, map a spreadsheet's columns, preview, import
 (``imports``); they add import feeds and see how their pulls go (``feeds``); they merge likely
-duplicate listings or keep them apart (``duplicates``).
+duplicate listings or keep them apart (``duplicates``). They list accounts, deactivate and
+reactivate them and revoke their API tokens (``users``).
 """
 
 from assetmap.web.staff import (
@@ -21,6 +22,7 @@ from assetmap.web.staff import (
     moderation,
     notes,
     organisations,
+    users,
 )
 from assetmap.web.staff.blueprint import staff
 
@@ -34,4 +36,5 @@ __all__ = [
     "notes",
     "organisations",
     "staff",
+    "users",
 ]
