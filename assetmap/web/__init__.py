@@ -22,6 +22,7 @@ from assetmap.web import (
     context,
     followups,
     gaps,
+    limits,
     listing_check,
     manage,
     match,
@@ -68,6 +69,7 @@ def init_app(app: Flask, config: Config) -> None:
         app.register_blueprint(blueprint)
     # The JSON API authenticates each write with a token, not a cookie: no CSRF to guard.
     auth.csrf.exempt(api.api)
+    limits.init_limits(app, config)  # before the CSRF check reads a form
     auth.init_auth(app, config)
     wording.register(app)
     referral_places.register(app)
