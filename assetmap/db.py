@@ -182,6 +182,8 @@ def make_engine(
         dbapi_conn.enable_load_extension(False)
         # WGS84 only: loading every coordinate system makes a new file take ~10 s.
         init_spatialite(dbapi_conn, init_mode="WGS84")
+        # Loading SpatiaLite sets the busy timeout to 5 s, whatever the connection was given.
+        dbapi_conn.execute(f"PRAGMA busy_timeout = {round(busy_s * 1000)}")
         dbapi_conn.execute("PRAGMA foreign_keys = ON")
         # WAL lets the web app read while the scheduler or an import writes.
         dbapi_conn.execute("PRAGMA journal_mode = WAL")
@@ -197,14 +199,15 @@ class Database:
     def __init__(self, config: Config, *, for_requests: bool = False) -> None:
         self.config = config
         self.backend = backend_of(config.database_url)
-        bounded = {"ping_when_idle": True, "for_requests": for_requests}
-        self.engine = make_engine(config, **bounded)
+        self.engine = make_engine(config, ping_when_idle=True, for_requests=for_requests)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         # Reads that write nothing skip BEGIN and ROLLBACK: two fewer round trips on PostgreSQL
         # for every map move. Each statement sees its own snapshot.
         # Their engine has its own pool of connections that stay in autocommit, so nothing
         # is reset when a connection goes back.
-        self.read_engine = make_engine(config, isolation_level="AUTOCOMMIT", **bounded)
+        self.read_engine = make_engine(
+            config, isolation_level="AUTOCOMMIT", ping_when_idle=True, for_requests=for_requests
+        )
         self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
         # Reads that tolerate a little lag may go to a streaming replica instead.
         self.replica = (

@@ -326,9 +326,7 @@ def test_a_new_upload_replaces_the_last_and_old_ones_are_cleaned_up(app, admin) 
     assert not old.exists() and len(_stored(app)) == 1
 
 
-def test_an_upload_over_the_apps_body_limit_but_under_the_import_limit_is_taken(
-    app, admin
-) -> None:
+def test_an_upload_over_the_apps_body_limit_but_under_the_import_limit_is_taken(app, admin) -> None:
     """The import page takes files up to its own limit, far above the 1 MB every other page
     and the API take."""
     header = b"Name,Category,Postcode,Description\r\n"
