@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import QueuePool
 
@@ -66,3 +66,14 @@ def test_only_errors_of_a_database_that_did_not_answer_are_unavailability(
         connection.execute(text("SELECT * FROM no_such_table"))
     assert unavailable_reason(bad_sql.value) is None  # a bug stays a 500
     assert unavailable_reason(ValueError("nothing to do with the database")) is None
+
+
+def test_a_postgresql_that_cannot_be_reached_is_unavailability() -> None:
+    """Built, not provoked: a real failed libpq connection in this suite's process (which has
+    loaded SpatiaLite too) made the interpreter abort at exit with a double free."""
+    import psycopg
+
+    refused = OperationalError("connect", {}, psycopg.OperationalError("connection refused"))
+    assert unavailable_reason(refused) == "server unreachable"
+    bug = ProgrammingError("SELECT", {}, psycopg.ProgrammingError("syntax error"))
+    assert unavailable_reason(bug) is None

@@ -18,6 +18,7 @@ from assetmap import create_app
 from assetmap.accounts.users import create_api_token, create_user
 from assetmap.config import Config
 from assetmap.db import Database
+from assetmap.errors import ConfigError
 from assetmap.web.context import database_of
 from tests.factories import listing
 
@@ -152,3 +153,17 @@ def test_sqlites_write_lock_held_past_the_busy_timeout_is_a_503(
         holder.close()
     done = client.patch(f"/api/v1/groups/{group_id}", json={"description": "New."}, headers=headers)
     assert done.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ASSETMAP_DATABASE_STATEMENT_TIMEOUT_S", "-1"),
+        ("ASSETMAP_DATABASE_STATEMENT_TIMEOUT_S", "4000"),
+        ("ASSETMAP_DATABASE_LOCK_TIMEOUT_S", "0"),
+        ("ASSETMAP_DATABASE_LOCK_TIMEOUT_S", "601"),
+    ],
+)
+def test_timeouts_out_of_bounds_are_refused_at_start_up(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        Config.from_env({name: value})
