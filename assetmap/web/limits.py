@@ -74,7 +74,8 @@ def _view_limit() -> None:
     limit = getattr(view, _LIMIT, None)
     if limit is not None:
         request.max_content_length = limit
-    if request.content_length is None and "wsgi.input_terminated" in request.environ:
+    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    if chunked and "wsgi.input_terminated" in request.environ:
         # A chunked body: werkzeug would stop reading at the limit and hand on what it read
         # as if it were all (a JSON body cut short is a misleading 400). Refuse it instead.
         capped = request.max_content_length or current_app.config["MAX_CONTENT_LENGTH"]
@@ -124,10 +125,11 @@ def _in_megabytes(size: int) -> str:
 def too_large(_error: RequestEntityTooLarge) -> Response:
     """413: the body, one of its fields, or its number of fields is over the limit."""
     limit = request.max_content_length or current_app.config["MAX_CONTENT_LENGTH"]
-    said = f"at most {_in_megabytes(limit)} and {FORM_PARTS} form fields can be sent here"
+    size = _in_megabytes(limit)
     if request.path.startswith(JSON_PREFIXES):
-        return _json_error("too_large", f"the request is too large: {said}", 413)
-    return _page(413, f" ({said[0].upper()}{said[1:]}.)")
+        message = f"the request is too large: at most {size} can be sent here"
+        return _json_error("too_large", message, 413)
+    return _page(413, f" (At most {size}, in at most {FORM_PARTS:,} fields, can be sent here.)")
 
 
 def database_unavailable(error: BaseException) -> Response | None:
