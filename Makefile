@@ -12,8 +12,8 @@ BENCH_SIZE ?= 100000
 
 # Debian packages: SpatiaLite for the embedded database; PostgreSQL 15 + PostGIS 3 for tests.
 RUN_DEBS := libsqlite3-mod-spatialite libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-# … plus a real browser for the page tests.
-TEST_DEBS := postgresql-15 postgresql-15-postgis-3 chromium
+# … plus a real browser for the page tests, and nginx for the documented production setup's.
+TEST_DEBS := postgresql-15 postgresql-15-postgis-3 chromium nginx
 # … plus wrk, for requests per second under load (the peers and load benches).
 BENCH_DEBS := $(TEST_DEBS) wrk
 

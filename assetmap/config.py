@@ -116,6 +116,15 @@ class Config:
     database_pool_size: int | None = None
     database_max_overflow: int | None = None
     database_pool_timeout: float = 10.0
+    # Web requests only (the CLI, the scheduler and benchmarks have no such limits): a
+    # statement running longer than this is cancelled (PostgreSQL's statement_timeout; 0:
+    # none), and a request waits at most this long for a lock another holds (PostgreSQL's
+    # lock_timeout, SQLite's busy timeout). Either answers 503, never a hung thread.
+    database_statement_timeout_s: float = 30.0
+    database_lock_timeout_s: float = 10.0
+    # The largest request body a page or the API accepts (413 above it; the admin's import
+    # upload has its own limit, the largest file it reads).
+    max_request_bytes: int = 1024 * 1024
     # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: trust
     # none; the client address is then the proxy's, and every client shares one login limit).
     trusted_proxies: int = 0
@@ -254,6 +263,12 @@ class Config:
             raise ConfigError("ASSETMAP_DATABASE_MAX_OVERFLOW must be from 0 to 1000 (or unset)")
         if not 0 < self.database_pool_timeout <= 600:
             raise ConfigError("ASSETMAP_DATABASE_POOL_TIMEOUT must be above 0 and at most 600 s")
+        if not 0 <= self.database_statement_timeout_s <= 3600:
+            raise ConfigError("ASSETMAP_DATABASE_STATEMENT_TIMEOUT_S must be from 0 to 3600 s")
+        if not 0 < self.database_lock_timeout_s <= 600:
+            raise ConfigError("ASSETMAP_DATABASE_LOCK_TIMEOUT_S must be above 0 and at most 600 s")
+        if not 16 * 1024 <= self.max_request_bytes <= 1024**3:
+            raise ConfigError("ASSETMAP_MAX_REQUEST_BYTES must be from 16384 to 1073741824")
         if not 0 <= self.trusted_proxies <= 5:
             raise ConfigError("ASSETMAP_TRUSTED_PROXIES must be from 0 to 5")
         if "://" not in self.ratelimit_storage_url:

@@ -33,7 +33,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import ExceptionContext, make_url
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from assetmap.config import Config
@@ -104,8 +105,36 @@ def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
         raise DisconnectionError(str(error)) from error
 
 
+#: The CLI, the scheduler and benchmarks wait this long for SQLite's write lock (a web
+#: request waits ``database_lock_timeout_s``) ...
+BATCH_BUSY_TIMEOUT_S = 30.0
+#: ... and a web request's new PostgreSQL connection may take this long (libpq, seconds).
+REQUEST_CONNECT_TIMEOUT_S = 5
+
+
+def _request_limits(url: Any, config: Config) -> dict[str, Any]:
+    """libpq connect arguments that bound what one web request can wait for: the statement
+    and lock timeouts as session settings given at connect (no extra round trip), and how
+    long connecting may take. Options already in the URL are kept, ours after them."""
+    settings = [f"-c lock_timeout={round(config.database_lock_timeout_s * 1000)}"]
+    if config.database_statement_timeout_s:
+        ms = round(config.database_statement_timeout_s * 1000)
+        settings.append(f"-c statement_timeout={ms}")
+    given = url.query.get("options")
+    if isinstance(given, str) and given:
+        settings.insert(0, given)
+    limits: dict[str, Any] = {"options": " ".join(settings)}
+    if "connect_timeout" not in url.query:
+        limits["connect_timeout"] = REQUEST_CONNECT_TIMEOUT_S
+    return limits
+
+
 def make_engine(
-    config: Config, isolation_level: str | None = None, *, ping_when_idle: bool = False
+    config: Config,
+    isolation_level: str | None = None,
+    *,
+    ping_when_idle: bool = False,
+    for_requests: bool = False,
 ) -> Engine:
     """Create an engine for ``config.database_url`` with the spatial extension ready.
 
@@ -113,7 +142,12 @@ def make_engine(
     after :data:`IDLE_PING_SECONDS` unused (the primary's engines: a busy server's
     connections are never idle that long, and after a restart the first failed statement
     invalidates the whole pool). A standby's engine keeps the ping on every checkout: that
-    is how a replica that went down is noticed before a request reads from it."""
+    is how a replica that went down is noticed before a request reads from it.
+
+    ``for_requests`` (the web app's engines) bounds every wait: PostgreSQL's statement and
+    lock timeouts, SQLite's busy timeout from ``database_lock_timeout_s``. Without it (the
+    CLI, the scheduler, benchmarks) a bulk import or the nightly scan runs as long as it
+    needs, and waits up to :data:`BATCH_BUSY_TIMEOUT_S` for SQLite's lock."""
     url = make_url(config.database_url)
     options: dict[str, Any] = {"isolation_level": isolation_level} if isolation_level else {}
     pool_size, max_overflow = config.pool_sizes()
@@ -125,6 +159,8 @@ def make_engine(
     if backend_of(config.database_url) is Backend.POSTGIS:
         if url.drivername == "postgresql":
             url = url.set(drivername="postgresql+psycopg")
+        if for_requests:
+            options["connect_args"] = _request_limits(url, config)
         engine = create_engine(url, pool_pre_ping=not ping_when_idle, **pool, **options)
         if ping_when_idle:
             event.listen(engine, "checkin", _note_checkin)
@@ -136,7 +172,8 @@ def make_engine(
         # A file's connections are file handles, with no server limit: the same sizes suit.
         options |= pool
     # The pyenv Python's sqlite3 cannot load extensions; sqlean.py is a drop-in that can.
-    engine = create_engine(url, module=sqlean, connect_args={"timeout": 30}, **options)
+    busy_s = config.database_lock_timeout_s if for_requests else BATCH_BUSY_TIMEOUT_S
+    engine = create_engine(url, module=sqlean, connect_args={"timeout": busy_s}, **options)
 
     @event.listens_for(engine, "connect")
     def _prepare(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
@@ -145,6 +182,8 @@ def make_engine(
         dbapi_conn.enable_load_extension(False)
         # WGS84 only: loading every coordinate system makes a new file take ~10 s.
         init_spatialite(dbapi_conn, init_mode="WGS84")
+        # Loading SpatiaLite sets the busy timeout to 5 s, whatever the connection was given.
+        dbapi_conn.execute(f"PRAGMA busy_timeout = {round(busy_s * 1000)}")
         dbapi_conn.execute("PRAGMA foreign_keys = ON")
         # WAL lets the web app read while the scheduler or an import writes.
         dbapi_conn.execute("PRAGMA journal_mode = WAL")
@@ -154,21 +193,26 @@ def make_engine(
 
 
 class Database:
-    """One engine and its session factory, shared by the app, the CLI and the scheduler."""
+    """One engine and its session factory, shared by the app, the CLI and the scheduler;
+    ``for_requests``: the web app's, every wait bounded (see :func:`make_engine`)."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, *, for_requests: bool = False) -> None:
         self.config = config
         self.backend = backend_of(config.database_url)
-        self.engine = make_engine(config, ping_when_idle=True)
+        self.engine = make_engine(config, ping_when_idle=True, for_requests=for_requests)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         # Reads that write nothing skip BEGIN and ROLLBACK: two fewer round trips on PostgreSQL
         # for every map move. Each statement sees its own snapshot.
         # Their engine has its own pool of connections that stay in autocommit, so nothing
         # is reset when a connection goes back.
-        self.read_engine = make_engine(config, isolation_level="AUTOCOMMIT", ping_when_idle=True)
+        self.read_engine = make_engine(
+            config, isolation_level="AUTOCOMMIT", ping_when_idle=True, for_requests=for_requests
+        )
         self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
         # Reads that tolerate a little lag may go to a streaming replica instead.
-        self.replica = ReadReplica(config) if config.database_read_url else None
+        self.replica = (
+            ReadReplica(config, for_requests=for_requests) if config.database_read_url else None
+        )
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -192,12 +236,18 @@ class ReadReplica:
     autocommit, like the primary's read engine.
     """
 
-    def __init__(self, config: Config, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        config: Config,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        for_requests: bool = False,
+    ) -> None:
         url = make_url(config.database_read_url)
         if "connect_timeout" not in url.query:
             url = url.update_query_dict({"connect_timeout": str(REPLICA_CONNECT_TIMEOUT_S)})
         own = replace(config, database_url=url.render_as_string(hide_password=False))
-        self.engine = make_engine(own, isolation_level="AUTOCOMMIT")
+        self.engine = make_engine(own, isolation_level="AUTOCOMMIT", for_requests=for_requests)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.max_lag_s = config.database_read_max_lag_s
         self.retry_s = REPLICA_RETRY_S
@@ -263,6 +313,40 @@ class ReadReplica:
         """A connection lost in the middle of a request: the next ones go to the primary."""
         if context.is_disconnect:
             self._mark_down("connection lost")
+
+
+#: SQLSTATEs of a PostgreSQL that did not answer in time or cannot take the statement now.
+_UNAVAILABLE_STATES = {
+    "57014": "statement timeout",  # query_canceled
+    "55P03": "lock timeout",  # lock_not_available
+    "57P01": "server shutting down",  # admin_shutdown
+    "57P03": "server not accepting connections yet",  # cannot_connect_now
+    "53300": "too many connections",  # too_many_connections
+}
+
+
+def unavailable_reason(error: BaseException) -> str | None:
+    """Why the database could not serve a statement in time, if that is what ``error`` is:
+    the pool had no free connection, a statement or lock timeout, SQLite's lock held past
+    the busy timeout, a server that cannot be reached. None for any other error (a bug,
+    bad SQL), which stays a 500. The reason names no data, only what happened."""
+    if isinstance(error, PoolTimeout):
+        return "no free connection in the pool"
+    if not isinstance(error, DBAPIError):
+        return None
+    original = error.orig
+    state = getattr(original, "sqlstate", None)
+    if state in _UNAVAILABLE_STATES:
+        return _UNAVAILABLE_STATES[state]
+    if error.connection_invalidated:
+        return "connection lost"
+    postgres = type(original).__module__.startswith("psycopg")
+    if postgres and state is None and isinstance(error, OperationalError):
+        return "server unreachable"  # a connection that failed has no SQLSTATE
+    message = str(original).lower()
+    if "database is locked" in message or "database table is locked" in message:
+        return "database locked"
+    return None
 
 
 def allocate_ids(session: Session, table: Table, count: int) -> list[int]:

@@ -1,10 +1,15 @@
-"""Each engine's connection pool takes its size from the settings, on both backends."""
+"""Each engine's connection pool takes its size from the settings, on both backends; the web
+app's engines bound every wait, and what a database that did not answer raises is told apart."""
 
 from __future__ import annotations
 
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import QueuePool
 
-from assetmap.db import Database
+from assetmap.db import Backend, Database, unavailable_reason
 
 
 def test_engines_pool_as_configured(database: Database) -> None:
@@ -21,3 +26,54 @@ def test_engines_pool_as_configured(database: Database) -> None:
             assert first is not second  # the pool hands out separate connections
     finally:
         sized.dispose()
+
+
+def test_web_requests_wait_bounded_and_the_cli_and_scheduler_do_not(database: Database) -> None:
+    """The web app's engines carry the statement and lock timeouts; the CLI's, the
+    scheduler's and the benchmarks' (``Database(config)``) let a bulk import or the nightly
+    scan run as long as it needs."""
+    config = database.config.with_overrides(
+        {"database_statement_timeout_s": 7, "database_lock_timeout_s": 3}
+    )
+    web, batch = Database(config, for_requests=True), Database(config)
+    try:
+        if database.backend is Backend.POSTGIS:
+            for engine in (web.engine, web.read_engine):
+                with engine.connect() as connection:
+                    shown = connection.execute(text("SHOW statement_timeout")).scalar()
+                    lock = connection.execute(text("SHOW lock_timeout")).scalar()
+                    assert (shown, lock) == ("7s", "3s")
+            with batch.engine.connect() as connection:
+                assert connection.execute(text("SHOW statement_timeout")).scalar() == "0"
+                assert connection.execute(text("SHOW lock_timeout")).scalar() == "0"
+        else:
+            for engine, busy_ms in ((web.engine, 3000), (batch.engine, 30000)):
+                with engine.connect() as connection:
+                    assert connection.execute(text("PRAGMA busy_timeout")).scalar() == busy_ms
+    finally:
+        web.dispose()
+        batch.dispose()
+
+
+def test_only_errors_of_a_database_that_did_not_answer_are_unavailability(
+    database: Database,
+) -> None:
+    assert (
+        unavailable_reason(PoolTimeout("QueuePool limit reached"))
+        == "no free connection in the pool"
+    )
+    with database.engine.connect() as connection, pytest.raises(DBAPIError) as bad_sql:
+        connection.execute(text("SELECT * FROM no_such_table"))
+    assert unavailable_reason(bad_sql.value) is None  # a bug stays a 500
+    assert unavailable_reason(ValueError("nothing to do with the database")) is None
+
+
+def test_a_postgresql_that_cannot_be_reached_is_unavailability() -> None:
+    """Built, not provoked: a real failed libpq connection in this suite's process (which has
+    loaded SpatiaLite too) made the interpreter abort at exit with a double free."""
+    import psycopg
+
+    refused = OperationalError("connect", {}, psycopg.OperationalError("connection refused"))
+    assert unavailable_reason(refused) == "server unreachable"
+    bug = ProgrammingError("SELECT", {}, psycopg.ProgrammingError("syntax error"))
+    assert unavailable_reason(bug) is None

@@ -231,6 +231,26 @@ def serve(
     )
 
 
+def waitress_limits(config: Config) -> dict[str, Any]:
+    """waitress reads each request whole before a thread takes it, so slow clients hold no
+    thread, only a connection: allow a few hundred (waitress's 100 let 101 half-open ones
+    stall everyone), close one idle for 20 s, and refuse a body over the largest any view
+    takes before it is buffered (the import upload's file, or ASSETMAP_MAX_REQUEST_BYTES)."""
+    from assetmap.interop.formats import MAX_SOURCE_BYTES
+
+    return {
+        "connection_limit": WAITRESS_CONNECTIONS,
+        "channel_timeout": 20,
+        "cleanup_interval": 5,
+        "max_request_body_size": max(config.max_request_bytes, MAX_SOURCE_BYTES + 1024 * 1024),
+    }
+
+
+#: Connections waitress keeps open at once: each takes up to three file descriptors, and its
+#: select() loop handles fewer than 1,024.
+WAITRESS_CONNECTIONS = 300
+
+
 def _serve_waitress(config: Config, host: str, port: int, threads: int) -> None:
     from waitress import serve as waitress_serve
 
@@ -240,7 +260,7 @@ def _serve_waitress(config: Config, host: str, port: int, threads: int) -> None:
     config = config.with_overrides({"database_pool_size": size, "database_max_overflow": overflow})
     app = create_app(config)
     click.echo(f"assetmap on http://{host}:{port}/ with waitress, {threads} threads (Ctrl+C)")
-    waitress_serve(app, host=host, port=port, threads=threads)
+    waitress_serve(app, host=host, port=port, threads=threads, **waitress_limits(config))
 
 
 COMMANDS = [serve]

@@ -25,6 +25,7 @@ from assetmap.web import (
     gaps,
     health,
     hosts,
+    limits,
     listing_check,
     manage,
     match,
@@ -76,6 +77,7 @@ def init_app(app: Flask, config: Config) -> None:
     # The JSON API authenticates each write with a token, not a cookie: no CSRF to guard.
     auth.csrf.exempt(api.api)
     auth.csrf.exempt(health.health)
+    limits.init_limits(app, config)  # before the CSRF check reads a form
     auth.init_auth(app, config)
     auth.limiter.exempt(health.health)  # probes every few seconds are not a client's tries
     wording.register(app)

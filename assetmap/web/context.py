@@ -47,7 +47,7 @@ def bind(app: Flask, config: Config) -> None:
     The policy is validated and the travel provider loaded here, once, rather than at every
     request (a street network takes seconds to read)."""
     app.extensions[_CONFIG] = config
-    app.extensions[_DATABASE] = Database(config)
+    app.extensions[_DATABASE] = Database(config, for_requests=True)
     app.extensions[_POLICY] = FreshnessPolicy.from_config(config)
     app.extensions[_TRAVEL] = None  # built on first use: most requests never travel
     app.extensions[_GAP_ANSWERS] = ResultCache()

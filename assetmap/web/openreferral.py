@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from assetmap.errors import AssetmapError
 from assetmap.interop import oruk_api
 from assetmap.web.context import app_config, backend, geocoder, lag_tolerant_session
+from assetmap.web.limits import database_unavailable
 from assetmap.web.security import keep_allow
 
 openreferral = Blueprint("openreferral", __name__, url_prefix="/openreferral")
@@ -110,5 +111,7 @@ def http_error(error: HTTPException) -> ResponseReturnValue:
 
 @openreferral.errorhandler(Exception)
 def unexpected_error(error: Exception) -> ResponseReturnValue:
+    if (unavailable := database_unavailable(error)) is not None:
+        return unavailable  # 503: the database did not answer in time
     current_app.logger.exception("unhandled error in the ORUK API", exc_info=error)
     return _error("internal", "something went wrong on our side", 500)

@@ -378,10 +378,18 @@ ERROR_WORDS: dict[int, tuple[str, str]] = {
     ),
     404: ("Page not found", "The address may be mistyped, or the page may have moved."),
     405: ("That cannot be done here", "Go back and use the page's own buttons."),
+    413: (
+        "That was too much to send at once",
+        "What you sent is bigger than this page accepts. Send less, or split a file into parts.",
+    ),
     429: ("Too many tries", "Wait a few minutes, then try again."),
     500: (
         "Sorry, something went wrong on our side",
         "Nothing you did caused it. Try again in a few minutes.",
+    ),
+    503: (
+        "The service is busy",
+        "The directory could not answer in time. Nothing you did caused it: try again in a minute.",
     ),
 }
 

@@ -272,3 +272,11 @@ def test_without_a_replica_lag_tolerant_reads_are_the_read_session(app) -> None:
     with app.test_request_context("/"):
         assert lag_tolerant_session() is read_session()
         assert not reads_from_replica()
+
+
+def test_the_replicas_reads_have_the_web_requests_statement_timeout(replica_app: Flask) -> None:
+    """A page reading on the replica is bounded like one on the primary (then a 503)."""
+    with _replica(replica_app).engine.connect() as connection:
+        assert bool(connection.scalar(text("SELECT pg_is_in_recovery()")))
+        assert connection.scalar(text("SHOW statement_timeout")) == "30s"
+        assert connection.scalar(text("SHOW lock_timeout")) == "10s"

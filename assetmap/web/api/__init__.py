@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from assetmap.errors import AssetmapError
 from assetmap.web.api import gaps, groups, match, openapi, referrals
+from assetmap.web.limits import database_unavailable
 from assetmap.web.request_log import request_id
 from assetmap.web.security import keep_allow
 
@@ -53,6 +54,8 @@ def domain_error(error: AssetmapError) -> ResponseReturnValue:
 def unexpected_error(error: Exception) -> ResponseReturnValue:
     if isinstance(error, HTTPException):
         return http_error(error)
+    if (unavailable := database_unavailable(error)) is not None:
+        return unavailable  # 503: the database did not answer in time
     # Logged with its traceback; the client still gets the JSON error shape.
     current_app.logger.exception("unhandled error in the API", exc_info=error)
     return _error("internal", server_error_message(), 500)

@@ -32,6 +32,7 @@ from assetmap.models import Category, Role
 from assetmap.web import wording
 from assetmap.web.auth import roles_required
 from assetmap.web.context import app_config, db_session, geocoder, now, read_session, today
+from assetmap.web.limits import body_limit
 from assetmap.web.staff.blueprint import staff
 
 admins = roles_required(Role.ADMIN)
@@ -86,6 +87,7 @@ def imports() -> ResponseReturnValue:
 
 
 @staff.post("/admin/imports")
+@body_limit(MAX_SOURCE_BYTES + _FORM_SLACK)  # a bigger body is a 413 before it is read
 @admins
 def upload() -> ResponseReturnValue:
     form = Form(
@@ -94,9 +96,6 @@ def upload() -> ResponseReturnValue:
             "default_category": request.form.get("default_category", ""),
         }
     )
-    if (request.content_length or 0) > MAX_SOURCE_BYTES + _FORM_SLACK:
-        form.errors["file"] = f"The file is over {MAX_SOURCE_BYTES // (1024 * 1024)} MB: split it"
-        return _upload_page(form, 413)
     sent = request.files.get("file")
     data = sent.stream.read(MAX_SOURCE_BYTES + 1) if sent else b""
     try:

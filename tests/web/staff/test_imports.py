@@ -324,3 +324,28 @@ def test_a_new_upload_replaces_the_last_and_old_ones_are_cleaned_up(app, admin) 
     os.utime(old, (0, 0))
     _upload(admin, COUNCIL.read_bytes())
     assert not old.exists() and len(_stored(app)) == 1
+
+
+def test_an_upload_over_the_apps_body_limit_but_under_the_import_limit_is_taken(app, admin) -> None:
+    """The import page takes files up to its own limit, far above the 1 MB every other page
+    and the API take."""
+    header = b"Name,Category,Postcode,Description\r\n"
+    rows = [b"Group %06d,social,NW5 2AA,%s\r\n" % (n, b"y" * 200) for n in range(2)]
+    count = (MAX_SOURCE_BYTES - 4096 - len(header)) // len(rows[0])
+    data = header + b"".join(rows[0].replace(b"000000", b"%06d" % n) for n in range(count))
+    assert MAX_SOURCE_BYTES - 64 * 1024 < len(data) <= MAX_SOURCE_BYTES
+    response = _upload(admin, data)
+    assert response.status_code == 303
+    assert len(_stored(app)) == 1
+
+
+def test_a_body_over_the_import_limit_is_a_413_before_it_is_read(app, admin) -> None:
+    response = admin.post(
+        "/admin/imports",
+        data=b"x" * 1024,
+        content_type="multipart/form-data; boundary=x",
+        environ_overrides={"CONTENT_LENGTH": str(MAX_SOURCE_BYTES + 1024 * 1024)},
+    )
+    assert response.status_code == 413
+    assert "At most 50 MB" in html(response)
+    assert _stored(app) == []
