@@ -7,6 +7,7 @@ import pytest
 from assetmap import create_app
 from assetmap.accounts.users import create_user
 from assetmap.models import Role
+from tests.web.signed_in import sign_in_as
 
 
 def test_a_missing_page_is_a_404_in_the_sites_layout(client) -> None:
@@ -20,9 +21,7 @@ def test_a_missing_page_is_a_404_in_the_sites_layout(client) -> None:
 def test_a_page_for_another_role_is_a_403_in_the_sites_layout(client, database) -> None:
     with database.session() as session:
         user_id = create_user(session, "lw@example.org", Role.LINK_WORKER).id
-    with client.session_transaction() as cookie:
-        cookie["_user_id"] = str(user_id)
-        cookie["_fresh"] = True
+    sign_in_as(client, user_id)
     response = client.get("/admin/changes")
     assert response.status_code == 403
     assert "You cannot open this page" in response.get_data(as_text=True)

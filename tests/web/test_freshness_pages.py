@@ -28,6 +28,7 @@ from assetmap.models import (
 )
 from tests.factories import TODAY, listing
 from tests.web.conftest import screenshot
+from tests.web.signed_in import sign_in_as
 from tests.web.staff.helpers import (
     EMAILS,
     ESCAPED,
@@ -358,8 +359,7 @@ def test_a_link_workers_matches_and_plans_count_towards_the_queue(app, database,
             "mobility": {"modes": ["walk"], "max_travel_minutes": minutes},
         }
         assert client.post("/api/v1/match", json=profile, headers=headers).status_code == 200
-    with client.session_transaction() as cookie:
-        cookie["_user_id"] = str(worker_id)
+    sign_in_as(client, worker_id)
     plan = client.get(f"/match/plan?postcode=NW5+2AA&modes=walk&minutes=30&choose={gid}")
     assert plan.status_code == 200
     with database.sessions() as session:

@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from assetmap.accounts.users import create_api_token, create_user
 from assetmap.models import User
 from tests.web.referral_helpers import make_referral
+from tests.web.signed_in import sign_in_as
 
 PERSON = [("postcode", "NW5 1AA"), ("interests", "woodwork"), ("mode", "walk")]
 
@@ -30,9 +31,7 @@ def world(app, database, add_groups):
 
 def as_user(app, user_id: int) -> FlaskClient:
     client = app.test_client()
-    with client.session_transaction() as cookie:
-        cookie["_user_id"] = str(user_id)
-        cookie["_fresh"] = True
+    sign_in_as(client, user_id)
     return client
 
 

@@ -14,6 +14,7 @@ from assetmap.db import Database
 from assetmap.models import Area, Role
 from tests.gaps.test_analysis import borough, centre  # noqa: F401  (the fixture)
 from tests.web.conftest import axe_violations, screenshot
+from tests.web.signed_in import sign_in_as
 
 PASSWORD = "correct horse battery"
 #: Elements that stick out past a 320 px screen (WCAG 1.4.10 reflow), by tag, id and class;
@@ -27,9 +28,7 @@ WIDER_THAN_THE_SCREEN = """() => [...document.querySelectorAll('body *')]
 def _sign_in(client, database, role: Role = Role.COMMUNITY_BUILDER) -> None:
     with database.session() as session:
         user_id = create_user(session, f"{role.value}@example.org", role).id
-    with client.session_transaction() as cookie:
-        cookie["_user_id"] = str(user_id)
-        cookie["_fresh"] = True
+    sign_in_as(client, user_id)
 
 
 def _text(response) -> str:

@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 from assetmap.accounts.users import create_user
 from assetmap.models import Role, UnmetNeed
 from tests.web.conftest import axe_violations, screenshot
+from tests.web.signed_in import sign_in_as
 
 PASSWORD = "correct horse battery"
 
@@ -45,9 +46,7 @@ def needs(database) -> None:
 def _sign_in(client, database, role: Role) -> None:
     with database.session() as session:
         user_id = create_user(session, f"{role.value}@example.org", role).id
-    with client.session_transaction() as cookie:
-        cookie["_user_id"] = str(user_id)
-        cookie["_fresh"] = True
+    sign_in_as(client, user_id)
 
 
 def _text(response) -> str:

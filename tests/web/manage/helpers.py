@@ -15,6 +15,7 @@ from assetmap.models import (
     Organisation,
     PendingChange,
 )
+from tests.web.signed_in import sign_in_as
 
 OURS, THEIRS = "Kentish Town Community Centre", "Gospel Oak Trust"
 SCRIPT = "<script>alert(1)</script>"
@@ -100,9 +101,7 @@ def csrf_token(client: FlaskClient, path: str) -> str:
 def sign_in(client: FlaskClient, user_id: int) -> None:
     """Signed in as Flask-Login keeps it, without the (slow, argon2) password form:
     tests/web/test_auth.py covers signing in itself, and the browser test below uses it."""
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
+    sign_in_as(client, user_id)
 
 
 def open_form(client: FlaskClient, group_id: int) -> MultiDict[str, str]:

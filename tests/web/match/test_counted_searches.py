@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from assetmap.accounts.users import create_api_token, create_user
 from assetmap.models import ListingActivity, Organisation, Role, UnmetNeed
 from tests.factories import listing
+from tests.web.signed_in import sign_in_as
 
 ANYONE = {"gender": "any", "min_age": None}
 #: One group fits (so the need is unmet: fewer than three) and comes up in the results.
@@ -62,9 +63,7 @@ def staff(database, role: Role = Role.LINK_WORKER) -> tuple[int, str]:
 def signed_in(app, user_id: int) -> FlaskClient:
     """A new browser (its own cookie jar) signed in as the account."""
     client = app.test_client()
-    with client.session_transaction() as cookie:
-        cookie["_user_id"] = str(user_id)
-        cookie["_fresh"] = True
+    sign_in_as(client, user_id)
     return client
 
 

@@ -22,6 +22,7 @@ from assetmap.models import Organisation, Role, UnmetNeed
 from assetmap.web.context import set_clock
 from tests.factories import listing
 from tests.web.conftest import axe_violations, screenshot
+from tests.web.signed_in import sign_in_as as sign_in_cookie
 
 SCRIPT = "<script>alert(1)</script>"
 #: The person: near Kentish Town, likes knitting and walking, needs step-free access.
@@ -111,9 +112,7 @@ def sign_in_as(client, database, role: Role) -> None:
         session.add_all(Organisation(name=name) for name in organisations)
         user = create_user(session, f"{role.value}@example.org", role, organisations=organisations)
         user_id = user.id
-    with client.session_transaction() as cookie:
-        cookie["_user_id"] = str(user_id)
-        cookie["_fresh"] = True
+    sign_in_cookie(client, user_id)
 
 
 # ---- the form ---------------------------------------------------------------------------------
