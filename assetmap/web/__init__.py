@@ -20,6 +20,7 @@ from assetmap.web import (
     calendars,
     cases,
     context,
+    converters,
     followups,
     gaps,
     listing_check,
@@ -58,6 +59,8 @@ BLUEPRINTS = (
 def init_app(app: Flask, config: Config) -> None:
     """Bind the database and register the blueprints."""
     context.bind(app, config)
+    # Every id in a path is <id:...>: 1 to 2**63 - 1, else the route does not match (a 404).
+    app.url_map.converters["id"] = converters.IdConverter
     if config.trusted_proxies:
         # Behind that many reverse proxies, the client's address, scheme and host are the ones
         # they forward (the login limit counts per client address). Never without a proxy

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request
+from flask import jsonify
 from flask.typing import ResponseReturnValue
 
 from assetmap.errors import ValidationError
@@ -23,12 +23,13 @@ from assetmap.models import Role
 from assetmap.referrals.stats import GroupStats
 from assetmap.web.api.tokens import optional_token_user
 from assetmap.web.context import db_session, match_deps, now, today
+from assetmap.web.json_body import request_json
 from assetmap.web.match.notes import ruled_out_text, worker_text
 from assetmap.web.referral_places import stats_text
 
 
 def match_groups() -> ResponseReturnValue:
-    data = request.get_json(silent=True)
+    data = request_json()
     if data is None:
         raise ValidationError("send the profile as a JSON object (Content-Type: application/json)")
     match_request = parse_match_request(data)

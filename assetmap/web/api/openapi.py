@@ -24,6 +24,7 @@ from assetmap.web.api.openapi_parts import (
     BOOL,
     CANCELLED_DATES,
     GROUP_GET_DESCRIPTION,
+    ID,
     INT,
     NUM,
     ON_THIS_WEEK,
@@ -348,7 +349,7 @@ def _groups_path(config: Config) -> dict[str, Any]:
                     "content": {
                         "application/geo+json": {
                             "schema": {
-                                "oneOf": [
+                                "anyOf": [
                                     {"$ref": "#/components/schemas/FeatureCollection"},
                                     {"$ref": "#/components/schemas/MarkerCollection"},
                                 ]
@@ -363,7 +364,7 @@ def _groups_path(config: Config) -> dict[str, Any]:
 
 
 def _group_path() -> dict[str, Any]:
-    group_id = {"name": "id", "in": "path", "required": True, "schema": INT}
+    group_id = {"name": "id", "in": "path", "required": True, "schema": ID}
     return {
         "patch": {
             "summary": "Change part of a group (JSON merge patch)",

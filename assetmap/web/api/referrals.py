@@ -34,6 +34,8 @@ from assetmap.referrals.service import actor_for, move_as, refer, referral_for
 from assetmap.referrals.states import ActorKind, allowed_moves
 from assetmap.web.api.tokens import token_user_of
 from assetmap.web.context import db_session, now, referral_settings
+from assetmap.web.converters import parse_whole
+from assetmap.web.json_body import request_json
 
 CASE_ROLES = (Role.LINK_WORKER, Role.ADMIN)
 REFERRAL_ROLES = (Role.LINK_WORKER, Role.ADMIN, Role.ORGANISER)
@@ -160,7 +162,7 @@ def move_referral(referral_id: int) -> ResponseReturnValue:
 
 
 def _json_object(what: str) -> dict[str, Any]:
-    body = request.get_json(silent=True)
+    body = request_json()
     if not isinstance(body, dict):
         raise ValidationError(f"send {what} as a JSON object (Content-Type: application/json)")
     return body
@@ -189,9 +191,10 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    value = parse_whole(raw, low=low, high=high)
+    if value is None:
         raise ValidationError(f"must be a whole number from {low} to {high}", field=name)
-    return int(raw)
+    return value
 
 
 def _written(write: Callable[[], T]) -> T:

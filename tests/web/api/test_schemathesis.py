@@ -1,0 +1,109 @@
+"""Every operation of /api/v1/openapi.json, fuzzed by schemathesis against the app itself.
+
+Schemathesis reads the served document and sends requests made from it (valid ones and ones
+the document says are wrong) to the WSGI app, with an admin's real token, so the write paths
+run too. Every answer must be no server error, a status the document lists for the
+operation, the content type it gives, and a body and headers that fit its schema. Bounded
+and repeatable: a fixed number of examples per operation, derandomised, no deadline (the
+machine is shared), so CI sees the same requests every run on each backend.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+schemathesis = pytest.importorskip("schemathesis")
+hypothesis = pytest.importorskip("hypothesis")
+
+from schemathesis import GenerationMode  # noqa: E402
+from schemathesis.checks import not_a_server_error  # noqa: E402
+from schemathesis.specs.openapi.checks import (  # noqa: E402
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from assetmap.accounts.users import create_api_token, create_user  # noqa: E402
+from tests.factories import listing  # noqa: E402
+
+#: Requests per operation: enough to find the shapes that break, a couple of minutes in all.
+EXAMPLES = 30
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+
+
+@pytest.fixture
+def admin_headers(database) -> dict[str, str]:
+    """An admin's real token: every operation's role (cases, gaps, edits) accepts it."""
+    with database.session() as session:
+        admin = create_user(session, "admin@scheme.example", "admin", team="North")
+        token = create_api_token(session, admin)
+        session.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def api_schema(app, add_groups, admin_headers) -> Any:
+    """The served document, bound to the app, over a directory with a case and a referral."""
+    ids = add_groups(listing("Men's Shed"), listing("Knit and Natter", at="NW1 7AA"))
+    client = app.test_client()
+    case = client.post("/api/v1/cases", json={"reference": "NS-1"}, headers=admin_headers)
+    assert case.status_code == 201, case.get_json()
+    referred = client.post(
+        f"/api/v1/cases/{case.get_json()['id']}/referrals",
+        json={"group_id": ids[0]},
+        headers=admin_headers,
+    )
+    assert referred.status_code == 201, referred.get_json()
+    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+
+
+def _routes(app: Any) -> set[str]:
+    """Every method and path the API serves, as schemathesis labels them."""
+    return {
+        f"{method} {re.sub(r'<[^:>]+:[^>]+>', '{id}', rule.rule.removeprefix('/api/v1'))}"
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("api.")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
+    }
+
+
+def test_every_operation_answers_as_documented(api_schema, admin_headers) -> None:
+    """Each operation, with valid and invalid requests; every failure is listed at the end."""
+    failures: dict[str, str] = {}
+    operations = [result.ok() for result in api_schema.get_all_operations()]
+    # None left out but the document itself (schemathesis skips the one it was loaded from;
+    # tests/web/api/test_openapi.py validates it).
+    assert {op.label for op in operations} == _routes(api_schema.app) - {"GET /openapi.json"}
+    for operation in operations:
+        strategy = hypothesis.strategies.one_of(
+            operation.as_strategy(generation_mode=mode) for mode in GenerationMode
+        )
+
+        @hypothesis.settings(
+            max_examples=EXAMPLES,
+            derandomize=True,
+            deadline=None,
+            database=None,
+            phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
+            suppress_health_check=list(hypothesis.HealthCheck),
+        )
+        @hypothesis.given(case=strategy)
+        def check(case: Any) -> None:
+            case.call_and_validate(headers=admin_headers, checks=CHECKS)
+
+        try:
+            check()
+        except Exception as failure:  # one operation's failures don't hide the next one's
+            failures[operation.label] = str(failure)[:2500]
+    assert not failures, "\n\n".join(f"{label}:\n{text}" for label, text in failures.items())
