@@ -23,6 +23,7 @@ from assetmap.web import (
     converters,
     followups,
     gaps,
+    inputs,
     listing_check,
     manage,
     match,
@@ -67,6 +68,8 @@ def init_app(app: Flask, config: Config) -> None:
         # that sets them: anyone could claim any address.
         n = config.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    # First of the checks before a view: no NUL reaches a query (PostgreSQL's text refuses it).
+    app.before_request(inputs.refuse_nul)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     # The JSON API authenticates each write with a token, not a cookie: no CSRF to guard.

@@ -15,6 +15,7 @@ from flask import Flask
 
 from assetmap.models import Role
 from assetmap.web.converters import ID_MAX, lenient_whole, parse_whole
+from tests.factories import listing
 from tests.web.match.test_pages import sign_in_as
 
 HUGE = {
@@ -76,6 +77,53 @@ def test_url_for_writes_an_id(app) -> None:
         from flask import url_for
 
         assert url_for("api.show_group", group_id=17) == "/api/v1/groups/17"
+
+
+#: Numbers no page can use: past every id, past Python's 4,300 digits, and a digit int() refuses.
+ODD_NUMBERS = [str(2**63), "9" * 5000, "\u00b2", "-7"]
+
+
+def _signed_in_answers(client, database, role: Role, urls: list[str]) -> dict[str, int]:
+    sign_in_as(client, database, role)
+    return {url[:80]: client.get(url).status_code for url in urls}
+
+
+def test_page_and_offset_numbers_never_break_a_list(client, database, add_groups) -> None:
+    """page= and offset= past every row, or not numbers at all, show a page (the last one, or
+    the first), as a link typed by hand should; never a 500."""
+    [group] = add_groups(listing("Men's Shed"))
+    urls = [
+        f"{path}?{name}={value}"
+        for value in ODD_NUMBERS
+        for path, name in (
+            ("/verify", "page"),
+            ("/my/groups", "page"),
+            ("/admin/changes", "offset"),
+            ("/admin/duplicates", "offset"),
+            (f"/groups/{group}/history", "offset"),
+        )
+    ] + [f"/verify?done={value}" for value in ODD_NUMBERS]
+    answers = _signed_in_answers(client, database, Role.ADMIN, urls)
+    assert {url: code for url, code in answers.items() if code != 200} == {}
+    # The public search says what is wrong with an offset past any page, as a form error.
+    for value in ODD_NUMBERS:
+        assert client.get(f"/?offset={value}").status_code in (200, 400)
+
+
+def test_chosen_groups_that_cannot_be_ids_are_a_form_error(client, database, add_groups) -> None:
+    """choose= on the match page, the plan and the plan's calendar: a clear error, not a 500."""
+    [group] = add_groups(listing("Men's Shed"))
+    person = "postcode=NW5+1AA&mode=walk&minutes=30"
+    urls = [
+        f"{path}?{person}&choose={value}&order={value},{group}"
+        for value in ODD_NUMBERS
+        for path in ("/match", "/match/plan", "/match/plan/calendar.ics")
+    ]
+    answers = _signed_in_answers(client, database, Role.LINK_WORKER, urls)
+    assert {url: code for url, code in answers.items() if code >= 500} == {}
+    plan = client.get(f"/match/plan?{person}&choose={2**63}")
+    assert plan.status_code == 400
+    assert "Choose the groups from the list of results" in plan.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

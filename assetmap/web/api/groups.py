@@ -31,7 +31,7 @@ from assetmap.web.context import (
     now,
 )
 from assetmap.web.converters import parse_whole
-from assetmap.web.json_body import request_json
+from assetmap.web.inputs import request_json
 from assetmap.web.links import absolute
 from assetmap.web.params import parse_group_query, parse_view
 

@@ -23,7 +23,7 @@ from assetmap.models import Role
 from assetmap.referrals.stats import GroupStats
 from assetmap.web.api.tokens import optional_token_user
 from assetmap.web.context import db_session, match_deps, now, today
-from assetmap.web.json_body import request_json
+from assetmap.web.inputs import request_json
 from assetmap.web.match.notes import ruled_out_text, worker_text
 from assetmap.web.referral_places import stats_text
 

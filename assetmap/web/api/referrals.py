@@ -35,7 +35,7 @@ from assetmap.referrals.states import ActorKind, allowed_moves
 from assetmap.web.api.tokens import token_user_of
 from assetmap.web.context import db_session, now, referral_settings
 from assetmap.web.converters import parse_whole
-from assetmap.web.json_body import request_json
+from assetmap.web.inputs import request_json
 
 CASE_ROLES = (Role.LINK_WORKER, Role.ADMIN)
 REFERRAL_ROLES = (Role.LINK_WORKER, Role.ADMIN, Role.ORGANISER)

@@ -19,7 +19,7 @@ from assetmap.matching.requests import parse_match_request
 from assetmap.models import DeclineReason, ReferralState, StopReason
 from assetmap.web.cases.words import BAD_MOVE, LABELS, NO_CASE, NO_GROUP
 from assetmap.web.converters import parse_whole
-from assetmap.web.json_body import loads_or_none
+from assetmap.web.inputs import loads_or_none
 from assetmap.web.match.query import FormInvalid, request_data
 
 #: The case form's boxes, in the order of the page.
