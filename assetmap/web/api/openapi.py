@@ -332,6 +332,15 @@ def _error_schema() -> dict[str, Any]:
     )
 
 
+#: A person's profile as a client sends it: near Kentish Town, into woodwork, walking or by bus.
+MATCH_EXAMPLE = {
+    "location": {"postcode": "NW5 1AA"},
+    "interests": ["woodwork"],
+    "mobility": {"modes": ["walk", "bus"], "max_travel_minutes": 30, "needs": ["step_free"]},
+    "availability": [{"day": "tue", "from": "09:00", "to": "13:00"}],
+}
+
+
 def _content(media_type: str, schema: str) -> dict[str, Any]:
     return {media_type: {"schema": {"$ref": f"#/components/schemas/{schema}"}}}
 
@@ -383,7 +392,12 @@ def _group_path() -> dict[str, Any]:
             ],
             "requestBody": {
                 "required": True,
-                "content": {"application/merge-patch+json": {"schema": {"type": "object"}}},
+                "content": {
+                    "application/merge-patch+json": {
+                        "schema": {"type": "object"},
+                        "example": {"capacity": {"places_taken": 12}},
+                    }
+                },
             },
             "responses": {
                 "200": {
@@ -437,7 +451,12 @@ def _match_path() -> dict[str, Any]:
             "security": [{}, {"token": []}],
             "requestBody": {
                 "required": True,
-                "content": _content("application/json", "MatchRequest"),
+                "content": {
+                    "application/json": {
+                        **_content("application/json", "MatchRequest")["application/json"],
+                        "example": MATCH_EXAMPLE,
+                    }
+                },
             },
             "responses": {
                 "200": {
