@@ -15,7 +15,7 @@ as it is read.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import request
 from werkzeug.exceptions import BadRequest
@@ -29,17 +29,27 @@ TOO_DEEP = f"the JSON is nested too deeply (at most {MAX_DEPTH} levels of arrays
 HAS_NUL = "the request holds a NUL character (%00 or \\u0000), which no field may contain"
 
 _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+_JSON_BLUEPRINTS = ("api", "openreferral")
 
 
 def refuse_nul() -> None:
-    """Before every request: a NUL in the path, the query string or a form field is a 400."""
-    query = request.query_string
-    if "\x00" in request.path or b"%00" in query or b"\x00" in query:
-        raise BadRequest(HAS_NUL)
-    if not (request.method in ("POST", "PUT", "PATCH") and request.mimetype in _FORMS):
-        return
-    if any("\x00" in k or "\x00" in v for k, v in request.form.items(multi=True)):
-        raise BadRequest(HAS_NUL)
+    """Before every request: a NUL in the path, the query string or a form field is a 400;
+    on the JSON APIs in their error shape, naming the parameter that holds it."""
+    if "\x00" in request.path:
+        _refuse(None)
+    for name, value in request.args.items(multi=True):
+        if "\x00" in name or "\x00" in value:
+            _refuse(name)
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in _FORMS:
+        for name, value in request.form.items(multi=True):
+            if "\x00" in name or "\x00" in value:
+                _refuse(name)
+
+
+def _refuse(field: str | None) -> NoReturn:
+    if request.blueprint in _JSON_BLUEPRINTS:  # their handlers give {"error": {…, "field"}}
+        raise ValidationError(HAS_NUL, field=field.replace("\x00", "") if field else None)
+    raise BadRequest(HAS_NUL)  # a page: the site's styled 400
 
 
 def request_json() -> Any | None:
