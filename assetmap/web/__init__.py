@@ -68,7 +68,7 @@ def init_app(app: Flask, config: Config) -> None:
         # that sets them: anyone could claim any address.
         n = config.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
-    # First of the checks before a view: no NUL reaches a query (PostgreSQL's text refuses it).
+    # First of the checks before a view: no NUL reaches an API query (PostgreSQL refuses it).
     app.before_request(inputs.refuse_nul)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

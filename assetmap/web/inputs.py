@@ -1,4 +1,4 @@
-"""What a request sends, read safely: no RecursionError from JSON, no NUL anywhere, no 500.
+"""What a request sends, read safely: no RecursionError from JSON, no NUL on the APIs, no 500.
 
 Python's JSON parser recurses once per level of nesting, so ``[[[[…]]]]`` 100,000 deep
 raises RecursionError (not ValueError, which is all ``request.get_json(silent=True)``
@@ -18,7 +18,6 @@ import json
 from typing import Any, NoReturn
 
 from flask import request
-from werkzeug.exceptions import BadRequest
 
 from assetmap.errors import ValidationError
 
@@ -33,10 +32,11 @@ _JSON_BLUEPRINTS = ("api", "openreferral")
 
 
 def refuse_nul() -> None:
-    """Before every request: a NUL in the path, the query string or a form field is a 400;
-    on the JSON APIs in their error shape, naming the parameter that holds it."""
-    if "\x00" in request.path:
-        _refuse(None)
+    """Before every request to the JSON APIs: a NUL in a query parameter or a form field is
+    a 400 in their error shape, naming the parameter. Pages say it beside the field
+    themselves (the match page's "unusual characters"), so they are left to do so."""
+    if request.blueprint not in _JSON_BLUEPRINTS:
+        return
     for name, value in request.args.items(multi=True):
         if "\x00" in name or "\x00" in value:
             _refuse(name)
@@ -46,10 +46,8 @@ def refuse_nul() -> None:
                 _refuse(name)
 
 
-def _refuse(field: str | None) -> NoReturn:
-    if request.blueprint in _JSON_BLUEPRINTS:  # their handlers give {"error": {…, "field"}}
-        raise ValidationError(HAS_NUL, field=field.replace("\x00", "") if field else None)
-    raise BadRequest(HAS_NUL)  # a page: the site's styled 400
+def _refuse(field: str) -> NoReturn:
+    raise ValidationError(HAS_NUL, field=field.replace("\x00", "") or None)
 
 
 def request_json() -> Any | None:
