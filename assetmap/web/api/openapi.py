@@ -341,6 +341,12 @@ MATCH_EXAMPLE = {
 }
 
 
+def _patch_body() -> dict[str, Any]:
+    """A JSON merge patch: part of a listing (the example changes the places taken)."""
+    patch = {"schema": {"type": "object"}, "example": {"capacity": {"places_taken": 12}}}
+    return {"required": True, "content": {"application/merge-patch+json": patch}}
+
+
 def _content(media_type: str, schema: str) -> dict[str, Any]:
     return {media_type: {"schema": {"$ref": f"#/components/schemas/{schema}"}}}
 
@@ -390,15 +396,7 @@ def _group_path() -> dict[str, Any]:
                 group_id,
                 {"name": "If-Match", "in": "header", "required": True, "schema": STR},
             ],
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/merge-patch+json": {
-                        "schema": {"type": "object"},
-                        "example": {"capacity": {"places_taken": 12}},
-                    }
-                },
-            },
+            "requestBody": _patch_body(),
             "responses": {
                 "200": {
                     "description": "the changed group, with its new ETag",
