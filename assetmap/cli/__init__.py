@@ -37,6 +37,7 @@ from assetmap.geo.gazetteer import import_postcodes, read_postcode_csv
 from assetmap.geo.geocoders import geocoder_for
 from assetmap.geo.postcode_files import PostcodeFormat, open_postcode_file
 from assetmap.geo.travel import travel_provider_for
+from assetmap.interop.options import json_of
 from assetmap.models import Area, Group, Postcode, Role
 from assetmap.outbox import MAX_ATTEMPTS, deliver_pending, sender_for
 from assetmap.verification.policy import FreshnessPolicy
@@ -170,7 +171,9 @@ def import_groups(ctx: click.Context, file: Path) -> None:
 
     Records with an `id` or `external_id` already in the directory update that group.
     """
-    records = json.loads(file.read_text(encoding="utf-8"))
+    records, problems = json_of(file.read_bytes())
+    if problems:  # not UTF-8, not JSON, or nested too deeply: one line, nothing written
+        raise click.ClickException(f"{file}: {problems[0].message}")
     created, updated = load_records(open_database(ctx), records)
     click.echo(f"imported {created + updated} groups: {created} new, {updated} updated")
 

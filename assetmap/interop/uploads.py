@@ -39,10 +39,14 @@ from assetmap.interop.mappings import (
     list_mappings,
     save_mapping,
 )
+from assetmap.interop.options import json_of
 from assetmap.interop.review import ImportReview, review_source
 from assetmap.interop.sheet_fields import normalise_header, suggest_mapping
 from assetmap.interop.sheets import sheet_headers, sheet_sample
 from assetmap.models import Category, ImportFormat
+
+#: The formats read as JSON: a file that is not JSON is refused at upload, not at preview.
+JSON_FORMATS = (ImportFormat.CONTRACT, ImportFormat.ORUK, ImportFormat.OUTPOST)
 
 KEEP_HOURS = 6
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
@@ -160,6 +164,10 @@ def accept_upload(
     fmt = format_of(filename, data)
     if fmt not in READERS:
         raise ValidationError(f"assetmap cannot read {fmt.value} files yet", field="file")
+    if fmt in JSON_FORMATS:  # not UTF-8, not JSON or nested too deeply: said now, naming it
+        _, problems = json_of(data)
+        if problems:
+            raise ValidationError(f"{filename}: {problems[0].message}", field="file")
     columns: dict[str, str] = {}
     if fmt in SHEET_FORMATS:
         headers = sheet_headers(fmt.value, data)

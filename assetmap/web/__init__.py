@@ -21,10 +21,12 @@ from assetmap.web import (
     calendars,
     cases,
     context,
+    converters,
     followups,
     gaps,
     health,
     hosts,
+    inputs,
     limits,
     listing_check,
     manage,
@@ -66,12 +68,16 @@ def init_app(app: Flask, config: Config) -> None:
     """Bind the database and register the blueprints."""
     context.bind(app, config)
     hosts.init_hosts(app, config)
+    # Every id in a path is <id:...>: 1 to 2**31 - 1 (the id columns are 32-bit), else the route does not match (a 404).
+    app.url_map.converters["id"] = converters.IdConverter
     if config.trusted_proxies:
         # Behind that many reverse proxies, the client's address, scheme and host are the ones
         # they forward (the login limit counts per client address; web/hosts.py checks the
         # forwarded host). Never without a proxy that sets them: anyone could claim any.
         n = config.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    # First of the checks before a view: no NUL reaches an API query (PostgreSQL refuses it).
+    app.before_request(inputs.refuse_nul)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     # The JSON API authenticates each write with a token, not a cookie: no CSRF to guard.

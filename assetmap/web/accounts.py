@@ -84,7 +84,7 @@ def create_token() -> ResponseReturnValue:
     return _page(_Form(days=str(DEFAULT_DAYS)), new_token=token, status=201)
 
 
-@account_pages.post("/account/tokens/<int:token_id>/revoke")
+@account_pages.post("/account/tokens/<id:token_id>/revoke")
 @anyone_signed_in
 def revoke(token_id: int) -> ResponseReturnValue:
     session = db_session()

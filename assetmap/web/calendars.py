@@ -36,7 +36,7 @@ def _send(calendar: CalendarFile) -> Response:
     return response
 
 
-@calendars.get("/groups/<int:group_id>/calendar.ics")
+@calendars.get("/groups/<id:group_id>/calendar.ics")
 def group_calendar_file(group_id: int) -> ResponseReturnValue:
     try:
         calendar = group_calendar(

@@ -162,7 +162,7 @@ def _render_record(
     ), (error.http_status if error else 200)
 
 
-@followups.route("/follow-ups/<int:follow_up_id>", methods=["GET", "POST"])
+@followups.route("/follow-ups/<id:follow_up_id>", methods=["GET", "POST"])
 @case_workers
 def record(follow_up_id: int) -> ResponseReturnValue:
     """The call's form; sent, it saves the call, and any problem re-shows the form with what
@@ -211,7 +211,7 @@ def _render_start(
     ), (error.http_status if error else 200)
 
 
-@followups.route("/cases/<int:case_id>/wellbeing", methods=["GET", "POST"])
+@followups.route("/cases/<id:case_id>/wellbeing", methods=["GET", "POST"])
 @case_workers
 def start_wellbeing(case_id: int) -> ResponseReturnValue:
     """The start-of-case scores: shown, and saved (again, to correct them) when sent."""

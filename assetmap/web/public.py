@@ -36,6 +36,7 @@ from assetmap.web.context import (
     now,
     today,
 )
+from assetmap.web.converters import OFFSET_MAX, lenient_whole
 from assetmap.web.maps import build_map
 from assetmap.web.params import parse_group_query
 from assetmap.web.popup_words import next_meeting, popup_lines
@@ -273,10 +274,7 @@ def search() -> ResponseReturnValue:
     api = _api_args(args)
     page.api_filters = urlencode([(k, v) for k, v in api.items(multi=True) if k != "sort"])
     place = (args.get("place") or "").strip()
-    try:
-        offset = max(int(args.get("offset") or 0), 0)
-    except ValueError:
-        offset = 0
+    offset = lenient_whole(args.get("offset"), 0, low=0, high=OFFSET_MAX)
     try:
         if place:
             api.update(_locate(place))
@@ -340,7 +338,7 @@ def _listing(group_id: int) -> dict[str, Any]:
     return listing
 
 
-@public.get("/groups/<int:group_id>")
+@public.get("/groups/<id:group_id>")
 def listing_page(group_id: int) -> ResponseReturnValue:
     listing = _listing(group_id)
     venue = listing["venue"]
@@ -365,7 +363,7 @@ def listing_page(group_id: int) -> ResponseReturnValue:
     )
 
 
-@public.route("/groups/<int:group_id>/report", methods=["GET", "POST"])
+@public.route("/groups/<id:group_id>/report", methods=["GET", "POST"])
 def report(group_id: int) -> ResponseReturnValue:
     listing = _listing(group_id)
     error = None

@@ -24,6 +24,7 @@ from assetmap.models import (
 from assetmap.verification.policy import policy_summary
 from assetmap.web.auth import acting_user, roles_required
 from assetmap.web.context import db_session, freshness_policy, geocoder, today
+from assetmap.web.converters import PAGE_MAX, lenient_whole, parse_whole
 from assetmap.web.manage.convert import ListingFromForm
 from assetmap.web.verify_forms import (
     DetailsState,
@@ -77,16 +78,13 @@ def _filter(args: MultiDict[str, str]) -> tuple[QueueFilter, str | None]:
 @staff_only
 def queue() -> ResponseReturnValue:
     wanted, problem = _filter(request.args)
-    try:
-        page = max(int(request.args.get("page") or 1), 1)
-    except ValueError:
-        page = 1
+    page = lenient_whole(request.args.get("page"), 1, low=1, high=PAGE_MAX)
     me = acting_user()
     found, total = tasks.queue(
         db_session(), me, today(), wanted, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
     )
     done = None
-    if done_id := request.args.get("done", type=int):
+    if done_id := parse_whole(request.args.get("done")):
         done = db_session().get(VerificationTask, done_id)
     return render_template(
         "verify/queue.html",
@@ -108,7 +106,7 @@ def queue() -> ResponseReturnValue:
     )
 
 
-@verify.post("/verify/<int:task_id>/claim")
+@verify.post("/verify/<id:task_id>/claim")
 @staff_only
 def claim(task_id: int) -> ResponseReturnValue:
     session = db_session()
@@ -124,7 +122,7 @@ def claim(task_id: int) -> ResponseReturnValue:
     return redirect(url_for("verify.task", task_id=task_id))
 
 
-@verify.post("/verify/<int:task_id>/release")
+@verify.post("/verify/<id:task_id>/release")
 @staff_only
 def release(task_id: int) -> ResponseReturnValue:
     session = db_session()
@@ -201,7 +199,7 @@ def _anchor(error: AssetmapError | None) -> str:
     return ANCHORS.get(field, field)
 
 
-@verify.get("/verify/<int:task_id>")
+@verify.get("/verify/<id:task_id>")
 @staff_only
 def task(task_id: int) -> ResponseReturnValue:
     found, group = _task_or_404(task_id)
@@ -222,12 +220,12 @@ def _outcome(form: MultiDict[str, str], details: ListingFromForm | None) -> Outc
         method,
         form.get("note", ""),
         changes=details.listing if details is not None else None,
-        version=form.get("version", type=int),
-        reports_seen=form.get("reports_seen", type=int),
+        version=parse_whole(form.get("version"), low=0),
+        reports_seen=parse_whole(form.get("reports_seen"), low=0),
     )
 
 
-@verify.post("/verify/<int:task_id>")
+@verify.post("/verify/<id:task_id>")
 @staff_only
 def record(task_id: int) -> ResponseReturnValue:
     """Record what the worker found; with "some details have changed", the details form is

@@ -128,7 +128,7 @@ def test_an_import_with_ten_thousand_interests_is_refused_naming_the_field(run, 
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("{not json", "not valid JSON"),
+        ("{not json", "broken.json: the file is not JSON: Expecting property name"),
         ('{"name": "not a list"}', "the file must hold a JSON list of listings"),
     ],
 )
@@ -138,6 +138,27 @@ def test_unreadable_import_files_are_explained(run, tmp_path, content, message):
     result = run("import-groups", str(path))
     assert result.exit_code == 1
     assert message in result.output
+
+
+@pytest.mark.parametrize("command", ["import-groups", "import-source"])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "the file is nested too deeply to be a directory"),
+        (b'[{"name": "caf\xe9"}]', "the file is not UTF-8 text (byte 14)"),
+    ],
+    ids=["nested 100,000 deep", "not UTF-8"],
+)
+def test_a_file_that_cannot_be_read_is_one_line_naming_it(
+    run, database, tmp_path, command, content, message
+):
+    """Both were raw tracebacks from import-groups (RecursionError, UnicodeDecodeError)."""
+    path = tmp_path / "listings.json"
+    path.write_bytes(content)
+    result = run(command, str(path))
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: {path}: {message}"
+    assert count(database, Group) == 0
 
 
 def test_a_missing_file_is_a_usage_error(run):

@@ -20,21 +20,21 @@ from assetmap.web.security import keep_allow
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 api.add_url_rule("/groups", view_func=groups.list_groups, methods=["GET"])
-api.add_url_rule("/groups/<int:group_id>", view_func=groups.show_group, methods=["GET"])
-api.add_url_rule("/groups/<int:group_id>", view_func=groups.patch_group, methods=["PATCH"])
+api.add_url_rule("/groups/<id:group_id>", view_func=groups.show_group, methods=["GET"])
+api.add_url_rule("/groups/<id:group_id>", view_func=groups.patch_group, methods=["PATCH"])
 api.add_url_rule("/match", view_func=match.match_groups, methods=["POST"])
 api.add_url_rule("/gaps", view_func=gaps.gap_areas, methods=["GET"])
 api.add_url_rule("/gaps/what-if", view_func=gaps.gap_what_if, methods=["GET"])
 api.add_url_rule("/cases", view_func=referrals.list_cases, methods=["GET"])
 api.add_url_rule("/cases", view_func=referrals.create_case, methods=["POST"])
-api.add_url_rule("/cases/<int:case_id>", view_func=referrals.show_case, methods=["GET"])
-api.add_url_rule("/cases/<int:case_id>", view_func=referrals.change_case, methods=["PATCH"])
+api.add_url_rule("/cases/<id:case_id>", view_func=referrals.show_case, methods=["GET"])
+api.add_url_rule("/cases/<id:case_id>", view_func=referrals.change_case, methods=["PATCH"])
 api.add_url_rule(
-    "/cases/<int:case_id>/referrals", view_func=referrals.create_referral, methods=["POST"]
+    "/cases/<id:case_id>/referrals", view_func=referrals.create_referral, methods=["POST"]
 )
-api.add_url_rule("/referrals/<int:referral_id>", view_func=referrals.show_referral, methods=["GET"])
+api.add_url_rule("/referrals/<id:referral_id>", view_func=referrals.show_referral, methods=["GET"])
 api.add_url_rule(
-    "/referrals/<int:referral_id>/transitions",
+    "/referrals/<id:referral_id>/transitions",
     view_func=referrals.move_referral,
     methods=["POST"],
 )

@@ -30,6 +30,8 @@ from assetmap.web.context import (
     lag_tolerant_session,
     now,
 )
+from assetmap.web.converters import parse_whole
+from assetmap.web.inputs import request_json
 from assetmap.web.links import absolute
 from assetmap.web.params import parse_group_query, parse_view
 
@@ -140,7 +142,7 @@ def patch_group(group_id: int) -> ResponseReturnValue:
     user = token_user(session)
     if session.get(Group, group_id) is None:
         raise NotFound(f"no group has id {group_id}")
-    patch = request.get_json(silent=True)
+    patch = request_json()
     if not isinstance(patch, dict):
         raise ValidationError("send the change as a JSON object (part of a listing)")
     based_on = _if_match()
@@ -201,6 +203,7 @@ def _if_match() -> int:
                 mimetype="application/json",
             )
         )
-    if not value.isdigit():
+    version = parse_whole(value, low=0, high=2**31 - 1)
+    if version is None:
         raise ValidationError('If-Match must be the ETag from GET, like "3"', field="If-Match")
-    return int(value)
+    return version

@@ -28,6 +28,7 @@ from assetmap.referrals.stats import GroupStats
 from assetmap.web.api.tokens import optional_token_user
 from assetmap.web.auth import limit
 from assetmap.web.context import db_session, match_deps, now, today
+from assetmap.web.inputs import request_json
 from assetmap.web.match.counting import counted_for
 from assetmap.web.match.notes import ruled_out_text, worker_text
 from assetmap.web.referral_places import stats_text
@@ -44,7 +45,7 @@ def _has_token() -> bool:
 @no_store
 @limit(ANONYMOUS_MATCH_LIMIT, exempt_when=_has_token)
 def match_groups() -> ResponseReturnValue:
-    data = request.get_json(silent=True)
+    data = request_json()
     if data is None:
         raise ValidationError("send the profile as a JSON object (Content-Type: application/json)")
     match_request = parse_match_request(data)

@@ -25,6 +25,7 @@ from assetmap.web.api.openapi_parts import (
     BOOL,
     CANCELLED_DATES,
     GROUP_GET_DESCRIPTION,
+    ID,
     INT,
     NUM,
     ON_THIS_WEEK,
@@ -343,6 +344,21 @@ def _error_schema() -> dict[str, Any]:
     )
 
 
+#: A person's profile as a client sends it: near Kentish Town, into woodwork, walking or by bus.
+MATCH_EXAMPLE = {
+    "location": {"postcode": "NW5 1AA"},
+    "interests": ["woodwork"],
+    "mobility": {"modes": ["walk", "bus"], "max_travel_minutes": 30, "needs": ["step_free"]},
+    "availability": [{"day": "tue", "from": "09:00", "to": "13:00"}],
+}
+
+
+def _patch_body() -> dict[str, Any]:
+    """A JSON merge patch: part of a listing (the example changes the places taken)."""
+    patch = {"schema": {"type": "object"}, "example": {"capacity": {"places_taken": 12}}}
+    return {"required": True, "content": {"application/merge-patch+json": patch}}
+
+
 def _content(media_type: str, schema: str) -> dict[str, Any]:
     return {media_type: {"schema": {"$ref": f"#/components/schemas/{schema}"}}}
 
@@ -360,7 +376,7 @@ def _groups_path(config: Config) -> dict[str, Any]:
                     "content": {
                         "application/geo+json": {
                             "schema": {
-                                "oneOf": [
+                                "anyOf": [
                                     {"$ref": "#/components/schemas/FeatureCollection"},
                                     {"$ref": "#/components/schemas/MarkerCollection"},
                                 ]
@@ -375,7 +391,7 @@ def _groups_path(config: Config) -> dict[str, Any]:
 
 
 def _group_path() -> dict[str, Any]:
-    group_id = {"name": "id", "in": "path", "required": True, "schema": INT}
+    group_id = {"name": "id", "in": "path", "required": True, "schema": ID}
     return {
         "patch": {
             "summary": "Change part of a group (JSON merge patch)",
@@ -392,10 +408,7 @@ def _group_path() -> dict[str, Any]:
                 group_id,
                 {"name": "If-Match", "in": "header", "required": True, "schema": STR},
             ],
-            "requestBody": {
-                "required": True,
-                "content": {"application/merge-patch+json": {"schema": {"type": "object"}}},
-            },
+            "requestBody": _patch_body(),
             "responses": {
                 "200": {
                     "description": "the changed group, with its new ETag",
@@ -450,7 +463,12 @@ def _match_path() -> dict[str, Any]:
             "security": [{}, {"token": []}],
             "requestBody": {
                 "required": True,
-                "content": _content("application/json", "MatchRequest"),
+                "content": {
+                    "application/json": {
+                        **_content("application/json", "MatchRequest")["application/json"],
+                        "example": MATCH_EXAMPLE,
+                    }
+                },
             },
             "responses": {
                 "200": {

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from assetmap.web.converters import ID_MAX
+
 INT = {"type": "integer"}
+#: A row's id, in a path or a body: the app answers 404 (a path) or 400 (a body) outside it.
+ID = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
 NUM = {"type": "number"}
 STR = {"type": "string"}
 BOOL = {"type": "boolean"}

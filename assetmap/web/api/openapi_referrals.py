@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from assetmap.models import DeclineReason, ReferralState, StopReason
-from assetmap.web.api.openapi_parts import BOOL, INT, STR, nullable, object_schema, ref
+from assetmap.web.api.openapi_parts import BOOL, ID, INT, STR, nullable, object_schema, ref
+from assetmap.web.converters import ID_MAX
 
 ACCESS = (
     "Needs an API token. Cases are for link workers and admins: a case is seen by its team "
@@ -190,8 +191,7 @@ def _transition() -> dict[str, Any]:
                 },
                 "reason_text": {**STR, "maxLength": 500},
                 "version": {
-                    **INT,
-                    "minimum": 1,
+                    **ID,
                     "description": "the referral's version the move is based on",
                 },
             },
@@ -214,7 +214,7 @@ def _body(schema: str) -> dict[str, Any]:
 
 
 def _id(name: str) -> dict[str, Any]:
-    return {"name": "id", "in": "path", "required": True, "schema": {**INT, "minimum": 1},
+    return {"name": "id", "in": "path", "required": True, "schema": ID,
             "description": f"the {name}'s id"}  # fmt: skip
 
 
@@ -253,7 +253,7 @@ def referrals_paths() -> dict[str, Any]:
         {"name": "limit", "in": "query", "required": False,
          "schema": {**INT, "minimum": 1, "maximum": 200, "default": 50}},
         {"name": "offset", "in": "query", "required": False,
-         "schema": {**INT, "minimum": 0, "default": 0}},
+         "schema": {**INT, "minimum": 0, "maximum": ID_MAX, "default": 0}},
     ]  # fmt: skip
     organiser = (
         "Needs an API token: the case's team, an admin, or an organiser of the group (who "
@@ -345,7 +345,7 @@ def referrals_schemas() -> dict[str, Any]:
         "Case": _case(),
         "CasePage": _case_page(),
         "ReferralIn": {
-            **object_schema({"group_id": {**INT, "minimum": 1}}, ["group_id"]),
+            **object_schema({"group_id": ID}, ["group_id"]),
             "additionalProperties": False,
         },
         "Referral": _referral(),

@@ -34,6 +34,8 @@ from assetmap.referrals.service import actor_for, move_as, refer, referral_for
 from assetmap.referrals.states import ActorKind, allowed_moves
 from assetmap.web.api.tokens import token_user_of
 from assetmap.web.context import db_session, now, referral_settings
+from assetmap.web.converters import parse_whole
+from assetmap.web.inputs import request_json
 from assetmap.web.security import no_store
 
 CASE_ROLES = (Role.LINK_WORKER, Role.ADMIN)
@@ -168,7 +170,7 @@ def move_referral(referral_id: int) -> ResponseReturnValue:
 
 
 def _json_object(what: str) -> dict[str, Any]:
-    body = request.get_json(silent=True)
+    body = request_json()
     if not isinstance(body, dict):
         raise ValidationError(f"send {what} as a JSON object (Content-Type: application/json)")
     return body
@@ -197,9 +199,10 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    value = parse_whole(raw, low=low, high=high)
+    if value is None:
         raise ValidationError(f"must be a whole number from {low} to {high}", field=name)
-    return int(raw)
+    return value
 
 
 def _written(write: Callable[[], T]) -> T:

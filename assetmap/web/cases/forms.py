@@ -18,6 +18,8 @@ from assetmap.errors import AssetmapError, ValidationError
 from assetmap.matching.requests import parse_match_request
 from assetmap.models import DeclineReason, ReferralState, StopReason
 from assetmap.web.cases.words import BAD_MOVE, LABELS, NO_CASE, NO_GROUP
+from assetmap.web.converters import parse_whole
+from assetmap.web.inputs import loads_or_none
 from assetmap.web.match.query import FormInvalid, request_data
 
 #: The case form's boxes, in the order of the page.
@@ -56,11 +58,9 @@ def profile_from(text: str | None) -> dict[str, Any] | None:
     if len(text) > PROFILE_LIMIT:
         raise ValidationError("The match's details are too long", field="profile")
     try:
-        data = json.loads(text)
-    except ValueError:
-        raise ValidationError(
-            "The match's details are damaged: match again", field="profile"
-        ) from None
+        data = loads_or_none(text)
+    except ValidationError:
+        data = None  # nested too deeply: no match's details are
     if not isinstance(data, dict):
         raise ValidationError("The match's details are damaged: match again", field="profile")
     try:
@@ -108,10 +108,10 @@ def prefill(form: MultiDict[str, str], profile: dict[str, Any] | None) -> FormSt
 
 
 def whole_number(text: str | None, name: str) -> int:
-    value = (text or "").strip()
-    if not value.isdigit() or not 0 < int(value) < 2**31:
+    value = parse_whole(text, high=2**31 - 1)
+    if value is None:
         raise ValidationError(NO_CASE if name == "case_id" else NO_GROUP, field=name)
-    return int(value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ def move_form(form: MultiDict[str, str]) -> MoveForm:
     except ValueError:
         raise ValidationError(BAD_MOVE, field="to") from None
     version_text = (form.get("version") or "").strip()
-    version = int(version_text) if version_text.isdigit() else None
+    version = parse_whole(version_text, low=0)
     try:
         decline = DeclineReason(form["decline_reason"]) if form.get("decline_reason") else None
         stop = StopReason(form["stop_reason"]) if form.get("stop_reason") else None

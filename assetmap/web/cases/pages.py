@@ -39,6 +39,7 @@ from assetmap.web.cases.forms import (
     whole_number,
 )
 from assetmap.web.context import db_session, now, referral_settings
+from assetmap.web.converters import parse_whole
 from assetmap.web.security import no_store_blueprint
 
 cases = no_store_blueprint(Blueprint("cases", __name__, url_prefix="/cases"))
@@ -109,7 +110,7 @@ def new() -> ResponseReturnValue:
 
 
 def _case_form(state: FormState, shortlist: list[str], case_id: int | None = None) -> str:
-    ids = [int(v) for v in shortlist if v.strip().isdigit() and 0 < int(v) < 2**31]
+    ids = [n for v in shortlist if (n := parse_whole(v, high=2**31 - 1)) is not None]
     return render_template(
         "cases/new.html",
         state=state,
@@ -119,7 +120,7 @@ def _case_form(state: FormState, shortlist: list[str], case_id: int | None = Non
     )
 
 
-@cases.route("/<int:case_id>/edit", methods=["GET", "POST"])
+@cases.route("/<id:case_id>/edit", methods=["GET", "POST"])
 @link_workers
 def edit(case_id: int) -> ResponseReturnValue:
     session, user = db_session(), acting_user()
@@ -155,7 +156,7 @@ def edit(case_id: int) -> ResponseReturnValue:
 # ---- the case page, referring, moving ------------------------------------------------------
 
 
-@cases.get("/<int:case_id>")
+@cases.get("/<id:case_id>")
 @link_workers
 def show(case_id: int) -> ResponseReturnValue:
     return _case_page(case_id)
@@ -177,7 +178,7 @@ def _case_page(
     return html, (error.http_status if error else 200)
 
 
-@cases.post("/<int:case_id>/refer", endpoint="refer")
+@cases.post("/<id:case_id>/refer", endpoint="refer")
 @link_workers
 def refer_to(case_id: int) -> ResponseReturnValue:
     return _refer(case_id, request.form.get("group_id"))
@@ -218,7 +219,7 @@ def _refer(case_id: int, group_value: str | None) -> ResponseReturnValue:
     return redirect(url_for("cases.show", case_id=case_id))
 
 
-@cases.post("/<int:case_id>/referrals/<int:referral_id>/move")
+@cases.post("/<id:case_id>/referrals/<id:referral_id>/move")
 @link_workers
 def move(case_id: int, referral_id: int) -> ResponseReturnValue:
     session = db_session()

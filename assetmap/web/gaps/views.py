@@ -30,6 +30,7 @@ from assetmap.geo.geocoders import locate_postcode
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Role
 from assetmap.web.auth import roles_required
 from assetmap.web.context import app_config, gap_answers, geocoder, read_session, today, travel
+from assetmap.web.converters import parse_whole
 from assetmap.web.gaps.words import (
     GAP_CLASSES,
     NO_FIGURES,
@@ -120,7 +121,7 @@ def _new_group(form: GapForm) -> tuple[float, float, float] | None:
     if not any(args.get(name, "").strip() for name in ("at_lat", "at_lon", "at_postcode")):
         return None
     places_text = args.get("places", "").strip() or str(DEFAULT_PLACES)
-    if not places_text.isdigit() or not 1 <= int(places_text) <= 500:
+    if parse_whole(places_text, high=500) is None:
         form.errors["places"] = "Places must be a whole number from 1 to 500"
         return None
     if args.get("at_postcode", "").strip():
@@ -182,7 +183,8 @@ def _render(form: GapForm, question: GapQuestion, found: Exploration | None) -> 
 @community_builders
 def unmet() -> ResponseReturnValue:
     chosen = request.args.get("days", str(DEFAULT_PERIOD))
-    days = int(chosen) if chosen.isdigit() and int(chosen) in PERIODS else None
+    days = parse_whole(chosen)
+    days = days if days in PERIODS else None
     error = None if days is not None else "Choose a period from the list"
     until = today()
     since = until - dt.timedelta(days=(days or DEFAULT_PERIOD) - 1)

@@ -24,6 +24,7 @@ from assetmap.referrals.service import OrganiserView, move_as, referrals_for_org
 from assetmap.referrals.states import ActorKind, allowed_moves
 from assetmap.web.auth import acting_user, roles_required
 from assetmap.web.context import db_session, now, referral_settings, today
+from assetmap.web.converters import parse_whole
 from assetmap.web.manage.referral_words import (
     NEXT_STEPS,
     NOTE_HINT,
@@ -79,8 +80,8 @@ def _move_form() -> tuple[ReferralState, int, DeclineReason | None]:
         to = ReferralState(request.form.get("to", ""))
     except ValueError:
         raise ValidationError("Choose what to do with this referral", field="to") from None
-    version = request.form.get("version", "")
-    if not version.isdigit():
+    version = parse_whole(request.form.get("version"), low=0)
+    if version is None:
         raise ValidationError("The page was not right: open it again", field="version")
     reason = None
     if to is S.DECLINED:
@@ -88,10 +89,10 @@ def _move_form() -> tuple[ReferralState, int, DeclineReason | None]:
             reason = DeclineReason(request.form.get("reason", ""))
         except ValueError:
             raise ValidationError("Choose why you cannot take them", field="reason") from None
-    return to, int(version), reason
+    return to, version, reason
 
 
-@manage.post("/referrals/<int:referral_id>")
+@manage.post("/referrals/<id:referral_id>")
 @no_store
 @organisers
 def move_referral(referral_id: int) -> ResponseReturnValue:
@@ -158,7 +159,7 @@ def _editable(group_id: int) -> Group:
         abort(403)
 
 
-@manage.get("/groups/<int:group_id>/pause-referrals")
+@manage.get("/groups/<id:group_id>/pause-referrals")
 @organisers_and_admins
 def pause_form(group_id: int) -> ResponseReturnValue:
     return _pause_page(_editable(group_id))
@@ -176,7 +177,7 @@ def _until() -> dt.date | None:
         raise ValidationError("Enter a real date, for example 2027-01-31", field="until") from None
 
 
-@manage.post("/groups/<int:group_id>/pause-referrals")
+@manage.post("/groups/<id:group_id>/pause-referrals")
 @organisers_and_admins
 def pause(group_id: int) -> ResponseReturnValue:
     session = db_session()

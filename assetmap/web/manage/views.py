@@ -50,6 +50,7 @@ from assetmap.web.auth import acting_user, roles_required
 from assetmap.web.cancellations import cancelled_lines, session_day_text
 from assetmap.web.context import app_config, db_session, freshness_policy, geocoder, today
 from assetmap.web.context import now as request_now
+from assetmap.web.converters import PAGE_MAX, lenient_whole, parse_whole
 from assetmap.web.manage.cancel import (
     cancel_choices,
     cancelled_from_form,
@@ -181,10 +182,10 @@ def _editable_group(session: Session, user: User, group_id: int) -> Group:
 
 
 def _version(form: ListingForm) -> int:
-    typed = text(form.version.data)
-    if not typed.isdigit():
+    typed = parse_whole(text(form.version.data), low=0)
+    if typed is None:
         abort(400)
-    return int(typed)
+    return typed
 
 
 def _save_note(session: Session, user: User, group: Group | None) -> str:
@@ -274,10 +275,7 @@ def _render_form(
 @organisers_and_admins
 def dashboard() -> ResponseReturnValue:
     user = acting_user()
-    try:
-        page = max(int(request.args.get("page") or 1), 1)
-    except ValueError:
-        page = 1
+    page = lenient_whole(request.args.get("page"), 1, low=1, high=PAGE_MAX)
     found = organiser_groups(
         db_session(),
         user,
@@ -304,7 +302,7 @@ def dashboard() -> ResponseReturnValue:
     )
 
 
-@manage.post("/groups/<int:group_id>/confirm")
+@manage.post("/groups/<id:group_id>/confirm")
 @organisers_and_admins
 def confirm(group_id: int) -> ResponseReturnValue:
     session, user = db_session(), acting_user()
@@ -327,7 +325,7 @@ def confirm(group_id: int) -> ResponseReturnValue:
     return redirect(url_for("manage.dashboard"))
 
 
-@manage.post("/groups/<int:group_id>/cancel-session")
+@manage.post("/groups/<id:group_id>/cancel-session")
 @organisers_and_admins
 def cancel_session(group_id: int) -> ResponseReturnValue:
     """The dashboard's "Cancel this week's session": live at once, like places and status."""
@@ -365,7 +363,7 @@ def cancel_session(group_id: int) -> ResponseReturnValue:
     return redirect(url_for("manage.dashboard"))
 
 
-@manage.get("/groups/<int:group_id>/edit")
+@manage.get("/groups/<id:group_id>/edit")
 @organisers_and_admins
 def edit_form(group_id: int) -> ResponseReturnValue:
     session, user = db_session(), acting_user()
@@ -375,7 +373,7 @@ def edit_form(group_id: int) -> ResponseReturnValue:
     return _render_form(form=form, group=group, listing=shown)
 
 
-@manage.post("/groups/<int:group_id>/edit")
+@manage.post("/groups/<id:group_id>/edit")
 @organisers_and_admins
 def edit(group_id: int) -> ResponseReturnValue:
     session, user = db_session(), acting_user()
@@ -477,7 +475,7 @@ def _with_problems(
     )
 
 
-@manage.post("/groups/<int:group_id>/close")
+@manage.post("/groups/<id:group_id>/close")
 @organisers_and_admins
 def close(group_id: int) -> ResponseReturnValue:
     session, user = db_session(), acting_user()

@@ -22,6 +22,7 @@ from assetmap.geo.journeys import Mode, Pace
 from assetmap.geo.postcodes import is_postcode
 from assetmap.matching.requests import DEFAULT_LIMIT, MAX_LIMIT, MatchRequest, parse_match_request
 from assetmap.models import ACCESSIBILITY_FLAGS, Category, Day
+from assetmap.web.converters import parse_whole
 
 #: Most groups on one plan: it has to fit on one printed page.
 MAX_CHOSEN = 5
@@ -141,10 +142,10 @@ def shown_limit(args: MultiDict[str, str]) -> int:
     """How many results the page shows: ``show`` from the "Show more" link, in steps of
     ``SHOW_STEP`` up to ``MAX_LIMIT``; anything else (typed into the address) is the first
     step, as a link that no longer works should still show results."""
-    text = (args.get("show") or "").strip()
-    if not text.isdigit():
+    shown = parse_whole(args.get("show"), low=0)
+    if shown is None:
         return SHOW_STEP
-    steps = -(-int(text) // SHOW_STEP)  # rounded up
+    steps = -(-shown // SHOW_STEP)  # rounded up
     return min(max(steps, 1) * SHOW_STEP, MAX_LIMIT)
 
 
@@ -270,12 +271,13 @@ def chosen_ids(chosen: list[str], order: str | None) -> tuple[list[int], FormErr
     boxes were ticked."""
     ids = []
     for value in chosen:
-        if not value.strip().isdigit():
+        id_ = parse_whole(value)
+        if id_ is None:
             return [], FormError("choose", "Choose the groups from the list of results")
-        ids.append(int(value))
+        ids.append(id_)
     ids = list(dict.fromkeys(ids))
-    ticked = [part.strip() for part in (order or "").split(",")]
-    ranks = {int(part): i for i, part in enumerate(ticked) if part.isdigit()}
+    ticked = [parse_whole(part) for part in (order or "").split(",")]
+    ranks = {part: i for i, part in enumerate(ticked) if part is not None}
     ids.sort(key=lambda id_: ranks.get(id_, len(ranks)))
     if not ids:
         return ids, FormError("choose", "Choose at least one group for the plan")

@@ -61,7 +61,7 @@ def find() -> ResponseReturnValue:
     return redirect(url_for("staff.case_page", case_id=case.id), code=303)
 
 
-@staff.get("/admin/cases/<int:case_id>")
+@staff.get("/admin/cases/<id:case_id>")
 @no_store
 @admins
 def case_page(case_id: int) -> ResponseReturnValue:
@@ -72,7 +72,7 @@ def case_page(case_id: int) -> ResponseReturnValue:
     return render_template("staff/cases_audit.html", audit=found, words=report_words)
 
 
-@staff.post("/admin/cases/<int:case_id>/export")
+@staff.post("/admin/cases/<id:case_id>/export")
 @no_store
 @admins
 def export(case_id: int) -> ResponseReturnValue:
@@ -89,7 +89,7 @@ def export(case_id: int) -> ResponseReturnValue:
     )
 
 
-@staff.post("/admin/cases/<int:case_id>/erase")
+@staff.post("/admin/cases/<id:case_id>/erase")
 @no_store
 @admins
 def erase(case_id: int) -> ResponseReturnValue:

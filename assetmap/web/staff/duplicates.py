@@ -16,6 +16,7 @@ from assetmap.interop.merge import keep_apart, merge
 from assetmap.models import Role
 from assetmap.web.auth import acting_user, roles_required
 from assetmap.web.context import db_session, now, read_session
+from assetmap.web.converters import OFFSET_MAX, lenient_whole, parse_whole
 from assetmap.web.staff.blueprint import staff
 from assetmap.web.wording import Shown, field_label, value_text
 
@@ -41,10 +42,7 @@ def _shown(diff: FieldDiff) -> ShownField:
 
 
 def _queue(error: str | None = None, status: int = 200) -> ResponseReturnValue:
-    try:
-        offset = max(int(request.args.get("offset") or 0), 0)
-    except ValueError:
-        offset = 0
+    offset = lenient_whole(request.args.get("offset"), 0, low=0, high=OFFSET_MAX)
     pairs, total = open_pairs(read_session(), offset=offset, limit=PAGE)
     return render_template(
         "staff/duplicates/queue.html",
@@ -86,7 +84,7 @@ def _pair_page(view: PairView, error: str | None = None, status: int = 200) -> R
     ), status
 
 
-@staff.get("/admin/duplicates/<int:pair_id>")
+@staff.get("/admin/duplicates/<id:pair_id>")
 @roles_required(Role.ADMIN)
 def duplicate_pair(pair_id: int) -> ResponseReturnValue:
     try:
@@ -98,12 +96,13 @@ def duplicate_pair(pair_id: int) -> ResponseReturnValue:
 
 def _ids() -> tuple[int, int] | None:
     first, second = request.form.get("first", ""), request.form.get("second", "")
-    if not (first.isdigit() and second.isdigit()):
+    first_id, second_id = parse_whole(first), parse_whole(second)
+    if first_id is None or second_id is None:
         return None
-    return int(first), int(second)
+    return first_id, second_id
 
 
-@staff.post("/admin/duplicates/<int:pair_id>")
+@staff.post("/admin/duplicates/<id:pair_id>")
 @roles_required(Role.ADMIN)
 def decide_pair(pair_id: int) -> ResponseReturnValue:
     decision = request.form.get("decision", "")

@@ -23,6 +23,7 @@ from assetmap.interop.feeds import (
 from assetmap.models import ImportFormat, Role
 from assetmap.web.auth import roles_required
 from assetmap.web.context import app_database, db_session, now, read_session
+from assetmap.web.converters import parse_whole
 from assetmap.web.staff.blueprint import staff
 
 admins = roles_required(Role.ADMIN)
@@ -69,7 +70,7 @@ class FeedForm:
         )
         if form.format and form.format not in {f.value for f in ImportFormat}:
             form.errors["format"] = "Choose a format from the list"
-        if not form.every_hours.isdigit():
+        if parse_whole(form.every_hours, high=MAX_EVERY_HOURS) is None:
             form.errors["every_hours"] = f"Give a whole number of hours, 1 to {MAX_EVERY_HOURS}"
         return form
 
@@ -121,7 +122,7 @@ def add_feed_form() -> ResponseReturnValue:
     return redirect(url_for("staff.feeds_page"), code=303)
 
 
-@staff.post("/admin/feeds/<int:feed_id>/enabled")
+@staff.post("/admin/feeds/<id:feed_id>/enabled")
 @admins
 def enable_feed(feed_id: int) -> ResponseReturnValue:
     session = db_session()
@@ -140,7 +141,7 @@ def enable_feed(feed_id: int) -> ResponseReturnValue:
     return redirect(url_for("staff.feeds_page"), code=303)
 
 
-@staff.post("/admin/feeds/<int:feed_id>/pull")
+@staff.post("/admin/feeds/<id:feed_id>/pull")
 @admins
 def pull_feed(feed_id: int) -> ResponseReturnValue:
     try:

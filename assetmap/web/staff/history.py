@@ -19,6 +19,7 @@ from assetmap.errors import AssetmapError
 from assetmap.models import Group, Revision, Role
 from assetmap.web.auth import acting_user, roles_required, signed_in_user
 from assetmap.web.context import db_session, geocoder, read_session
+from assetmap.web.converters import OFFSET_MAX, lenient_whole
 from assetmap.web.staff.blueprint import staff
 from assetmap.web.wording import Shown, field_label, value_text
 
@@ -66,10 +67,7 @@ def _history_page(
         abort(404)
     if not _may_see_history(group.organisation_id):
         abort(403)
-    try:
-        offset = max(int(request.args.get("offset") or 0), 0)
-    except ValueError:
-        offset = 0
+    offset = lenient_whole(request.args.get("offset"), 0, low=0, high=OFFSET_MAX)
     found = listing_history(session, group_id, offset=offset, limit=HISTORY_PAGE + 1)
     rows = [
         HistoryRow(
@@ -100,13 +98,13 @@ def _history_page(
     ), status
 
 
-@staff.get("/groups/<int:group_id>/history")
+@staff.get("/groups/<id:group_id>/history")
 @roles_required(*Role)
 def history(group_id: int) -> ResponseReturnValue:
     return _history_page(group_id)
 
 
-@staff.post("/admin/revisions/<int:revision_id>/restore")
+@staff.post("/admin/revisions/<id:revision_id>/restore")
 @roles_required(Role.ADMIN)
 def restore_revision(revision_id: int) -> ResponseReturnValue:
     session = db_session()

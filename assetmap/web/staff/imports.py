@@ -32,6 +32,7 @@ from assetmap.models import Category, Role
 from assetmap.web import wording
 from assetmap.web.auth import roles_required
 from assetmap.web.context import app_config, db_session, geocoder, now, read_session, today
+from assetmap.web.converters import parse_whole
 from assetmap.web.limits import body_limit
 from assetmap.web.staff.blueprint import staff
 
@@ -134,7 +135,7 @@ def import_map() -> ResponseReturnValue:
             read_session(),
             _folder(),
             session.get(TOKEN_KEY),
-            int(wanted) if wanted.isdigit() else None,
+            parse_whole(wanted, low=0),
         )
     except AssetmapError as error:
         if error.field == "mapping":
@@ -155,9 +156,10 @@ def _map_error(error: AssetmapError) -> ResponseReturnValue:
 @admins
 def save_map() -> ResponseReturnValue:
     picked = {
-        int(key.removeprefix("column-")): value
+        column: value
         for key, value in request.form.items()
-        if key.startswith("column-") and key.removeprefix("column-").isdigit()
+        if key.startswith("column-")
+        and (column := parse_whole(key.removeprefix("column-"), low=0, high=10_000)) is not None
     }
     save = request.form.get("save") == "yes"
     name = request.form.get("mapping_name", "")
@@ -230,7 +232,7 @@ def import_done() -> ResponseReturnValue:
     return render_template("staff/imports/done.html", done=done)
 
 
-@staff.post("/admin/imports/mappings/<int:mapping_id>/delete")
+@staff.post("/admin/imports/mappings/<id:mapping_id>/delete")
 @admins
 def remove_mapping(mapping_id: int) -> ResponseReturnValue:
     db = db_session()

@@ -22,6 +22,7 @@ from assetmap.errors import AssetmapError, Conflict, NotFound, ValidationError
 from assetmap.models import ChangeKind, ChangeStatus, PendingChange, Role
 from assetmap.web.auth import acting_user, roles_required
 from assetmap.web.context import db_session, geocoder, read_session
+from assetmap.web.converters import OFFSET_MAX, lenient_whole
 from assetmap.web.staff.blueprint import staff
 from assetmap.web.wording import CHANGE_KIND_NAMES, Shown, field_label, value_text
 
@@ -120,10 +121,7 @@ def _chosen_fields() -> list[str] | None:
 @staff.get("/admin/changes", endpoint="moderation_queue")
 @admins_only
 def queue_page() -> ResponseReturnValue:
-    try:
-        offset = max(int(request.args.get("offset") or 0), 0)
-    except ValueError:
-        offset = 0
+    offset = lenient_whole(request.args.get("offset"), 0, low=0, high=OFFSET_MAX)
     queue = moderation_queue(
         read_session(), offset=offset, limit=QUEUE_PAGE, recently_decided=RECENTLY_DECIDED
     )
@@ -188,7 +186,7 @@ def _change_page(
     ), status
 
 
-@staff.get("/admin/changes/<int:change_id>")
+@staff.get("/admin/changes/<id:change_id>")
 @admins_only
 def change_page(change_id: int) -> ResponseReturnValue:
     return _change_page(change_id)
@@ -198,7 +196,7 @@ def _change_in_words(change: PendingChange) -> str:
     return ChangeSummary.of(change_row(db_session(), change.id)).what
 
 
-@staff.post("/admin/changes/<int:change_id>/approve")
+@staff.post("/admin/changes/<id:change_id>/approve")
 @admins_only
 def approve_change(change_id: int) -> ResponseReturnValue:
     session = db_session()
@@ -229,7 +227,7 @@ def approve_change(change_id: int) -> ResponseReturnValue:
     return redirect(url_for("staff.moderation_queue"))
 
 
-@staff.post("/admin/changes/<int:change_id>/reject")
+@staff.post("/admin/changes/<id:change_id>/reject")
 @admins_only
 def reject_change(change_id: int) -> ResponseReturnValue:
     session = db_session()

@@ -96,7 +96,7 @@ def _back(group_id: int) -> ResponseReturnValue:
     return redirect(url_for("public.listing_page", group_id=group_id) + "#staff-notes")
 
 
-@staff.post("/groups/<int:group_id>/notes")
+@staff.post("/groups/<id:group_id>/notes")
 def add_staff_note(group_id: int) -> ResponseReturnValue:
     session = db_session()
     text = request.form.get(FIELD, "")
@@ -116,7 +116,7 @@ def add_staff_note(group_id: int) -> ResponseReturnValue:
     return _back(group_id)
 
 
-@staff.route("/notes/<int:note_id>/edit", methods=["GET", "POST"])
+@staff.route("/notes/<id:note_id>/edit", methods=["GET", "POST"])
 def edit_staff_note(note_id: int) -> ResponseReturnValue:
     session = db_session()
     user = acting_user()
@@ -144,7 +144,7 @@ def edit_staff_note(note_id: int) -> ResponseReturnValue:
     )
 
 
-@staff.get("/notes/<int:note_id>/delete")
+@staff.get("/notes/<id:note_id>/delete")
 def confirm_delete_staff_note(note_id: int) -> ResponseReturnValue:
     """Are you sure? The note as it reads, and the button that deletes it."""
     try:
@@ -156,7 +156,7 @@ def confirm_delete_staff_note(note_id: int) -> ResponseReturnValue:
     )
 
 
-@staff.post("/notes/<int:note_id>/delete")
+@staff.post("/notes/<id:note_id>/delete")
 def delete_staff_note(note_id: int) -> ResponseReturnValue:
     session = db_session()
     try:

@@ -9,11 +9,12 @@ from assetmap.accounts.organisations import organisations_for_trust, set_trusted
 from assetmap.models import Role
 from assetmap.web.auth import acting_user, roles_required
 from assetmap.web.context import db_session, read_session
+from assetmap.web.converters import parse_whole
 from assetmap.web.staff.blueprint import staff
 
 
 def _ids(name: str) -> set[int]:
-    return {int(v) for v in request.form.getlist(name) if v.isdigit()}
+    return {n for v in request.form.getlist(name) if (n := parse_whole(v)) is not None}
 
 
 @staff.get("/admin/organisations")

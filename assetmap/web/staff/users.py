@@ -49,13 +49,13 @@ def _user_page(user_id: int, error: AssetmapError | None = None) -> ResponseRetu
     return page, 400 if error else 200
 
 
-@staff.get("/admin/users/<int:user_id>")
+@staff.get("/admin/users/<id:user_id>")
 @admins
 def user_page(user_id: int) -> ResponseReturnValue:
     return _user_page(user_id)
 
 
-@staff.post("/admin/users/<int:user_id>/deactivate")
+@staff.post("/admin/users/<id:user_id>/deactivate")
 @admins
 def deactivate_user(user_id: int) -> ResponseReturnValue:
     session = db_session()
@@ -72,7 +72,7 @@ def deactivate_user(user_id: int) -> ResponseReturnValue:
     return redirect(url_for("staff.user_page", user_id=user_id), code=303)
 
 
-@staff.post("/admin/users/<int:user_id>/reactivate")
+@staff.post("/admin/users/<id:user_id>/reactivate")
 @admins
 def reactivate_user(user_id: int) -> ResponseReturnValue:
     session = db_session()
@@ -85,7 +85,7 @@ def reactivate_user(user_id: int) -> ResponseReturnValue:
     return redirect(url_for("staff.user_page", user_id=user_id), code=303)
 
 
-@staff.post("/admin/users/<int:user_id>/tokens/<int:token_id>/revoke")
+@staff.post("/admin/users/<id:user_id>/tokens/<id:token_id>/revoke")
 @admins
 def revoke_user_token(user_id: int, token_id: int) -> ResponseReturnValue:
     session = db_session()

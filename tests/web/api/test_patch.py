@@ -137,6 +137,17 @@ def test_a_change_without_if_match_is_428(client, world) -> None:
 
 
 @pytest.mark.parametrize(
+    "version", ['"' + "9" * 5000 + '"', f'"{2**63}"', '"-1"', '"\u00b2"', '"1e3"']
+)
+def test_an_if_match_that_is_no_version_is_400(client, world, version) -> None:
+    """5,000 digits passed isdigit() and then broke int() (a 500); none is a version."""
+    response = patch(client, world["ours"], CAPACITY, world["tokens"]["admin"], version=version)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["field"] == "If-Match"
+    assert places_taken(client, world["ours"]) == 14  # nothing written
+
+
+@pytest.mark.parametrize(
     ("body", "field"),
     [
         ({"capacity": {"total_places": "lots"}}, "capacity.total_places"),

@@ -119,6 +119,14 @@ def test_the_case_list_is_paged_and_only_the_teams(client, world):
     assert bad.status_code == 400 and error_of(bad)["field"] == "limit"
 
 
+@pytest.mark.parametrize("value", ["9" * 5000, str(2**63), "\u00b2", "-1"])
+@pytest.mark.parametrize("name", ["limit", "offset"])
+def test_paging_numbers_that_cannot_be_read_are_400(client, world, name, value):
+    """5,000 digits passed isdigit() and then broke int(): a 500 before."""
+    bad = call(client, "GET", f"/cases?{name}={value}", "lw", world)
+    assert bad.status_code == 400 and error_of(bad)["field"] == name
+
+
 def test_patch_changes_only_what_is_sent(client, world, case_id):
     response = call(
         client, "PATCH", f"/cases/{case_id}", "lw", world, {"initials": "M.O.", "notes": None}

@@ -118,6 +118,24 @@ def test_a_damaged_profile_is_refused_on_the_form(worker, world, database) -> No
         assert session.scalar(select(func.count()).select_from(Case)) == 1
 
 
+def test_a_deeply_nested_profile_is_refused_on_the_form(worker, world, database) -> None:
+    """10,000 levels fit the form's 20,000 characters and made the JSON parser recurse out."""
+    token = token_from(worker.get("/cases/new").get_data(as_text=True))
+    bad = worker.post(
+        "/cases/new",
+        data={
+            "csrf_token": token,
+            "profile": "[" * 10_000 + "]" * 10_000,
+            "reference": "X1",
+            "action": "open",
+        },
+    )
+    assert bad.status_code == 400
+    assert "damaged" in bad.get_data(as_text=True)
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == 1
+
+
 def test_form_errors_are_shown_and_nothing_is_written(worker, world, database) -> None:
     token = token_from(worker.get("/cases/new").get_data(as_text=True))
     for data, said in (

@@ -250,6 +250,8 @@ def test_a_file_over_the_limit_is_a_form_error(app, admin) -> None:
          "&#39;knitting&#39; is not a category"),
         ("a.csv", b"\r\n\r\n", {}, "file", "the file has no header row"),
         ("a.xlsx", b"not a workbook", {}, "file", "not an Excel workbook"),
+        ("deep.json", b"[" * 100_000 + b"]" * 100_000, {}, "file", "nested too deeply"),
+        ("bad.json", b'[{"name": "caf\xe9"}]', {}, "file", "not UTF-8 text (byte 14)"),
     ],
 )  # fmt: skip
 def test_bad_uploads_are_form_errors(admin, name, data, fields, field, said) -> None:
