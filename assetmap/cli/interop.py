@@ -72,8 +72,9 @@ def import_source(
             today=dt.date.today(),
         )
         parsed = read_source(kind, data, options, limit=None)  # an operator's own file
-        if parsed.problems and not parsed.records:  # not read at all: one line, naming it
-            raise click.ClickException(f"{file}: {parsed.problems[0].message}")
+        unreadable = [p for p in parsed.problems if p.record == 0 and not p.field]
+        if unreadable and not parsed.records:  # not read at all: one line, naming the file
+            raise click.ClickException(f"{file}: {unreadable[0].message}")
         geocoder = geocoder_for(database.config, session)
         steps = PROGRESS_STEPS * len(parsed.records)  # checked, then written or unchanged
         with progress_bar("listings", steps) as advance:

@@ -68,7 +68,8 @@ def init_app(app: Flask, config: Config) -> None:
     """Bind the database and register the blueprints."""
     context.bind(app, config)
     hosts.init_hosts(app, config)
-    # Every id in a path is <id:...>: 1 to 2**31 - 1 (the id columns are 32-bit), else the route does not match (a 404).
+    # Every id in a path is <id:...>: 1 to 2**31 - 1 (the id columns are 32-bit), else the
+    # route does not match (a 404).
     app.url_map.converters["id"] = converters.IdConverter
     if config.trusted_proxies:
         # Behind that many reverse proxies, the client's address, scheme and host are the ones

@@ -153,6 +153,10 @@ def test_match_refer_answer_hold_and_follow_up(
     with database.session() as session:
         follow_up = session.scalars(select(FollowUp)).one()
         assert follow_up.weeks == 2
+    # Two weeks is past any session's lifetime: the link worker is asked to sign in again.
+    page.goto("/follow-ups")
+    assert "/login" in page.url
+    _sign_in(page)
     page.goto("/follow-ups")
     _clean(page, "follow-ups")
     with page.expect_navigation():
