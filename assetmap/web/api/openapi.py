@@ -284,6 +284,34 @@ def _values_of(members: tuple[Any, ...]) -> list[str]:
     return [member.value for member in members]
 
 
+def _with_service_limits(paths: dict[str, Any]) -> dict[str, Any]:
+    """Every operation that reads the database may answer 503 when it did not answer in time,
+    and one that takes a body 413 when the body is over the limit (``web/limits.py``)."""
+    retry_after = {
+        "Retry-After": {
+            "description": "seconds to wait before asking again",
+            "schema": {"type": "integer"},
+        }
+    }
+    for item in paths.values():
+        for operation in item.values():
+            responses = operation["responses"]
+            responses.setdefault(
+                "503",
+                {
+                    **_error_response(
+                        "the database did not answer in time (`code` `unavailable`): try again"
+                    ),
+                    "headers": retry_after,
+                },
+            )
+            if "requestBody" in operation:
+                responses.setdefault(
+                    "413", _error_response("the body is over the size limit (`code` `too_large`)")
+                )
+    return paths
+
+
 def _error_response(description: str) -> dict[str, Any]:
     return {
         "description": description,
@@ -502,12 +530,16 @@ def openapi_document(config: Config, groups_url: str) -> dict[str, Any]:
             "how accessible, how full, and how recently checked.",
         },
         "servers": [{"url": groups_url.rsplit("/groups", 1)[0]}],
-        "paths": {
-            "/groups": _groups_path(config),
-            "/groups/{id}": _group_path(),
-            "/match": _match_path(),
-            **gaps_paths(),
-            **referrals_paths(),
+        "paths": _with_service_limits(
+            {
+                "/groups": _groups_path(config),
+                "/groups/{id}": _group_path(),
+                "/match": _match_path(),
+                **gaps_paths(),
+                **referrals_paths(),
+            }
+        )
+        | {
             "/openapi.json": {
                 "get": {
                     "summary": "This description",

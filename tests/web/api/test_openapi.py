@@ -51,7 +51,7 @@ def test_openapi_describes_the_api(client, database):
 def test_openapi_describes_match(client) -> None:
     document = client.get("/api/v1/openapi.json").get_json()
     operation = document["paths"]["/match"]["post"]
-    assert set(operation["responses"]) == {"200", "400", "401", "429"}
+    assert set(operation["responses"]) == {"200", "400", "401", "413", "429", "503"}
     assert "Retry-After" in operation["responses"]["429"]["headers"]
     # A token is optional: anonymous calls work, a link worker's makes the match count.
     assert operation["security"] == [{}, {"token": []}]
@@ -93,7 +93,7 @@ def test_openapi_describes_gap_analysis(client) -> None:
     for operation in (gaps, what_if):
         # Only with a community builder's or an admin's token: no anonymous alternative.
         assert operation["security"] == [{"token": []}]
-        assert set(operation["responses"]) == {"200", "400", "401", "403"}
+        assert set(operation["responses"]) == {"200", "400", "401", "403", "503"}
     parameters = {p["name"]: p for p in gaps["parameters"]}
     assert set(parameters) == {*PARAMETERS, "format"}
     assert parameters["question"]["schema"]["enum"] == list(READY_MADE)
@@ -232,3 +232,22 @@ def test_the_listings_lists_say_their_limits(client) -> None:
         "routes": contract.MAX_ROUTES,
         "cancelled_dates": contract.MAX_CANCELLED,
     }
+
+
+def test_every_operation_documents_the_service_limits_answers(client) -> None:
+    """A database that did not answer in time is a 503 anywhere, a body over the size limit a
+    413 wherever a body is taken (web/limits.py): both in the document, in the error shape."""
+    document = client.get("/api/v1/openapi.json").get_json()
+    operations = [
+        (method, path, operation)
+        for path, item in document["paths"].items()
+        if path != "/openapi.json"
+        for method, operation in item.items()
+    ]
+    assert len(operations) > 10
+    error = {"$ref": "#/components/schemas/Error"}
+    for method, path, operation in operations:
+        responses = operation["responses"]
+        assert responses["503"]["content"]["application/json"]["schema"] == error, (method, path)
+        assert "Retry-After" in responses["503"]["headers"]
+        assert ("413" in responses) == ("requestBody" in operation), (method, path)
