@@ -52,7 +52,9 @@ def request_id() -> str:
 
 
 def init_request_log(app: Flask) -> None:
-    app.before_request(_start)
+    # First of all the request hooks, so the time counts theirs too (the host check, the
+    # session guard, the body limits) and a request one of them refuses is timed as well.
+    app.before_request_funcs.setdefault(None, []).insert(0, _start)
     app.after_request(_finish)
     app.logger.addFilter(_WithRequestId())
     app.jinja_env.globals["request_id"] = request_id

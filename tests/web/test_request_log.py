@@ -143,3 +143,12 @@ def test_nothing_is_logged_when_no_one_listens(client, caplog) -> None:
     response = client.get("/healthz")
     assert HEX_ID.fullmatch(response.headers["X-Request-Id"])
     assert not [r for r in caplog.records if r.name == "assetmap.requests"]
+
+
+def test_a_request_refused_before_its_view_is_timed_too(client, lines) -> None:
+    """The host check runs before any view (web/hosts.py): its 400 is logged with its time."""
+    response = client.get("/", headers={"Host": "evil.example"})
+    assert response.status_code == 400
+    (line,) = lines()
+    assert line["status"] == 400
+    assert isinstance(line["ms"], float) and line["ms"] >= 0
