@@ -528,7 +528,7 @@ def bench_search(backends: list[tuple[str, str]], size: int, rounds: int) -> Non
             if name == "SpatiaLite":
                 url = f"sqlite:///{CACHE / f'spatialite-{n}.db'}"
             else:
-                url = freshness.database_for(url, f"assetmap_search_{n}")
+                url = matching.postgis_database(url, n)
             _prepare(Database(Config(database_url=url, instance_path=str(CACHE))), n)
             databases.append((name, n, url))
     rows, before = search.run(

@@ -269,8 +269,9 @@ HEADER = [
 
 
 def postgis_database(admin_url: str, size: int) -> str:
-    """The URL of a PostGIS database of its own for ``size`` listings on the server of
-    ``admin_url`` (made, with PostGIS, if missing; kept, so a larger size loads once)."""
+    """The URL of the PostGIS database for ``size`` synthetic listings on the server of
+    ``admin_url`` (made, with PostGIS, if missing; kept, so a larger size loads once): the
+    search, matching and peers benches share it."""
     from bench.freshness import _create_database, _database_url
 
     name = f"match_{size}"

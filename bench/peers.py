@@ -43,7 +43,8 @@ from assetmap import schema
 from assetmap.config import Config
 from assetmap.db import Database
 from assetmap.models import Group
-from bench.freshness import _create_database, _database_url, bulk_load_postgres
+from bench.freshness import bulk_load_postgres, database_for
+from bench.matching import postgis_database
 from bench.reference_server import BBOX_SQL, NEAR_SQL
 from seed.generate import load_synthetic
 
@@ -111,9 +112,13 @@ class Target:
 
 def prepare(admin_url: str, size: int, echo: Callable[[str], None]) -> str:
     """The URL of a database holding ``size`` synthetic listings, loading it the first time."""
-    name = f"assetmap_peers_{size}"
-    _create_database(admin_url, name)
-    url = _database_url(admin_url, name)
+    # Below the bulk loader's size, the same database the search and matching benches use.
+    url = (
+        postgis_database(admin_url, size)
+        if size < BULK_FROM
+        else database_for(admin_url, f"assetmap_peers_{size}")
+    )
+    name = make_url(url).database
     database = Database(Config(database_url=url, secret_key="bench"))
     try:
         schema.upgrade(database)
