@@ -43,6 +43,7 @@ from assetmap.models import (
 )
 from assetmap.text.index import (
     INTEREST_SEPARATOR,
+    found_by_index,
     index_order,
     interests_column,
     join_index,
@@ -327,18 +328,32 @@ def _candidate_statement(shape: _Shape) -> Select[Any]:
     ]
     if not shape.near:
         statement = select(Group.id, *texts)
-        if shape.bbox:  # no venue is read otherwise: no join
-            statement = _joined(statement, shape)
+        if shape.bbox:  # the box leads, the index's matches are looked up
+            statement = _joined(statement, shape).where(
+                *_conditions(shape), found_by_index(shape.backend, Group.id)
+            )
+            return statement.order_by(Group.id).limit(bindparam("candidates", type_=Integer))
         statement = join_index(statement.where(*_conditions(shape)), shape.backend, Group.id)
         # The index's own order alone (a second key would sort every match first).
         statement = statement.order_by(*(index_order(shape.backend) or (Group.id,)))
         return statement.limit(bindparam("candidates", type_=Integer))
-    # With a place: measure every match once (materialised), keep the nearest, and read
-    # the texts of those alone (a dense city has thousands of matches within 10 km).
-    found: Any = select(Group.id, _distance(shape).label("distance_m"))
-    found = _joined(found, shape)
-    found = join_index(found.where(*_conditions(shape)), shape.backend, Group.id)
-    measured = found.cte("candidates").prefix_with("MATERIALIZED")
+    # With a place: the box's groups under every other filter (materialised, so neither
+    # planner starts from the text index), then the index's matches among them measured
+    # once, the nearest kept, and the texts of those alone read.
+    in_box: Any = select(Group.id.label("id"), Venue.id.label("venue_id"))
+    boxed = (
+        _joined(in_box, shape)
+        .where(*_conditions(shape))
+        .cte("boxed")
+        .prefix_with("MATERIALIZED")
+    )
+    measured = (
+        select(boxed.c.id, _distance(shape).label("distance_m"))
+        .join(Venue, Venue.id == boxed.c.venue_id)
+        .where(found_by_index(shape.backend, boxed.c.id))
+        .cte("candidates")
+        .prefix_with("MATERIALIZED")
+    )
     nearest = (
         select(measured)
         .where(measured.c.distance_m <= bindparam("radius_m", type_=Float))
@@ -353,9 +368,9 @@ def _candidate_statement(shape: _Shape) -> Select[Any]:
     )
 
 
-#: Radii from which a text search with a place first bounds its short list nearest-first:
-#: at 100,000 listings a 3 km circle holds fewer matches than the list (the first pass then
-#: doubles the cost, 115 ms), a 10 km one thousands (the pass halves it, 650 → 320 ms).
+#: Radii from which a text search with a place first bounds its short list: at 100,000
+#: listings a 3 km circle holds fewer matches than the list (a first pass would be wasted),
+#: a 10 km one thousands (PostGIS's nearest-first pass halves the time, 650 → 320 ms).
 NARROW_FROM_M = 5000.0
 
 
@@ -365,33 +380,48 @@ def _text_nearest_statement(shape: _Shape) -> Select[Any]:
     index's nearest-first order (PostGIS ``<->``, which stops at the LIMIT)."""
     lat, lon = bindparam("lat", type_=Float), bindparam("lon", type_=Float)
     found: Any = _joined(select(_distance(shape).label("distance_m")).select_from(Group), shape)
-    found = join_index(found.where(*_conditions(shape)), shape.backend, Group.id)
+    found = found.where(*_conditions(shape), found_by_index(shape.backend, Group.id))
     return found.order_by(spatial_dialect(shape.backend).nearest_first(lat, lon)).limit(
         bindparam("candidates", type_=Integer)
     )
 
 
-def _narrowed_near(
-    session: Session, query: GroupQuery, shape: _Shape, values: dict[str, Any]
-) -> dict[str, Any]:
-    """``values`` with the near box shrunk to the circle that holds the nearest
-    ``TEXT_CANDIDATES`` matches for sure, so only those are measured and sorted, not every
-    match of a dense 10 km box (PostgreSQL; SQLite measures on the columns, cheaply).
-
-    Any ``n`` matches within ``d`` of the point mean the ``n`` nearest are within ``d`` too:
-    the same candidates, in the same order, as measuring every match."""
-    if shape.backend is not Backend.POSTGIS or query.near is None or not query.radius_m:
-        return values
-    if query.radius_m < NARROW_FROM_M:
-        return values  # a small circle seldom overflows the short list: the pass is wasted
-    found = session.execute(_text_nearest_statement(shape), values).scalars().all()
-    if len(found) < values["candidates"]:
-        return values  # fewer matches than the short list: nothing to narrow
-    bound = max(float(d) for d in found)
-    if bound >= query.radius_m:
-        return values
-    box = circle_bbox(query.near, bound)
+def _within(centre: Point, radius_m: float, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with the near box (and, given ``radius_m``, the radius) of a circle."""
+    box = circle_bbox(centre, radius_m)
     return {**values, **{f"near_{corner}": getattr(box, corner) for corner in _CORNERS}}
+
+
+def _candidate_rows(
+    session: Session, query: GroupQuery, shape: _Shape, values: dict[str, Any]
+) -> Sequence[Any]:
+    """The short list's rows. In a wide circle, the nearest ``TEXT_CANDIDATES`` matches are
+    found in a smaller one first, so a dense 10 km box's every match is not measured:
+
+    - PostgreSQL takes that circle from the first matches in the spatial index's
+      nearest-first order, the farthest of them bounding it;
+    - SQLite, which has no such order, tries the inner half of the circle (a quarter of
+      its box) and widens to the whole only if the half holds fewer than the list.
+
+    Either way it is the same short list in the same order: any ``n`` matches within ``d``
+    of the point mean the ``n`` nearest are within ``d`` too."""
+    statement = _candidate_statement(shape)
+    if query.near is None or not query.radius_m or query.radius_m < NARROW_FROM_M:
+        return session.execute(statement, values).all()
+    wanted = values["candidates"]
+    if shape.backend is Backend.POSTGIS:
+        found = session.execute(_text_nearest_statement(shape), values).scalars().all()
+        if len(found) == wanted:
+            bound = max(float(d) for d in found)
+            if bound < query.radius_m:
+                values = _within(query.near, bound, values)
+        return session.execute(statement, values).all()
+    half = query.radius_m / 2
+    rows = session.execute(statement, {**_within(query.near, half, values), "radius_m": half})
+    inner = rows.all()
+    if len(inner) == wanted:
+        return inner
+    return session.execute(statement, values).all()
 
 
 def text_candidates(session: Session, rows: Sequence[Any]) -> list[Candidate]:
@@ -430,8 +460,7 @@ def _search_text(
     if expression is None:
         return [], {}, 0, {}
     values = {**values, "candidates": TEXT_CANDIDATES, "text_match": expression}
-    values = _narrowed_near(session, query, shape, values)
-    rows = session.execute(_candidate_statement(shape), values).all()
+    rows = _candidate_rows(session, query, shape, values)
     distances = {row.id: float(row.distance_m) for row in rows} if query.near else {}
     candidates = text_candidates(session, rows)
     # Reasons ("matches 'woodwork'") are not shown in a list of results; ranking alone is.

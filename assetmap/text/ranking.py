@@ -388,6 +388,28 @@ def _reasons(
     return explained
 
 
+def scoring_words(text: str, words: Sequence[str]) -> list[str]:
+    """The indexed ``words`` a group could score on for ``text``: the same word or stem as a
+    word of the query, or a typo of one (as ``_Index.similar`` allows). A group holding none
+    of them scores 0 however it is ranked, so a candidate stage may leave the others out
+    without changing a result ("needs" and "needed" start as "needlecraft" does, and no
+    listing scores on them)."""
+    keys = _plan(text).keys
+    if not keys or not words:
+        return []
+    stems = {stem(key) for key in keys}
+    keep = np.array([stem(word) in stems for word in words], dtype=bool)
+    typo_keys = [key for key in keys if key not in LEXICON and max_edits(len(key))]
+    if typo_keys:
+        allowed = np.array([[max_edits(len(key))] for key in typo_keys])
+        edits = process.cdist(
+            typo_keys, list(words), scorer=OSA.distance, score_cutoff=2, dtype=np.int32
+        )
+        initials = np.array([[word[:1] == key[:1] for word in words] for key in typo_keys])
+        keep |= ((edits <= allowed) & initials).any(axis=0)
+    return [word for word, kept in zip(words, keep.tolist(), strict=True) if kept]
+
+
 def rank_text(
     text: str,
     candidates: Sequence[Candidate],

@@ -299,3 +299,92 @@ def test_searches_in_threads_agree_with_searches_one_at_a_time():
     with ThreadPoolExecutor(max_workers=4) as pool:
         found = list(pool.map(lambda job: rank_text(job[0], subsets[job[1]]), jobs))
     assert found == [expected[job] for job in jobs]
+
+
+# ---- the words a candidate stage may leave out (issue 18) ---------------------------------------
+
+#: Words the index may hold that start as the query's words do, and some that do not.
+_VOCABULARY = [
+    "need",
+    "needs",
+    "needed",
+    "needles",
+    "needlework",
+    "needlecraft",
+    "knit",
+    "knits",
+    "knitting",
+    "knitter",
+    "kniting",
+    "crafts",
+    "crafting",
+    "crafty",
+    "crochet",
+    "natter",
+    "natters",
+    "sewing",
+    "sewn",
+    "walk",
+    "walks",
+    "walking",
+    "walker",
+    "wall",
+    "wallet",
+    "talking",
+    "health",
+    "healthy",
+    "heal",
+    "mens",
+    "men",
+    "shed",
+    "sheds",
+    "wood",
+    "woods",
+    "woodwork",
+    "break",
+    "breakfast",
+    "breathing",
+    "repair",
+    "repairs",
+    "making",
+    "make",
+    "mend",
+    "mending",
+    "zumba",
+    "zumbas",
+    "zebra",
+    "choir",
+    "choirs",
+    "chair",
+    "singing",
+    "sing",
+    "song",
+    "sign",
+]
+
+
+@pytest.mark.parametrize(
+    "text", ["kniting", "mens shed", "walking", "zumbba", "choir", "needlework", "breakfast club"]
+)
+def test_a_word_left_out_of_the_candidates_could_never_score(text):
+    kept = set(ranking.scoring_words(text, _VOCABULARY))
+    for at, word in enumerate(_VOCABULARY):
+        alone = Candidate(at, word, word, (word,))
+        found = rank_text(text, [alone], min_score=0.0)
+        if word not in kept:
+            assert found == [], f"{word!r} scores for {text!r} but was left out"
+    # And a word the query stands for is always kept.
+    assert kept, text
+
+
+def test_the_words_left_out_are_the_look_alikes_of_a_query():
+    assert ranking.scoring_words("kniting", ["needs", "needed", "knit", "knitting", "crafts"]) == [
+        "knit",
+        "knitting",
+        "crafts",
+    ]
+    assert ranking.scoring_words("walking", ["wall", "wallet", "walks", "walker"]) == [
+        "walks",
+        "walker",
+    ]
+    assert ranking.scoring_words("", ["walks"]) == []

@@ -4,7 +4,10 @@ measures (issue 18): the short list and its order must be those of measuring eve
 import random
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
+from assetmap.db import Backend
 from assetmap.directory import queries
 from tests.factories import listing
 
@@ -63,3 +66,35 @@ def test_text_near_sorted_by_distance_pages_the_short_list(client, knitters):
     assert [i for i, _, _ in page] == [i for i, _, _ in whole][3:6]
     distances = [d for _, _, d in whole]
     assert distances == sorted(distances)
+
+
+def _short_list_passes(client, query) -> tuple[list[int], int]:
+    """The ids found, and how many times the short list's statement ran for them."""
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *_):
+        if "boxed" in statement:
+            statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        found = [i for i, _, _ in _features(client, query)]
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+    return found, len(statements)
+
+
+@pytest.mark.parametrize(("radius_km", "passes"), [(5, 1), (0.8, 2)])
+def test_sqlite_tries_the_inner_half_of_a_wide_circle_first(
+    backend, client, knitters, monkeypatch, radius_km, passes
+):
+    """The half circle holds the short list at 5 km (one pass); at 0.8 km it does not, and
+    the whole circle is measured after it (two). Either way the list is the nearest."""
+    if backend is not Backend.SPATIALITE:
+        pytest.skip("PostGIS bounds the circle by its nearest-first order instead")
+    monkeypatch.setattr(queries, "NARROW_FROM_M", 0.0)
+    near = f"near={CENTRE[0]},{CENTRE[1]}&radius_km={radius_km}"
+    found, ran = _short_list_passes(client, f"q=knitting&{near}&limit=100")
+    monkeypatch.setattr(queries, "NARROW_FROM_M", 1e9)
+    assert found == _short_list_passes(client, f"q=knitting&{near}&limit=100")[0]
+    assert ran == passes
