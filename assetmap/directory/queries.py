@@ -342,10 +342,7 @@ def _candidate_statement(shape: _Shape) -> Select[Any]:
     # once, the nearest kept, and the texts of those alone read.
     in_box: Any = select(Group.id.label("id"), Venue.id.label("venue_id"))
     boxed = (
-        _joined(in_box, shape)
-        .where(*_conditions(shape))
-        .cte("boxed")
-        .prefix_with("MATERIALIZED")
+        _joined(in_box, shape).where(*_conditions(shape)).cte("boxed").prefix_with("MATERIALIZED")
     )
     measured = (
         select(boxed.c.id, _distance(shape).label("distance_m"))

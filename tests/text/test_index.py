@@ -219,7 +219,7 @@ def test_the_oruk_api_searches_through_the_index(client, three):
 
 
 def test_words_no_listing_could_score_on_are_not_looked_up(database, backend, add_groups):
-    """"needs" starts as "needlecraft" (a synonym of knitting) does, but no group scores on
+    """The word "needs" starts as "needlecraft" (a synonym of knitting) does, but no group scores on
     it: PostgreSQL's expansion of the word starts leaves it out, so a craft search's short
     list is not filled with every group that meets a need; the search finds the same."""
     add_groups(
