@@ -112,21 +112,33 @@ BATCH_BUSY_TIMEOUT_S = 30.0
 REQUEST_CONNECT_TIMEOUT_S = 5
 
 
-def _request_limits(url: Any, config: Config) -> dict[str, Any]:
-    """libpq connect arguments that bound what one web request can wait for: the statement
-    and lock timeouts as session settings given at connect (no extra round trip), and how
-    long connecting may take. Options already in the URL are kept, ours after them."""
-    settings = [f"-c lock_timeout={round(config.database_lock_timeout_s * 1000)}"]
-    if config.database_statement_timeout_s:
-        ms = round(config.database_statement_timeout_s * 1000)
-        settings.append(f"-c statement_timeout={ms}")
+#: Every PostgreSQL session plans each statement for its values. psycopg prepares a
+#: statement run five times, and PostgreSQL then switches to a plan for any values (a
+#: "generic" plan) when it estimates it no dearer; for a search those estimates are wrong
+#: (an array of words, a box of unknown size) and the generic plan is 3-5 times slower
+#: (a text search's short list: 15-30 ms, then 70-110 ms from the eleventh request on).
+#: Planning a statement costs well under a millisecond.
+_SESSION_SETTINGS = ("-c plan_cache_mode=force_custom_plan",)
+
+
+def _connect_options(url: Any, config: Config, for_requests: bool) -> dict[str, Any]:
+    """libpq connect arguments: the session settings every engine's connections get and,
+    for a web request's, what bounds its waits: the statement and lock timeouts (session
+    settings given at connect: no extra round trip) and how long connecting may take.
+    Options already in the URL are kept, ours after them."""
+    settings = list(_SESSION_SETTINGS)
+    if for_requests:
+        settings.append(f"-c lock_timeout={round(config.database_lock_timeout_s * 1000)}")
+        if config.database_statement_timeout_s:
+            ms = round(config.database_statement_timeout_s * 1000)
+            settings.append(f"-c statement_timeout={ms}")
     given = url.query.get("options")
     if isinstance(given, str) and given:
         settings.insert(0, given)
-    limits: dict[str, Any] = {"options": " ".join(settings)}
-    if "connect_timeout" not in url.query:
-        limits["connect_timeout"] = REQUEST_CONNECT_TIMEOUT_S
-    return limits
+    options: dict[str, Any] = {"options": " ".join(settings)}
+    if for_requests and "connect_timeout" not in url.query:
+        options["connect_timeout"] = REQUEST_CONNECT_TIMEOUT_S
+    return options
 
 
 def make_engine(
@@ -159,8 +171,7 @@ def make_engine(
     if backend_of(config.database_url) is Backend.POSTGIS:
         if url.drivername == "postgresql":
             url = url.set(drivername="postgresql+psycopg")
-        if for_requests:
-            options["connect_args"] = _request_limits(url, config)
+        options["connect_args"] = _connect_options(url, config, for_requests)
         engine = create_engine(url, pool_pre_ping=not ping_when_idle, **pool, **options)
         if ping_when_idle:
             event.listen(engine, "checkin", _note_checkin)

@@ -170,7 +170,10 @@ def join_index(statement: Any, backend: Backend, group_id: Any) -> Any:
     """``statement`` kept to the groups the index finds for the bound ``text_match``, the
     index leading: for a search with no place, whose LIMIT stops the index's walk."""
     if backend is Backend.POSTGIS:
-        return statement.where(group_id.in_(_found_ids(backend)))
+        # The matches' ids sorted once and joined in that order, so a LIMIT by group id
+        # stops after the first groups that pass the other filters, not after all of them.
+        found = _found_ids(backend).distinct().order_by(_group_words.c.group_id).subquery("found")
+        return statement.join(found, found.c.group_id == group_id)
     return statement.join(_group_text, _group_text.c.rowid == group_id).where(
         literal_column("group_text").op("MATCH")(bindparam("text_match"))
     )
