@@ -365,59 +365,35 @@ def _candidate_statement(shape: _Shape) -> Select[Any]:
     )
 
 
-#: Radii from which a text search with a place first bounds its short list: at 100,000
-#: listings a 3 km circle holds fewer matches than the list (a first pass would be wasted),
-#: a 10 km one thousands (PostGIS's nearest-first pass halves the time, 650 → 320 ms).
+#: Radii from which a text search with a place first looks for its short list in the
+#: inner half of the circle: at 100,000 listings a 3 km circle holds fewer matches than the
+#: list (the first pass would be wasted), a 10 km one thousands (the half circle's box is a
+#: quarter of the whole's, and holds the nearest thousand).
 NARROW_FROM_M = 5000.0
 
 
-@functools.lru_cache(maxsize=512)
-def _text_nearest_statement(shape: _Shape) -> Select[Any]:
-    """The geodesic distances of the first ``candidates`` text matches in the spatial
-    index's nearest-first order (PostGIS ``<->``, which stops at the LIMIT)."""
-    lat, lon = bindparam("lat", type_=Float), bindparam("lon", type_=Float)
-    found: Any = _joined(select(_distance(shape).label("distance_m")).select_from(Group), shape)
-    found = found.where(*_conditions(shape), found_by_index(shape.backend, Group.id))
-    return found.order_by(spatial_dialect(shape.backend).nearest_first(lat, lon)).limit(
-        bindparam("candidates", type_=Integer)
-    )
-
-
 def _within(centre: Point, radius_m: float, values: dict[str, Any]) -> dict[str, Any]:
-    """``values`` with the near box (and, given ``radius_m``, the radius) of a circle."""
+    """``values`` for the circle of ``radius_m`` round ``centre``: its box and radius."""
     box = circle_bbox(centre, radius_m)
-    return {**values, **{f"near_{corner}": getattr(box, corner) for corner in _CORNERS}}
+    corners = {f"near_{corner}": getattr(box, corner) for corner in _CORNERS}
+    return {**values, **corners, "radius_m": radius_m}
 
 
 def _candidate_rows(
     session: Session, query: GroupQuery, shape: _Shape, values: dict[str, Any]
 ) -> Sequence[Any]:
-    """The short list's rows. In a wide circle, the nearest ``TEXT_CANDIDATES`` matches are
-    found in a smaller one first, so a dense 10 km box's every match is not measured:
-
-    - PostgreSQL takes that circle from the first matches in the spatial index's
-      nearest-first order, the farthest of them bounding it;
-    - SQLite, which has no such order, tries the inner half of the circle (a quarter of
-      its box) and widens to the whole only if the half holds fewer than the list.
-
-    Either way it is the same short list in the same order: any ``n`` matches within ``d``
-    of the point mean the ``n`` nearest are within ``d`` too."""
+    """The short list's rows. In a wide circle, the inner half is tried first (a quarter
+    of the box to read), and the whole circle only if the half holds fewer matches than
+    the list: any ``n`` matches within ``d`` of the point mean the ``n`` nearest are within
+    ``d`` too, so it is the same short list in the same order. (PostgreSQL's nearest-first
+    walk of the spatial index was tried for this and is slower: its planner will not keep
+    it with the text test beside it.)"""
     statement = _candidate_statement(shape)
-    if query.near is None or not query.radius_m or query.radius_m < NARROW_FROM_M:
-        return session.execute(statement, values).all()
-    wanted = values["candidates"]
-    if shape.backend is Backend.POSTGIS:
-        found = session.execute(_text_nearest_statement(shape), values).scalars().all()
-        if len(found) == wanted:
-            bound = max(float(d) for d in found)
-            if bound < query.radius_m:
-                values = _within(query.near, bound, values)
-        return session.execute(statement, values).all()
-    half = query.radius_m / 2
-    rows = session.execute(statement, {**_within(query.near, half, values), "radius_m": half})
-    inner = rows.all()
-    if len(inner) == wanted:
-        return inner
+    if query.near is not None and query.radius_m and query.radius_m >= NARROW_FROM_M:
+        inner = session.execute(statement, _within(query.near, query.radius_m / 2, values))
+        rows = inner.all()
+        if len(rows) == values["candidates"]:
+            return rows
     return session.execute(statement, values).all()
 
 
