@@ -43,6 +43,8 @@ def test_web_requests_wait_bounded_and_the_cli_and_scheduler_do_not(database: Da
                     shown = connection.execute(text("SHOW statement_timeout")).scalar()
                     lock = connection.execute(text("SHOW lock_timeout")).scalar()
                     assert (shown, lock) == ("7s", "3s")
+                    parallel = connection.execute(text("SHOW max_parallel_workers_per_gather"))
+                    assert parallel.scalar() == "0"  # a request gets one core
             with batch.engine.connect() as connection:
                 assert connection.execute(text("SHOW statement_timeout")).scalar() == "0"
                 assert connection.execute(text("SHOW lock_timeout")).scalar() == "0"

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Select,
     Time,
     bindparam,
+    case,
     func,
     or_,
     select,
@@ -337,17 +338,14 @@ def _candidate_statement(shape: _Shape) -> Select[Any]:
         # The index's own order alone (a second key would sort every match first).
         statement = statement.order_by(*(index_order(shape.backend) or (Group.id,)))
         return statement.limit(bindparam("candidates", type_=Integer))
-    # With a place: the box's groups under every other filter (materialised, so neither
-    # planner starts from the text index), then the index's matches among them measured
-    # once, the nearest kept, and the texts of those alone read.
-    in_box: Any = select(Group.id.label("id"), Venue.id.label("venue_id"))
-    boxed = (
-        _joined(in_box, shape).where(*_conditions(shape)).cte("boxed").prefix_with("MATERIALIZED")
-    )
+    # With a place: the box's groups under every other filter, the distance measured for
+    # the index's matches alone (materialised: once each). The text test is in the SELECT,
+    # not the WHERE, so neither planner starts from the text index or builds its plan
+    # round the test's guessed selectivity; the box's plan is that of a search without text.
+    distance = case((found_by_index(shape.backend, Group.id), _distance(shape)), else_=None)
     measured = (
-        select(boxed.c.id, _distance(shape).label("distance_m"))
-        .join(Venue, Venue.id == boxed.c.venue_id)
-        .where(found_by_index(shape.backend, boxed.c.id))
+        _joined(select(Group.id, distance.label("distance_m")), shape)
+        .where(*_conditions(shape))
         .cte("candidates")
         .prefix_with("MATERIALIZED")
     )

@@ -72,7 +72,7 @@ def _short_list_passes(client, query) -> tuple[list[int], int]:
     statements: list[str] = []
 
     def seen(conn, cursor, statement, *_):
-        if "boxed" in statement:
+        if "candidates AS MATERIALIZED" in statement:
             statements.append(statement)
 
     event.listen(Engine, "before_cursor_execute", seen)
