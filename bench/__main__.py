@@ -292,6 +292,14 @@ PARTS = (
     help="Listings for matching on PostGIS alone (loaded once into its own database).",
 )
 @click.option(
+    "--search-large",
+    type=int,
+    multiple=True,
+    default=(1_000_000,),
+    show_default=True,
+    help="Listings for text search on PostGIS alone (the matching bench's database, shared).",
+)
+@click.option(
     "--match-before",
     type=click.Path(file_okay=False, path_type=Path),
     help="A checkout of the code before a change: matching is timed on it too, same run.",
@@ -315,6 +323,7 @@ def main(
     load_seconds: int,
     match_sizes: tuple[int, ...],
     match_large: tuple[int, ...],
+    search_large: tuple[int, ...],
     match_before: Path | None,
     match_before_revision: str,
     transit_quick: bool,
@@ -336,7 +345,7 @@ def main(
         for _, url in backends:
             _prepare(Database(Config(database_url=url, instance_path=str(CACHE))), size)
     if "search" in parts:
-        bench_search(backends, size, rounds)
+        bench_search(backends, size, rounds, [n for n in search_large if n > size])
     if "match" in parts:
         before = (
             None if match_before is None else matching.Before(match_before, match_before_revision)
@@ -518,13 +527,14 @@ def bench_api(backends: list[tuple[str, str]], size: int, rounds: int) -> None:
     write_section("api", body)
 
 
-def bench_search(backends: list[tuple[str, str]], size: int, rounds: int) -> None:
-    """Text search on both backends at a tenth of ``size`` and at ``size`` (bench/search.py);
-    ``.bench/search-before.json`` (``python -m bench.search`` on an older checkout) adds the
-    figures before the text index."""
+def bench_search(backends: list[tuple[str, str]], size: int, rounds: int, large: list[int]) -> None:
+    """Text search on both backends at a tenth of ``size`` and at ``size``, and on PostGIS
+    at each of ``large`` (bench/search.py); ``.bench/search-before.json`` (``python -m
+    bench.search`` on an older checkout) adds the figures of that code."""
     databases = []
     for name, url in backends:
-        for n in sorted({max(size // 10, 1), size}):
+        sizes = {max(size // 10, 1), size} | (set(large) if name == "PostGIS" else set())
+        for n in sorted(sizes):
             if name == "SpatiaLite":
                 url = f"sqlite:///{CACHE / f'spatialite-{n}.db'}"
             else:

@@ -151,9 +151,9 @@ def section(
             "API (typo, synonym phrase, a radius, no place at all) · Flask test client · "
             f"times in ms. Goal (issue 18): p50 under {GOAL_P50:g} ms and p95 under "
             f"{GOAL_P95:g} ms at 100,000 listings on both backends, p50 under "
-            f"{GOAL_P50_MILLION:g} ms at 1,000,000 on PostGIS. *before* is the code before "
-            "the text index (LIKE prefilter, every candidate ranked in Python), timed on the "
-            "same machine the same day from a checkout of main.",
+            f"{GOAL_P50_MILLION:g} ms at 1,000,000 on PostGIS. *before* is an older checkout "
+            "(`python -m bench.search` on it, into `.bench/search-before.json`; which one is "
+            "said below), timed on the same machine the same day.",
             "",
             *table(rows, before),
             "",
