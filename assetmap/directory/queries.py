@@ -25,6 +25,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    true,
 )
 from sqlalchemy.orm import Session
 
@@ -44,7 +45,9 @@ from assetmap.models import (
 )
 from assetmap.text.index import (
     INTEREST_SEPARATOR,
+    cells_of_box,
     found_by_index,
+    found_in_cells,
     index_order,
     interests_column,
     join_index,
@@ -131,6 +134,8 @@ class _Shape:
     near: bool
     bbox: bool
     meets_soon: bool = False
+    #: Text with a place on PostgreSQL: the index is read for the cells covering the box.
+    text_cells: bool = False
 
     @classmethod
     def of(cls, query: GroupQuery, backend: Backend, policy: FreshnessPolicy) -> _Shape:
@@ -149,7 +154,20 @@ class _Shape:
             near=query.near is not None,
             bbox=query.bbox is not None,
             meets_soon=query.meets_from is not None,
+            text_cells=(backend is Backend.POSTGIS and bool(query.q) and _cells(query) is not None),
         )
+
+
+def _cells(query: GroupQuery) -> list[int] | None:
+    """The text index's cells covering the query's place (its circle's box, else its box),
+    or None if it has none or needs too many."""
+    if query.near is not None:
+        box = circle_bbox(query.near, query.radius_m or 0.0)
+    elif query.bbox is not None:
+        box = query.bbox
+    else:
+        return None
+    return cells_of_box(box.min_lon, box.min_lat, box.max_lon, box.max_lat)
 
 
 def _in(name: str) -> BindParameter[Any]:
@@ -317,6 +335,21 @@ def _parameters(query: GroupQuery, policy: FreshnessPolicy, today: dt.date) -> d
 TEXT_CANDIDATES = 1000
 
 
+def _led_by_cells(rows: Select[Any], shape: _Shape) -> Any:
+    """``rows`` of each group the index finds in the box's cells that passes the box and
+    every other filter, the index leading. A LATERAL join, because PostgreSQL cannot
+    reorder one: its planner, estimating a tenth of a box's venues, starts from the box
+    otherwise and probes the index once per group in it (0.3 s at a million listings)."""
+    found = found_in_cells()
+    per_group = (
+        _joined(rows, shape)
+        .where(Group.id == found.c.group_id, *_conditions(shape))
+        .offset(0)  # a fence: else the planner pulls the subquery up and reorders the join
+        .lateral("matched")
+    )
+    return select(per_group).select_from(found).join(per_group, true()).subquery("led")
+
+
 @functools.lru_cache(maxsize=512)
 def _candidate_statement(shape: _Shape) -> Select[Any]:
     """The groups a text search ranks: those the text index finds, every other filter
@@ -329,26 +362,32 @@ def _candidate_statement(shape: _Shape) -> Select[Any]:
     ]
     if not shape.near:
         statement = select(Group.id, *texts)
+        if shape.text_cells:
+            led = _led_by_cells(statement, shape)
+            return select(led).order_by(led.c.id).limit(bindparam("candidates", type_=Integer))
         if shape.bbox:  # the box leads, the index's matches are looked up
-            statement = _joined(statement, shape).where(
-                *_conditions(shape), found_by_index(shape.backend, Group.id)
-            )
+            matched = found_by_index(shape.backend, Group.id)
+            statement = _joined(statement, shape).where(*_conditions(shape), matched)
             return statement.order_by(Group.id).limit(bindparam("candidates", type_=Integer))
         statement = join_index(statement.where(*_conditions(shape)), shape.backend, Group.id)
         # The index's own order alone (a second key would sort every match first).
         statement = statement.order_by(*(index_order(shape.backend) or (Group.id,)))
         return statement.limit(bindparam("candidates", type_=Integer))
-    # With a place: the box's groups under every other filter, the distance measured for
-    # the index's matches alone (materialised: once each). The text test is in the SELECT,
-    # not the WHERE, so neither planner starts from the text index or builds its plan
-    # round the test's guessed selectivity; the box's plan is that of a search without text.
-    distance = case((found_by_index(shape.backend, Group.id), _distance(shape)), else_=None)
-    measured = (
-        _joined(select(Group.id, distance.label("distance_m")), shape)
-        .where(*_conditions(shape))
-        .cte("candidates")
-        .prefix_with("MATERIALIZED")
-    )
+    # With a place, measured once each (materialised), either
+    # - on PostgreSQL, the index's matches in the cells covering the box, each then tested
+    #   for the box and the other filters (the index leads), or
+    # - the box's groups under every other filter, the distance measured for the index's
+    #   matches alone: the text test is in the SELECT, not the WHERE, so neither planner
+    #   starts from the text index or plans round the test's guessed selectivity.
+    measured: Any
+    if shape.text_cells:
+        rows: Any = select(Group.id, _distance(shape).label("distance_m"))
+        measured = select(_led_by_cells(rows, shape))
+    else:
+        distance = case((found_by_index(shape.backend, Group.id), _distance(shape)), else_=None)
+        rows = select(Group.id, distance.label("distance_m"))
+        measured = _joined(rows, shape).where(*_conditions(shape))
+    measured = measured.cte("candidates").prefix_with("MATERIALIZED")
     nearest = (
         select(measured)
         .where(measured.c.distance_m <= bindparam("radius_m", type_=Float))
@@ -371,10 +410,14 @@ NARROW_FROM_M = 5000.0
 
 
 def _within(centre: Point, radius_m: float, values: dict[str, Any]) -> dict[str, Any]:
-    """``values`` for the circle of ``radius_m`` round ``centre``: its box and radius."""
+    """``values`` for the circle of ``radius_m`` round ``centre``: its box and radius (and
+    the index's cells covering it, if the statement reads them)."""
     box = circle_bbox(centre, radius_m)
     corners = {f"near_{corner}": getattr(box, corner) for corner in _CORNERS}
-    return {**values, **corners, "radius_m": radius_m}
+    narrowed = {**values, **corners, "radius_m": radius_m}
+    if "text_cells" in values:
+        narrowed["text_cells"] = cells_of_box(box.min_lon, box.min_lat, box.max_lon, box.max_lat)
+    return narrowed
 
 
 def _candidate_rows(
@@ -431,6 +474,8 @@ def _search_text(
     if expression is None:
         return [], {}, 0, {}
     values = {**values, "candidates": TEXT_CANDIDATES, "text_match": expression}
+    if shape.text_cells:
+        values["text_cells"] = _cells(query)
     rows = _candidate_rows(session, query, shape, values)
     distances = {row.id: float(row.distance_m) for row in rows} if query.near else {}
     candidates = text_candidates(session, rows)

@@ -11,6 +11,7 @@ fuzzy ranking (``ranking.py``) re-ranks only them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -57,7 +58,9 @@ MAX_EXPANDED = 400
 MAX_CORRECTIONS = 8
 
 _group_text = table("group_text", column("rowid", Integer), column("rank", Float))
-_group_words = table("group_words", column("word", Text), column("group_id", Integer))
+_group_words = table(
+    "group_words", column("word", Text), column("group_id", Integer), column("cell", Integer)
+)
 
 
 def _index_key(word: str) -> str:
@@ -177,6 +180,47 @@ def join_index(statement: Any, backend: Backend, group_id: Any) -> Any:
     return statement.join(_group_text, _group_text.c.rowid == group_id).where(
         literal_column("group_text").op("MATCH")(bindparam("text_match"))
     )
+
+
+#: The grid of the text index's cells on PostgreSQL (migration 0029's ``venue_cell``):
+#: a cell is this many degrees a side, numbered row (latitude) by column (longitude).
+CELL_DEGREES = 0.02
+_CELL_COLUMNS = 20000
+#: A box needing more cells than this (a region rather than a neighbourhood: about a
+#: 50 km circle in London) is searched without them.
+MAX_CELLS = 2500
+
+
+def cell_of(lat: float, lon: float) -> int:
+    """The cell of a point, by ``venue_cell``'s arithmetic."""
+    row = math.floor((lat + 90) / CELL_DEGREES)
+    return row * _CELL_COLUMNS + math.floor((lon + 180) / CELL_DEGREES)
+
+
+def cells_of_box(
+    min_lon: float, min_lat: float, max_lon: float, max_lat: float
+) -> list[int] | None:
+    """The cells covering the box and a cell beyond it on every side (so a venue on a
+    cell's edge, which the database's arithmetic might round the other way, is never
+    missed); None if there are more than ``MAX_CELLS``."""
+    first, last = cell_of(min_lat, min_lon), cell_of(max_lat, max_lon)
+    rows = range(first // _CELL_COLUMNS - 1, last // _CELL_COLUMNS + 2)
+    columns = range(first % _CELL_COLUMNS - 1, last % _CELL_COLUMNS + 2)
+    if len(rows) * len(columns) > MAX_CELLS:
+        return None
+    return [row * _CELL_COLUMNS + column_ for row in rows for column_ in columns]
+
+
+def found_in_cells() -> Any:
+    """The groups the index finds for the bound ``text_match`` in the bound ``text_cells``
+    (PostgreSQL), as a subquery with ``group_id``: read from the key (word, cell, group)
+    for those cells alone."""
+    words = bindparam("text_match", type_=ARRAY(Text))
+    cells = bindparam("text_cells", type_=ARRAY(Integer))
+    found = select(_group_words.c.group_id).where(
+        _group_words.c.word == any_(words), _group_words.c.cell == any_(cells)
+    )
+    return found.distinct().subquery("found")
 
 
 def found_by_index(backend: Backend, group_id: Any) -> ColumnElement[bool]:

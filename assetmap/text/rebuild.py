@@ -42,12 +42,14 @@ def _unquoted(expression: str) -> str:
     return expression
 
 
-# The words of the groups listed in ``:ids`` (PostgreSQL): group_search_refresh's expression,
-# with the ids joined as a table rather than tested by ``= ANY`` row by row.
+# The words of the groups listed in ``:ids`` (PostgreSQL), with their venue's cell:
+# group_search_refresh's expression (migration 0029), with the ids joined as a table rather
+# than tested by ``= ANY`` row by row.
 _POSTGRES_WORDS = (
-    "INSERT INTO group_words (word, group_id)"
-    " SELECT DISTINCT w.lexeme, g.id"
+    "INSERT INTO group_words (word, group_id, cell)"
+    " SELECT DISTINCT w.lexeme, g.id, venue_cell(v.lat, v.lon)"
     " FROM unnest(CAST(:ids AS integer[])) AS t (id) JOIN groups AS g ON g.id = t.id"
+    " LEFT JOIN venues AS v ON v.id = g.venue_id"
     " LEFT JOIN LATERAL (SELECT string_agg(interest, ' ') AS interests"
     " FROM group_interests WHERE group_id = g.id) AS i ON true,"
     " unnest(to_tsvector('assetmap_words'::regconfig, "

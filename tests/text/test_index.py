@@ -7,32 +7,40 @@ import datetime as dt
 from collections import Counter
 
 import pytest
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, func, insert, select, text, update
 
 from assetmap.accounts.users import create_user
 from assetmap.db import Backend
 from assetmap.directory.importing import save_listings, validate_records
 from assetmap.geo.geocoders import GazetteerGeocoder
 from assetmap.interop.merge import merge
-from assetmap.models import Group, GroupInterest, Role
-from assetmap.text.index import corrections, join_index, search_expression
+from assetmap.models import Group, GroupInterest, Role, Venue
+from assetmap.text.index import (
+    cell_of,
+    cells_of_box,
+    corrections,
+    join_index,
+    search_expression,
+)
 from tests.factories import listing
 from tests.interop.dupes_data import NOW, load_all
 
 # What the index holds per group, recomputed from the tables it is built from: on PostgreSQL
-# the triggers' own expression, so no difference means the stored words are the current ones.
+# the triggers' own expression, so no difference means the stored words are the current ones
+# (and, since migration 0029, each in the cell of the group's venue).
 _POSTGRES_CHECK = """
 WITH expected AS (
-  SELECT w.lexeme AS word, g.id AS group_id FROM groups AS g
+  SELECT w.lexeme AS word, g.id AS group_id, venue_cell(v.lat, v.lon) AS cell FROM groups AS g
+  LEFT JOIN venues AS v ON v.id = g.venue_id
   LEFT JOIN LATERAL (SELECT string_agg(interest, ' ') AS interests
                      FROM group_interests WHERE group_id = g.id) AS i ON true,
   unnest(to_tsvector('assetmap_words', replace(coalesce(i.interests, '') || ' ' || g.name
          || ' ' || g.description, chr(39), ''))) AS w
 )
 SELECT count(*) FROM (
-  (SELECT word, group_id FROM group_words EXCEPT SELECT word, group_id FROM expected)
+  (SELECT word, group_id, cell FROM group_words EXCEPT SELECT word, group_id, cell FROM expected)
   UNION ALL
-  (SELECT word, group_id FROM expected EXCEPT SELECT word, group_id FROM group_words)
+  (SELECT word, group_id, cell FROM expected EXCEPT SELECT word, group_id, cell FROM group_words)
 ) AS differences
 """
 
@@ -239,3 +247,51 @@ def test_words_no_listing_could_score_on_are_not_looked_up(database, backend, ad
     assert "Knit and Natter" in names
     if backend is Backend.POSTGIS:
         assert "Advice Desk" not in names
+
+
+def test_a_group_or_venue_that_moves_is_found_at_its_new_place(database, backend, client, three):
+    """On PostgreSQL the index keeps each word in the cell of the group's venue (migration
+    0029): a venue that moves, and a group that moves to another venue, must move with it,
+    or a search near the new place would not find them."""
+    knit, harmonica, _ = three
+    far = {"lat": 53.4808, "lon": -2.2426}  # Manchester, far from every cell of Camden
+    with database.session() as session:
+        venue = session.get(Group, knit).venue_id
+        session.execute(
+            update(Venue)
+            .where(Venue.id == venue)
+            .values(**far, location=func.ST_GeomFromText("POINT(-2.2426 53.4808)", 4326))
+        )
+        other = session.get(Group, harmonica)
+        other.venue_id = venue
+        session.flush()
+        assert_index_true(session, backend)
+        session.commit()
+
+    def near(q: str, lat: float, lon: float) -> list[str]:
+        response = client.get(
+            "/api/v1/groups", query_string={"q": q, "near": f"{lat},{lon}", "radius_km": 2}
+        )
+        assert response.status_code == 200, response.get_json()
+        return [f["properties"]["name"] for f in response.get_json()["features"]]
+
+    assert near("knitting", far["lat"], far["lon"]) == ["Knit and Natter"]
+    assert near("blues", far["lat"], far["lon"]) == ["Harmonica Circle"]
+    assert near("knitting", 51.5485, -0.1412) == []
+
+
+def test_the_cells_a_search_reads_are_those_the_database_gives_venues(database, backend):
+    if backend is not Backend.POSTGIS:
+        pytest.skip("the cells are PostgreSQL's")
+    points = [(51.55, -0.14), (51.5, 0.0), (0.0, 0.0), (-33.9, 151.2), (51.46, -0.28), (60, 179.99)]
+    with database.session() as session:
+        for lat, lon in points:
+            held = session.execute(
+                text("SELECT venue_cell(:lat, :lon)"), {"lat": lat, "lon": lon}
+            ).scalar_one()
+            assert held == cell_of(lat, lon)
+            assert held in cells_of_box(lon, lat, lon, lat)
+    # A box's cells cover it with a cell to spare on every side.
+    cells = cells_of_box(-0.1838, 51.5227, -0.0961, 51.5772)
+    assert len(cells) == 5 * 8
+    assert cells_of_box(-5.0, 50.0, 2.0, 56.0) is None  # a region: searched without cells
