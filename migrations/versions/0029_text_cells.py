@@ -82,12 +82,22 @@ UP = [
     "CREATE FUNCTION venue_cell(lat double precision, lon double precision) RETURNS integer"
     " LANGUAGE sql IMMUTABLE PARALLEL SAFE AS"
     " $$ SELECT (floor((lat + 90) / 0.02) * 20000 + floor((lon + 180) / 0.02))::integer $$",
-    "ALTER TABLE group_words ADD COLUMN cell integer",
-    "UPDATE group_words AS w SET cell = venue_cell(v.lat, v.lon)"
-    " FROM groups AS g JOIN venues AS v ON v.id = g.venue_id WHERE g.id = w.group_id",
-    "DROP INDEX ix_group_words_word",
+    # The table is rebuilt rather than updated in place: at a million listings it holds
+    # some 20 million rows, and an UPDATE would write each twice over with its index
+    # entries; the key and the foreign key are made after the rows, in one pass each.
+    "CREATE TABLE group_words_with_cells ("
+    ' word text COLLATE "C" NOT NULL, group_id integer NOT NULL, cell integer)',
+    "INSERT INTO group_words_with_cells (word, group_id, cell)"
+    " SELECT w.word, w.group_id, venue_cell(v.lat, v.lon) FROM group_words AS w"
+    " JOIN groups AS g ON g.id = w.group_id LEFT JOIN venues AS v ON v.id = g.venue_id",
+    "DROP TABLE group_words",
+    "ALTER TABLE group_words_with_cells RENAME TO group_words",
+    "ALTER TABLE group_words ADD CONSTRAINT group_words_pkey PRIMARY KEY (group_id, word)",
+    "ALTER TABLE group_words ADD CONSTRAINT group_words_group_id_fkey"
+    " FOREIGN KEY (group_id) REFERENCES groups (id) ON DELETE CASCADE",
     # A word's groups in some cells (a search with a place), or in all (without one).
     "CREATE INDEX ix_group_words_word_cell ON group_words (word, cell, group_id)",
+    "ANALYZE group_words",
     _refresh(with_cells=True),
     _groups_changed(" OR n.venue_id IS DISTINCT FROM o.venue_id"),
     "CREATE FUNCTION group_search_venues_changed() RETURNS trigger LANGUAGE plpgsql AS $$"
