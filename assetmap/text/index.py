@@ -184,10 +184,13 @@ def join_index(statement: Any, backend: Backend, group_id: Any) -> Any:
 
 #: The grid of the text index's cells on PostgreSQL (migration 0029's ``venue_cell``):
 #: a cell is this many degrees a side, numbered row (latitude) by column (longitude).
-CELL_DEGREES = 0.02
-_CELL_COLUMNS = 20000
+CELL_DEGREES = 0.01
+_CELL_COLUMNS = 40000
+#: How far past the box its cells reach (degrees, about a centimetre): a venue on a cell's
+#: edge, which the database's arithmetic might round the other way, is never missed.
+_CELL_MARGIN = 1e-7
 #: A box needing more cells than this (a region rather than a neighbourhood: about a
-#: 50 km circle in London) is searched without them.
+#: 25 km circle in London) is searched without them.
 MAX_CELLS = 2500
 
 
@@ -200,12 +203,12 @@ def cell_of(lat: float, lon: float) -> int:
 def cells_of_box(
     min_lon: float, min_lat: float, max_lon: float, max_lat: float
 ) -> list[int] | None:
-    """The cells covering the box and a cell beyond it on every side (so a venue on a
-    cell's edge, which the database's arithmetic might round the other way, is never
-    missed); None if there are more than ``MAX_CELLS``."""
-    first, last = cell_of(min_lat, min_lon), cell_of(max_lat, max_lon)
-    rows = range(first // _CELL_COLUMNS - 1, last // _CELL_COLUMNS + 2)
-    columns = range(first % _CELL_COLUMNS - 1, last % _CELL_COLUMNS + 2)
+    """The cells covering the box (a centimetre beyond it on every side); None if there
+    are more than ``MAX_CELLS``."""
+    first = cell_of(min_lat - _CELL_MARGIN, min_lon - _CELL_MARGIN)
+    last = cell_of(max_lat + _CELL_MARGIN, max_lon + _CELL_MARGIN)
+    rows = range(first // _CELL_COLUMNS, last // _CELL_COLUMNS + 1)
+    columns = range(first % _CELL_COLUMNS, last % _CELL_COLUMNS + 1)
     if len(rows) * len(columns) > MAX_CELLS:
         return None
     return [row * _CELL_COLUMNS + column_ for row in rows for column_ in columns]

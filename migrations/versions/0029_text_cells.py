@@ -3,8 +3,8 @@
 A text search with a place asked the index for every group holding one of its words across
 the whole directory (228,000 rows for a craft word at a million listings) and kept those in
 the box. With the cell of the group's venue beside each word, and the key (word, cell,
-group), it asks only for the cells that cover the box. The cell is a square of 0.02 degrees
-of latitude and longitude (about 2.2 by 1.4 km in London); ``venue_cell`` computes it, and
+group), it asks only for the cells that cover the box. The cell is a square of 0.01 degrees
+of latitude and longitude (about 1.1 by 0.7 km in London); ``venue_cell`` computes it, and
 ``assetmap.text.index.cells_of_box`` does the same arithmetic for a search. A group with no
 venue has no cell (a search with a place never finds it). The words are rebuilt when a
 group moves to another venue and when a venue moves.
@@ -81,7 +81,7 @@ def _groups_changed(also: str) -> str:
 UP = [
     "CREATE FUNCTION venue_cell(lat double precision, lon double precision) RETURNS integer"
     " LANGUAGE sql IMMUTABLE PARALLEL SAFE AS"
-    " $$ SELECT (floor((lat + 90) / 0.02) * 20000 + floor((lon + 180) / 0.02))::integer $$",
+    " $$ SELECT (floor((lat + 90) / 0.01) * 40000 + floor((lon + 180) / 0.01))::integer $$",
     # The table is rebuilt rather than updated in place: at a million listings it holds
     # some 20 million rows, and an UPDATE would write each twice over with its index
     # entries; the key and the foreign key are made after the rows, in one pass each.

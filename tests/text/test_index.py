@@ -291,7 +291,9 @@ def test_the_cells_a_search_reads_are_those_the_database_gives_venues(database, 
             ).scalar_one()
             assert held == cell_of(lat, lon)
             assert held in cells_of_box(lon, lat, lon, lat)
-    # A box's cells cover it with a cell to spare on every side.
+    # A box's cells cover it, and no more: a 3 km circle's box in Camden.
     cells = cells_of_box(-0.1838, 51.5227, -0.0961, 51.5772)
-    assert len(cells) == 5 * 8
+    assert len(cells) == 6 * 10
+    assert cell_of(51.5227, -0.1838) in cells and cell_of(51.5772, -0.0961) in cells
+    assert cell_of(51.5772 + 0.01, -0.0961) not in cells
     assert cells_of_box(-5.0, 50.0, 2.0, 56.0) is None  # a region: searched without cells
