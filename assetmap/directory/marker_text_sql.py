@@ -15,6 +15,8 @@ SQLite's aggregates have no reliable order, so SpatiaLite keeps writing markers 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -29,6 +31,8 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.engine import Dialect
+from sqlalchemy.engine.interfaces import Compiled
 from sqlalchemy.sql.util import ClauseAdapter
 
 from assetmap.verification.policy import Freshness, freshness_condition, very_stale_condition
@@ -91,3 +95,43 @@ def page_text_statement(
     order = (page.c.distance_m, page.c.id) if near else (page.c.id,)
     text = func.string_agg(feature_text(page, periods, near), _text(",")).aggregate_order_by(*order)
     return select(func.count().label("returned"), text.label("features")).select_from(page)
+
+
+@dataclass(frozen=True)
+class DriverStatement:
+    """A statement compiled once into the driver's own SQL: executed with
+    ``exec_driver_sql``, it skips SQLAlchemy's per-execution compile-cache look-up, bind
+    processing and expansion of ``IN`` lists (a third of the call's CPU time). Each
+    expanding ``IN (…)`` list is one array parameter (``= ANY(%(name)s)``) instead."""
+
+    sql: str
+    compiled: Compiled
+    #: The expanding parameters, each with its type's bind processor (or None).
+    arrays: tuple[tuple[str, Callable[[Any], Any] | None], ...]
+
+    def parameters(self, values: dict[str, Any]) -> dict[str, Any]:
+        bound = dict(self.compiled.construct_params(values) or {})
+        for name, process in self.arrays:
+            items = bound[name]
+            bound[name] = [process(item) for item in items] if process else list(items)
+        return bound
+
+
+@functools.lru_cache(maxsize=256)
+def driver_statement(statement: Select[Any], dialect: Dialect) -> DriverStatement | None:
+    """``statement`` in the driver's SQL (PostgreSQL), or None if a part of it cannot be
+    (then execute it as usual)."""
+    compiled = statement.compile(dialect=dialect)
+    sql = compiled.string
+    arrays = []
+    for name, parameter in compiled.binds.items():
+        if not parameter.expanding:
+            continue
+        token = f" IN (__[POSTCOMPILE_{name}])"
+        if sql.count(token) != sql.count(f"__[POSTCOMPILE_{name}]"):
+            return None  # NOT IN, or another form: leave it to SQLAlchemy
+        sql = sql.replace(token, f" = ANY(%({name})s)")
+        arrays.append((name, parameter.type._cached_bind_processor(dialect)))
+    if "__[POSTCOMPILE_" in sql:
+        return None
+    return DriverStatement(sql, compiled, tuple(arrays))

@@ -30,7 +30,7 @@ from sqlalchemy import ColumnElement, Float, Integer, Select, bindparam, func, s
 from sqlalchemy.orm import Session
 
 from assetmap.db import Backend
-from assetmap.directory.marker_text_sql import page_text_statement
+from assetmap.directory.marker_text_sql import driver_statement, page_text_statement
 from assetmap.directory.queries import (
     GroupQuery,
     _conditions,
@@ -197,7 +197,12 @@ def search_markers(
         # PostgreSQL writes the Features (directory/marker_text_sql.py): one row comes back.
         values.update(policy.parameters(today))
         written = page_text_statement(statement, shape.expiry_periods, shape.near)
-        returned, text = connection.execute(written, values).one()
+        driver = driver_statement(written, connection.dialect)
+        if driver is None:
+            returned, text = connection.execute(written, values).one()
+        else:
+            found = connection.exec_driver_sql(driver.sql, driver.parameters(values))
+            returned, text = found.one()
         page = MarkerPage(text or "", returned, None)
     else:
         classify, very_stale = policy.classifier(today), policy.very_stale_test(today)
