@@ -196,7 +196,7 @@ def search_markers(
     if backend is Backend.POSTGIS if in_sql is None else in_sql:
         # PostgreSQL writes the Features (directory/marker_text_sql.py): one row comes back.
         values.update(policy.parameters(today))
-        written = page_text_statement(statement, shape.expiry_periods, shape.near)
+        written = page_text_statement(statement, policy.shorter_periods, shape.near)
         driver = driver_statement(written, connection.dialect)
         if driver is None:
             returned, text = connection.execute(written, values).one()
