@@ -15,6 +15,7 @@ SQLite's aggregates have no reliable order, so SpatiaLite keeps writing markers 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +28,7 @@ from sqlalchemy import (
     case,
     cast,
     func,
-    literal,
+    literal_column,
     or_,
     select,
 )
@@ -39,7 +40,9 @@ from assetmap.verification.policy import Freshness, freshness_condition, very_st
 
 
 def _text(value: str) -> ColumnElement[str]:
-    return literal(value, Text)
+    """A constant of the statement, written into its SQL (not a parameter to send each time)."""
+    assert "'" not in value and "%" not in value and "\\" not in value
+    return literal_column(f"'{value}'", Text)
 
 
 def feature_text(page: Any, periods: tuple[int, ...], near: bool) -> ColumnElement[str]:
@@ -108,13 +111,20 @@ class DriverStatement:
     compiled: Compiled
     #: The expanding parameters, each with its type's bind processor (or None).
     arrays: tuple[tuple[str, Callable[[Any], Any] | None], ...]
+    #: Each parameter's short name in ``sql``: psycopg caches its parsing of a statement only
+    #: up to 4,096 characters, and SQLAlchemy's names (``ST_MakeEnvelope_2``) put a ``near``
+    #: page's just past that, to be parsed again on every request.
+    short: tuple[tuple[str, str], ...]
 
     def parameters(self, values: dict[str, Any]) -> dict[str, Any]:
-        bound = dict(self.compiled.construct_params(values) or {})
+        bound = self.compiled.construct_params(values) or {}
         for name, process in self.arrays:
             items = bound[name]
             bound[name] = [process(item) for item in items] if process else list(items)
-        return bound
+        return {short: bound[name] for name, short in self.short}
+
+
+_PARAMETER = re.compile(r"%\((\w+)\)s")
 
 
 @functools.lru_cache(maxsize=256)
@@ -124,7 +134,11 @@ def driver_statement(statement: Select[Any], dialect: Dialect) -> DriverStatemen
     compiled = statement.compile(dialect=dialect)
     sql = compiled.string
     arrays = []
-    for name, parameter in compiled.binds.items():
+    names: list[str] = []  # as rendered, in the order of first use
+    for parameter, name in compiled.bind_names.items():  # type: ignore[attr-defined]
+        if name in names:
+            continue
+        names.append(name)
         if not parameter.expanding:
             continue
         token = f" IN (__[POSTCOMPILE_{name}])"
@@ -134,4 +148,11 @@ def driver_statement(statement: Select[Any], dialect: Dialect) -> DriverStatemen
         arrays.append((name, parameter.type._cached_bind_processor(dialect)))
     if "__[POSTCOMPILE_" in sql:
         return None
-    return DriverStatement(sql, compiled, tuple(arrays))
+    short = tuple((name, f"p{n}_") for n, name in enumerate(names))
+    if {name for _, name in short} & set(names):
+        return None
+    for name, name_in_sql in short:
+        sql = sql.replace(f"%({name})s", f"%({name_in_sql})s")
+    if not set(_PARAMETER.findall(sql)) <= {name for _, name in short}:
+        return None  # a parameter not renamed: leave it to SQLAlchemy
+    return DriverStatement(sql, compiled, tuple(arrays), short)

@@ -117,3 +117,23 @@ def test_every_marker_shape_runs_as_the_drivers_own_sql(database, backend):
             driver = driver_statement(written, connection.dialect)
             assert driver is not None
             assert "POSTCOMPILE" not in driver.sql
+
+
+@pytest.mark.parametrize("where", ["bbox", "near"])
+def test_the_maps_own_pages_are_short_enough_for_psycopg_to_parse_once(database, backend, where):
+    """psycopg caches its parsing of a statement only up to 4,096 characters and 50
+    parameters: past that it parses a ``near`` page's SQL again on every request."""
+    if backend is not Backend.POSTGIS:
+        pytest.skip("the driver's SQL is PostgreSQL's")
+    policy = FreshnessPolicy()
+    query = (
+        GroupQuery(bbox=BBox(-0.16, 51.53, -0.12, 51.56), limit=100)
+        if where == "bbox"
+        else GroupQuery(near=Point(*CENTRE), radius_m=1000, limit=100)
+    )
+    shape = _Shape.of(query, backend, policy)
+    written = page_text_statement(_marker_statement(shape), policy.shorter_periods, shape.near)
+    with database.engine.connect() as connection:
+        driver = driver_statement(written, connection.dialect)
+    assert driver is not None
+    assert len(driver.sql) <= 4096 and len(driver.short) <= 50
