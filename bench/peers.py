@@ -317,15 +317,18 @@ def pygeoapi_command(
 def start(
     command: tuple[list[str], dict[str, str]], port: int, probe: str
 ) -> subprocess.Popen[bytes]:
-    """Start a server and wait until ``probe`` answers 200."""
+    """Start a server and wait until ``probe`` answers 200.
+
+    Its stderr goes to a file, never a pipe nobody reads: ``assetmap serve`` writes a line
+    per request there, and a full pipe (64 KB, a few hundred requests) would stall it."""
     argv, env = command
-    process = subprocess.Popen(
-        argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    log = tempfile.TemporaryFile()  # noqa: SIM115 -- the child holds it while it runs
+    process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{argv[0]} exited: {process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+            log.seek(0)
+            raise RuntimeError(f"{argv[0]} exited: {log.read().decode()[-2000:]}")
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             connection.request("GET", probe)

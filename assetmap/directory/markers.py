@@ -30,6 +30,7 @@ from sqlalchemy import ColumnElement, Float, Integer, Select, bindparam, func, s
 from sqlalchemy.orm import Session
 
 from assetmap.db import Backend
+from assetmap.directory.marker_text_sql import driver_statement, page_text_statement
 from assetmap.directory.queries import (
     GroupQuery,
     _conditions,
@@ -39,7 +40,7 @@ from assetmap.directory.queries import (
     _Shape,
     search_text_page,
 )
-from assetmap.geo.spatial import EARTH_RADIUS_M, circle_bbox, spatial_dialect
+from assetmap.geo.spatial import EARTH_RADIUS_M, PostGISDialect, circle_bbox, spatial_dialect
 from assetmap.models import Group, Venue
 from assetmap.verification.policy import FACT_COLUMNS, FreshnessPolicy
 
@@ -50,11 +51,17 @@ MARKER_PROPERTIES = ("name", "status", "freshness", "very_stale")
 
 @dataclass(frozen=True)
 class MarkerPage:
-    """One page of markers as GeoJSON Feature texts, and the count when it was free."""
+    """One page of markers: their GeoJSON Features' texts joined by commas, how many, and
+    the count of every match when it was free."""
 
-    features: list[str]
+    features_text: str
+    returned: int
     #: None when the page is full: there may be more (follow ``next``).
     number_matched: int | None
+
+    @classmethod
+    def of(cls, features: list[str], number_matched: int | None) -> MarkerPage:
+        return cls(",".join(features), len(features), number_matched)
 
 
 _COLUMNS: tuple[Any, ...] = (
@@ -99,8 +106,11 @@ def _within_nearest_bound(shape: _Shape) -> list[ColumnElement[bool]]:
     scale (``near_lon_per_lat``): never smaller, so never a row lost.
     """
     lat, lon = bindparam("lat", type_=Float), bindparam("lon", type_=Float)
+    # An upper bound of each candidate's distance bounds the page as surely as the distance
+    # itself, and the sphere's costs a quarter of the spheroid's.
+    reach = PostGISDialect().distance_bound_m(lat, lon)
     nearest = (
-        _joined(select(_distance(shape).label("distance_m")).select_from(Group), shape)
+        _joined(select(reach.label("distance_m")).select_from(Group), shape)
         .where(*_conditions(shape))
         .order_by(spatial_dialect(shape.backend).nearest_first(lat, lon))
         .limit(bindparam("nearest_n", type_=Integer))
@@ -168,29 +178,51 @@ def search_markers(
     backend: Backend,
     policy: FreshnessPolicy,
     today: dt.date,
+    *,
+    in_sql: bool | None = None,
 ) -> MarkerPage:
-    """The markers of the groups ``search_groups`` would list for ``query``, in its order."""
+    """The markers of the groups ``search_groups`` would list for ``query``, in its order.
+
+    ``in_sql``: whether the database writes the Features' text (by default PostGIS does,
+    SpatiaLite has no ordered aggregate); the two are the same text, which a test checks."""
     if query.q:
         return _text_markers(session, query, backend, policy, today)
-    classify, very_stale = policy.classifier(today), policy.very_stale_test(today)
     shape = _Shape.of(query, backend, policy)
     # Core on the session's connection: the ORM's per-statement work is most of what a page
     # of narrow rows would cost otherwise.
     values = _nearest_values(query, _parameters(query, policy, today))
-    rows = session.connection().execute(_marker_statement(shape), values).all()
-    features = [
-        marker_text(
-            row,
-            classify(row),
-            very_stale(row),
-            row.distance_m if query.near is not None else None,
+    statement = _marker_statement(shape)
+    connection = session.connection()
+    if backend is Backend.POSTGIS if in_sql is None else in_sql:
+        # PostgreSQL writes the Features (directory/marker_text_sql.py): one row comes back.
+        values.update(policy.parameters(today))
+        written = page_text_statement(statement, policy.shorter_periods, shape.near)
+        driver = driver_statement(written, connection.dialect)
+        if driver is None:
+            returned, text = connection.execute(written, values).one()
+        else:
+            found = connection.exec_driver_sql(driver.sql, driver.parameters(values))
+            returned, text = found.one()
+        page = MarkerPage(text or "", returned, None)
+    else:
+        classify, very_stale = policy.classifier(today), policy.very_stale_test(today)
+        rows = connection.execute(statement, values).all()
+        page = MarkerPage.of(
+            [
+                marker_text(
+                    row,
+                    classify(row),
+                    very_stale(row),
+                    row.distance_m if query.near is not None else None,
+                )
+                for row in rows
+            ],
+            None,
         )
-        for row in rows
-    ]
-    matched = None if len(rows) == query.limit else query.offset + len(rows)
-    if not rows and query.offset:
+    matched = None if page.returned == query.limit else query.offset + page.returned
+    if not page.returned and query.offset:
         matched = None  # paged past the end: how far is not known without counting
-    return MarkerPage(features, matched)
+    return MarkerPage(page.features_text, page.returned, matched)
 
 
 def _text_markers(
@@ -209,4 +241,4 @@ def _text_markers(
         for i in page.ids
         if i in rows
     ]
-    return MarkerPage(features, page.number_matched)
+    return MarkerPage.of(features, page.number_matched)

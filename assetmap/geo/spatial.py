@@ -132,6 +132,11 @@ class SpatiaLiteDialect:
         return dlat * dlat + dlon * dlon
 
 
+#: How far past the sphere's distance the spheroid's may be, with room to spare: the two
+#: differ by at most about 0.56% (the flattening, 1/298, and its share of the mean radius).
+SPHERE_TO_SPHEROID_SLACK = 1.01
+
+
 class PostGISDialect:
     def venues_in_box(
         self, min_lon: Coordinate, min_lat: Coordinate, max_lon: Coordinate, max_lat: Coordinate
@@ -142,6 +147,13 @@ class PostGISDialect:
     def distance_m(self, lat: Coordinate, lon: Coordinate) -> ColumnElement[float]:
         origin = func.ST_SetSRID(func.ST_MakePoint(lon, lat), SRID)
         return func.ST_Distance(func.geography(Venue.location), func.geography(origin), True)
+
+    def distance_bound_m(self, lat: Coordinate, lon: Coordinate) -> ColumnElement[float]:
+        """At least ``distance_m`` for every venue, at a quarter of its cost: the distance on
+        PostGIS's sphere (the spheroid's geodesic is within 0.6% of it) plus 1%."""
+        origin = func.ST_SetSRID(func.ST_MakePoint(lon, lat), SRID)
+        sphere = func.ST_Distance(func.geography(Venue.location), func.geography(origin), False)
+        return sphere * SPHERE_TO_SPHEROID_SLACK
 
     def nearest_first(self, lat: Coordinate, lon: Coordinate) -> ColumnElement[Any]:
         # The GiST index walks venues in this (planar, degrees) order and stops at the LIMIT.

@@ -170,9 +170,7 @@ class FreshnessPolicy:
         return freshness_condition(state, self.shorter_periods)
 
     def very_stale_condition(self) -> ColumnElement[bool]:
-        verified = Group.last_verified_at
-        very_stale_from = _cutoff_expression("very_stale_from", self.shorter_periods)
-        return or_(verified.is_(None), verified <= very_stale_from)
+        return very_stale_condition(self.shorter_periods)
 
     def parameters(self, today: dt.date) -> dict[str, dt.date]:
         """The values of the bind parameters ``condition`` uses, on ``today``."""
@@ -200,6 +198,14 @@ def freshness_condition(state: Freshness, periods: tuple[int, ...] = ()) -> Colu
     if state is Freshness.DUE:
         return and_(verified > stale_from, or_(verified <= due_from, flagged))
     return or_(verified.is_(None), verified <= stale_from)
+
+
+def very_stale_condition(periods: tuple[int, ...] = ()) -> ColumnElement[bool]:
+    """A SQL condition on ``groups`` selecting the very stale, for a policy whose shorter
+    expiry periods are ``periods``; bind the policy's ``parameters(today)``."""
+    verified = Group.last_verified_at
+    very_stale_from = _cutoff_expression("very_stale_from", periods)
+    return or_(verified.is_(None), verified <= very_stale_from)
 
 
 def _cutoff_expression(name: str, periods: tuple[int, ...]) -> ColumnElement[Any]:

@@ -57,13 +57,13 @@ def list_groups() -> ResponseReturnValue:
 
 def _markers(session: Session, query: GroupQuery) -> Response:
     markers = search_markers(session, query, backend(), freshness_policy(), now().date())
-    returned = len(markers.features)
+    returned = markers.returned
     head: dict[str, Any] = {"type": "FeatureCollection"}
     if markers.number_matched is not None:
         head["numberMatched"] = markers.number_matched
     head["numberReturned"] = returned
     head["links"] = _page_links(query.offset, query.limit, returned, markers.number_matched)
-    return _geojson(f'{json.dumps(head)[:-1]},"features":[{",".join(markers.features)}]}}')
+    return _geojson(f'{json.dumps(head)[:-1]},"features":[{markers.features_text}]}}')
 
 
 def _geojson(body: str) -> Response:
