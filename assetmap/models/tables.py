@@ -244,6 +244,13 @@ class Group(Base):
         # SQLite only (migrations 0003, 0025): a covering index of what the matcher reads of each
         # group near a person, so it never reads the rows (which hold the stored document).
         Index("ix_groups_matching", *_MATCHING_COLUMNS).ddl_if(dialect="sqlite"),
+        # PostgreSQL only (migration 0029): the same but the texts, by venue with the rest as
+        # INCLUDE, so judging the groups near a person (without interests) is index-only there.
+        Index(
+            "ix_groups_judging",
+            "venue_id",
+            postgresql_include=["id", *_MATCHING_COLUMNS[1:-2]],
+        ).ddl_if(dialect="postgresql"),
         # Imports find a record with no id of its own by name (migration 0021).
         Index("ix_groups_name", "name"),
     )
