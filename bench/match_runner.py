@@ -1,6 +1,6 @@
 """Answer match requests in a process of its own, on whichever ``assetmap`` is importable.
 
-    PYTHONPATH=<tree> python bench/match_runner.py URL
+    PYTHONPATH=<tree> python bench/match_runner.py URL [--read-only]
 
 Started by ``bench.matching`` once for this tree and (``--match-before``) once for a
 checkout of the code before a change, each on its own copy of the same data, and asked the
@@ -8,6 +8,8 @@ same requests in turn, so that both are measured side by side (a busy machine sl
 alike). It only calls what the match endpoint calls (``parse_match_request``, ``run_match``,
 ``result_json``), which both trees have. Each line in is a JSON request body; each line out
 is JSON: the time in ms, what was considered, and the top results as (id, score).
+With ``--read-only`` it writes nothing (an uncounted match records nothing, and the unmet-need
+rows are not cleared at the end), for a shared database that must not change.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from assetmap.verification.policy import FreshnessPolicy
 from assetmap.web.api.match import result_json
 
 
-def serve(url: str) -> None:
+def serve(url: str, read_only: bool = False) -> None:
     config = Config(database_url=url, secret_key="bench", tile_url="")
     database = Database(config)
     policy, travel = FreshnessPolicy.from_config(config), travel_provider_for(config)
@@ -61,11 +63,12 @@ def serve(url: str) -> None:
             "top": [[r["group"]["id"], r["score"]] for r in answer["results"]],
         }
         print(json.dumps(reply), flush=True)
-    # The benchmark's searches are not demand: leave no unmet-need rows behind.
-    with database.engine.begin() as connection:
-        connection.execute(delete(UnmetNeed))
+    if not read_only:
+        # The benchmark's searches are not demand: leave no unmet-need rows behind.
+        with database.engine.begin() as connection:
+            connection.execute(delete(UnmetNeed))
     database.dispose()
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1])
+    serve(sys.argv[1], read_only="--read-only" in sys.argv[2:])

@@ -110,9 +110,9 @@ def _pct(values: list[float], q: float) -> float:
 class _Runner:
     """A match runner process on ``tree``'s assetmap (see ``bench/match_runner.py``)."""
 
-    def __init__(self, tree: Path, url: str) -> None:
+    def __init__(self, tree: Path, url: str, read_only: bool = False) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, str(RUNNER), url],
+            [sys.executable, str(RUNNER), url, *(["--read-only"] if read_only else [])],
             env={**os.environ, "PYTHONPATH": str(tree)},
             cwd=tree,
             stdin=subprocess.PIPE,
@@ -145,11 +145,15 @@ def _places(url: str, rounds: int) -> list[tuple[float, float]]:
     return [(v.lat, v.lon) for v in random.Random(11).sample(venues, rounds)]
 
 
-def _timed(runners: list[_Runner], places: list[tuple[float, float]]) -> list[list[dict[str, Any]]]:
-    """Per profile and runner: the first pass's and second pass's answers, asked in turn
-    (the order swapped at each place, so neither always goes first)."""
+def _timed(
+    runners: list[_Runner],
+    places: list[tuple[float, float]],
+    profiles: list[tuple[str, dict[str, Any]]] | None = None,
+) -> list[list[dict[str, Any]]]:
+    """Per profile (default ``PROFILES``) and runner: the first pass's and second pass's
+    answers, asked in turn (the order swapped at each place, so neither always goes first)."""
     found: list[list[dict[str, Any]]] = []
-    for _, profile in PROFILES:
+    for _, profile in PROFILES if profiles is None else profiles:
         passes: list[list[list[dict[str, Any]]]] = [[[], []] for _ in runners]
         for second in (0, 1):
             for at, (lat, lon) in enumerate(places):

@@ -125,7 +125,7 @@ class Search:
                     self.km2 <= radius * radius,
                 )
             )
-        if self.pickup_km > 0:
+        if self.pickup_beyond_reach:
             # Through the venues' spatial index and the index of groups that collect people
             # (by venue): only the few whose transport reaches the person have their rows read.
             box = circle_bbox(self.origin, self.pickup_km * 1000)
@@ -141,6 +141,19 @@ class Search:
             )
             parts.append((Group.id.in_(collecting),))
         return parts
+
+    @property
+    def pickup_beyond_reach(self) -> bool:
+        """Whether a group's door-to-door transport could reach the person from a venue
+        outside the first way in (the reach and its near misses). When that circle holds the
+        longest pickup radius, with room for the flat-earth margin and the box's widening,
+        every group whose transport reaches the person is in it already, and the second way
+        in (a probe of every venue within that radius: most of the judging of a short walk)
+        would find nothing."""
+        if self.pickup_km <= 0:
+            return False
+        covered = self.reach_km * NEAR_MISS
+        return self.reach_km <= 0 or covered < self.pickup_km * FLAT_EARTH_MARGIN**2
 
     def beyond_reach(self) -> ColumnElement[bool]:
         """Further than any journey in budget, and not collected from the door. The cut is

@@ -45,7 +45,7 @@ from assetmap.matching.near import (
 from assetmap.matching.notes import LeftOutCode, Note
 from assetmap.matching.outing import Outing, outing_of
 from assetmap.matching.profile import Profile, profile_query, with_departure
-from assetmap.matching.results import MatchResult, Option, RuledOut, Travel
+from assetmap.matching.results import Components, MatchResult, Option, RuledOut, Travel
 from assetmap.matching.stops import stop_from_home_m
 from assetmap.matching.unmet import UNMET_BELOW, record_unmet_need
 from assetmap.models import Category, Group, Status
@@ -76,8 +76,6 @@ DEFAULT_PICKUP_RADIUS_KM = 25.0
 MAX_SCORED = 2000
 #: A kept group's places until the referrals are counted (``_judge_places``).
 NO_PLACES = Places(free=None, held=0, complex_free=None)
-#: A kept group's score parts until it is scored.
-NO_PARTS = scoring.components(0, 0, 0, Freshness.FRESH)
 
 
 def match(
@@ -224,8 +222,8 @@ class _Ranked:
         "minutes",
         "mode",
         "outing",
-        "parts",
         "places",
+        "raw",
         "row",
         "score",
         "sessions",
@@ -248,8 +246,16 @@ class _Ranked:
         self.outing: Outing | None = None
         self.freshness = Freshness.FRESH
         self.very_stale = False
-        self.parts = NO_PARTS
+        self.raw = (0.0, 0.0, 0.0)  # the interest, travel and capacity parts, unrounded
         self.score = 0.0
+
+    @property
+    def parts(self) -> Components:
+        """The score's parts, as the answer shows them (built only for the chosen few)."""
+        interest, travel, capacity = self.raw
+        return scoring.components(
+            interest, travel, capacity, self.freshness, very_stale=self.very_stale
+        )
 
 
 def _rank(
@@ -316,15 +322,14 @@ def _rank(
             wants_category=bool(profile.categories),
         )
         full = r.row.status is Status.WAITING_LIST or r.spare == 0
-        r.parts = scoring.components(
+        r.raw = (
             interest,
             scoring.travel_score(r.minutes, budget, r.mode is Mode.DOOR_TO_DOOR),
             scoring.capacity_score(r.spare, full, r.row.waiting_list),
-            r.freshness,
-            very_stale=r.very_stale,
         )
         close = outing_limit is not None and r.outing is not None and r.outing.close(outing_limit)
-        r.score = scoring.total(r.parts, very_stale=r.very_stale, outing_close=close)
+        # The score alone: the parts are built for the chosen few (``_Ranked.parts``).
+        r.score = scoring.score(*r.raw, r.freshness, very_stale=r.very_stale, outing_close=close)
     kept.sort(key=lambda r: (-r.score, r.minutes, -(r.spare or 0), r.row.id))
     return kept, journeys
 
@@ -372,9 +377,20 @@ def _judge_places(
     one (more support than it ordinarily gives): counted under "complexity", as the SQL
     counts a group with none."""
     holds = holds_for(session, [r.row.id for r in kept], now)
+    # Most groups have no referral holding a place: their places depend on their own three
+    # counts alone, so those are worked out once per distinct counts (Places is immutable).
+    unheld: dict[tuple[int | None, int | None, int | None], Places] = {}
     fits = []
     for r in kept:
-        r.places = explain.places_of(r.row, holds.get(r.row.id, NO_HOLDS))
+        held = holds.get(r.row.id)
+        if held is None:
+            key = (r.row.total_places, r.row.places_taken, r.row.complex_needs_places)
+            places = unheld.get(key)
+            if places is None:
+                places = unheld[key] = explain.places_of(r.row, NO_HOLDS)
+            r.places = places
+        else:
+            r.places = explain.places_of(r.row, held)
         r.spare = r.places.free
         needs_place = profile.complexity > (r.row.complexity_supported or 1)
         if needs_place and r.places.complex_free == 0:

@@ -90,7 +90,7 @@ class Venue(Base):
     __table_args__ = (Index("ix_venues_name", "name", "postcode"),)
 
 
-#: The columns of the SQLite-only covering index ix_groups_matching, in migration 0003's order.
+#: SQLite's covering index ix_groups_matching (0003's order); PostgreSQL's less the texts.
 _MATCHING_COLUMNS: tuple[str, ...] = (
     "venue_id",
     "status",
@@ -108,6 +108,7 @@ _MATCHING_COLUMNS: tuple[str, ...] = (
     "name",
     "description",
 )
+_JUDGING = ["id", *_MATCHING_COLUMNS[1:-2]]
 
 
 class Group(Base):
@@ -163,8 +164,7 @@ class Group(Base):
     rail_station_name: Mapped[str | None] = mapped_column(String(200))
     rail_station_distance_m: Mapped[int | None]
     parking: MaybeBool
-    # Indexed with the radius and venue (migration 0003): the matcher looks up groups whose
-    # transport could reach a person far away.
+    # Indexed with radius and venue (0003): whose transport could reach a person far away.
     door_to_door_available: MaybeBool
     door_to_door_radius_km: Mapped[float | None]
     door_to_door_notes: Mapped[str] = mapped_column(String(500), default="")
@@ -232,8 +232,7 @@ class Group(Base):
             "door_to_door_radius_km",
             "venue_id",
         ),
-        # PostgreSQL only (migration 0025): the groups that collect people from home, by venue,
-        # so the matcher probes it per venue near a person and never reads the others' rows.
+        # PostgreSQL only (0025): who collects people from home, by venue, for the matcher.
         Index(
             "ix_groups_pickup",
             "venue_id",
@@ -241,9 +240,11 @@ class Group(Base):
             "id",
             postgresql_where=text("door_to_door_available IS true"),
         ).ddl_if(dialect="postgresql"),
-        # SQLite only (migrations 0003, 0025): a covering index of what the matcher reads of each
-        # group near a person, so it never reads the rows (which hold the stored document).
+        # What the matcher judges of a group, so no row (with its document) is read (0003, 0030).
         Index("ix_groups_matching", *_MATCHING_COLUMNS).ddl_if(dialect="sqlite"),
+        Index("ix_groups_judging", "venue_id", postgresql_include=_JUDGING).ddl_if(
+            dialect="postgresql"
+        ),
         # Imports find a record with no id of its own by name (migration 0021).
         Index("ix_groups_name", "name"),
     )
