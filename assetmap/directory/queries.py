@@ -44,7 +44,6 @@ from assetmap.models import (
     Venue,
 )
 from assetmap.text.index import (
-    INTEREST_SEPARATOR,
     cells_of_box,
     found_by_index,
     found_in_cells,
@@ -52,8 +51,9 @@ from assetmap.text.index import (
     interests_column,
     join_index,
     search_expression,
+    text_candidates,
 )
-from assetmap.text.ranking import Candidate, rank_text
+from assetmap.text.ranking import rank_text
 from assetmap.verification.policy import (
     FACT_COLUMNS,
     Freshness,
@@ -436,29 +436,6 @@ def _candidate_rows(
         if len(rows) == values["candidates"]:
             return rows
     return session.execute(statement, values).all()
-
-
-def text_candidates(session: Session, rows: Sequence[Any]) -> list[Candidate]:
-    """Rows with ``id``, ``name`` and ``description`` as the text ranking sees them, each
-    with its interests: from the rows' ``interests`` (``text.index.interests_column``) if
-    they have it, else one query per 500 groups."""
-    if rows and "interests" in rows[0]._fields:
-        at = rows[0]._fields.index("interests")
-        split = INTEREST_SEPARATOR
-        return [
-            Candidate(row[0], row[1], row[2], tuple(row[at].split(split)) if row[at] else ())
-            for row in rows
-        ]
-    interests: dict[int, list[str]] = {row.id: [] for row in rows}
-    ids = list(interests)
-    for start in range(0, len(ids), 500):
-        for group_id, interest in session.execute(
-            select(GroupInterest.group_id, GroupInterest.interest).where(
-                GroupInterest.group_id.in_(ids[start : start + 500])
-            )
-        ):
-            interests[group_id].append(interest)
-    return [Candidate(row.id, row.name, row.description, tuple(interests[row.id])) for row in rows]
 
 
 def _search_text(

@@ -25,7 +25,7 @@ from sqlalchemy import ColumnElement, Float, bindparam, func, literal, select
 from sqlalchemy.orm import Session
 
 from assetmap.db import Backend
-from assetmap.directory.queries import TEXT_CANDIDATES, text_candidates
+from assetmap.directory.queries import TEXT_CANDIDATES
 from assetmap.errors import NotFound, ValidationError
 from assetmap.geo.geocoders import locate_postcode
 from assetmap.geo.interfaces import Geocoder
@@ -55,7 +55,13 @@ from assetmap.models import (
     Status,
     Venue,
 )
-from assetmap.text.index import index_order, interests_column, join_index, search_expression
+from assetmap.text.index import (
+    index_order,
+    interests_column,
+    join_index,
+    search_expression,
+    text_candidates,
+)
 from assetmap.text.ranking import rank_text
 
 PROFILE_URL = "https://openreferraluk.org/"

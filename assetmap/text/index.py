@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from assetmap.db import Backend
 from assetmap.models import Group, GroupInterest
-from assetmap.text.ranking import scoring_words
+from assetmap.text.ranking import Candidate, scoring_words
 from assetmap.text.words import (
     LEXICON,
     distinctive_words,
@@ -261,3 +261,26 @@ def interests_column(backend: Backend) -> ColumnElement[str]:
         else func.group_concat(GroupInterest.interest, INTEREST_SEPARATOR)
     ).where(GroupInterest.group_id == Group.id)
     return picked.scalar_subquery()
+
+
+def text_candidates(session: Session, rows: Sequence[Any]) -> list[Candidate]:
+    """Rows with ``id``, ``name`` and ``description`` as the text ranking sees them, each
+    with its interests: from the rows' ``interests`` (``interests_column``) if
+    they have it, else one query per 500 groups."""
+    if rows and "interests" in rows[0]._fields:
+        at = rows[0]._fields.index("interests")
+        split = INTEREST_SEPARATOR
+        return [
+            Candidate(row[0], row[1], row[2], tuple(row[at].split(split)) if row[at] else ())
+            for row in rows
+        ]
+    interests: dict[int, list[str]] = {row.id: [] for row in rows}
+    ids = list(interests)
+    for start in range(0, len(ids), 500):
+        for group_id, interest in session.execute(
+            select(GroupInterest.group_id, GroupInterest.interest).where(
+                GroupInterest.group_id.in_(ids[start : start + 500])
+            )
+        ):
+            interests[group_id].append(interest)
+    return [Candidate(row.id, row.name, row.description, tuple(interests[row.id])) for row in rows]
