@@ -182,6 +182,14 @@ def join_index(statement: Any, backend: Backend, group_id: Any) -> Any:
     )
 
 
+def sorted_matches() -> Any:
+    """The groups the index finds for the bound ``text_match`` (PostgreSQL), each once, as
+    a subquery with ``group_id`` in that order: what a search with no place walks until its
+    LIMIT."""
+    found = _found_ids(Backend.POSTGIS).distinct().order_by(_group_words.c.group_id)
+    return found.subquery("found")
+
+
 #: The grid of the text index's cells on PostgreSQL (migration 0029's ``venue_cell``):
 #: a cell is this many degrees a side, numbered row (latitude) by column (longitude).
 CELL_DEGREES = 0.01

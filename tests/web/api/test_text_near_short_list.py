@@ -83,15 +83,19 @@ def _short_list_passes(client, query) -> tuple[list[int], int]:
     return found, len(statements)
 
 
-@pytest.mark.parametrize(("radius_km", "passes"), [(5, 1), (0.8, 2)])
-def test_the_inner_half_of_a_wide_circle_is_tried_first(
-    client, knitters, monkeypatch, radius_km, passes
-):
-    """The half circle holds the short list at 5 km (one pass); at 0.8 km it does not, and
-    the whole circle is measured after it (two). Either way the list is the nearest."""
+@pytest.mark.parametrize("radius_km", [5, 2.5, 0.8])
+def test_smaller_circles_of_a_wide_one_are_tried_first(client, knitters, monkeypatch, radius_km):
+    """A quarter of the radius, then a half, then the whole: the first circle that holds the
+    short list ends the search, and the list is the nearest either way."""
     monkeypatch.setattr(queries, "NARROW_FROM_M", 0.0)
-    near = f"near={CENTRE[0]},{CENTRE[1]}&radius_km={radius_km}"
-    found, ran = _short_list_passes(client, f"q=knitting&{near}&limit=100")
+    near = f"near={CENTRE[0]},{CENTRE[1]}"
+    every = _features(client, f"{near}&radius_km=5&limit=100")
+    knitting = [d for _, name, d in every if name.startswith("Knitting")]
+    circles = [radius_km * 1000 * f for f in queries.INNER_FRACTIONS]
+    held = [sum(d <= r for d in knitting) >= SHORT_LIST for r in circles]
+    passes = held.index(True) + 1 if True in held else len(circles) + 1
+    query = f"q=knitting&{near}&radius_km={radius_km}&limit=100"
+    found, ran = _short_list_passes(client, query)
     monkeypatch.setattr(queries, "NARROW_FROM_M", 1e9)
-    assert found == _short_list_passes(client, f"q=knitting&{near}&limit=100")[0]
+    assert found == _short_list_passes(client, query)[0]
     assert ran == passes
