@@ -374,11 +374,11 @@ def _candidate_statement(shape: _Shape) -> Select[Any]:
         if shape.bbox:  # the box leads, the index's matches are looked up
             matched = found_by_index(shape.backend, Group.id)
             statement = _joined(statement, shape).where(*_conditions(shape), matched)
-            return statement.order_by(Group.id).limit(bindparam("candidates", type_=Integer))
+            return statement.order_by(Group.id).limit(limit)
         statement = join_index(statement.where(*_conditions(shape)), shape.backend, Group.id)
         # The index's own order alone (a second key would sort every match first).
         statement = statement.order_by(*(index_order(shape.backend) or (Group.id,)))
-        return statement.limit(bindparam("candidates", type_=Integer))
+        return statement.limit(limit)
     # With a place, measured once each (materialised), either
     # - on PostgreSQL, the index's matches in the cells covering the box, each then tested
     #   for the box and the other filters (the index leads), or

@@ -175,7 +175,7 @@ def join_index(statement: Any, backend: Backend, group_id: Any) -> Any:
     if backend is Backend.POSTGIS:
         # The matches' ids sorted once and joined in that order, so a LIMIT by group id
         # stops after the first groups that pass the other filters, not after all of them.
-        found = _found_ids(backend).distinct().order_by(_group_words.c.group_id).subquery("found")
+        found = sorted_matches()
         return statement.join(found, found.c.group_id == group_id)
     return statement.join(_group_text, _group_text.c.rowid == group_id).where(
         literal_column("group_text").op("MATCH")(bindparam("text_match"))
