@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from assetmap.db import Backend
+from assetmap.directory import inner_circles
 from assetmap.directory.documents import feature_text
 from assetmap.directory.sessions import meets_soon_condition, meets_soon_parameters
 from assetmap.geo.spatial import BBox, Point, circle_bbox, spatial_dialect
@@ -408,47 +409,20 @@ def _candidate_statement(shape: _Shape) -> Select[Any]:
     )
 
 
-#: Radii from which a text search with a place first looks for its short list in the
-#: inner half of the circle: at 100,000 listings a 3 km circle holds fewer matches than the
-#: list (the first pass would be wasted), a 10 km one thousands (the half circle's box is a
-#: quarter of the whole's, and holds the nearest thousand).
-NARROW_FROM_M = 5000.0
-
-
-def _within(centre: Point, radius_m: float, values: dict[str, Any]) -> dict[str, Any]:
-    """``values`` for the circle of ``radius_m`` round ``centre``: its box and radius (and
-    the index's cells covering it, if the statement reads them)."""
-    box = circle_bbox(centre, radius_m)
-    corners = {f"near_{corner}": getattr(box, corner) for corner in _CORNERS}
-    narrowed = {**values, **corners, "radius_m": radius_m}
-    if "text_cells" in values:
-        narrowed["text_cells"] = cells_of_box(box.min_lon, box.min_lat, box.max_lon, box.max_lat)
-    return narrowed
-
-
-#: The fractions of a wide circle's radius tried, in turn, before the whole circle. A half
-#: holds a 10 km circle's thousand nearest matches at 100,000 listings. A quarter would
-#: at a million, but trying it first made the 100,000 case 1.3-1.6x slower (each pass has
-#: a fixed cost: the text index's side is read again).
-INNER_FRACTIONS = (0.5,)
-
-
 def _candidate_rows(
     session: Session, query: GroupQuery, shape: _Shape, values: dict[str, Any]
 ) -> Sequence[Any]:
-    """The short list's rows. In a wide circle, smaller circles round the same point are
-    tried first (``INNER_FRACTIONS`` of the radius), and a larger one only if the smaller
-    holds fewer matches than the list: any ``n`` matches within ``d`` of the point mean the
-    ``n`` nearest are within ``d`` too, so it is the same short list in the same order.
-    (PostgreSQL's nearest-first walk of the spatial index was tried for this and is
-    slower: its planner will not keep it with the text test beside it.)"""
+    """The short list's rows: from a smaller circle round the same point first when one is
+    likely to hold them all (``inner_circles``), else from the whole circle. (PostgreSQL's
+    nearest-first walk of the spatial index was tried for this and is slower: its planner
+    will not keep it with the text test beside it.)"""
     statement = _candidate_statement(shape)
-    if query.near is not None and query.radius_m and query.radius_m >= NARROW_FROM_M:
-        for fraction in INNER_FRACTIONS:
-            narrowed = _within(query.near, query.radius_m * fraction, values)
-            rows = session.execute(statement, narrowed).all()
-            if len(rows) == values["candidates"]:
-                return rows
+    if query.near is not None and query.radius_m:
+        for radius in inner_circles.inner_radii(session, query.near, query.radius_m, values):
+            rows = session.execute(statement, inner_circles.within(query.near, radius, values))
+            found = rows.all()
+            if len(found) == values["candidates"]:
+                return found
     return session.execute(statement, values).all()
 
 

@@ -222,6 +222,28 @@ def cells_of_box(
     return [row * _CELL_COLUMNS + column_ for row in rows for column_ in columns]
 
 
+def cell_bounds(cell: int) -> tuple[float, float, float, float]:
+    """A cell's (min_lat, min_lon, max_lat, max_lon): ``cell_of`` undone."""
+    row, column_ = divmod(cell, _CELL_COLUMNS)
+    min_lat, min_lon = row * CELL_DEGREES - 90, column_ * CELL_DEGREES - 180
+    return min_lat, min_lon, min_lat + CELL_DEGREES, min_lon + CELL_DEGREES
+
+
+_MATCHES_BY_CELL = text(
+    "SELECT cell, count(DISTINCT group_id) FROM group_words"
+    " WHERE word = ANY(CAST(:words AS text[])) AND cell = ANY(CAST(:cells AS integer[]))"
+    " GROUP BY cell"
+)
+
+
+def matches_by_cell(session: Session, words: list[str], cells: list[int]) -> dict[int, int]:
+    """How many groups the index finds for ``words`` in each of ``cells`` (PostgreSQL), read
+    from its key (word, cell, group) alone: where a wide search's nearest matches lie, known
+    before any of them is looked up."""
+    rows = session.execute(_MATCHES_BY_CELL, {"words": words, "cells": cells})
+    return {cell: count for cell, count in rows}
+
+
 def found_in_cells() -> Any:
     """The groups the index finds for the bound ``text_match`` in the bound ``text_cells``
     (PostgreSQL), as a subquery with ``group_id``: read from the key (word, cell, group)

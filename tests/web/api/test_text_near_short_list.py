@@ -1,13 +1,17 @@
-"""A text search in a wide circle looks for its short list in the inner half first (issue
-18): the short list and its order must be those of measuring every match."""
+"""A text search with a place looks for its short list in a smaller circle first (issue 18):
+the short list and its order must be those of measuring every match."""
 
 import random
+from collections import Counter
 
 import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from assetmap.directory import queries
+from assetmap.db import Backend
+from assetmap.directory import inner_circles, queries
+from assetmap.geo.spatial import Point, circle_bbox
+from assetmap.text.index import cell_of, cells_of_box
 from tests.factories import listing
 
 CENTRE = (51.5485, -0.1412)
@@ -46,7 +50,7 @@ def _features(client, query):
 def test_text_near_short_list_is_the_nearest_matches(
     client, knitters, monkeypatch, radius_km, view, narrow_from_m
 ):
-    monkeypatch.setattr(queries, "NARROW_FROM_M", narrow_from_m)
+    monkeypatch.setattr(inner_circles, "NARROW_FROM_M", narrow_from_m)
     near = f"near={CENTRE[0]},{CENTRE[1]}"
     every = _features(client, f"{near}&radius_km=5&limit=100")
     knitting = sorted(
@@ -83,19 +87,43 @@ def _short_list_passes(client, query) -> tuple[list[int], int]:
     return found, len(statements)
 
 
+def _expected_circles(backend, knitting, radius_km) -> list[float]:
+    """The smaller circles the search should try: on PostgreSQL the smallest holding whole
+    cells with 1.1 times the short list, counted here from the groups' own places; on
+    SQLite the fixed fractions of the radius."""
+    radius_m = radius_km * 1000
+    if backend is Backend.POSTGIS:
+        box = circle_bbox(Point(*CENTRE), radius_m)
+        cells = set(cells_of_box(box.min_lon, box.min_lat, box.max_lon, box.max_lat))
+        counts = Counter(cell_of(lat, lon) for lat, lon, _ in knitting)
+        counts = Counter({cell: n for cell, n in counts.items() if cell in cells})
+        inner = inner_circles.holding(counts, Point(*CENTRE), SHORT_LIST * 1.1)
+        return [inner] if inner is not None and inner < radius_m * 0.8 else []
+    return [radius_m * f for f in inner_circles.INNER_FRACTIONS]
+
+
 @pytest.mark.parametrize("radius_km", [5, 2.5, 0.8])
-def test_smaller_circles_of_a_wide_one_are_tried_first(client, knitters, monkeypatch, radius_km):
-    """A quarter of the radius, then a half, then the whole: the first circle that holds the
-    short list ends the search, and the list is the nearest either way."""
-    monkeypatch.setattr(queries, "NARROW_FROM_M", 0.0)
+def test_smaller_circles_of_a_wide_one_are_tried_first(
+    client, knitters, backend, monkeypatch, radius_km
+):
+    """The first smaller circle that holds the short list ends the search, else the whole
+    circle is searched; the list is the nearest either way."""
+    monkeypatch.setattr(inner_circles, "NARROW_FROM_M", 0.0)
     near = f"near={CENTRE[0]},{CENTRE[1]}"
-    every = _features(client, f"{near}&radius_km=5&limit=100")
-    knitting = [d for _, name, d in every if name.startswith("Knitting")]
-    circles = [radius_km * 1000 * f for f in queries.INNER_FRACTIONS]
-    held = [sum(d <= r for d in knitting) >= SHORT_LIST for r in circles]
+    every = client.get(f"/api/v1/groups?{near}&radius_km=5&limit=100").get_json()["features"]
+    knitting = [
+        (*reversed(f["geometry"]["coordinates"]), f["properties"]["distance_m"])
+        for f in every
+        if f["properties"]["name"].startswith("Knitting")
+    ]
+    circles = _expected_circles(backend, knitting, radius_km)
+    held = [sum(d <= r for _, _, d in knitting) >= SHORT_LIST for r in circles]
     passes = held.index(True) + 1 if True in held else len(circles) + 1
     query = f"q=knitting&{near}&radius_km={radius_km}&limit=100"
     found, ran = _short_list_passes(client, query)
-    monkeypatch.setattr(queries, "NARROW_FROM_M", 1e9)
+    monkeypatch.setattr(inner_circles, "NARROW_FROM_M", 1e9)
+    monkeypatch.setattr(inner_circles, "MOST_OF_RADIUS", 0.0)
     assert found == _short_list_passes(client, query)[0]
     assert ran == passes
+    if backend is Backend.POSTGIS and radius_km == 5:
+        assert passes == 1  # the cells found a circle that holds the list
