@@ -38,6 +38,12 @@ HEADROOM = 1.1
 #: A circle tried first must be at most this share of the radius: nearer the whole, the
 #: pass it might save is barely dearer than the one it costs.
 MOST_OF_RADIUS = 0.8
+#: The shares of the radius whose boxes' cells are counted in turn.
+COUNTED_SHARES = (0.25, 0.5, 1.0)
+#: Counting stops when the matches counted so far, at the same density in every cell of the
+#: whole box, would come to less than this share of the list: a sparse search's pass would
+#: be the whole circle anyway, and each further count is a round trip.
+HOPELESS = 0.5
 #: The haversine's distance to a corner is within 0.5% of the database's on the spheroid.
 _SPHEROID_MARGIN = 1.01
 
@@ -48,12 +54,37 @@ def inner_radii(
     """The radii, smallest first, to try before ``radius_m``: from the text index's cells
     when the statement reads them (``text_cells`` in ``values``), else ``INNER_FRACTIONS``."""
     if "text_cells" in values:
-        counts = matches_by_cell(session, values["text_match"], values["text_cells"])
-        inner = holding(counts, centre, values["candidates"] * HEADROOM)
+        inner = _counted_radius(session, centre, radius_m, values)
         return [inner] if inner is not None and inner < radius_m * MOST_OF_RADIUS else []
     if radius_m >= NARROW_FROM_M:
         return [radius_m * fraction for fraction in INNER_FRACTIONS]
     return []
+
+
+def _counted_radius(
+    session: Session, centre: Point, radius_m: float, values: dict[str, Any]
+) -> float | None:
+    """``holding``'s radius for the matches of the bound words, counted outwards: the cells
+    of each of ``COUNTED_SHARES``' boxes in turn, those not counted yet, until the counted
+    cells hold the list. Counting more cells could only shorten the radius, and not below
+    the last box that held too few, so it is all but the shortest, and a dense
+    city's wide search counts a small box, not the 54,000 matches of its whole one (40 ms
+    at 1,000,000 listings)."""
+    wanted = values["candidates"] * HEADROOM
+    whole = values["text_cells"]
+    counts: dict[int, int] = {}
+    for share in COUNTED_SHARES:
+        box = circle_bbox(centre, radius_m * share)
+        cells = cells_of_box(box.min_lon, box.min_lat, box.max_lon, box.max_lat) or []
+        new = [cell for cell in cells if cell not in counts]
+        counts.update(dict.fromkeys(new, 0))
+        counts.update(matches_by_cell(session, values["text_match"], new))
+        inner = holding(counts, centre, wanted)
+        if inner is not None:
+            return inner
+        if sum(counts.values()) * len(whole) < wanted * HOPELESS * len(counts):
+            return None  # as dense all round, the whole box would hold too few as well
+    return None
 
 
 def holding(counts: dict[int, int], centre: Point, wanted: float) -> float | None:

@@ -20,6 +20,7 @@ from assetmap.text.index import (
     cells_of_box,
     corrections,
     join_index,
+    matches_by_cell,
     search_expression,
 )
 from tests.factories import listing
@@ -297,3 +298,24 @@ def test_the_cells_a_search_reads_are_those_the_database_gives_venues(database, 
     assert cell_of(51.5227, -0.1838) in cells and cell_of(51.5772, -0.0961) in cells
     assert cell_of(51.5772 + 0.01, -0.0961) not in cells
     assert cells_of_box(-5.0, 50.0, 2.0, 56.0) is None  # a region: searched without cells
+
+
+def test_the_index_counts_each_cells_matching_groups_once(database, backend, add_groups):
+    if backend is not Backend.POSTGIS:
+        pytest.skip("the cells are PostgreSQL's")
+
+    def at(name: str, lat: float, lon: float) -> dict:
+        venue = {"name": f"{name} hall", "address": None, "postcode": None, "lat": lat, "lon": lon}
+        return listing(name, venue=venue)
+
+    add_groups(
+        at("Knitting and crochet", 51.5505, -0.1405),  # two of the words, counted once
+        at("Knitting circle", 51.5506, -0.1406),
+        at("Crochet club", 51.5615, -0.1405),
+        at("Choir", 51.5505, -0.1405),
+    )
+    here, north = cell_of(51.5505, -0.1405), cell_of(51.5615, -0.1405)
+    with database.session() as session:
+        counts = matches_by_cell(session, ["knitting", "crochet"], [here, north, here + 1])
+        assert counts == {here: 2, north: 1}
+        assert matches_by_cell(session, ["knitting"], [north]) == {}

@@ -89,16 +89,24 @@ def _short_list_passes(client, query) -> tuple[list[int], int]:
 
 def _expected_circles(backend, knitting, radius_km) -> list[float]:
     """The smaller circles the search should try: on PostgreSQL the smallest holding whole
-    cells with 1.1 times the short list, counted here from the groups' own places; on
-    SQLite the fixed fractions of the radius."""
+    cells with 1.1 times the short list, counted here from the groups' own places in boxes
+    ever wider; on SQLite the fixed fractions of the radius."""
     radius_m = radius_km * 1000
     if backend is Backend.POSTGIS:
+        places = Counter(cell_of(lat, lon) for lat, lon, _ in knitting)
         box = circle_bbox(Point(*CENTRE), radius_m)
-        cells = set(cells_of_box(box.min_lon, box.min_lat, box.max_lon, box.max_lat))
-        counts = Counter(cell_of(lat, lon) for lat, lon, _ in knitting)
-        counts = Counter({cell: n for cell, n in counts.items() if cell in cells})
-        inner = inner_circles.holding(counts, Point(*CENTRE), SHORT_LIST * 1.1)
-        return [inner] if inner is not None and inner < radius_m * 0.8 else []
+        whole = cells_of_box(box.min_lon, box.min_lat, box.max_lon, box.max_lat)
+        for share in inner_circles.COUNTED_SHARES:  # outwards, until the cells hold the list
+            box = circle_bbox(Point(*CENTRE), radius_m * share)
+            cells = set(cells_of_box(box.min_lon, box.min_lat, box.max_lon, box.max_lat))
+            counts = {cell: n for cell, n in places.items() if cell in cells}
+            inner = inner_circles.holding(counts, Point(*CENTRE), SHORT_LIST * 1.1)
+            if inner is not None:
+                return [inner] if inner < radius_m * 0.8 else []
+            density = sum(counts.values()) / len(cells)
+            if density * len(whole) < SHORT_LIST * 1.1 * inner_circles.HOPELESS:
+                break  # too sparse to be worth counting further
+        return []
     return [radius_m * f for f in inner_circles.INNER_FRACTIONS]
 
 
