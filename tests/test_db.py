@@ -9,7 +9,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import QueuePool
 
-from assetmap.db import Backend, Database, unavailable_reason
+from assetmap.db import Backend, Database, generic_plans, unavailable_reason
 
 
 def test_engines_pool_as_configured(database: Database) -> None:
@@ -71,6 +71,33 @@ def test_every_postgresql_statement_is_planned_for_its_values(database: Database
     finally:
         web.dispose()
         batch.dispose()
+
+
+def test_generic_plans_hold_inside_the_block_alone_and_after_an_error(
+    database: Database,
+) -> None:
+    """The map's marker pages are planned once per connection; nothing after them is."""
+    web = Database(database.config, for_requests=True)
+    shown = "SHOW plan_cache_mode"
+    try:
+        with web.read_engine.connect() as connection:
+            if database.backend is not Backend.POSTGIS:
+                with generic_plans(connection):  # nothing to set: SQLite plans every run
+                    assert connection.execute(text("SELECT 1")).scalar() == 1
+                return
+            with generic_plans(connection):
+                assert connection.execute(text(shown)).scalar() == "force_generic_plan"
+            assert connection.execute(text(shown)).scalar() == "force_custom_plan"
+            with pytest.raises(DBAPIError), generic_plans(connection):
+                connection.execute(text("SELECT * FROM no_such_table"))
+            assert connection.execute(text(shown)).scalar() == "force_custom_plan"
+        with web.engine.connect() as connection:  # in a transaction: the first error is raised
+            with pytest.raises(DBAPIError, match="no_such_table"), generic_plans(connection):
+                connection.execute(text("SELECT * FROM no_such_table"))
+            connection.rollback()
+            assert connection.execute(text(shown)).scalar() == "force_custom_plan"
+    finally:
+        web.dispose()
 
 
 def test_only_errors_of_a_database_that_did_not_answer_are_unavailability(

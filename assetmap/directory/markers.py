@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Float, Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from assetmap.db import Backend
+from assetmap.db import Backend, generic_plans
 from assetmap.directory.marker_text_sql import driver_statement, page_text_statement
 from assetmap.directory.queries import (
     GroupQuery,
@@ -198,11 +198,12 @@ def search_markers(
         values.update(policy.parameters(today))
         written = page_text_statement(statement, policy.shorter_periods, shape.near)
         driver = driver_statement(written, connection.dialect)
-        if driver is None:
-            returned, text = connection.execute(written, values).one()
-        else:
-            found = connection.exec_driver_sql(driver.sql, driver.parameters(values))
-            returned, text = found.one()
+        with generic_plans(connection):
+            if driver is None:
+                returned, text = connection.execute(written, values).one()
+            else:
+                found = connection.exec_driver_sql(driver.sql, driver.parameters(values))
+                returned, text = found.one()
         page = MarkerPage(text or "", returned, None)
     else:
         classify, very_stale = policy.classifier(today), policy.very_stale_test(today)

@@ -120,3 +120,34 @@ def test_the_openapi_document_describes_the_marker_view(client):
     assert "MarkerCollection" in json.dumps(document["paths"]["/groups"]["get"]["responses"]["200"])
     marker = document["components"]["schemas"]["Marker"]
     assert set(marker["properties"]["properties"]["properties"]) == MARKER_KEYS | {"distance_m"}
+
+
+@pytest.mark.parametrize(
+    "query", ["bbox=-0.16,51.53,-0.12,51.60", "near=51.5485,-0.1412&radius_km=2"]
+)
+def test_a_marker_page_is_planned_once_and_leaves_its_connection_as_it_was(
+    app, client, directory, backend, query
+):
+    """On PostgreSQL the map's pages reuse one generic plan per connection (prepared by
+    psycopg after a few runs); the connection then plans everything else for its values."""
+    from sqlalchemy import text
+
+    from assetmap.db import Backend
+    from assetmap.web.context import app_database
+
+    if backend is not Backend.POSTGIS:
+        pytest.skip("SQLite plans every statement as it is run")
+    pages = [ids(client.get(f"/api/v1/groups?{query}&view=markers")) for _ in range(8)]
+    assert pages[0] and all(page == pages[0] for page in pages)
+    with app.app_context():
+        engine = app_database().read_engine
+    with engine.connect() as connection:  # the pool's one connection, the pages' own
+        assert connection.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
+        plans = connection.execute(
+            text(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+                ' WHERE statement LIKE \'%"type":"Feature"%\''
+            )
+        ).all()
+    # One prepared statement per shape of page (this test's, and the other's if it ran first).
+    assert plans and all(row.generic_plans >= 1 and row.custom_plans == 0 for row in plans)
