@@ -2,10 +2,10 @@
 
 The spatial index gives the venues within the furthest a journey in budget could reach
 (``TravelTimeProvider.reach_m``), plus groups with door-to-door transport whose radius reaches
-the person (through the index of their pickup areas, ``matching.pickup``). The hard constraints the database can judge
-(status, referrals paused by the organiser, audience, cost, complexity, access needs,
-straight-line reach, a word of the interests) are one ``CASE``, so excluded groups are
-counted there and never fetched.
+the person (through the index of their pickup areas, ``matching.pickup``). The hard
+constraints the database can judge (status, referrals paused by the organiser, audience,
+cost, complexity, access needs, straight-line reach, a word of the interests) are one
+``CASE``, so excluded groups are counted there and never fetched.
 """
 
 from __future__ import annotations
