@@ -27,11 +27,12 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.orm import Session
 
-from assetmap.db import Backend, chunks, fetch_all, id_in
+from assetmap.db import Backend, chunks, fetch_all, id_in, session_backend
 from assetmap.directory.text_net import text_prefilter
 from assetmap.geo.interfaces import TravelTimeProvider
 from assetmap.geo.spatial import circle_bbox, spatial_dialect
@@ -343,10 +344,22 @@ def survivors(session: Session, profile: Profile, ids: list[int]) -> list[Row[An
             .scalar_subquery()
             .label("wanted_category")
         )
-    statement = select(*_SURVIVOR_COLUMNS, *extra).join(Venue, Venue.id == Group.venue_id)
+    statement = _with_venue(session_backend(session), _SURVIVOR_COLUMNS, extra)
     for chunk in chunks(ids, 5000):
         rows.extend(fetch_all(session, statement.where(id_in(session, Group.id, chunk))))
     return rows
+
+
+def _with_venue(backend: Backend, columns: Any, extra: list[Any]) -> Any:
+    """The groups' columns and their venue's place. On PostgreSQL the venue is probed by its
+    key for each group (a LATERAL subquery, kept apart by its LIMIT): joined, the planner
+    hashed every venue (30,000 at 100,000 listings, 4 ms) for a few hundred groups."""
+    if backend is not Backend.POSTGIS:
+        return select(*columns, Venue.lat, Venue.lon, *extra).join(
+            Venue, Venue.id == Group.venue_id
+        )
+    venue = select(Venue.lat, Venue.lon).where(Venue.id == Group.venue_id).limit(1).lateral()
+    return select(*columns, venue.c.lat, venue.c.lon, *extra).join(venue, true())
 
 
 _SURVIVOR_COLUMNS = (
@@ -382,8 +395,6 @@ _SURVIVOR_COLUMNS = (
     Group.seating_available,
     Group.dementia_friendly,
     Group.quiet_space,
-    Venue.lat,
-    Venue.lon,
 )
 
 

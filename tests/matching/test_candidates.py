@@ -9,12 +9,12 @@ import dataclasses
 from typing import Any
 
 import pytest
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, event, select, text
 
 from assetmap.db import Database, backend_of
 from assetmap.geo.spatial import Point, circle_bbox
 from assetmap.geo.travel import EstimatedTravel
-from assetmap.matching.candidates import Judged, Search, judge, judged_statement
+from assetmap.matching.candidates import Judged, Search, judge, judged_statement, survivors
 from assetmap.matching.engine import DEFAULT_PICKUP_RADIUS_KM, _with_home_stop
 from assetmap.matching.near import HELD_BACK
 from assetmap.models import Group, Venue
@@ -120,3 +120,31 @@ def test_the_pickup_areas_find_the_groups_and_judgements_the_venue_probe_found(
     # journeys: a reach past the longest pickup radius holds them all).
     assert asked == (label.startswith("walk"))
     assert (probed > 0) == asked
+
+
+@pytest.mark.only_backend("postgis")
+def test_the_survivors_venues_are_read_by_their_key(database: Database, add_groups: Any) -> None:
+    """On PostgreSQL each survivor's venue is looked up for it, never every venue hashed (the
+    planner hashed 30,000 venues for a few hundred survivors at 100,000 listings)."""
+    ids = add_groups(*_directory(seed=5, count=300))
+    profile = PROFILES["walk and bus, interests, step-free"]
+    seen: list[tuple[str, Any]] = []
+
+    def record(_c: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        seen.append((statement, parameters))
+
+    with database.session() as session:
+        session.execute(text("ANALYZE"))
+        engine = session.get_bind()
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            rows = survivors(session, profile, ids[:40])
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        statement, parameters = seen[-1]
+        cursor = session.connection().connection.driver_connection.cursor()
+        cursor.execute(f"EXPLAIN {statement}", parameters)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert sorted(row.id for row in rows) == sorted(ids[:40])
+    assert "Hash" not in plan  # a tiny table's venue may be scanned, but only per group
+    assert "Filter: (id = groups.venue_id)" in plan or "Cond: (id = groups.venue_id)" in plan
