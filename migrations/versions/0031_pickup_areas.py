@@ -62,8 +62,10 @@ _OF_VENUE = "SELECT id FROM groups WHERE venue_id"
 
 SQLITE_UP = [
     "CREATE VIRTUAL TABLE pickup_areas USING rtree(group_id, min_lon, max_lon, min_lat, max_lat)",
-    "CREATE TRIGGER pickup_area_insert AFTER INSERT ON groups BEGIN"
-    f" {_sqlite_fill('g.id = new.id')}; END",
+    # Only a group that collects people has an area: the others (most of an import) cost
+    # the trigger no statement.
+    "CREATE TRIGGER pickup_area_insert AFTER INSERT ON groups"
+    f" WHEN new.door_to_door_available IS TRUE BEGIN {_sqlite_fill('g.id = new.id')}; END",
     "CREATE TRIGGER pickup_area_update AFTER UPDATE OF"
     " id, venue_id, door_to_door_available, door_to_door_radius_km ON groups BEGIN"
     f" DELETE FROM pickup_areas WHERE group_id = old.id; {_sqlite_fill('g.id = new.id')}; END",
