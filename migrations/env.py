@@ -60,6 +60,12 @@ TEXT_INDEX_TABLES = frozenset(
     }
 )
 
+# The pickup areas migration 0031 makes and its triggers keep (an R*Tree and its shadow tables
+# on SQLite, a table of boxes on PostgreSQL): the database's own, as the text index's.
+PICKUP_AREA_TABLES = frozenset(
+    {"pickup_areas", "pickup_areas_node", "pickup_areas_parent", "pickup_areas_rowid"}
+)
+
 IncludeObject = Callable[[Any, str | None, str, bool, Any], bool]
 
 
@@ -89,6 +95,7 @@ def include_object_for(dialect: str, metadata: MetaData = target_metadata) -> In
             return not (
                 name in SPATIAL_TABLES
                 or name in TEXT_INDEX_TABLES
+                or name in PICKUP_AREA_TABLES
                 or name.startswith(SPATIAL_TABLE_PREFIXES)
                 or name in rtree_tables
             )
