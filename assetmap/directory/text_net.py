@@ -1,17 +1,16 @@
-"""The text search's cheap SQL net, for matching: groups whose name, description or
-interests hold the start of a word of the text. The directory's own text search reads the
-text index instead (``text.index``); matching still weighs its interest net this way, inside
-the one statement that judges every group near a person."""
+"""Matching's cheap SQL net on SQLite: groups whose name, description or interests hold the
+start of a word of the text, weighed inside the one statement that judges every group near
+a person. FTS5 answers for the whole directory, with no notion of place, so each candidate's
+own text is tested; PostgreSQL's matching and both backends' text search read the text index
+(``text.index``)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, literal, literal_column, or_, select
+from sqlalchemy import ColumnElement, literal, or_, select
 
-from assetmap.db import Backend
 from assetmap.models import Group, GroupInterest
 from assetmap.text.words import distinctive_words
 
@@ -43,40 +42,19 @@ def text_prefixes(text: str) -> list[str]:
     return list(found)[:24]
 
 
-def text_prefilter(text: str, backend: Backend) -> ColumnElement[bool] | None:
-    """The text search's cheap SQL net on its own, with the values inline: groups whose name,
-    description or interests hold the start of a word of ``text`` (None: nothing to look for).
-
-    Each text is read once per row: one case-insensitive regular expression on PostgreSQL
-    (``lower()`` per pattern cost ~1 µs a call there, most of a match), and SQLite's LIKE,
-    which ignores ASCII case by itself. Interests are stored lower-case.
-    """
+def text_prefilter(text: str) -> ColumnElement[bool] | None:
+    """The cheap SQL net on its own, with the values inline (SQLite): groups whose name,
+    description or interests hold the start of a word of ``text`` (None: nothing to look
+    for). LIKE ignores ASCII case by itself; interests are stored lower-case. PostgreSQL's
+    matching reads its text index instead (``text.index.holding_in_box``)."""
     prefixes = text_prefixes(text)
     if not prefixes:
         return None
     likes = [literal(f"%{_escape_like(prefix)}%") for prefix in prefixes]
-    if backend is Backend.POSTGIS:
-        pattern = "|".join(re.escape(prefix) for prefix in prefixes)
-        in_text = [
-            Group.name.regexp_match(pattern, flags="i"),
-            Group.description.regexp_match(pattern, flags="i"),
-        ]
-        # OFFSET 0 keeps the EXISTS a probe of this group's interests: without it, where the
-        # planner expects many candidates, it hashed every interest in the directory that
-        # holds a pattern (a scan of all of them, 145 ms at 100,000 listings), though the
-        # net is only asked of the groups that passed every other constraint.
-        in_interests: ColumnElement[bool] = (
-            select(GroupInterest.group_id)
-            .where(GroupInterest.group_id == Group.id, GroupInterest.interest.regexp_match(pattern))
-            .offset(literal_column("0"))
-            .exists()
-        )
-    else:
-        in_text = [
-            *(Group.name.like(p, escape="\\") for p in likes),
-            *(Group.description.like(p, escape="\\") for p in likes),
-        ]
-        in_interests = _interest_like(likes, correlated=True)
+    in_text = [
+        *(Group.name.like(p, escape="\\") for p in likes),
+        *(Group.description.like(p, escape="\\") for p in likes),
+    ]
     # Cheapest first: OR stops at the first that holds, and most groups that match at all
     # match on their interests.
-    return or_(in_interests, *in_text)
+    return or_(_interest_like(likes, correlated=True), *in_text)

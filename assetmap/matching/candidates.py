@@ -14,7 +14,7 @@ import datetime as dt
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -23,6 +23,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    false,
     func,
     literal,
     or_,
@@ -47,6 +48,7 @@ from assetmap.models import (
     Status,
     Venue,
 )
+from assetmap.text.index import holding_in_box, holds_any, indexed_words
 
 #: Venues up to this multiple of the reach are looked at, to count them as too far: "12 more
 #: groups are a little too far" tells a link worker what a longer journey would open up.
@@ -65,6 +67,15 @@ def _km_per_degree(lat: float) -> tuple[float, float]:
     per_lat = 111.13209 - 0.56605 * math.cos(2 * m) + 0.00120 * math.cos(4 * m)
     per_lon = 111.41513 * math.cos(m) - 0.09455 * math.cos(3 * m) + 0.00012 * math.cos(5 * m)
     return per_lat, per_lon
+
+
+class Way(NamedTuple):
+    """One way in to the candidates: its WHERE clauses, and the box (min_lon, min_lat,
+    max_lon, max_lat) that holds every venue it takes in, when it takes in a whole box of
+    them (None: a few groups found by another index)."""
+
+    where: tuple[ColumnElement[bool], ...]
+    box: tuple[float, float, float, float] | None
 
 
 class Search:
@@ -112,20 +123,23 @@ class Search:
         self.pickup_covers = and_(
             Group.door_to_door_available.is_(True), self.km2 <= radius * radius
         )
+        #: PostgreSQL: the index's words a group must hold one of to score on the interests
+        #: (``text.index.indexed_words``); None without interests or a word to look for.
+        self.interest_words: list[str] | None = None
+        if backend is Backend.POSTGIS and profile.interests:
+            self.interest_words = indexed_words(session, profile_query(profile))
 
-    def parts(self) -> list[tuple[ColumnElement[bool], ...]]:
-        """The WHERE clauses of the two ways in: venues within reach (and near misses, to
-        count them as too far), and groups whose door-to-door transport reaches the person
-        (through the index of their pickup areas)."""
-        parts: list[tuple[ColumnElement[bool], ...]] = []
+    def parts(self) -> list[Way]:
+        """The two ways in: venues within reach (and near misses, to count them as too far),
+        and groups whose door-to-door transport reaches the person (through the index of
+        their pickup areas)."""
+        parts: list[Way] = []
         if self.reach_km > 0:
             radius = self.reach_km * NEAR_MISS
             box = circle_bbox(self.origin, radius * 1000)
+            edges = (box.min_lon, box.min_lat, box.max_lon, box.max_lat)
             parts.append(
-                (
-                    self.dialect.venues_in_box(box.min_lon, box.min_lat, box.max_lon, box.max_lat),
-                    self.km2 <= radius * radius,
-                )
+                Way((self.dialect.venues_in_box(*edges), self.km2 <= radius * radius), edges)
             )
         if self.pickup_beyond_reach:
             # The groups whose pickup box (migration 0031) holds the person, a few index
@@ -133,14 +147,13 @@ class Search:
             # venue within the longest radius had it (which left none out that the distance
             # takes in), so that the groups found are exactly the same.
             box = circle_bbox(self.origin, self.pickup_km * 1000)
-            parts.append(
-                (
-                    Group.id.in_(collecting_at(self.backend, self.origin)),
-                    Venue.lon.between(box.min_lon, box.max_lon),
-                    Venue.lat.between(box.min_lat, box.max_lat),
-                    self.pickup_covers,
-                )
+            where = (
+                Group.id.in_(collecting_at(self.backend, self.origin)),
+                Venue.lon.between(box.min_lon, box.max_lon),
+                Venue.lat.between(box.min_lat, box.max_lat),
+                self.pickup_covers,
             )
+            parts.append(Way(where, None))
         return parts
 
     @property
@@ -168,13 +181,12 @@ def judged_statement(profile: Profile, search: Search) -> Any:
     once: narrow rows, so that judging thousands of groups costs little more than finding
     them. A group both within reach and collected from the door comes by the first way only
     (UNION ALL with the second way excluding the first: no deduplicating sort)."""
-    reason = _sql_reason(profile, search)
     parts = search.parts()
     selects = [
-        select(Group.id, reason.label("reason"), search.km2.label("km2"))
+        select(Group.id, _sql_reason(profile, search, way).label("reason"), search.km2.label("km2"))
         .join(Venue, Venue.id == Group.venue_id)
-        .where(*where, *(~and_(*earlier) for earlier in parts[:at]))
-        for at, where in enumerate(parts)
+        .where(*way.where, *(~and_(*earlier.where) for earlier in parts[:at]))
+        for at, way in enumerate(parts)
     ]
     if not selects:
         return None
@@ -254,7 +266,7 @@ def judge(
     return Judged(counts, [group_id for _, group_id in passed], left)
 
 
-def _sql_reason(profile: Profile, search: Search) -> ColumnElement[str | None]:
+def _sql_reason(profile: Profile, search: Search, way: Way) -> ColumnElement[str | None]:
     """The first hard constraint each group fails that its own columns decide, or NULL."""
     whens: list[tuple[ColumnElement[bool], str]] = [
         (Group.status == Status.CLOSED, "closed"),
@@ -293,15 +305,16 @@ def _sql_reason(profile: Profile, search: Search) -> ColumnElement[str | None]:
         unmet = [getattr(Group, need).is_(False) for need in profile.mobility.needs]
         whens.append((or_(*unmet), "needs_not_met"))
     whens.append((search.beyond_reach(), "too_far"))
-    relevant = _relevance(profile, search.backend)
+    relevant = _relevance(profile, search, way)
     if relevant is not None:
         whens.append((~relevant, "interests_not_matched"))
     return case(*whens, else_=literal(None))
 
 
-def _relevance(profile: Profile, backend: Backend) -> ColumnElement[bool] | None:
-    """A cheap net for interest fit, before the fuzzy score: a word start of an interest (or
-    its correction or synonym) in the group's text, or one of the wanted categories."""
+def _relevance(profile: Profile, search: Search, way: Way) -> ColumnElement[bool] | None:
+    """A cheap net for interest fit, before the fuzzy score: one of the wanted categories,
+    or a word the group could score on for the interests (PostgreSQL: through the text
+    index, ``Search.interest_words``), or a word start of them in its text (SQLite)."""
     nets: list[ColumnElement[bool]] = []
     # Categories first: one index probe, and OR stops at the first net that holds.
     if profile.categories:
@@ -314,10 +327,27 @@ def _relevance(profile: Profile, backend: Backend) -> ColumnElement[bool] | None
             .exists()
         )
     if profile.interests:
-        net = text_prefilter(profile_query(profile), backend)
+        net = _interest_net(profile, search, way)
         if net is not None:
             nets.append(net)
     return or_(*nets) if nets else None
+
+
+def _interest_net(profile: Profile, search: Search, way: Way) -> ColumnElement[bool] | None:
+    """On PostgreSQL, the groups holding a word of the index they could score on (none can,
+    when no listing holds one): for a box of venues, read once for the box; for the few
+    groups of the pickup way, probed by each one's key. On SQLite, LIKE on each row's text
+    (FTS5 has no cells, and answers for the whole directory)."""
+    if search.backend is not Backend.POSTGIS:
+        return text_prefilter(profile_query(profile))
+    words = search.interest_words
+    if words is None:
+        return None
+    if not words:
+        return false()
+    if way.box is None:
+        return holds_any(words, Group.id)
+    return holding_in_box(words, way.box, Group.id)
 
 
 def survivors(session: Session, profile: Profile, ids: list[int]) -> list[Row[Any]]:
@@ -418,6 +448,7 @@ __all__ = [
     "NEAR_MISS",
     "Judged",
     "Search",
+    "Way",
     "judge",
     "judged_statement",
     "schedules",

@@ -27,6 +27,7 @@ from sqlalchemy import (
     bindparam,
     column,
     func,
+    literal,
     literal_column,
     select,
     table,
@@ -147,16 +148,26 @@ def search_expression(session: Session, backend: Backend, text_: str) -> Any:
     """The index query for ``text_``: an FTS5 MATCH string on SQLite; on PostgreSQL the
     whole words to look up (the vocabulary's words that start as the query's do, and the
     corrections); None if it holds no word to look for."""
+    if backend is Backend.POSTGIS:
+        return indexed_words(session, text_) or None
     starts = [p for p in prefixes(text_) if _is_word(p)]
     whole = [w for w in corrections(session, backend, text_) if _is_word(w)]
     if not starts and not whole:
         return None
-    if backend is Backend.POSTGIS:
-        values = {"starts": starts, "most": MAX_EXPANDED}
-        expanded = scoring_words(text_, list(session.scalars(_EXPAND, values)))
-        words = list(dict.fromkeys([*expanded, *whole]))
-        return words or None
     return " OR ".join([*(f'"{p}"*' for p in starts), *(f'"{w}"' for w in whole)])
+
+
+def indexed_words(session: Session, text_: str) -> list[str] | None:
+    """The words of PostgreSQL's index a group must hold one of to score on ``text_`` at all
+    (``scoring_words``): those that start as the query's words do, and their corrections.
+    Empty when no listing holds one; None when ``text_`` holds no word to look for."""
+    starts = [p for p in prefixes(text_) if _is_word(p)]
+    whole = [w for w in corrections(session, Backend.POSTGIS, text_) if _is_word(w)]
+    if not starts and not whole:
+        return None
+    values = {"starts": starts, "most": MAX_EXPANDED}
+    expanded = scoring_words(text_, list(session.scalars(_EXPAND, values)))
+    return list(dict.fromkeys([*expanded, *whole]))
 
 
 def _found_ids(backend: Backend) -> Any:
@@ -222,6 +233,20 @@ def cells_of_box(
     return [row * _CELL_COLUMNS + column_ for row in rows for column_ in columns]
 
 
+def cell_runs_of_box(
+    min_lon: float, min_lat: float, max_lon: float, max_lat: float
+) -> tuple[list[int], list[int]]:
+    """The cells covering the box (a centimetre beyond it on every side) as one run per row
+    of the grid: the first cells of the runs and their last. However large the box, a row's
+    cells are one range of the key."""
+    first = cell_of(min_lat - _CELL_MARGIN, min_lon - _CELL_MARGIN)
+    last = cell_of(max_lat + _CELL_MARGIN, max_lon + _CELL_MARGIN)
+    rows = range(first // _CELL_COLUMNS, last // _CELL_COLUMNS + 1)
+    west, east = first % _CELL_COLUMNS, last % _CELL_COLUMNS
+    starts = [row * _CELL_COLUMNS for row in rows]
+    return [start + west for start in starts], [start + east for start in starts]
+
+
 def cell_bounds(cell: int) -> tuple[float, float, float, float]:
     """A cell's (min_lat, min_lon, max_lat, max_lon): ``cell_of`` undone."""
     row, column_ = divmod(cell, _CELL_COLUMNS)
@@ -254,6 +279,51 @@ def found_in_cells() -> Any:
         _group_words.c.word == any_(words), _group_words.c.cell == any_(cells)
     )
     return found.distinct().subquery("found")
+
+
+def holding_in_box(
+    words: list[str], box: tuple[float, float, float, float], group_id: Any
+) -> ColumnElement[bool]:
+    """True for the groups holding one of ``words`` (PostgreSQL), as a test on rows found
+    another way whose venues lie in ``box`` (min_lon, min_lat, max_lon, max_lat): the groups
+    of the box holding them are read once, one range of the key (word, cell, group) per word
+    and row of cells, into a hash each row is looked up in. What it reads grows with the
+    box's matches, not the directory's; a test of each row's own text (a regular
+    expression) cost 10 µs a row, most of a match's judging."""
+    firsts, lasts = cell_runs_of_box(*box)
+    wanted = func.unnest(literal(words, ARRAY(Text))).table_valued("word").render_derived("w")
+    runs = (
+        func.unnest(literal(firsts, ARRAY(Integer)), literal(lasts, ARRAY(Integer)))
+        .table_valued("lo", "hi")
+        .render_derived("runs")
+    )
+    # OFFSET 0: each (word, run) is its own range scan, never one scan of a word's every
+    # cell in the directory with the runs as a filter (the planner's choice at a million).
+    run = (
+        select(_group_words.c.group_id)
+        .where(
+            _group_words.c.word == wanted.c.word,
+            _group_words.c.cell.between(runs.c.lo, runs.c.hi),
+        )
+        .offset(literal_column("0"))
+        .lateral("run")
+    )
+    found = select(run.c.group_id).select_from(wanted).join(runs, true()).join(run, true())
+    # IS TRUE keeps the IN a hashed subplan (see ``found_by_index``).
+    return group_id.in_(found).is_(true())
+
+
+def holds_any(words: list[str], group_id: Any) -> ColumnElement[bool]:
+    """True for a group holding one of ``words`` (PostgreSQL), probed by its own key (group,
+    word): for the few rows of a way in that is not one box of venues."""
+    return (
+        select(_group_words.c.group_id)
+        .where(
+            _group_words.c.group_id == group_id,
+            _group_words.c.word == any_(literal(words, ARRAY(Text))),
+        )
+        .exists()
+    )
 
 
 def found_by_index(backend: Backend, group_id: Any) -> ColumnElement[bool]:

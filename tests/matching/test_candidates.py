@@ -9,12 +9,19 @@ import dataclasses
 from typing import Any
 
 import pytest
-from sqlalchemy import ColumnElement, event, select, text
+from sqlalchemy import event, select, text
 
 from assetmap.db import Database, backend_of
 from assetmap.geo.spatial import Point, circle_bbox
 from assetmap.geo.travel import EstimatedTravel
-from assetmap.matching.candidates import Judged, Search, judge, judged_statement, survivors
+from assetmap.matching.candidates import (
+    Judged,
+    Search,
+    Way,
+    judge,
+    judged_statement,
+    survivors,
+)
 from assetmap.matching.engine import DEFAULT_PICKUP_RADIUS_KM, _with_home_stop
 from assetmap.matching.near import HELD_BACK
 from assetmap.models import Group, Venue
@@ -34,7 +41,7 @@ class _ProbeAsBefore(Search):
     """The second way in as it was before the pickup areas' index: every venue within the
     longest pickup radius probed for groups whose transport reaches the person."""
 
-    def parts(self) -> list[tuple[ColumnElement[bool], ...]]:
+    def parts(self) -> list[Way]:
         parts = super().parts()
         if not self.pickup_beyond_reach:
             return parts
@@ -47,7 +54,7 @@ class _ProbeAsBefore(Search):
                 self.pickup_covers,
             )
         )
-        return [*parts[:-1], (Group.id.in_(collecting),)]
+        return [*parts[:-1], Way((Group.id.in_(collecting),), None)]
 
 
 def _judged(database: Database, label: str, search_type: type[Search]) -> tuple[Judged, bool]:
