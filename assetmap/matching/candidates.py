@@ -48,7 +48,7 @@ from assetmap.models import (
     Status,
     Venue,
 )
-from assetmap.text.index import holding_in_box, holds_any, indexed_words
+from assetmap.text.index import holding_in_box, indexed_words
 
 #: Venues up to this multiple of the reach are looked at, to count them as too far: "12 more
 #: groups are a little too far" tells a link worker what a longer journey would open up.
@@ -70,12 +70,11 @@ def _km_per_degree(lat: float) -> tuple[float, float]:
 
 
 class Way(NamedTuple):
-    """One way in to the candidates: its WHERE clauses, and the box (min_lon, min_lat,
-    max_lon, max_lat) that holds every venue it takes in, when it takes in a whole box of
-    them (None: a few groups found by another index)."""
+    """One way in to the candidates: its WHERE clauses, and a box (min_lon, min_lat,
+    max_lon, max_lat) that holds every venue it takes in."""
 
     where: tuple[ColumnElement[bool], ...]
-    box: tuple[float, float, float, float] | None
+    box: tuple[float, float, float, float]
 
 
 class Search:
@@ -153,7 +152,7 @@ class Search:
                 Venue.lat.between(box.min_lat, box.max_lat),
                 self.pickup_covers,
             )
-            parts.append(Way(where, None))
+            parts.append(Way(where, (box.min_lon, box.min_lat, box.max_lon, box.max_lat)))
         return parts
 
     @property
@@ -335,8 +334,9 @@ def _relevance(profile: Profile, search: Search, way: Way) -> ColumnElement[bool
 
 def _interest_net(profile: Profile, search: Search, way: Way) -> ColumnElement[bool] | None:
     """On PostgreSQL, the groups holding a word of the index they could score on (none can,
-    when no listing holds one): for a box of venues, read once for the box; for the few
-    groups of the pickup way, probed by each one's key. On SQLite, LIKE on each row's text
+    when no listing holds one), read once for the way's box. Even the pickup way's: at a
+    million listings thousands of groups may collect from a place, and probing each by its
+    key cost 6 µs a group, four times reading the box. On SQLite, LIKE on each row's text
     (FTS5 has no cells, and answers for the whole directory)."""
     if search.backend is not Backend.POSTGIS:
         return text_prefilter(profile_query(profile))
@@ -345,8 +345,6 @@ def _interest_net(profile: Profile, search: Search, way: Way) -> ColumnElement[b
         return None
     if not words:
         return false()
-    if way.box is None:
-        return holds_any(words, Group.id)
     return holding_in_box(words, way.box, Group.id)
 
 

@@ -313,19 +313,6 @@ def holding_in_box(
     return group_id.in_(found).is_(true())
 
 
-def holds_any(words: list[str], group_id: Any) -> ColumnElement[bool]:
-    """True for a group holding one of ``words`` (PostgreSQL), probed by its own key (group,
-    word): for the few rows of a way in that is not one box of venues."""
-    return (
-        select(_group_words.c.group_id)
-        .where(
-            _group_words.c.group_id == group_id,
-            _group_words.c.word == any_(literal(words, ARRAY(Text))),
-        )
-        .exists()
-    )
-
-
 def found_by_index(backend: Backend, group_id: Any) -> ColumnElement[bool]:
     """True for the groups the index finds for the bound ``text_match``, as a test on rows
     found another way (a place's spatial index): the index's matches are read once into a

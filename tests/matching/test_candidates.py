@@ -54,7 +54,7 @@ class _ProbeAsBefore(Search):
                 self.pickup_covers,
             )
         )
-        return [*parts[:-1], Way((Group.id.in_(collecting),), None)]
+        return [*parts[:-1], Way((Group.id.in_(collecting),), parts[-1].box)]
 
 
 def _judged(database: Database, label: str, search_type: type[Search]) -> tuple[Judged, bool]:
