@@ -39,6 +39,7 @@ from assetmap.matching.near import (
     destinations_of,
     interests_of,
     left_out_in_sql,
+    near_miss_ids,
     near_misses,
     too_far_note,
 )
@@ -178,12 +179,17 @@ def _find(
     for why, count in judged.counts.items():
         if why is not None:
             excluded[why] += count
-    # The nearest that pass, in full.
-    rows = survivors(session, profile, judged.nearest)
+    # The nearest that pass, in full, and those that may be near misses: one query.
+    wanted = near_miss_ids(judged.left, search.reach_km) if near_misses else []
+    passed = set(judged.nearest)
+    rows: list[Row[Any]] = []
+    left: list[Row[Any]] = []
+    for row in survivors(session, profile, judged.nearest + wanted):
+        (rows if row.id in passed else left).append(row)
     missed: list[Missed] = []
     ranked, journeys = _rank(session, profile, rows, travel, policy, when, excluded, missed)
     if near_misses:
-        missed += left_out_in_sql(session, profile, travel, judged.left, search.reach_km)
+        missed += left_out_in_sql(profile, travel, judged.left, left)
     return _Found(judged.considered, excluded, ranked, journeys, missed)
 
 

@@ -16,12 +16,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Row
-from sqlalchemy.orm import Session
 
 from assetmap.geo.interfaces import TravelTimeProvider
 from assetmap.geo.journeys import Destinations, Journeys
 from assetmap.matching import explain, scoring
-from assetmap.matching.candidates import INTEREST_SEPARATOR, survivors
+from assetmap.matching.candidates import INTEREST_SEPARATOR
 from assetmap.matching.notes import LeftOutCode, Note
 from assetmap.matching.profile import Profile, profile_query
 from assetmap.matching.results import NearMiss
@@ -79,25 +78,29 @@ def too_far_note(journeys: Journeys, i: int, budget: float) -> Note:
     )
 
 
+def near_miss_ids(left: list[Row[Any]], reach_km: float) -> list[int]:
+    """The groups of those the SQL ``left`` out (id, reason, km2 rows, each reason one of
+    ``NEAR_REASONS``) that may be near misses: the nearest beyond the reach, and the nearest
+    within it held back by one of ``HELD_BACK``, ``NEAR_MISS_POOL`` of each."""
+    far = sorted((row.km2, row.id) for row in left if row.reason == "too_far")
+    held = sorted(
+        (row.km2, row.id)
+        for row in left
+        if row.reason != "too_far" and row.km2 <= reach_km * reach_km
+    )
+    return [group_id for _, group_id in far[:NEAR_MISS_POOL] + held[:NEAR_MISS_POOL]]
+
+
 def left_out_in_sql(
-    session: Session,
     profile: Profile,
     travel: TravelTimeProvider,
     left: list[Row[Any]],
-    reach_km: float,
+    rows: Sequence[Row[Any]],
 ) -> list[Missed]:
-    """The nearest of the groups the SQL ``left`` out (id, reason, km2 rows, each reason one of
-    ``NEAR_REASONS``) as beyond the reach, with their journey times, and the nearest within
-    reach it held back by one of ``HELD_BACK``."""
+    """The groups of ``near_miss_ids(left, ...)`` as near misses, from their ``rows`` (as
+    ``survivors`` reads them): those beyond the reach with their journey times, those held
+    back with why."""
     reason = {row.id: (row.reason, row.km2) for row in left}
-    far = sorted((km2, group_id) for group_id, (why, km2) in reason.items() if why == "too_far")
-    held = sorted(
-        (km2, group_id)
-        for group_id, (why, km2) in reason.items()
-        if why != "too_far" and km2 <= reach_km * reach_km
-    )
-    wanted = [group_id for _, group_id in far[:NEAR_MISS_POOL] + held[:NEAR_MISS_POOL]]
-    rows = survivors(session, profile, wanted)  # one query for both kinds
     far_rows = [row for row in rows if reason[row.id][0] == "too_far"]
     missed: list[Missed] = []
     if far_rows:
@@ -172,6 +175,7 @@ __all__ = [
     "destinations_of",
     "interests_of",
     "left_out_in_sql",
+    "near_miss_ids",
     "near_misses",
     "too_far_note",
 ]
