@@ -3,6 +3,7 @@ limit holding across processes, no scheduler started by the workers, a graceful 
 
 from __future__ import annotations
 
+import gc
 import http.cookiejar
 import json
 import os
@@ -26,7 +27,7 @@ from sqlalchemy import text
 
 from assetmap import PROJECT_ROOT
 from assetmap.cli import cli
-from assetmap.cli.serving import serving_config
+from assetmap.cli.serving import _worker_ready, serving_config
 from assetmap.config import Config
 from assetmap.db import Backend, Database
 from assetmap.errors import ConfigError
@@ -209,6 +210,27 @@ def test_pools_are_sized_for_each_workers_threads() -> None:
     with pytest.raises(ConfigError, match="memory://"):
         serving_config(Config(ratelimit_storage_url="memory://"), workers=2, threads=4)
     assert serving_config(Config(ratelimit_storage_url="memory://"), 1, 4).pool_sizes()[0] == 4
+
+
+def test_a_ready_worker_leaves_its_loaded_app_out_of_full_collections() -> None:
+    """What a worker built to serve is frozen once its app is loaded (``gc.freeze``), and
+    Ctrl+C stops it as gracefully as SIGTERM."""
+
+    class Worker:
+        def handle_exit(self, *_: object) -> None:
+            pass
+
+    worker = Worker()
+    before = signal.getsignal(signal.SIGINT)
+    built = [object() for _ in range(1000)]
+    gc.unfreeze()
+    try:
+        _worker_ready(worker)
+        assert gc.get_freeze_count() >= len(built)
+        assert signal.getsignal(signal.SIGINT) == worker.handle_exit
+    finally:
+        gc.unfreeze()
+        signal.signal(signal.SIGINT, before)
 
 
 def test_serve_logs_each_request_as_json_without_the_query(
