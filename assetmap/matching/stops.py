@@ -10,16 +10,16 @@ and the page says it was assumed.
 
 from __future__ import annotations
 
-import json
-from typing import Any
+import math
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
 from assetmap.db import Backend, fetch_all
 from assetmap.geo.journeys import BUS_ACCESS_M, WALK_DETOUR, geodesic_m
 from assetmap.geo.spatial import Point, circle_bbox, spatial_dialect
+from assetmap.matching.explain import nearest_stop_m
 from assetmap.models import Group, Status, Venue
 
 #: Venues within this straight line of home are looked at: further ones cannot bound a stop
@@ -29,16 +29,6 @@ HOME_STOP_RADIUS_M = BUS_ACCESS_M
 MAX_LISTINGS = 200
 
 
-def _nearest_listed(bus_stops: Any) -> float | None:
-    stops = json.loads(bus_stops) if isinstance(bus_stops, str) else bus_stops
-    distances = [
-        float(stop["distance_m"])
-        for stop in (stops if isinstance(stops, list) else ())
-        if isinstance(stop, dict) and isinstance(stop.get("distance_m"), int | float)
-    ]
-    return min(distances) if distances else None
-
-
 def stop_from_home_m(session: Session, home: Point, backend: Backend) -> float | None:
     """The walk to the nearest bus stop the directory puts near ``home``, in metres (rounded
     up to 10 m), or None when it knows of none nearer than the assumption."""
@@ -46,7 +36,8 @@ def stop_from_home_m(session: Session, home: Point, backend: Backend) -> float |
     dialect = spatial_dialect(backend)
     rows = fetch_all(
         session,
-        select(Venue.lat, Venue.lon, Group.bus_stops)
+        # As text: the nearest stop's distance is read from it, without parsing the JSON.
+        select(Venue.lat, Venue.lon, cast(Group.bus_stops, Text).label("bus_stops"))
         .join(Group, Group.venue_id == Venue.id)
         .where(
             dialect.venues_in_box(box.min_lon, box.min_lat, box.max_lon, box.max_lat),
@@ -54,8 +45,8 @@ def stop_from_home_m(session: Session, home: Point, backend: Backend) -> float |
         )
         .limit(MAX_LISTINGS),
     )
-    listed = [(row.lat, row.lon, _nearest_listed(row.bus_stops)) for row in rows]
-    known = [(lat, lon, stop) for lat, lon, stop in listed if stop is not None]
+    listed = [(row.lat, row.lon, nearest_stop_m(row.bus_stops)) for row in rows]
+    known = [(lat, lon, stop) for lat, lon, stop in listed if not math.isnan(stop)]
     if not known:
         return None
     walk = geodesic_m(
