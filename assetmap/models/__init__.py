@@ -13,6 +13,7 @@ from assetmap.models.base import SRID, Base, UTCDateTime, table_of, utcnow
 from assetmap.models.counters import RateLimitCounter, SearchTally
 from assetmap.models.enums import (
     ACCESSIBILITY_FLAGS,
+    CATEGORY_BITS,
     Category,
     ChangeKind,
     ChangeStatus,
@@ -78,6 +79,7 @@ from assetmap.models.transit import TransitFeed
 
 __all__ = [
     "ACCESSIBILITY_FLAGS",
+    "CATEGORY_BITS",
     "SRID",
     "ApiToken",
     "Area",

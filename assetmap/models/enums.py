@@ -18,6 +18,11 @@ class Category(enum.StrEnum):
     DIGITAL = "digital"
 
 
+#: Each category's bit in ``groups.category_mask`` (migration 0032's triggers write it from
+#: ``group_categories``): a new category takes the next bit.
+CATEGORY_BITS: dict[Category, int] = {category: 1 << at for at, category in enumerate(Category)}
+
+
 class Status(enum.StrEnum):
     OPEN = "open"
     INVITATION_ONLY = "invitation_only"

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     String,
     Text,
@@ -105,6 +106,7 @@ _MATCHING_COLUMNS: tuple[str, ...] = (
     "door_to_door_radius_km",
     *ACCESSIBILITY_FLAGS,
     "referrals_paused_until",  # migration 0025
+    "category_mask",  # migration 0032
     "name",
     "description",
 )
@@ -179,6 +181,9 @@ class Group(Base):
     referral_notes: Mapped[str] = mapped_column(Text, default="")
     # The organiser paused new referrals until this day (included): matching leaves them out.
     referrals_paused_until: Mapped[dt.date | None] = mapped_column(Date)
+    # The group's categories as bits (CATEGORY_BITS), for the matcher: written by the
+    # database's triggers on group_categories (migration 0032), never by the app.
+    category_mask: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
     last_verified_at: Mapped[dt.date | None] = mapped_column(Date, index=True)
     # The day someone last reported a problem: due for re-verification at once unless
