@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -43,13 +42,13 @@ from assetmap.matching.pickup import collecting_at
 from assetmap.matching.profile import Profile, profile_query
 from assetmap.models import (
     CATEGORY_BITS,
-    Category,
     Gender,
     Group,
     GroupInterest,
     ScheduleEntry,
     Status,
     Venue,
+    category_mask,
 )
 from assetmap.text.index import holding_in_box, indexed_words
 
@@ -326,14 +325,6 @@ def _relevance(profile: Profile, search: Search, way: Way) -> ColumnElement[bool
         if net is not None:
             nets.append(net)
     return or_(*nets) if nets else None
-
-
-def category_mask(categories: Sequence[Category]) -> int:
-    """The bits of ``categories`` in ``groups.category_mask`` (migration 0032)."""
-    mask = 0
-    for category in categories:
-        mask |= CATEGORY_BITS[category]
-    return mask
 
 
 def _holds(bits: int) -> ColumnElement[bool]:

@@ -27,6 +27,7 @@ from assetmap.models.enums import (
     TaskReason,
     TaskStage,
     VerificationMethod,
+    category_mask,
 )
 from assetmap.models.interop import (
     ColumnMapping,
@@ -143,6 +144,7 @@ __all__ = [
     "VerificationTask",
     "Wellbeing",
     "WellbeingStage",
+    "category_mask",
     "table_of",
     "utcnow",
 ]

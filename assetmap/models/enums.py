@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 
 
 class Category(enum.StrEnum):
@@ -21,6 +22,14 @@ class Category(enum.StrEnum):
 #: Each category's bit in ``groups.category_mask`` (migration 0032's triggers write it from
 #: ``group_categories``): a new category takes the next bit.
 CATEGORY_BITS: dict[Category, int] = {category: 1 << at for at, category in enumerate(Category)}
+
+
+def category_mask(categories: Iterable[Category | str]) -> int:
+    """The bits of ``categories`` in ``groups.category_mask``."""
+    mask = 0
+    for category in categories:
+        mask |= CATEGORY_BITS[Category(category)]
+    return mask
 
 
 class Status(enum.StrEnum):

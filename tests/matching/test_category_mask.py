@@ -10,8 +10,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from assetmap.db import Database
-from assetmap.matching.candidates import category_mask
-from assetmap.models import CATEGORY_BITS, Category, Group, GroupCategory
+from assetmap.models import CATEGORY_BITS, Category, Group, GroupCategory, category_mask
 from tests.factories import listing
 
 
