@@ -15,6 +15,7 @@ the session times and the fuzzy interest score are judged in Python.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 from collections import defaultdict
@@ -285,11 +286,13 @@ def _rank(
     budget = profile.mobility.max_travel_minutes
     reachable = journeys.within(budget).tolist()
     excluded["too_far"] += len(reachable) - sum(reachable)
-    for i, row in enumerate(rows):
-        if not reachable[i]:
-            missed.append((float(journeys.distance_m[i]), row, too_far_note(journeys, i, budget)))
     # Plain lists once: reading numpy arrays element by element costs more than the rest.
     minutes, distance = journeys.minutes.tolist(), journeys.distance_m.tolist()
+    missed += [
+        (distance[i], row, functools.partial(too_far_note, journeys, i, budget))
+        for i, row in enumerate(rows)
+        if not reachable[i]
+    ]
     modes = journeys.mode
     kept = [
         _Ranked(row, i, minutes[i], distance[i], modes[i])
@@ -306,7 +309,7 @@ def _rank(
         excluded["no_session"] += len(kept) - len(fits)
         fitting = {r.row.id for r in fits}
         missed += [
-            _missed(r, LeftOutCode.NO_SESSION, sessions=_listed(r))
+            (r.distance, r.row, functools.partial(_no_session_note, r))
             for r in kept
             if r.row.id not in fitting
         ]
@@ -409,6 +412,10 @@ def _judge_places(
 
 def _missed(r: _Ranked, code: LeftOutCode, **values: Any) -> Missed:
     return (r.distance, r.row, Note(code, **values))
+
+
+def _no_session_note(r: _Ranked) -> Note:
+    return Note(LeftOutCode.NO_SESSION, sessions=_listed(r))
 
 
 def _listed(r: _Ranked) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ Each carries a ``LeftOutCode`` note: the words are the web layer's.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Row
@@ -46,8 +46,10 @@ HELD_BACK = (
 #: Every reason judged in SQL that may make a near miss.
 NEAR_REASONS = frozenset({"too_far", *HELD_BACK})
 
-#: A group left out: (straight-line metres, its row, why).
-Missed = tuple[float, Row[Any], Note]
+#: A group left out: (straight-line metres, its row, why). Why may be a function that
+#: writes it: hundreds are left out for each that is shown, so those notes are written
+#: only for the near misses shown.
+Missed = tuple[float, Row[Any], Note | Callable[[], Note]]
 
 
 def destinations_of(rows: Sequence[Row[Any]]) -> Destinations:
@@ -151,7 +153,10 @@ def near_misses(profile: Profile, missed: list[Missed]) -> list[NearMiss]:
     if profile.interests or profile.categories:
         relevant = _relevant([row for _, row, _ in pool], profile)
         pool = [m for m in pool if m[1].id in relevant]
-    return [NearMiss(row.id, row.name, why) for _, row, why in pool[:MAX_NEAR_MISSES]]
+    return [
+        NearMiss(row.id, row.name, why if isinstance(why, Note) else why())
+        for _, row, why in pool[:MAX_NEAR_MISSES]
+    ]
 
 
 def _relevant(rows: list[Row[Any]], profile: Profile) -> set[int]:
