@@ -36,8 +36,8 @@ from assetmap.models.base import (
     stored_enum,
     utcnow,
 )
+from assetmap.models.covering import JUDGING_COLUMNS, MATCHING_COLUMNS
 from assetmap.models.enums import (
-    ACCESSIBILITY_FLAGS,
     Category,
     ChangeKind,
     ChangeStatus,
@@ -89,28 +89,6 @@ class Venue(Base):
 
     # Imports find venues by name and postcode (migration 0021).
     __table_args__ = (Index("ix_venues_name", "name", "postcode"),)
-
-
-#: SQLite's covering index ix_groups_matching (0003's order); PostgreSQL's less the texts.
-_MATCHING_COLUMNS: tuple[str, ...] = (
-    "venue_id",
-    "status",
-    "gender",
-    "min_age",
-    "max_age",
-    "cost_free",
-    "cost_amount_gbp",
-    "complexity_supported",
-    "complex_needs_places",
-    "door_to_door_available",
-    "door_to_door_radius_km",
-    *ACCESSIBILITY_FLAGS,
-    "referrals_paused_until",  # migration 0025
-    "category_mask",  # migration 0032
-    "name",
-    "description",
-)
-_JUDGING = ["id", *_MATCHING_COLUMNS[1:-2]]
 
 
 class Group(Base):
@@ -246,8 +224,8 @@ class Group(Base):
             postgresql_where=text("door_to_door_available IS true"),
         ).ddl_if(dialect="postgresql"),
         # What the matcher judges of a group, so no row (with its document) is read (0003, 0030).
-        Index("ix_groups_matching", *_MATCHING_COLUMNS).ddl_if(dialect="sqlite"),
-        Index("ix_groups_judging", "venue_id", postgresql_include=_JUDGING).ddl_if(
+        Index("ix_groups_matching", *MATCHING_COLUMNS).ddl_if(dialect="sqlite"),
+        Index("ix_groups_judging", "venue_id", postgresql_include=JUDGING_COLUMNS).ddl_if(
             dialect="postgresql"
         ),
         # Imports find a record with no id of its own by name (migration 0021).
