@@ -224,13 +224,12 @@ def cells_of_box(
 ) -> list[int] | None:
     """The cells covering the box (a centimetre beyond it on every side); None if there
     are more than ``MAX_CELLS``."""
-    first = cell_of(min_lat - _CELL_MARGIN, min_lon - _CELL_MARGIN)
-    last = cell_of(max_lat + _CELL_MARGIN, max_lon + _CELL_MARGIN)
-    rows = range(first // _CELL_COLUMNS, last // _CELL_COLUMNS + 1)
-    columns = range(first % _CELL_COLUMNS, last % _CELL_COLUMNS + 1)
-    if len(rows) * len(columns) > MAX_CELLS:
+    firsts, lasts = cell_runs_of_box(min_lon, min_lat, max_lon, max_lat)
+    if len(firsts) * (lasts[0] - firsts[0] + 1) > MAX_CELLS:
         return None
-    return [row * _CELL_COLUMNS + column_ for row in rows for column_ in columns]
+    return [
+        cell for first, last in zip(firsts, lasts, strict=True) for cell in range(first, last + 1)
+    ]
 
 
 def cell_runs_of_box(
