@@ -11,9 +11,10 @@ index: a bare ``ORDER BY id LIMIT`` lets PostgreSQL walk the primary key and tes
 group's venue, which in a sparse viewport reads the whole table.
 
 A ``near`` page is one statement. On PostGIS it first takes the page's worth of candidates
-in the index's own nearest-first order (``<->``, which stops at the LIMIT): the farthest of
-those bounds the page, so the exact geodesic sort runs over that small circle's box instead of
-the whole radius's. SpatiaLite has no such index order: it sorts the radius's box exactly.
+nearest first on the sphere (geography ``<->`` on its GiST index, which stops at the LIMIT):
+the farthest of those bounds the page, so the exact geodesic sort measures only the
+candidates in that small circle instead of the whole radius's box. SpatiaLite has no such
+index order: it sorts the radius's box exactly.
 Same rows, same order: only fewer candidates are measured.
 """
 
@@ -22,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +40,7 @@ from assetmap.directory.queries import (
     _Shape,
     search_text_page,
 )
-from assetmap.geo.spatial import EARTH_RADIUS_M, PostGISDialect, circle_bbox, spatial_dialect
+from assetmap.geo.spatial import SPHERE_TO_SPHEROID_SLACK, PostGISDialect
 from assetmap.models import Group, Venue
 from assetmap.verification.policy import FACT_COLUMNS, FreshnessPolicy
 
@@ -77,11 +77,12 @@ _COLUMNS: tuple[Any, ...] = (
 @functools.lru_cache(maxsize=256)
 def _marker_statement(shape: _Shape) -> Select[Any]:
     """Narrow rows of the page: id, name, status, position, freshness facts (and distance)."""
-    candidates = _joined(select(*_COLUMNS), shape).where(*_conditions(shape))
+    bounded = shape.near and shape.backend is Backend.POSTGIS
+    candidates = _joined(select(*_COLUMNS), shape).where(*_conditions(shape, near_box=not bounded))
     if shape.near:
         candidates = candidates.add_columns(_distance(shape).label("distance_m"))
-        if shape.backend is Backend.POSTGIS:
-            candidates = candidates.where(*_within_nearest_bound(shape))
+    if bounded:
+        candidates = candidates.where(_within_nearest_bound(shape))
     found = candidates.cte("candidates").prefix_with("MATERIALIZED")
     statement = select(found)
     if shape.near:
@@ -95,57 +96,42 @@ def _marker_statement(shape: _Shape) -> Select[Any]:
     )
 
 
-def _within_nearest_bound(shape: _Shape) -> list[ColumnElement[bool]]:
-    """The box round the circle that surely holds a ``near`` page, in the same statement.
+def _within_nearest_bound(shape: _Shape) -> ColumnElement[bool]:
+    """The circle that surely holds a ``near`` page, in the same statement.
 
     Any ``n`` candidates within distance ``d`` of the point mean the ``n`` nearest are all
-    within ``d`` too; so the first ``n = offset + limit`` in the index's cheap nearest-first
-    order (PostGIS ``<->`` stops at the LIMIT) bound the page, and the exact sort need only
-    measure the candidates in that circle's box. Fewer than ``n`` candidates: their farthest
-    bounds them all. The box is ``circle_bbox``'s, widened to the whole radius's longitude
-    scale (``near_lon_per_lat``): never smaller, so never a row lost.
+    within ``d`` too; so the first ``n = offset + limit`` in the index's nearest-first order
+    on the sphere (PostGIS's geography ``<->``, which stops at the LIMIT) bound the page,
+    and the exact sort need only measure the candidates in that circle. Fewer than ``n``
+    candidates: their farthest bounds them all. The sphere's distance is within 0.6% of the
+    spheroid's either way, so the circle is widened by that twice over (and never past the
+    radius's own, widened once): never smaller, so never a row lost.
     """
     lat, lon = bindparam("lat", type_=Float), bindparam("lon", type_=Float)
-    # An upper bound of each candidate's distance bounds the page as surely as the distance
-    # itself, and the sphere's costs a quarter of the spheroid's.
-    reach = PostGISDialect().distance_bound_m(lat, lon)
+    dialect = PostGISDialect()
+    on_sphere = dialect.sphere_distance_m(lat, lon)
+    radius = bindparam("radius_m", type_=Float) * SPHERE_TO_SPHEROID_SLACK
     nearest = (
-        _joined(select(reach.label("distance_m")).select_from(Group), shape)
-        .where(*_conditions(shape))
-        .order_by(spatial_dialect(shape.backend).nearest_first(lat, lon))
+        _joined(select(on_sphere.label("sphere_m")).select_from(Group), shape)
+        .where(
+            *_conditions(shape, near_box=False), dialect.venues_within_on_sphere(lat, lon, radius)
+        )
+        .order_by(on_sphere)
         .limit(bindparam("nearest_n", type_=Integer))
         .cte("nearest")
         .prefix_with("MATERIALIZED")
     )
-    dlat = (
-        select(func.max(nearest.c.distance_m) * bindparam("near_lat_per_m", type_=Float))
-        .scalar_subquery()
-        .label("dlat")
-    )
-    bound = select(dlat).cte("bound").prefix_with("MATERIALIZED")
-    reach_lat = select(bound.c.dlat).scalar_subquery()
-    reach_lon = select(bound.c.dlat * bindparam("near_lon_per_lat", type_=Float)).scalar_subquery()
-    return [
-        spatial_dialect(shape.backend).venues_in_box(
-            lon - reach_lon, lat - reach_lat, lon + reach_lon, lat + reach_lat
-        )
-    ]
+    slack = SPHERE_TO_SPHEROID_SLACK
+    reach = func.least(func.max(nearest.c.sphere_m) * (slack * slack), radius)
+    bound = select(reach.label("reach_m")).cte("bound").prefix_with("MATERIALIZED")
+    return dialect.venues_within_on_sphere(lat, lon, select(bound.c.reach_m).scalar_subquery())
 
 
 def _nearest_values(query: GroupQuery, values: dict[str, Any]) -> dict[str, Any]:
-    """The bound's parameters: how many to take nearest-first, and degrees per metre."""
+    """The bound's parameter: how many to take nearest-first."""
     if query.near is None:
         return values
-    whole = circle_bbox(query.near, query.radius_m or 0.0)
-    lat_per_m = math.degrees(1 / EARTH_RADIUS_M) * 1.01  # as circle_bbox widens it
-    span_lat, span_lon = whole.max_lat - whole.min_lat, whole.max_lon - whole.min_lon
-    return {
-        **values,
-        "nearest_n": query.offset + query.limit,
-        "near_lat_per_m": lat_per_m,
-        # The radius's own box is the widest in longitude per degree of latitude.
-        "near_lon_per_lat": span_lon / span_lat if span_lat > 0 else 1.0,
-    }
+    return {**values, "nearest_n": query.offset + query.limit}
 
 
 def _by_id_statement() -> Select[Any]:

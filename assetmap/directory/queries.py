@@ -176,8 +176,9 @@ def _in(name: str) -> BindParameter[Any]:
     return bindparam(name, expanding=True)
 
 
-def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
-    """The WHERE clauses of a search, with a bound parameter for every value."""
+def _conditions(shape: _Shape, near_box: bool = True) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of a search, with a bound parameter for every value (``near_box``
+    False: without the box round a ``near`` circle, for a caller that bounds it itself)."""
     dialect = spatial_dialect(shape.backend)
     conditions: list[ColumnElement[bool]] = []
     if shape.statuses:
@@ -222,7 +223,7 @@ def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
         conditions.append(
             or_(*(freshness_condition(state, shape.expiry_periods) for state in shape.freshness))
         )
-    for prefix, wanted in (("bbox", shape.bbox), ("near", shape.near)):
+    for prefix, wanted in (("bbox", shape.bbox), ("near", shape.near and near_box)):
         if wanted:
             corners = [bindparam(f"{prefix}_{c}", type_=Float) for c in _CORNERS]
             conditions.append(dialect.venues_in_box(*corners))

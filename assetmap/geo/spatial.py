@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, column, func, select, table
+from sqlalchemy import Boolean, ColumnElement, Float, column, func, select, table, type_coerce
 
 from assetmap.db import Backend
 from assetmap.models import SRID, Venue
@@ -148,12 +148,22 @@ class PostGISDialect:
         origin = func.ST_SetSRID(func.ST_MakePoint(lon, lat), SRID)
         return func.ST_Distance(func.geography(Venue.location), func.geography(origin), True)
 
-    def distance_bound_m(self, lat: Coordinate, lon: Coordinate) -> ColumnElement[float]:
-        """At least ``distance_m`` for every venue, at a quarter of its cost: the distance on
-        PostGIS's sphere (the spheroid's geodesic is within 0.6% of it) plus 1%."""
+    def sphere_distance_m(self, lat: Coordinate, lon: Coordinate) -> ColumnElement[float]:
+        """Metres on PostGIS's sphere (the spheroid's geodesic is within 0.6% of it), in an
+        order the GiST index on ``geography(location)`` (migration 0033) walks nearest first
+        and stops at the LIMIT."""
         origin = func.ST_SetSRID(func.ST_MakePoint(lon, lat), SRID)
-        sphere = func.ST_Distance(func.geography(Venue.location), func.geography(origin), False)
-        return sphere * SPHERE_TO_SPHEROID_SLACK
+        return type_coerce(func.geography(Venue.location).op("<->")(func.geography(origin)), Float)
+
+    def venues_within_on_sphere(
+        self, lat: Coordinate, lon: Coordinate, metres: Coordinate
+    ) -> ColumnElement[bool]:
+        """Venues within ``metres`` of the point on the sphere, through that index: a circle,
+        where a box round it holds a quarter more."""
+        origin = func.ST_SetSRID(func.ST_MakePoint(lon, lat), SRID)
+        return func.ST_DWithin(
+            func.geography(Venue.location), func.geography(origin), metres, False, type_=Boolean
+        )
 
     def nearest_first(self, lat: Coordinate, lon: Coordinate) -> ColumnElement[Any]:
         # The GiST index walks venues in this (planar, degrees) order and stops at the LIMIT.
