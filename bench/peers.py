@@ -630,10 +630,12 @@ WHERE_THE_TIME_GOES = [
     "from a cached template. A cProfile of the marker view (test client, SpatiaLite 100k) "
     "after it: about half in the statement, ~15% writing the features' text and judging "
     "their freshness in Python, the parameter parsing and links ~0.5 ms each.",
-    "- **`near`.** One statement: a CTE takes the page's worth of candidates in the GiST"
-    " index's `<->` order (it stops at the LIMIT) and measures them; the farthest bounds "
-    "the box the exact geodesic sort measures (same rows and order). What is left over the "
-    "reference is PostGIS's spheroid `ST_Distance` on the bound's box and the Python above.",
+    "- **`near`.** One statement: a CTE takes the page's worth of candidates nearest first "
+    "on the sphere (geography `<->` on the GiST index of migration 0033; it stops at the "
+    "LIMIT); the farthest bounds the circle whose candidates the exact geodesic sort "
+    "measures (same rows and order): about 103 groups for a page of 100, where the "
+    "geometry index's plane-degree order bounded a box of 201. What is left over the "
+    "reference is that second pass, the Features' text and the Python above.",
     "- **Throughput.** `assetmap serve`'s defaults (a gthread worker per core × 4 threads, "
     "keep-alive) against one threaded process spending about 1 ms a request: on 2 cores "
     "shared with PostgreSQL and wrk, each worker is CPU-bound in Python (the GIL), so the "
