@@ -70,10 +70,6 @@ class SpatialDialect(Protocol):
         """Geodesic distance in metres from each venue to the point (lat, lon)."""
         ...
 
-    def nearest_first(self, lat: Coordinate, lon: Coordinate) -> ColumnElement[Any]:
-        """A cheap order that puts venues near (lat, lon) first (not exactly by distance)."""
-        ...
-
 
 # SpatiaLite keeps its R*Tree as a plain virtual table; it is never used unless queried.
 _rtree = table(
@@ -125,12 +121,6 @@ class SpatiaLiteDialect:
             + (km_per_deg_lon * dlon) * (km_per_deg_lon * dlon)
         )
 
-    def nearest_first(self, lat: Coordinate, lon: Coordinate) -> ColumnElement[Any]:
-        # Plane arithmetic on the columns, longitude scaled at the point: no blob parsing.
-        scale = func.cos(func.radians(lat))
-        dlat, dlon = Venue.lat - lat, (Venue.lon - lon) * scale
-        return dlat * dlat + dlon * dlon
-
 
 #: How far past the sphere's distance the spheroid's may be, with room to spare: the two
 #: differ by at most about 0.56% (the flattening, 1/298, and its share of the mean radius).
@@ -164,11 +154,6 @@ class PostGISDialect:
         return func.ST_DWithin(
             func.geography(Venue.location), func.geography(origin), metres, False, type_=Boolean
         )
-
-    def nearest_first(self, lat: Coordinate, lon: Coordinate) -> ColumnElement[Any]:
-        # The GiST index walks venues in this (planar, degrees) order and stops at the LIMIT.
-        origin = func.ST_SetSRID(func.ST_MakePoint(lon, lat), SRID)
-        return Venue.location.op("<->")(origin)
 
 
 def spatial_dialect(backend: Backend) -> SpatialDialect:
