@@ -127,6 +127,11 @@ class SpatiaLiteDialect:
 SPHERE_TO_SPHEROID_SLACK = 1.01
 
 
+def _point(lat: Coordinate, lon: Coordinate) -> ColumnElement[Any]:
+    """The point (lat, lon) as PostGIS geography, for distances in metres."""
+    return func.geography(func.ST_SetSRID(func.ST_MakePoint(lon, lat), SRID))
+
+
 class PostGISDialect:
     def venues_in_box(
         self, min_lon: Coordinate, min_lat: Coordinate, max_lon: Coordinate, max_lat: Coordinate
@@ -135,24 +140,21 @@ class PostGISDialect:
         return Venue.location.op("&&")(envelope) & _exactly_in(min_lon, min_lat, max_lon, max_lat)
 
     def distance_m(self, lat: Coordinate, lon: Coordinate) -> ColumnElement[float]:
-        origin = func.ST_SetSRID(func.ST_MakePoint(lon, lat), SRID)
-        return func.ST_Distance(func.geography(Venue.location), func.geography(origin), True)
+        return func.ST_Distance(func.geography(Venue.location), _point(lat, lon), True)
 
     def sphere_distance_m(self, lat: Coordinate, lon: Coordinate) -> ColumnElement[float]:
         """Metres on PostGIS's sphere (the spheroid's geodesic is within 0.6% of it), in an
         order the GiST index on ``geography(location)`` (migration 0033) walks nearest first
         and stops at the LIMIT."""
-        origin = func.ST_SetSRID(func.ST_MakePoint(lon, lat), SRID)
-        return type_coerce(func.geography(Venue.location).op("<->")(func.geography(origin)), Float)
+        return type_coerce(func.geography(Venue.location).op("<->")(_point(lat, lon)), Float)
 
     def venues_within_on_sphere(
         self, lat: Coordinate, lon: Coordinate, metres: Coordinate
     ) -> ColumnElement[bool]:
         """Venues within ``metres`` of the point on the sphere, through that index: a circle,
         where a box round it holds a quarter more."""
-        origin = func.ST_SetSRID(func.ST_MakePoint(lon, lat), SRID)
         return func.ST_DWithin(
-            func.geography(Venue.location), func.geography(origin), metres, False, type_=Boolean
+            func.geography(Venue.location), _point(lat, lon), metres, False, type_=Boolean
         )
 
 
